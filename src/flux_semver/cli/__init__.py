@@ -1,0 +1,112 @@
+"""The ``flux-semver`` command line: a thin face over the library (DESIGN.md section 5).
+
+Each command lives in its own module of this package and exposes a click command named
+``command``; this module only builds the group, the global options and the one place that
+turns exceptions into exit codes (0 ok, 1 findings/blocked/no match, 2 input error,
+3 unexpected).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from flux_semver.errors import FluxSemverError
+
+# command name -> module of this package that defines it
+COMMANDS: dict[str, str] = {
+    "check": "check",
+    "policies": "policies",
+    "plan": "plan",
+    "promote": "promote",
+    "rollback": "rollback",
+    "history": "history",
+    "match": "match",
+    "latest": "latest",
+    "evidence": "evidence",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the global options say: the repository root and an explicit config file."""
+
+    root: Path
+    config: Path | None
+
+
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (fast start-up for hooks)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        loaded = importlib.import_module(f"{__name__}.{module}")
+        command: click.Command = loaded.command
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "root",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Root of the GitOps repository (default: the current directory).",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: .flux-semver.yaml at the repository root, if present).",
+)
+@click.version_option(package_name="flux-semver")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, config: Path | None) -> None:
+    """Run the semantic-versioning release process of Flux ImagePolicies."""
+    ctx.obj = Context(root=root, config=config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; expected failures are one line, never a traceback."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="flux-semver",
+                 standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("flux-semver: aborted", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except FluxSemverError as exc:
+        click.echo(f"flux-semver: error: {exc}", err=True)
+        return 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the one outer edge: unexpected failures become exit code 3
+        click.echo(f"flux-semver: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("please report this with the command you ran", err=True)
+        return 3
+    return 0
+
+
+def exit_with(code: int) -> None:
+    """Leave a command with an exit code (1 for findings, blocked stages, no match)."""
+    raise click.exceptions.Exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

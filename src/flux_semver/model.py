@@ -1,0 +1,182 @@
+"""The data every part of flux-semver passes around: stages, policies, findings, plans.
+
+These are plain, frozen values. Modules that compute them (``config``, ``manifests``,
+``rules``, ``plan``) import from here; nothing here imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ReleaseType = Literal["patch", "minor", "major", "prerelease"]
+StageRule = Literal["auto", "follow", "hold"]
+Action = Literal["auto", "update", "hold", "unchanged", "blocked"]
+Severity = Literal["error", "warning"]
+Window = Literal["exact", "patch", "minor", "open"]
+PolicyKind = Literal["semver", "alphabetical", "numerical", "none"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One environment in promotion order (DESIGN.md sections 1 and 3)."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    on: Mapping[str, StageRule] = field(default_factory=dict)
+    paths: tuple[str, ...] = ()
+    exact: bool = False
+    after: str | None = None
+    approval: Mapping[str, str] = field(default_factory=dict)
+
+    def rule_for(self, release_type: str) -> StageRule:
+        """The stage's rule for a release type; prereleases hold unless configured."""
+        return self.on.get(release_type, "hold")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded ``.flux-semver.yaml`` (or the defaults): stages in promotion order."""
+
+    stages: tuple[Stage, ...]
+    source: str | None = None  # the file it came from; None for the built-in defaults
+
+    def stage(self, name: str) -> Stage:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise KeyError(name)
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stages)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One ImagePolicy document found in the repository.
+
+    ``file`` is relative to the repository root, with ``/`` separators. ``line`` is the
+    1-based line where the document's ``kind: ImagePolicy`` stands; ``range_line`` and
+    ``range_column`` (1-based) point at the first character of the range value (its
+    opening quote, when quoted). ``stage_source`` says in words where ``stage`` came from.
+    """
+
+    file: str
+    line: int
+    document: int  # 0-based index of the YAML document in its file
+    name: str
+    namespace: str | None
+    api_version: str
+    kind: PolicyKind
+    range_text: str | None
+    range_line: int | None
+    range_column: int | None
+    app: str | None
+    stage: str | None
+    stage_source: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    filter_pattern: str | None = None
+    filter_extract: str | None = None
+    patch: bool = False  # a Kustomize patch targeting an ImagePolicy: reported, never rewritten
+    body: Mapping[str, Any] = field(default_factory=dict)  # the document as plain data
+
+    @property
+    def ref(self) -> str:
+        """``namespace/name`` as people write it (``name`` alone without a namespace)."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be read or parsed; the scan goes on without it."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    mentions_policy: bool  # the file's text mentions ImagePolicy (FS009 applies)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a rule found, pointing at the offending value."""
+
+    code: str
+    name: str
+    severity: Severity
+    file: str
+    line: int
+    column: int
+    policy: str | None
+    stage: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "policy": self.policy,
+            "stage": self.stage,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """What a release does to one policy (DESIGN.md section 5, JSON of ``plan``)."""
+
+    stage: str
+    file: str
+    line: int
+    column: int
+    policy: str
+    from_range: str
+    to_range: str | None  # None unless action is "update" (or "blocked": what it would be)
+    action: Action
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "file": self.file,
+            "line": self.line,
+            "policy": self.policy,
+            "from": self.from_range,
+            "to": self.to_range,
+            "action": self.action,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The changes one release makes to one app's policies, in stage order."""
+
+    app: str
+    version: str
+    release_type: ReleaseType
+    changes: tuple[PlanChange, ...]
+    approval_required: bool = False
+
+    @property
+    def blocked(self) -> bool:
+        return any(c.action == "blocked" for c in self.changes)
+
+    @property
+    def updates(self) -> tuple[PlanChange, ...]:
+        return tuple(c for c in self.changes if c.action == "update")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "version": self.version,
+            "release_type": self.release_type,
+            "approval_required": self.approval_required,
+            "changes": [c.to_json() for c in self.changes],
+        }

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Set-up and entry points for developers: ``python3 tasks.py demo|test|bench|fuzz``.
+
+Each task creates (or refreshes) the project's own virtual environment in ``.venv``
+with the package and its test dependencies, then runs inside it. Nothing needs to be
+installed by hand first: only Python 3.11+ and the package registries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".flux-semver-installed"
+
+
+def _run(*argv: str | Path) -> int:
+    print("+", " ".join(str(a) for a in argv), flush=True)
+    return subprocess.call([str(a) for a in argv], cwd=ROOT)
+
+
+def _ensure_venv() -> None:
+    """Create .venv and install the package with test extras when pyproject.toml changed."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
+    if _run(*pip, "install", "--upgrade", "pip") != 0:
+        sys.exit("could not upgrade pip in .venv")
+    if _run(*pip, "install", "-e", ".[test]") != 0:
+        sys.exit("could not install flux-semver and its test dependencies into .venv")
+    STAMP.write_text(wanted)
+
+
+def demo(args: list[str]) -> int:
+    return _run(BIN / "python", ROOT / "examples" / "demo.py", *args)
+
+
+def test(args: list[str]) -> int:
+    for step in (
+        [BIN / "ruff", "check", "."],
+        [BIN / "mypy"],
+        [BIN / "python", "-m", "pytest", "-m", "not slow", *args],
+    ):
+        rc = _run(*step)
+        if rc != 0:
+            return rc
+    return 0
+
+
+def bench(args: list[str]) -> int:
+    return _run(BIN / "python", ROOT / "bench" / "ledger.py", *args)
+
+
+def fuzz(args: list[str]) -> int:
+    env_examples = args[0] if args else "20000"
+    os.environ["FLUX_SEMVER_FUZZ_EXAMPLES"] = env_examples
+    return _run(BIN / "python", "-m", "pytest", "-m", "slow", "tests/test_fuzz.py")
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench, "fuzz": fuzz}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [ARGS...]", file=sys.stderr)
+        return 2
+    _ensure_venv()
+    return TASKS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
