@@ -1,0 +1,128 @@
+"""Small helpers around the ``git`` command: run it, read its log, read a file at a revision.
+
+Every failure becomes a :class:`~flux_semver.errors.GitError` carrying git's own message,
+so the faces can print one line. Paths given here are relative to the directory the
+command runs in (the GitOps repository root, which may sit below the git top level).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from flux_semver.errors import GitError
+
+_FIELD = "\x1f"
+_RECORD = "\x1e"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit as ``git log`` reports it."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: str  # ISO 8601 with offset, the author date
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+def run(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """Run ``git ARGS`` in ``root`` and return its standard output.
+
+    Raises GitError with git's message when git is missing or exits non-zero.
+    """
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, input=stdin, capture_output=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH; install git and retry") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"{root} is not a directory") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = message[0] if message else f"exit code {done.returncode}"
+        raise GitError(f"git {args[0]} failed in {root}: {first}")
+    return done.stdout
+
+
+def text(root: Path, *args: str) -> str:
+    """``run`` decoded as UTF-8."""
+    return run(root, *args).decode("utf-8", "replace")
+
+
+def is_repository(root: Path) -> bool:
+    """Whether ``root`` lies inside a git work tree."""
+    try:
+        return text(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    except GitError:
+        return False
+
+
+def prefix(root: Path) -> str:
+    """``root`` relative to the git top level, with a trailing ``/`` (empty at the top)."""
+    return text(root, "rev-parse", "--show-prefix").strip()
+
+
+def log(root: Path, paths: Sequence[str] = (), revision: str = "HEAD") -> list[Commit]:
+    """Commits reachable from ``revision`` that touch ``paths`` (all when empty), newest first.
+
+    A repository without any commit yet has an empty log.
+    """
+    try:
+        run(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except GitError:
+        return []
+    fmt = _FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%B"]) + _RECORD
+    out = text(root, "log", f"--format={fmt}", revision, "--", *paths)
+    commits: list[Commit] = []
+    for record in out.split(_RECORD):
+        record = record.strip("\n")
+        if not record:
+            continue
+        sha, parents, author, email, date, message = record.split(_FIELD, 5)
+        commits.append(
+            Commit(sha, tuple(parents.split()), author, email, date, message.strip("\n"))
+        )
+    return commits
+
+
+def show_files(root: Path, specs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+    """The bytes of each ``(revision, path)``, or None where the path does not exist there.
+
+    ``path`` is relative to ``root``. All blobs come from one ``git cat-file --batch`` process.
+    """
+    wanted = list(dict.fromkeys(specs))
+    if not wanted:
+        return {}
+    top = prefix(root)
+    request = "".join(f"{rev}:{top}{path}\n" for rev, path in wanted).encode("utf-8")
+    out = run(root, "cat-file", "--batch", stdin=request)
+    found: dict[tuple[str, str], bytes | None] = {}
+    pos = 0
+    for spec in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode("utf-8", "replace")
+        pos = end + 1
+        if header.endswith(" missing") or header.endswith(" ambiguous"):
+            found[spec] = None
+            continue
+        size = int(header.rsplit(" ", 1)[1])
+        kind = header.rsplit(" ", 2)[1]
+        blob = out[pos : pos + size]
+        pos += size + 1  # the newline after the contents
+        found[spec] = blob if kind == "blob" else None
+    return found
+
+
+def show_file(root: Path, revision: str, path: str) -> bytes | None:
+    """The bytes of ``path`` (relative to ``root``) at ``revision``, or None if absent there."""
+    return show_files(root, [(revision, path)])[(revision, path)]

@@ -1,0 +1,51 @@
+"""A plan as GitHub-flavoured Markdown: a heading line and one table row per policy."""
+
+from __future__ import annotations
+
+import re
+
+from flux_semver.model import Plan, PlanChange
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def escape(text: str) -> str:
+    """``text`` with Markdown and HTML specials escaped, on one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _code(text: str | None) -> str:
+    if not text:
+        return ""
+    return f"<code>{escape(text)}</code>"
+
+
+def _row(change: PlanChange) -> str:
+    cells = [
+        escape(change.stage),
+        _code(change.policy),
+        f"{_code(change.file)}:{change.line}",
+        _code(change.from_range),
+        _code(change.to_range) if change.action in ("update", "blocked") else "",
+        f"**{change.action}**" if change.action in ("update", "blocked") else change.action,
+        escape(change.reason),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def render(plan: Plan) -> str:
+    """The plan as Markdown."""
+    lines = [
+        f"### {escape(plan.app)} {escape(plan.version)}: {plan.release_type} release",
+        "",
+    ]
+    if plan.approval_required:
+        lines += ["> **Approval required** before this release reaches its gated stages.", ""]
+    if plan.blocked:
+        lines += ["> **Blocked:** a stage would admit a version its gate does not admit.", ""]
+    lines += [
+        "| Stage | Policy | File | From | To | Action | Reason |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *(_row(c) for c in plan.changes),
+    ]
+    return "\n".join(lines) + "\n"

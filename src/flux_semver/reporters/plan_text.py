@@ -1,0 +1,44 @@
+"""A plan as a plain-text table for the terminal: one row per policy, its reason below it."""
+
+from __future__ import annotations
+
+from flux_semver.model import Plan, PlanChange
+
+_HEADERS = ("STAGE", "ACTION", "RANGE", "POLICY", "FILE")
+
+
+def _range(change: PlanChange) -> str:
+    if change.to_range is not None and change.action in ("update", "blocked"):
+        return f"{change.from_range} -> {change.to_range}"
+    return change.from_range
+
+
+def _row(change: PlanChange) -> tuple[str, ...]:
+    return (change.stage, change.action, _range(change), change.policy,
+            f"{change.file}:{change.line}")
+
+
+def render(plan: Plan) -> str:
+    """The plan as text: a heading, the table, and what to do when it is blocked."""
+    lines = [f"{plan.app} {plan.version}: {plan.release_type} release"]
+    if plan.approval_required:
+        lines[0] += " (approval required)"
+    if not plan.changes:
+        lines.append("no policy of this app in the selected stages")
+        return "\n".join(lines) + "\n"
+    rows = [_HEADERS, *(_row(c) for c in plan.changes)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
+
+    def fmt(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+
+    lines.append(fmt(_HEADERS).rstrip())
+    for change in plan.changes:
+        lines.append(fmt(_row(change)).rstrip())
+        lines.append(" " * (widths[0] + 2) + change.reason)
+    updates, blocked = len(plan.updates), sum(c.action == "blocked" for c in plan.changes)
+    summary = f"{updates} update{'s' if updates != 1 else ''}"
+    if blocked:
+        summary += f", {blocked} blocked: nothing can be written until the gate admits it"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
