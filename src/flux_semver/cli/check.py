@@ -1,0 +1,83 @@
+"""``flux-semver check``: run the rules over the whole repository and report the findings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from flux_semver import config as config_module
+from flux_semver import manifests, rules
+from flux_semver.cli import Context, exit_with
+from flux_semver.reporters.findings import FORMATS, Format, render
+from flux_semver.result import CheckResult, relative_paths
+
+
+def run_check(
+    root: Path,
+    config_path: Path | None,
+    files: Sequence[str] = (),
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> CheckResult:
+    """Load the whole repository, run the chosen rules, keep the named files' findings."""
+    chosen = rules.select(select, ignore)  # bad codes fail before any scanning
+    config = config_module.load(root, config_path)
+    repo = manifests.scan(root, config)
+    result = rules.run(repo, chosen)
+    return result.only(relative_paths(root, files)) if files else result
+
+
+def default_format() -> Format:
+    """``github`` under GitHub Actions, else ``text``."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def use_color() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: text; github when GITHUB_ACTIONS=true).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Run only these rules: codes or names, comma-separated (e.g. FS002,FS003).",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODES", help="Do not run these rules (codes or names)."
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.pass_obj
+def command(
+    obj: Context,
+    files: tuple[str, ...],
+    fmt: Format | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool,
+) -> None:
+    """Check every ImagePolicy against the rules FS001-FS009.
+
+    The whole repository is always loaded (the gate rules compare stages); FILE arguments limit
+    the findings shown to those files. Exit status: 0 clean, 1 findings (errors, or warnings
+    with --strict), 2 bad input.
+    """
+    result = run_check(obj.root, obj.config, files, select, ignore)
+    chosen = fmt or default_format()
+    color = chosen == "text" and use_color()
+    click.echo(render(result, chosen, color=color), nl=False, color=color)
+    if result.failed(strict):
+        exit_with(1)

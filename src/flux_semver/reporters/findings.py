@@ -1,0 +1,27 @@
+"""Check reporters: one :class:`~flux_semver.result.CheckResult`, many renderings.
+
+Reporters only format; they never decide what is a problem. ``render(result, fmt)`` picks one
+by name: ``text``, ``json``, ``github`` or ``sarif``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flux_semver.result import CheckResult
+
+from . import github, json, sarif, text
+
+Format = Literal["text", "json", "github", "sarif"]
+FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
+
+
+def render(result: CheckResult, fmt: Format, *, color: bool = False) -> str:
+    """The result in a format, ending with a newline."""
+    if fmt == "text":
+        return text.render(result, color=color)
+    if fmt == "json":
+        return json.render(result)
+    if fmt == "github":
+        return github.render(result)
+    return sarif.render(result)

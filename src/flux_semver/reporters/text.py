@@ -1,0 +1,39 @@
+"""Compiler-style text: ``path:line:col: CODE name message``, then a summary line."""
+
+from __future__ import annotations
+
+import click
+
+from flux_semver.result import CheckResult
+
+_COLORS = {"error": "red", "warning": "yellow"}
+
+
+def render(result: CheckResult, *, color: bool = False) -> str:
+    lines = []
+    for f in result.findings:
+        where = f"{f.file}:{f.line}:{f.column}:"
+        code = f"{f.code} {f.name}"
+        if color:
+            where = click.style(where, bold=True)
+            code = click.style(code, fg=_COLORS[f.severity], bold=True)
+        lines.append(f"{where} {code} {f.message}")
+    lines.append(summary(result, color=color))
+    return "\n".join(lines) + "\n"
+
+
+def summary(result: CheckResult, *, color: bool = False) -> str:
+    """``2 errors, 1 warning in 14 files (6 policies)``, or ``no problems in ...``."""
+    scope = f"{_count(result.files, 'file')} ({_count(result.policies, 'policy', 'policies')})"
+    if not result.findings:
+        line = f"no problems in {scope}"
+        return click.style(line, fg="green") if color else line
+    parts = [_count(result.errors, "error"), _count(result.warnings, "warning")]
+    line = f"{', '.join(parts)} in {scope}"
+    if color:
+        return click.style(line, fg="red" if result.errors else "yellow", bold=True)
+    return line
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -1,0 +1,92 @@
+"""The checks of DESIGN.md section 4: a registry of rules and one function that runs them.
+
+``RULES`` maps each code to its :class:`~flux_semver.rules.base.Rule`; :func:`run` applies the
+selected rules to a scanned repository and returns a :class:`~flux_semver.result.CheckResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flux_semver.errors import FluxSemverError
+from flux_semver.model import Finding
+from flux_semver.result import CheckResult
+
+from . import (
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
+)
+from .base import Rule, Scanned
+
+__all__ = ["RULES", "Rule", "Scanned", "UnknownRuleError", "parse_codes", "run", "select"]
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in map(
+        Rule.from_module,
+        (
+            fs001_invalid_range,
+            fs002_not_exact,
+            fs003_skips_stage,
+            fs004_schema,
+            fs005_deprecated_api,
+            fs006_unmapped,
+            fs007_missing_gate,
+            fs008_conflicting,
+            fs009_yaml,
+        ),
+    )
+}
+
+
+class UnknownRuleError(FluxSemverError):
+    """A rule code or name that no rule has."""
+
+
+def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
+    """Codes from ``--select``/``--ignore`` values: comma- or space-separated codes or names.
+
+    ``FS002``, ``fs002`` and ``not-exact`` all mean FS002; anything else is an error that lists
+    the rules there are.
+    """
+    by_name = {rule.name: code for code, rule in RULES.items()}
+    codes: list[str] = []
+    for value in values:
+        for item in value.replace(",", " ").split():
+            code = item.upper() if item.upper() in RULES else by_name.get(item.lower())
+            if code is None:
+                known = ", ".join(f"{c} ({r.name})" for c, r in RULES.items())
+                raise UnknownRuleError(f'unknown rule "{item}": use one of {known}')
+            if code not in codes:
+                codes.append(code)
+    return tuple(codes)
+
+
+def select(
+    selected: Iterable[str] = (), ignored: Iterable[str] = ()
+) -> tuple[Rule, ...]:
+    """The rules to run: those selected (all when none are), less those ignored."""
+    chosen = parse_codes(selected) or tuple(RULES)
+    dropped = set(parse_codes(ignored))
+    return tuple(RULES[code] for code in chosen if code not in dropped)
+
+
+def run(
+    repo: Scanned,
+    rules: Iterable[Rule] | None = None,
+) -> CheckResult:
+    """Run rules (all by default) over a scanned repository; findings in file order."""
+    findings: list[Finding] = []
+    for rule in RULES.values() if rules is None else rules:
+        findings.extend(rule.run(repo))
+    findings.sort(key=lambda f: (f.file, f.line, f.column, f.code, f.message))
+    return CheckResult(
+        findings=tuple(findings), files=repo.files_scanned, policies=len(repo.policies)
+    )

@@ -1,0 +1,87 @@
+"""What a rule is: a code, a name, a default severity, its documentation and one generator.
+
+Each rule is a module of this package with ``CODE``, ``NAME``, ``SEVERITY``, ``SUMMARY``, a
+module docstring that is its user documentation (Markdown), and
+``check(repo) -> Iterator[Finding]``. :class:`Rule` wraps such a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol, cast
+
+from flux_semver.model import Config, FileError, Finding, Policy, Severity
+
+
+class Scanned(Protocol):
+    """What the rules read from a scanned repository (``flux_semver.manifests.Repository``)."""
+
+    @property
+    def policies(self) -> tuple[Policy, ...]: ...
+
+    @property
+    def errors(self) -> tuple[FileError, ...]: ...
+
+    @property
+    def files_scanned(self) -> int: ...
+
+    @property
+    def config(self) -> Config: ...
+
+
+Check = Callable[[Scanned], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of DESIGN.md section 4."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str  # when it fires, in one line
+    doc: str  # the module docstring: why, a failing and a passing example, how to fix
+    check: Check
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> Rule:
+        return cls(
+            code=cast(str, module.CODE),
+            name=cast(str, module.NAME),
+            severity=cast(Severity, module.SEVERITY),
+            summary=cast(str, module.SUMMARY),
+            doc=(module.__doc__ or "").strip(),
+            check=cast(Check, module.check),
+        )
+
+    def run(self, repo: Scanned) -> Iterator[Finding]:
+        return self.check(repo)
+
+
+def finding(
+    code: str,
+    name: str,
+    severity: Severity,
+    policy: Policy,
+    message: str,
+    *,
+    at_range: bool = True,
+) -> Finding:
+    """A finding about a policy, at its range value (or at its ``kind:`` line)."""
+    if at_range and policy.range_line is not None:
+        line, column = policy.range_line, policy.range_column or 1
+    else:
+        line, column = policy.line, 1
+    return Finding(
+        code=code,
+        name=name,
+        severity=severity,
+        file=policy.file,
+        line=line,
+        column=column,
+        policy=policy.ref,
+        stage=policy.stage,
+        message=message,
+    )

@@ -1,0 +1,60 @@
+"""An ImagePolicy that does not validate against its apiVersion's CRD schema.
+
+**Why.** The Kubernetes API server rejects a document with a wrong type or a missing required
+field, so a Flux Kustomization that applies it fails as a whole; and it silently drops a field it
+does not know, so a misspelt `rnage:` or `filtertags:` never reaches the controller. flux-semver
+validates every ImagePolicy against the schema of the CRD for its own apiVersion (`v1`, `v1beta2`
+or `v1beta1`, taken from Flux's image-reflector-controller) and treats unknown fields as errors.
+
+Fails:
+
+```yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: {name: podinfo}
+spec:
+  imageRepositoryRef: {name: podinfo}
+  policy:
+    semver:
+      rnage: "1.2.x"     # 'range' is a required property; 'rnage' was unexpected
+```
+
+Passes: the same with `range: "1.2.x"`.
+
+**Fix.** Do what the message says: add the missing field, remove or respell the unexpected one,
+or give the value the type or one of the values the schema allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flux_semver import crds
+from flux_semver.model import Finding
+
+from .base import Scanned, finding
+
+CODE = "FS004"
+NAME = "schema"
+SEVERITY = "error"
+SUMMARY = "a document does not validate against its apiVersion's CRD schema"
+
+
+def check(repo: Scanned) -> Iterator[Finding]:
+    known = crds.api_versions()
+    for policy in repo.policies:
+        if policy.patch:
+            continue  # a Kustomize patch is a fragment: it need not carry required fields
+        if policy.api_version not in known:
+            yield finding(
+                CODE,
+                NAME,
+                SEVERITY,
+                policy,
+                f'apiVersion "{policy.api_version}" has no ImagePolicy schema in Flux: write '
+                f'"apiVersion: {crds.CURRENT_API_VERSION}"',
+                at_range=False,
+            )
+            continue
+        for violation in crds.validate(policy.body, policy.api_version):
+            yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False)
