@@ -1,0 +1,252 @@
+"""``.flux-semver.yaml``: the stages of the release process (DESIGN.md section 3).
+
+``load`` reads the file at the repository root (or the one given), checks it against the
+JSON Schema shipped in ``data/config.schema.json`` and a few rules a schema cannot say
+(unique stage names, ``after`` naming an earlier stage, one stage per alias), and returns a
+``Config``. Every error names the file and line and says how to fix it. Without a file the
+built-in ``DEFAULT_CONFIG`` applies, which reproduces the seed's decision matrix.
+
+The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not booleans.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from flux_semver import yamlfast
+from flux_semver.errors import ConfigError
+from flux_semver.model import Config, Stage, StageRule
+
+FILE_NAME = ".flux-semver.yaml"
+RELEASE_TYPES = ("patch", "minor", "major", "prerelease")
+# What a stage does for a release type its `on` leaves out.
+DEFAULT_RULES: Mapping[str, StageRule] = {
+    "patch": "follow", "minor": "follow", "major": "follow", "prerelease": "hold",
+}
+
+DEFAULT_CONFIG = Config(
+    stages=(
+        Stage(
+            name="dev",
+            aliases=("dev", "development"),
+            on={"patch": "auto", "minor": "hold", "major": "follow", "prerelease": "hold"},
+        ),
+        Stage(
+            name="pre-prod",
+            aliases=("pre-prod", "preprod", "staging", "stage", "uat", "qa"),
+            on={"patch": "auto", "minor": "follow", "major": "follow", "prerelease": "hold"},
+        ),
+        Stage(
+            name="prod",
+            aliases=("prod", "production", "live"),
+            exact=True,
+            after="pre-prod",
+            on={"patch": "follow", "minor": "hold", "major": "follow", "prerelease": "hold"},
+            approval={"major": "required"},
+        ),
+    ),
+    source=None,
+)
+
+
+def load(root: Path, path: Path | None = None) -> Config:
+    """The config of the repository at ``root``.
+
+    ``path`` None means ``root/.flux-semver.yaml`` when it exists, else ``DEFAULT_CONFIG``.
+    Raises ``ConfigError`` ("<file>:<line>: <what> — <how to fix>") on any invalid input.
+    """
+    if path is None:
+        path = root / FILE_NAME
+        if not path.is_file():
+            return DEFAULT_CONFIG
+    shown = _shown(root, path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{shown}: cannot read the config file ({exc.strerror}) — "
+            "check the --config path, or leave it out to use the defaults"
+        ) from None
+    return parse(raw, shown)
+
+
+def parse(raw: bytes, shown: str) -> Config:
+    """A config from a file's bytes; ``shown`` is how error messages name the file."""
+    try:
+        _, text = yamlfast.decode(raw)
+        documents = [d for d in yamlfast.load(text) if d.node is not None]
+    except yamlfast.YamlError as exc:
+        raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
+    if len(documents) != 1:
+        raise ConfigError(
+            f"{shown}:1: expected one YAML document with a `stages:` list, found "
+            f"{len(documents)} — write the stages in one document (see the README's Configuration)"
+        )
+    node = documents[0].node
+    assert node is not None
+    lines: dict[tuple[Any, ...], int] = {}
+    data = _plain(node, (), lines)
+    _validate(data, lines, shown)
+    return _build(cast(dict[str, Any], data), lines, shown)
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:
+    """Plain data from a node, YAML 1.2 style, recording the line of every value and key."""
+    lines.setdefault(where, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            lines[(*where, key, "<key>")] = key_node.start_mark.line + 1
+            result[key] = _plain(value_node, (*where, key), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, (*where, i), lines) for i, item in enumerate(node.value)]
+    value = str(node.value)
+    plain = getattr(node, "style", None) in (None, "")
+    if plain and value in ("true", "True", "TRUE"):
+        return True
+    if plain and value in ("false", "False", "FALSE"):
+        return False
+    if plain and value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if plain and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("flux_semver").joinpath("data/config.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _validate(data: Any, lines: Mapping[tuple[Any, ...], int], shown: str) -> None:
+    # Imported only when a config file exists: keeps the CLI's start-up light.
+    jsonschema = importlib.import_module("jsonschema")
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return
+    located = [(_line_of(error, lines), error) for error in errors]
+    line, error = min(located, key=lambda pair: (pair[0], len(pair[1].absolute_path)))
+    raise ConfigError(f"{shown}:{line}: {_explain(error)}")
+
+
+def _line_of(error: Any, lines: Mapping[tuple[Any, ...], int]) -> int:
+    where = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            return lines.get((*where, extra[0], "<key>"), lines.get(where, 1))
+    while where not in lines and where:
+        where = where[:-1]
+    return lines.get(where, 1)
+
+
+def _where(path: Sequence[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the top level"
+
+
+def _explain(error: Any) -> str:
+    where = _where(list(error.absolute_path))
+    schema = error.schema
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in schema.get("properties", {})]
+        return (f"unknown key {extra[0]!r} in {where} — allowed keys are "
+                f"{', '.join(allowed)}; check the spelling")
+    if error.validator == "required":
+        return (f"{where} lacks {error.message.split(' ')[0]} — add it "
+                "(see the README's Configuration)")
+    if error.validator == "enum":
+        options = ", ".join(str(o) for o in schema["enum"])
+        return f"{where} is {error.instance!r} — use one of: {options}"
+    if error.validator == "type":
+        return f"{where} must be {_a(schema['type'])}, not {_a(_type_name(error.instance))}"
+    if error.validator == "pattern":
+        return (f"{where} is {error.instance!r} — a stage name or alias is letters, digits, "
+                "'.', '_' or '-', starting with a letter or digit")
+    if error.validator == "uniqueItems":
+        return f"{where} lists a value twice — list each alias once"
+    if error.validator == "minItems":
+        return f"{where} is empty — list at least one stage"
+    if error.validator == "minLength":
+        return f"{where} is empty — write a glob such as clusters/prod*/**"
+    return f"{where}: {error.message}"  # pragma: no cover - every validator the schema uses
+
+
+def _a(kind: str) -> str:
+    words = {"object": "a mapping", "array": "a list", "string": "a string",
+             "boolean": "true or false", "integer": "a number", "null": "empty"}
+    return words.get(kind, kind)
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return "integer"
+    return "string"
+
+
+def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: str) -> Config:
+    stages: list[Stage] = []
+    owner: dict[str, str] = {}  # alias (lower case) -> stage name
+    for i, item in enumerate(data["stages"]):
+        name: str = item["name"]
+        here = lines.get(("stages", i, "name"), 1)
+        if any(s.name == name for s in stages):
+            raise ConfigError(f"{shown}:{here}: stage {name!r} is listed twice — "
+                              "give every stage its own name")
+        after = item.get("after")
+        if after is not None and not any(s.name == after for s in stages):
+            line = lines.get(("stages", i, "after"), here)
+            known = [s["name"] for s in data["stages"]]
+            if after in known:
+                raise ConfigError(f"{shown}:{line}: stage {name!r} is after {after!r}, which "
+                                  "comes later — list the gate stage before the stages it gates")
+            raise ConfigError(f"{shown}:{line}: `after: {after}` names no stage — use one of: "
+                              f"{', '.join(known)}")
+        aliases = tuple(dict.fromkeys([*item.get("aliases", []), name]))
+        for alias in aliases:
+            taken = owner.setdefault(alias.lower(), name)
+            if taken != name:
+                line = lines.get(("stages", i, "aliases"), here)
+                raise ConfigError(f"{shown}:{line}: alias {alias!r} is claimed by stages "
+                                  f"{taken!r} and {name!r} — keep it in one of them")
+        on = {**DEFAULT_RULES, **item.get("on", {})}
+        stages.append(Stage(
+            name=name,
+            aliases=aliases,
+            on=cast(dict[str, StageRule], on),
+            paths=tuple(item.get("paths", [])),
+            exact=bool(item.get("exact", False)),
+            after=after,
+            approval=dict(item.get("approval", {})),
+        ))
+    return Config(stages=tuple(stages), source=shown)

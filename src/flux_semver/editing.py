@@ -1,0 +1,246 @@
+"""Lossless range edits (DESIGN.md section 6).
+
+``set_range`` changes the bytes of one range value and nothing else: indentation, comments,
+line endings (CRLF too), a byte-order mark, a missing final newline, anchors, the other
+documents and the file's mode all stay. The value keeps its quote style where that still
+reads back as the new range; a plain value that would not (``>=2.0.0 <3.0.0`` would start a
+YAML block, ``1.2`` would read as a number) gets double quotes. Before anything is written
+the new text is parsed again and must equal the old data with only the edited values
+changed; then it replaces the file atomically (temporary file + rename).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flux_semver import yamlfast
+from flux_semver.errors import FluxSemverError
+from flux_semver.manifests import KIND, RANGE_PATH
+from flux_semver.model import Policy
+
+
+class EditError(FluxSemverError):
+    """A range cannot be written as asked."""
+
+
+class StalePolicyError(EditError):
+    """The file changed since it was scanned: the policy is not where the scan saw it."""
+
+
+# Characters a plain YAML scalar cannot start with (YAML indicators).
+_PLAIN_START = frozenset("!&*-?:,[]{}#|>@`\"'%")
+
+
+@dataclass
+class _Edit:
+    policy: Policy
+    new: str
+    token: yamlfast.Token
+    style: str  # how the new value is written: plain, single or double
+
+
+def set_range(root: Path, policy: Policy, new_range: str) -> bool:
+    """Write ``new_range`` as the policy's range; return whether the file changed."""
+    return bool(set_ranges(root, [(policy, new_range)]))
+
+
+def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
+    """Apply several range edits, each file atomically; return the files that changed.
+
+    Every file is prepared and verified before any is written, so an error in one edit
+    leaves all files as they were.
+    """
+    by_file: dict[str, list[tuple[Policy, str]]] = {}
+    for policy, new_range in edits:
+        by_file.setdefault(policy.file, []).append((policy, new_range))
+    pending: list[tuple[str, Path, bytes]] = []
+    for file, items in by_file.items():
+        path = root / file
+        content = _edited(path, file, items)
+        if content is not None:
+            pending.append((file, path, content))
+    for _, path, content in pending:
+        _write_atomically(path, content)
+    return [file for file, _, _ in pending]
+
+
+def _edited(path: Path, file: str, items: list[tuple[Policy, str]]) -> bytes | None:
+    """The file's new bytes, or None when every range already has its new value."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StalePolicyError(f"{file}: cannot read the file ({exc.strerror}) — "
+                               "scan the repository again") from None
+    try:
+        bom, text = yamlfast.decode(raw)
+        documents = yamlfast.load(text)
+    except yamlfast.YamlError as exc:
+        raise StalePolicyError(f"{file}:{exc.line}:{exc.column}: the file is no longer valid "
+                               "YAML since it was scanned — fix it and scan again") from None
+    starts = yamlfast.line_starts(text)
+    edits: dict[int, _Edit] = {}
+    for policy, new_range in items:
+        _check_new(policy, new_range)
+        token, current = _locate(policy, documents, text, starts)
+        if current == new_range:
+            continue
+        earlier = edits.get(token.start)
+        if earlier is not None and earlier.new != new_range:
+            raise EditError(f"{_where(policy)}: two different ranges asked for one policy "
+                            f"({earlier.new!r} and {new_range!r}) — ask for one")
+        style = "double" if token.kind == "plain" and _needs_quotes(new_range) else token.kind
+        edits[token.start] = _Edit(policy, new_range, token, style)
+    if not edits:
+        return None
+    for _attempt in range(2):
+        new_text = _splice(text, list(edits.values()))
+        wrong = _verify(new_text, documents, list(edits.values()))
+        if not wrong:
+            return (bom + new_text).encode("utf-8")
+        retry = [e for e in wrong if e.style == "plain"]
+        if not retry:
+            break
+        for edit in retry:
+            edit.style = "double"
+    edit = wrong[0]
+    raise EditError(f"{_where(edit.policy)}: writing {edit.new!r} here would change more than "
+                    "the range (is the range an anchor used elsewhere?) — write the range "
+                    "as a plain value on its own line")
+
+
+def _check_new(policy: Policy, new_range: str) -> None:
+    if policy.patch:
+        raise EditError(f"{policy.file}:{policy.line}: {policy.ref} is a Kustomize patch — "
+                        "edit the ImagePolicy it patches instead")
+    if policy.kind != "semver":
+        raise EditError(f"{policy.file}:{policy.line}: {policy.ref} is a {policy.kind} policy; "
+                        "only semver ranges are rewritten")
+    if not new_range.strip() or any(c in new_range for c in "\r\n\x85\u2028\u2029"):
+        raise EditError(f"{_where(policy)}: the new range {new_range!r} is empty or spans "
+                        "lines — give a one-line range such as 1.2.x")
+
+
+def _where(policy: Policy) -> str:
+    return f"{policy.file}:{policy.range_line or policy.line}:{policy.range_column or 1}"
+
+
+def _locate(policy: Policy, documents: list[yamlfast.Document], text: str,
+            starts: list[int]) -> tuple[yamlfast.Token, str]:
+    """The policy's range token in the current text, checked against what the scan saw."""
+    stale = StalePolicyError(f"{_where(policy)}: {policy.ref} changed since the repository "
+                             "was scanned — scan again and retry")
+    if policy.document >= len(documents):
+        raise stale
+    document = documents[policy.document]
+    data = document.data
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise stale
+    name = data.get("metadata", {}).get("name") if isinstance(data.get("metadata"), dict) else None
+    located = yamlfast.path(document.node, *RANGE_PATH)
+    if str(name or "") != policy.name or located is None:
+        raise stale
+    token = yamlfast.value_token(text, starts, *located)
+    if token.kind == "alias":
+        raise EditError(f"{_where(policy)}: the range is an alias ({token.source}) of a value "
+                        "written elsewhere — write the range in place, then retry")
+    if token.kind not in ("plain", "single", "double"):
+        raise EditError(f"{_where(policy)}: the range is written as a block or collection, not "
+                        "a one-line value — write it as `range: 1.2.x` and retry")
+    current = str(located[1].value)
+    if (current != policy.range_text
+            or yamlfast.position(starts, token.start) != (policy.range_line, policy.range_column)):
+        raise stale
+    return token, current
+
+
+def _needs_quotes(value: str) -> bool:
+    """Whether a plain scalar would not read back as ``value`` (the edit is verified anyway:
+    a plain value that breaks its context, such as a comma in a flow mapping, gets quotes)."""
+    if value != value.strip() or value[0] in _PLAIN_START or ": " in value or " #" in value:
+        return True
+    try:
+        return not isinstance(yamlfast.load_one(value), str)
+    except yaml.YAMLError:
+        return True
+
+
+def _render(value: str, style: str) -> str:
+    if style == "single":
+        return "'" + value.replace("'", "''") + "'"
+    if style == "double":
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def _splice(text: str, edits: list[_Edit]) -> str:
+    parts: list[str] = []
+    at = 0
+    for edit in sorted(edits, key=lambda e: e.token.start):
+        parts.append(text[at:edit.token.start])
+        parts.append(_render(edit.new, edit.style))
+        at = edit.token.end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> list[_Edit]:
+    """The edits whose value does not read back, or all of them if anything else changed."""
+    try:
+        new = yamlfast.load(new_text)
+    except yamlfast.YamlError:
+        return edits
+    if len(new) != len(old):
+        return edits
+    wrong = []
+    for edit in edits:
+        located = yamlfast.path(new[edit.policy.document].node, *RANGE_PATH)
+        data = _get(new[edit.policy.document].data, RANGE_PATH)
+        if located is None or located[1].value != edit.new or data != edit.new:
+            wrong.append(edit)
+    if wrong:
+        return wrong
+    expected = [d.data for d in old]
+    for edit in edits:
+        _set(expected[edit.policy.document], RANGE_PATH, edit.new)
+    if expected != [d.data for d in new]:
+        return edits
+    return []
+
+
+def _get(data: Any, keys: Sequence[str]) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _set(data: Any, keys: Sequence[str], value: str) -> None:
+    for key in keys[:-1]:
+        data = data[key]
+    data[keys[-1]] = value
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Replace the file's bytes through a temporary file and a rename; keep its mode."""
+    real = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(real.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).chmod(mode)
+        Path(temporary).replace(real)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,98 @@
+"""Which stage a policy belongs to, and which app (DESIGN.md section 1).
+
+A policy's stage comes from, in this order:
+
+1. its label ``flux-semver/stage`` (a stage name or one of its aliases);
+2. the config's ``paths`` globs, when the config gives any (then they alone decide);
+3. the stage aliases found in its names: the policy's name, then its file's name, then its
+   directories from the nearest up. An alias counts as a whole word, bounded by the start
+   or end or by ``-``, ``_``, ``.``, ``/`` or a digit; the longest alias is tried first, so
+   ``pre-prod`` is pre-prod, not prod, and ``prod-eu``, ``prod-01``, ``myapp-production``
+   are prod.
+
+``StageMatch.source`` says in words where the stage came from, for ``flux-semver policies``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from wcmatch import glob
+
+from flux_semver.model import Config
+
+STAGE_LABEL = "flux-semver/stage"
+APP_LABEL = "flux-semver/app"
+_GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB
+
+
+@dataclass(frozen=True)
+class StageMatch:
+    """A resolved stage (None when nothing matched) and where it came from."""
+
+    stage: str | None
+    source: str
+
+
+class StageResolver:
+    """Resolves stages for one config; build it once per scan and reuse it."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._by_word: dict[str, str] = {}
+        pairs: list[tuple[str, str]] = []
+        for stage in config.stages:
+            self._by_word.setdefault(stage.name.lower(), stage.name)
+            for alias in stage.aliases:
+                self._by_word.setdefault(alias.lower(), stage.name)
+                pairs.append((alias, stage.name))
+        pairs.sort(key=lambda pair: -len(pair[0]))  # the longest alias first; stable otherwise
+        self._aliases = [
+            (alias, stage, re.compile(rf"(?<![^-_./0-9]){re.escape(alias)}(?![^-_./0-9])",
+                                      re.IGNORECASE))
+            for alias, stage in pairs
+        ]
+        self._globs = [(p, s.name) for s in config.stages for p in s.paths]
+
+    def resolve(self, *, name: str, file: str, labels: Mapping[str, str]) -> StageMatch:
+        """The stage of a policy called ``name`` in ``file`` (relative posix path)."""
+        label = labels.get(STAGE_LABEL)
+        if label is not None:
+            stage = self._by_word.get(str(label).lower())
+            if stage is not None:
+                return StageMatch(stage, f"label {STAGE_LABEL}")
+            return StageMatch(None, f"label {STAGE_LABEL} {label!r} names no stage (stages: "
+                                    f"{', '.join(self._config.stage_names)})")
+        if self._globs:
+            for pattern, stage in self._globs:
+                if glob.globmatch(file, pattern, flags=_GLOB_FLAGS):
+                    return StageMatch(stage, f'config path "{pattern}"')
+            return StageMatch(None, "no stage matched (no config path matches the file)")
+        return self._by_names(name, file)
+
+    def _by_names(self, name: str, file: str) -> StageMatch:
+        parts = file.split("/")
+        places = [("name", name, name), ("file name", parts[-1], parts[-1])]
+        for depth in range(len(parts) - 1, 0, -1):
+            places.append(("directory", parts[depth - 1], "/".join(parts[:depth])))
+        for where, text, shown in places:
+            for alias, stage, pattern in self._aliases:
+                if pattern.search(text):
+                    return StageMatch(stage, f'alias "{alias}" in {where} "{shown}"')
+        return StageMatch(None, "no stage matched")
+
+
+def resolve_stage(config: Config, *, name: str, file: str,
+                  labels: Mapping[str, str]) -> StageMatch:
+    """One-off resolution; prefer a ``StageResolver`` when resolving many policies."""
+    return StageResolver(config).resolve(name=name, file=file, labels=labels)
+
+
+def resolve_app(labels: Mapping[str, str], image_repository: str | None) -> str | None:
+    """The app a policy belongs to: the ``flux-semver/app`` label, else its ImageRepository."""
+    label = labels.get(APP_LABEL)
+    if label:
+        return str(label)
+    return image_repository or None
