@@ -1,0 +1,139 @@
+"""Fit a rendering into GitHub's size limits without losing what matters most.
+
+GitHub refuses a pull request body or comment over 65,536 characters and a step summary
+over 1 MiB. The renderer hands over its output as :class:`Section` values in display
+order, each with a priority; :func:`fit` drops table rows and list items from the end of
+the least important sections first (rows are ordered failures first, so passes go
+before failures), then whole sections, and ends the text with a line saying what was
+left out. Sections with :data:`KEEP` priority are cut only if nothing else is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+KEEP = 1_000  # priority of sections that are never dropped while anything else can go
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A size limit in characters (PR bodies, comments) or UTF-8 bytes (step summaries)."""
+
+    size: int
+    unit: Literal["characters", "bytes"]
+    what: str
+
+    def measure(self, text: str) -> int:
+        if self.unit == "bytes":
+            return len(text.encode("utf-8"))
+        return len(text)
+
+
+PR_BODY = Limit(65_536, "characters", "a pull request body or comment")
+STEP_SUMMARY = Limit(1_048_576, "bytes", "a job summary")
+
+# Room kept for the closing line that says what was cut.
+_NOTE_ROOM = 1_000
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the rendering: a head, rows that may be cut from the end, a tail.
+
+    ``what`` names the rows for the closing note ("failed tests", "lines of the notes").
+    An ``atomic`` section (a diagram) is kept or dropped whole.
+    """
+
+    head: tuple[str, ...]
+    rows: tuple[str, ...] = ()
+    tail: tuple[str, ...] = ()
+    priority: int = KEEP
+    what: str = "lines"
+    atomic: bool = False
+
+    def lines(self, keep_rows: int | None = None) -> list[str]:
+        rows = self.rows if keep_rows is None else self.rows[:keep_rows]
+        return [*self.head, *rows, *self.tail]
+
+
+def join(sections: Sequence[Section]) -> str:
+    """The sections as Markdown: their lines, a blank line between sections."""
+    return "\n\n".join("\n".join(s.lines()) for s in sections if s.lines()) + "\n"
+
+
+def fit(sections: Sequence[Section], limit: Limit) -> str:
+    """The sections joined, cut to ``limit`` as described in the module docstring."""
+    text = join(sections)
+    if limit.measure(text) <= limit.size:
+        return text
+    budget = max(limit.size - _NOTE_ROOM, 0)
+    kept: list[int | None] = [None] * len(sections)  # rows kept per section; None = all
+    dropped: list[bool] = [False] * len(sections)
+    sizes = [_section_size(s, limit) for s in sections]
+    total = sum(sizes)
+    left_out: list[tuple[int, str]] = []
+    for index in sorted(range(len(sections)), key=lambda i: (sections[i].priority, -i)):
+        if total <= budget:
+            break
+        section = sections[index]
+        row_sizes = [limit.measure(row) + 1 for row in section.rows]
+        if not section.atomic and section.rows:
+            excess = total - budget
+            keep = len(section.rows)
+            while keep > 0 and excess > 0:
+                keep -= 1
+                excess -= row_sizes[keep]
+            if keep > 0:
+                total -= sum(row_sizes[keep:])
+                kept[index] = keep
+                left_out.append(
+                    (index, f"{len(section.rows) - keep:,} of {len(section.rows):,} "
+                            f"{section.what}")
+                )
+                continue
+        total -= sizes[index]
+        dropped[index] = True
+        count = f"{len(section.rows):,} " if section.rows and not section.atomic else ""
+        left_out.append((index, f"{'all ' if count else ''}{count}{section.what}"))
+    parts = [
+        "\n".join(s.lines(kept[i]))
+        for i, s in enumerate(sections)
+        if not dropped[i] and s.lines(kept[i])
+    ]
+    body = "\n\n".join(parts) + "\n"
+    cut_chars = 0
+    if limit.measure(body) > budget:  # still too big: cut the text itself, at a line end
+        body, cut_chars = _hard_cut(body, budget, limit)
+    return body + "\n" + _note(sorted(left_out), cut_chars, limit) + "\n"
+
+
+def _section_size(section: Section, limit: Limit) -> int:
+    lines = section.lines()
+    if not lines:
+        return 0
+    return sum(limit.measure(line) + 1 for line in lines) + 1
+
+
+def _hard_cut(text: str, budget: int, limit: Limit) -> tuple[str, int]:
+    if limit.unit == "bytes":
+        raw = text.encode("utf-8")[:budget]
+        head = raw.decode("utf-8", errors="ignore")
+    else:
+        head = text[:budget]
+    if "\n" in head:
+        head = head[: head.rindex("\n") + 1]
+    return head, len(text) - len(head)
+
+
+def _note(left_out: list[tuple[int, str]], cut_chars: int, limit: Limit) -> str:
+    parts = [what for _, what in left_out]
+    if cut_chars:
+        parts.append(f"the last {cut_chars:,} characters")
+    size = f"{limit.size:,}-{'byte' if limit.unit == 'bytes' else 'character'}"
+    return (
+        f"> [!NOTE]\n> This summary was cut to fit GitHub's {size} limit for {limit.what}; "
+        f"left out: {'; '.join(parts)}. The full summary: run `flux-semver evidence` "
+        "with the same inputs."
+    )
