@@ -1,0 +1,58 @@
+"""``flux-semver history``: the range changes of each stage, read back from ``git log``."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import click
+
+from flux_semver.cli import Context
+from flux_semver.cli.plan import load_repository
+from flux_semver.history import RangeChange, history
+
+HistoryFormat = Literal["text", "json"]
+
+
+def _release(change: RangeChange) -> str:
+    if change.version and change.release_type:
+        return f"{change.version} ({change.release_type})"
+    return change.version or "-"
+
+
+def render_text(changes: list[RangeChange]) -> str:
+    """One block per change: when, stage, from -> to, release, who, commit, evidence."""
+    if not changes:
+        return "no range changes in git history\n"
+    lines = []
+    for change in changes:
+        before = change.from_range if change.from_range is not None else "(new)"
+        lines.append(
+            f"{change.date}  {change.app}/{change.stage}  {before} -> {change.to_range}  "
+            f"release {_release(change)}"
+        )
+        lines.append(
+            f"    {change.commit[:12]} by {change.author} <{change.email}>: {change.subject}"
+        )
+        lines.append(f"    {change.policy} in {change.file} (from {change.source})")
+        lines.extend(f"    evidence: {link}" for link in change.evidence)
+    return "\n".join(lines) + "\n"
+
+
+@click.command("history")
+@click.option("--image", "app", metavar="APP", default=None, help="Only this app.")
+@click.option("--stage", metavar="S", default=None, help="Only this stage.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.pass_obj
+def command(obj: Context, app: str | None, stage: str | None, fmt: HistoryFormat) -> None:
+    """List range changes from git log, newest first: when, who, from -> to, release, evidence.
+
+    Commits made by flux-semver carry trailers with the release and its evidence; other
+    commits are read from the change of the range in the file.
+    """
+    changes = history(load_repository(obj), app, stage)
+    if fmt == "json":
+        click.echo(json.dumps({"changes": [c.to_json() for c in changes]}, indent=2))
+    else:
+        click.echo(render_text(changes), nl=False)

@@ -1,0 +1,83 @@
+"""``flux-semver plan``: what a release does to each stage, without writing anything."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+import click
+
+from flux_semver import config as config_module
+from flux_semver import manifests
+from flux_semver.cli import Context, exit_with
+from flux_semver.manifests import Repository
+from flux_semver.model import Plan
+from flux_semver.plan import RELEASE_TYPE_CHOICES, make_plan
+from flux_semver.reporters import plan_markdown, plan_text
+
+PlanFormat = Literal["text", "json", "markdown"]
+PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def load_repository(obj: Context) -> Repository:
+    """The repository at ``-C`` with its config: what every promotion command starts from."""
+    return manifests.scan(obj.root, config_module.load(obj.root, obj.config))
+
+
+def plan_options(func: F) -> F:
+    """The options ``plan`` and ``promote`` share (DESIGN.md section 5)."""
+    decorators = [
+        click.argument("version"),
+        click.option("--image", "app", metavar="APP", default=None,
+                     help="The app (image repository) to release; needed with several apps."),
+        click.option("--release-type", type=click.Choice(RELEASE_TYPE_CHOICES), default="auto",
+                     show_default=True, help="Override the release type found by comparing "
+                     "the version with what the stages run."),
+        click.option("--stage", "stages", multiple=True, metavar="S",
+                     help="Only these stages (repeatable); a named stage is promoted even "
+                     "when its rule for this release type is hold."),
+        click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text",
+                     show_default=True, help="Output format."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def build_plan(
+    repo: Repository, version: str, app: str | None, release_type: str, stages: tuple[str, ...]
+) -> Plan:
+    return make_plan(repo, version, app=app, stages=stages or None, release_type=release_type)
+
+
+def render(plan: Plan, fmt: PlanFormat) -> str:
+    if fmt == "json":
+        return json.dumps(plan.to_json(), indent=2) + "\n"
+    if fmt == "markdown":
+        return plan_markdown.render(plan)
+    return plan_text.render(plan)
+
+
+@click.command("plan")
+@plan_options
+@click.pass_obj
+def command(
+    obj: Context,
+    version: str,
+    app: str | None,
+    release_type: str,
+    stages: tuple[str, ...],
+    fmt: PlanFormat,
+) -> None:
+    """Show what releasing VERSION does to each stage's ImagePolicy.
+
+    Each policy gets an action: auto (its range admits VERSION, Flux deploys it with no Git
+    change), update (old range -> new range), hold (the stage waits), unchanged, or blocked
+    (its gate stage would not admit it). Exit status: 0, or 1 when a stage is blocked.
+    """
+    plan = build_plan(load_repository(obj), version, app, release_type, stages)
+    click.echo(render(plan, fmt), nl=False)
+    if plan.blocked:
+        exit_with(1)

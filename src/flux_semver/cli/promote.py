@@ -1,0 +1,52 @@
+"""``flux-semver promote``: write a release's plan into the policies' files."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from flux_semver.cli import Context, exit_with
+from flux_semver.cli.plan import PlanFormat, build_plan, load_repository, plan_options, render
+from flux_semver.promote import apply_plan
+
+
+@click.command("promote")
+@plan_options
+@click.option("--dry-run", is_flag=True, help="Show the plan and the files it would change.")
+@click.pass_obj
+def command(
+    obj: Context,
+    version: str,
+    app: str | None,
+    release_type: str,
+    stages: tuple[str, ...],
+    fmt: PlanFormat,
+    dry_run: bool,
+) -> None:
+    """Release VERSION: rewrite the ranges the plan updates, and print the changed files.
+
+    Only the range values change, byte for byte. A blocked plan writes nothing and exits 1.
+    """
+    repo = load_repository(obj)
+    plan = build_plan(repo, version, app, release_type, stages)
+    if plan.blocked:
+        changed: list[str] = []
+    elif dry_run:
+        changed = list(dict.fromkeys(c.file for c in plan.updates))
+    else:
+        changed = apply_plan(repo, plan)
+    if fmt == "json":
+        data = {**plan.to_json(), "dry_run": dry_run, "changed_files": changed}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(render(plan, fmt), nl=False)
+        verb = "would change" if dry_run else "changed"
+        for file in changed:
+            click.echo(f"{verb}: {file}" if fmt == "text" else f"- {verb} `{file}`")
+        if not changed and not plan.blocked:
+            click.echo("nothing to write: no stage needs a Git change")
+    if plan.blocked:
+        click.echo("flux-semver: blocked: nothing was written; promote the gate stage first",
+                   err=True)
+        exit_with(1)

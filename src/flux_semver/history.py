@@ -1,0 +1,276 @@
+"""Range changes read back from git, and the rollback that restores an earlier range.
+
+``history`` walks ``git log`` of each policy's file and compares the policy's range at each
+commit with the range at its first parent: every difference is a change (when, who, from,
+to). A commit written with flux-semver's trailers adds the release, its type and evidence.
+
+``rollback_target`` finds the range a stage had before its last change: the committed range
+when the work tree holds an uncommitted change, else the ``from`` of the newest change in
+history. It refuses a range its gate stage does not admit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from flux_semver import git, trailers
+from flux_semver.errors import GitError, PlanError
+from flux_semver.manifests import Repository, read
+from flux_semver.model import Policy
+from flux_semver.plan import resolve_app, semver_policies
+from flux_semver.ranges import InvalidRange, Range
+from flux_semver.stages import StageResolver
+from flux_semver.yamlfast import YamlError
+
+Source = Literal["trailers", "diff"]
+
+
+@dataclass(frozen=True)
+class RangeChange:
+    """One commit that changed one policy's range."""
+
+    commit: str
+    date: str
+    author: str
+    email: str
+    subject: str
+    app: str
+    stage: str
+    policy: str
+    file: str
+    from_range: str | None  # None when the policy first appeared in this commit
+    to_range: str
+    version: str | None
+    release_type: str | None
+    evidence: tuple[str, ...]
+    source: Source
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "date": self.date,
+            "author": self.author,
+            "email": self.email,
+            "subject": self.subject,
+            "app": self.app,
+            "stage": self.stage,
+            "policy": self.policy,
+            "file": self.file,
+            "from": self.from_range,
+            "to": self.to_range,
+            "version": self.version,
+            "release_type": self.release_type,
+            "evidence": list(self.evidence),
+            "source": self.source,
+        }
+
+
+def _range_in(raw: bytes | None, file: str, policy: Policy, resolver: StageResolver) -> str | None:
+    """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
+    if raw is None:
+        return None
+    try:
+        found = read(raw, file, resolver)
+    except YamlError:
+        return None
+    for other in found:
+        if other.ref == policy.ref and other.kind == "semver" and not other.patch:
+            return other.range_text
+    return None
+
+
+def _need_git(repo: Repository) -> None:
+    if not git.is_repository(repo.root):
+        raise GitError(
+            f"{repo.root} is not inside a git repository, so it has no history to read; "
+            "run this in a clone of the GitOps repository"
+        )
+
+
+def _policies(repo: Repository, app: str | None, stage: str | None) -> list[Policy]:
+    apps = [app] if app is not None else repo.apps()
+    chosen = [p for a in apps for p in semver_policies(repo, a)]
+    if stage is not None:
+        if stage not in repo.config.stage_names:
+            names = ", ".join(repo.config.stage_names)
+            raise PlanError(f"unknown stage {stage!r}; the stages are {names}")
+        chosen = [p for p in chosen if p.stage == stage]
+    return chosen
+
+
+def changes_of(repo: Repository, policies: Iterable[Policy]) -> list[RangeChange]:
+    """Every committed change of the given policies' ranges, newest first."""
+    resolver = StageResolver(repo.config)
+    by_file: dict[str, list[Policy]] = {}
+    for policy in policies:
+        by_file.setdefault(policy.file, []).append(policy)
+    found: list[tuple[int, RangeChange]] = []
+    for file, mine in by_file.items():
+        commits = git.log(repo.root, [file])
+        specs = [(c.sha, file) for c in commits] + [
+            (c.parents[0], file) for c in commits if c.parents
+        ]
+        blobs = git.show_files(repo.root, specs)
+        for index, commit in enumerate(commits):
+            parent = blobs.get((commit.parents[0], file)) if commit.parents else None
+            said = trailers.parse(commit.message)
+            for policy in mine:
+                after = _range_in(blobs[(commit.sha, file)], file, policy, resolver)
+                before = _range_in(parent, file, policy, resolver)
+                if after is None or after == before:
+                    continue
+                ours = said.present and (said.app in (None, policy.app))
+                found.append((index, RangeChange(
+                    commit=commit.sha,
+                    date=commit.date,
+                    author=commit.author,
+                    email=commit.email,
+                    subject=commit.subject,
+                    app=policy.app or "",
+                    stage=policy.stage or "",
+                    policy=policy.ref,
+                    file=file,
+                    from_range=before,
+                    to_range=after,
+                    version=said.version if ours else None,
+                    release_type=said.release_type if ours else None,
+                    evidence=said.evidence if ours else (),
+                    source="trailers" if ours else "diff",
+                )))
+    if len(by_file) > 1:  # one log over every file gives the order across files
+        order = {c.sha: i for i, c in enumerate(git.log(repo.root, list(by_file)))}
+        found = [(order.get(change.commit, index), change) for index, change in found]
+    found.sort(key=lambda pair: pair[0])
+    return [change for _, change in found]
+
+
+def history(
+    repo: Repository, app: str | None = None, stage: str | None = None
+) -> list[RangeChange]:
+    """Range changes of the app's (or every app's) semver policies, newest first."""
+    _need_git(repo)
+    if app is not None:
+        app = resolve_app(repo, app)
+    return changes_of(repo, _policies(repo, app, stage))
+
+
+@dataclass(frozen=True)
+class Restore:
+    """One policy a rollback rewrites: from its current range to the restored one."""
+
+    policy: Policy
+    to_range: str
+    origin: str  # in words: where the restored range comes from
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """What ``rollback`` would write, and why it refuses, if it does."""
+
+    app: str
+    stage: str
+    restores: tuple[Restore, ...]
+    refused: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def edits(self) -> list[tuple[Policy, str]]:
+        return [(r.policy, r.to_range) for r in self.restores if r.to_range != r.policy.range_text]
+
+
+def _parse(text: str) -> Range | None:
+    try:
+        return Range(text)
+    except InvalidRange:
+        return None
+
+
+def _previous(repo: Repository, policy: Policy, resolver: StageResolver) -> Restore:
+    """The range ``policy`` had before its last change."""
+    head = git.show_file(repo.root, "HEAD", policy.file) if git.log(repo.root) else None
+    committed = _range_in(head, policy.file, policy, resolver)
+    if committed is not None and committed != policy.range_text:
+        return Restore(policy, committed, "the last commit (the work tree change is undone)")
+    for change in changes_of(repo, [policy]):
+        if change.from_range is not None:
+            when = change.date.split("T", 1)[0]
+            return Restore(
+                policy,
+                change.from_range,
+                f"before commit {change.commit[:12]} ({when}, {change.author}: {change.subject})",
+            )
+    raise PlanError(
+        f"{policy.file}: git history holds no earlier range for {policy.ref}; "
+        "pass the range to restore with --to RANGE"
+    )
+
+
+def _gate_check(
+    repo: Repository, app: str, stage: str, restores: Sequence[Restore]
+) -> tuple[str | None, tuple[str, ...]]:
+    """Why the rollback must not happen (its gate), and warnings about stages after it."""
+    config = repo.config
+    gate = config.stage(stage).after
+    mine = semver_policies(repo, app)
+    refused: str | None = None
+    for restore in restores:
+        new = _parse(restore.to_range)
+        if new is None:
+            return f"{restore.to_range!r} does not parse in Flux", ()
+        if gate is None:
+            continue
+        gate_policies = [p for p in mine if p.stage == gate]
+        if not gate_policies:
+            refused = f"{app} has no policy in {gate}, the stage {stage} comes after (FS007)"
+        for other in gate_policies:
+            gate_range = _parse(other.range_text or "")
+            if gate_range is not None and new.admits_outside(gate_range):
+                refused = (
+                    f"{stage} would admit {restore.to_range}, but its gate {gate} admits only "
+                    f"{other.range_text} ({other.ref}): roll back {gate} first "
+                    f"(flux-semver rollback --image {app} --stage {gate})"
+                )
+                break
+    warnings = []
+    for later in config.stages:
+        if later.after != stage:
+            continue
+        for policy in (p for p in mine if p.stage == later.name):
+            rng = _parse(policy.range_text or "")
+            for restore in restores:
+                new = _parse(restore.to_range)
+                if rng is not None and new is not None and rng.admits_outside(new):
+                    warnings.append(
+                        f"{later.name} ({policy.ref}) admits {policy.range_text}, which "
+                        f"{restore.to_range} does not: roll it back too "
+                        f"(flux-semver rollback --image {app} --stage {later.name})"
+                    )
+                    break
+    return refused, tuple(warnings)
+
+
+def rollback_target(
+    repo: Repository, app: str | None, stage: str, to: str | None = None
+) -> Rollback:
+    """The rollback of ``stage`` for ``app``: each policy's restored range, or a refusal.
+
+    ``to`` restores that range to every policy of the stage; without it each policy gets the
+    range it had before its last change (from git). Raises PlanError or GitError when there
+    is nothing to restore.
+    """
+    chosen_app = resolve_app(repo, app)
+    policies = _policies(repo, chosen_app, stage)
+    if not policies:
+        raise PlanError(f"{chosen_app} has no semver policy in stage {stage}")
+    if to is not None:
+        if _parse(to) is None:
+            raise PlanError(f"--to {to!r} is not a range Flux accepts; give one like 1.2.x")
+        restores = [Restore(p, to, "--to") for p in policies]
+    else:
+        _need_git(repo)
+        resolver = StageResolver(repo.config)
+        restores = [_previous(repo, p, resolver) for p in policies]
+    refused, warnings = _gate_check(repo, chosen_app, stage, restores)
+    return Rollback(chosen_app, stage, tuple(restores), refused, warnings)
