@@ -79,8 +79,12 @@ def cli(ctx: click.Context, root: Path, config: Path | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; expected failures are one line, never a traceback."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="flux-semver",
-                 standalone_mode=False)
+        # Without standalone mode click *returns* the code of a click.exceptions.Exit
+        # raised by a command (exit_with), instead of raising it: keep it.
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="flux-semver",
+                        standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
