@@ -1,0 +1,64 @@
+"""``flux-semver latest RANGE [TAG...]``: the tag Flux's image-reflector-controller picks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+import click
+
+from flux_semver.cli import exit_with
+from flux_semver.cli.match import parse_range
+from flux_semver.errors import FluxSemverError
+from flux_semver.tags import TagFilter, select
+
+
+def read_tags(lines: Iterable[str]) -> list[str]:
+    """Tags from a file: one a line; blank lines and lines starting with ``#`` are skipped."""
+    tags = []
+    for line in lines:
+        tag = line.strip()
+        if tag and not tag.startswith("#"):
+            tags.append(tag)
+    return tags
+
+
+@click.command("latest")
+@click.argument("range_text", metavar="RANGE")
+@click.argument("tags", metavar="[TAG...]", nargs=-1)
+@click.option("--tags-file", type=click.File("r", encoding="utf-8"), default=None,
+              metavar="FILE|-",
+              help="Read tags from FILE ('-': standard input), one a line; blank lines and "
+                   "# comments are skipped.")
+@click.option("--pattern", metavar="RE", default=None,
+              help="filterTags.pattern: keep only tags this RE2 expression matches.")
+@click.option("--extract", metavar="TEMPLATE", default=None,
+              help="filterTags.extract: compare the expansion of TEMPLATE ($1, $name) instead "
+                   "of the tag.")
+def command(range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
+            pattern: str | None, extract: str | None) -> None:
+    """Print the tag Flux would deploy for the semver RANGE, given the registry's tags.
+
+    Tags are read as Flux reads them: only tags with at least two dots are versions; of
+    equal versions (1.2.4 and v1.2.4) Flux keeps the one that sorts last as a string. The
+    original tag is printed, also when --extract compared something else. Exit code 1 when
+    no tag is admitted, 2 when the range or the pattern is invalid.
+    """
+    rng = parse_range(range_text)
+    candidates = list(tags)
+    if tags_file is not None:
+        candidates.extend(read_tags(tags_file))
+    elif not tags:
+        raise FluxSemverError("no tags given: pass them as arguments or with --tags-file FILE "
+                              "(- for standard input)")
+    if pattern is None and not extract:
+        chosen = select(rng, candidates)
+    else:
+        kept = TagFilter(pattern or "", extract or "").apply(candidates)
+        picked = select(rng, kept)
+        chosen = None if picked is None else kept[picked]
+    if chosen is None:
+        click.echo(f"flux-semver: no tag is admitted by {range_text!r} among "
+                   f"{len(candidates)} tag(s)", err=True)
+        exit_with(1)
+    click.echo(chosen)

@@ -1,0 +1,47 @@
+"""``flux-semver match RANGE VERSION...``: is each version admitted by the range, and why."""
+
+from __future__ import annotations
+
+import click
+
+from flux_semver.cli import exit_with
+from flux_semver.errors import FluxSemverError
+from flux_semver.ranges import InvalidRange, Range
+
+
+def parse_range(text: str) -> Range:
+    """The range, or an input error that carries Masterminds' message and what to write."""
+    try:
+        return Range(text)
+    except InvalidRange as exc:
+        raise FluxSemverError(f"invalid range {text!r}: {exc}; {exc.hint}") from None
+
+
+def render(rng: Range, versions: tuple[str, ...]) -> tuple[str, bool]:
+    """One line per version (``admitted``/``rejected``, the version, the reason); all admitted?"""
+    width = max(len(v) for v in versions)
+    lines = []
+    every = True
+    for text in versions:
+        admitted, reason = rng.explain(text)
+        every = every and admitted
+        verdict = "admitted" if admitted else "rejected"
+        lines.append(f"{verdict}  {text.ljust(width)}  {reason}")
+    return "\n".join(lines) + "\n", every
+
+
+@click.command("match")
+@click.argument("range_text", metavar="RANGE")
+@click.argument("versions", metavar="VERSION...", nargs=-1, required=True)
+def command(range_text: str, versions: tuple[str, ...]) -> None:
+    """Say whether Flux's semver RANGE admits each VERSION, and why.
+
+    Versions are read as Flux reads them (a leading v, missing minor or patch allowed).
+    A prerelease is admitted only by an OR group of the range that names a prerelease
+    itself (e.g. >=1.3.0-0). Exit code 0 when every version is admitted, 1 when one is not,
+    2 when the range does not parse in Flux.
+    """
+    text, every = render(parse_range(range_text), versions)
+    click.echo(text, nl=False)
+    if not every:
+        exit_with(1)

@@ -1,0 +1,282 @@
+"""Versions exactly as Flux reads them.
+
+Flux's image-reflector-controller parses tags with Masterminds/semver v3 (``NewVersion``, the
+lenient parser) behind fluxcd/pkg's ``ParseVersion`` rule (the tag needs at least two dots), and
+orders them with Masterminds' ``Compare``. :class:`Version` reproduces all three:
+
+* :meth:`Version.parse` — lenient: an optional lowercase ``v``, missing minor/patch read as 0,
+  leading zeros in the numbers accepted (``v1.02`` is 1.2.0). Prerelease numbers may not have
+  leading zeros; numbers must fit in 64 bits.
+* :meth:`Version.parse_strict` — SemVer 2.0.0 exactly.
+* :meth:`Version.parse_tag` — Flux's tag rule, then lenient parsing.
+
+Ordering ignores build metadata; a prerelease sorts below its release; prerelease identifiers
+compare numerically when both are numbers, numbers sort below words, words compare by bytes,
+and a shorter list of identifiers sorts first when it is a prefix of the other.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from flux_semver.errors import FluxSemverError
+
+__all__ = ["InvalidVersion", "Version"]
+
+_UINT64_MAX = (1 << 64) - 1
+
+# Masterminds' lenient grammar. Matched with fullmatch, so nothing may trail the version
+# (not even a newline, which Go's "$" does not allow either).
+_LENIENT = re.compile(
+    r"""
+    v?
+    (?P<major>[0-9]+)
+    (?:\.(?P<minor>[0-9]+))?
+    (?:\.(?P<patch>[0-9]+))?
+    (?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?
+    (?:\+(?P<meta>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?
+    """,
+    re.VERBOSE | re.ASCII,
+)
+
+_NUM = r"(?:0|[1-9][0-9]*)"
+_PRE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+# SemVer 2.0.0, section 2 to 10: no prefix, three numbers without leading zeros.
+_STRICT = re.compile(
+    rf"""
+    (?P<major>{_NUM})\.(?P<minor>{_NUM})\.(?P<patch>{_NUM})
+    (?:-(?P<pre>{_PRE_ID}(?:\.{_PRE_ID})*))?
+    (?:\+(?P<meta>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?
+    """,
+    re.VERBOSE | re.ASCII,
+)
+
+# The messages Masterminds gives for each failure (lower-case since upstream #278).
+INVALID_SEMVER = "invalid semantic version"
+SEGMENT_STARTS_ZERO = "version segment starts with 0"
+
+
+class InvalidVersion(FluxSemverError):  # noqa: N818 -- public name fixed by DESIGN.md
+    """A string that is not a version under the rule asked for.
+
+    ``reason`` is Masterminds' own error text (e.g. ``invalid semantic version``); ``str()``
+    adds the text and what to write instead.
+    """
+
+    def __init__(self, text: str, reason: str, hint: str = "") -> None:
+        self.text = text
+        self.reason = reason
+        hint = hint or "write MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.2.3-rc.1"
+        super().__init__(f"{text!r} is not a valid version: {reason} ({hint})")
+
+
+def _prerelease_key(pre: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key of a prerelease: numbers (that fit in 64 bits) below words, words by bytes."""
+    key: list[tuple[int, int, str]] = []
+    for part in pre.split("."):
+        if part.isdigit() and part.isascii() and int(part) <= _UINT64_MAX:
+            key.append((0, int(part), ""))
+        else:
+            key.append((1, 0, part))
+    return tuple(key)
+
+
+def _check_prerelease(text: str, pre: str) -> None:
+    for part in pre.split("."):
+        if len(part) > 1 and part[0] == "0" and part.isdigit():
+            raise InvalidVersion(text, SEGMENT_STARTS_ZERO,
+                                 "numeric prerelease identifiers may not start with 0")
+
+
+def _number(text: str, digits: str) -> int:
+    value = int(digits)
+    if value > _UINT64_MAX:
+        raise InvalidVersion(
+            text,
+            f'error parsing version segment: strconv.ParseUint: parsing "{digits}": '
+            "value out of range",
+            "numbers must fit in 64 bits",
+        )
+    return value
+
+
+class Version:
+    """One semantic version; immutable, hashable, ordered as Masterminds ``Compare`` orders.
+
+    Equality ignores build metadata (``1.2.3+a == 1.2.3+b``), so the hash does too.
+    """
+
+    __slots__ = ("_key", "major", "metadata", "minor", "original", "patch", "prerelease")
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: str
+    metadata: str
+    original: str
+    _key: tuple[Any, ...]
+
+    def __init__(
+        self,
+        major: int,
+        minor: int = 0,
+        patch: int = 0,
+        prerelease: str = "",
+        metadata: str = "",
+        original: str | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "major", major)
+        setattr_(self, "minor", minor)
+        setattr_(self, "patch", patch)
+        setattr_(self, "prerelease", prerelease)
+        setattr_(self, "metadata", metadata)
+        if prerelease:
+            key: tuple[Any, ...] = (major, minor, patch, 0, _prerelease_key(prerelease))
+        else:
+            key = (major, minor, patch, 1, ())
+        setattr_(self, "_key", key)
+        setattr_(self, "original", original if original is not None else self._canonical())
+
+    # -- parsing -------------------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        """Parse leniently, as Masterminds ``NewVersion`` (what Flux uses)."""
+        return _parse_lenient(text)
+
+    @classmethod
+    def parse_strict(cls, text: str) -> Version:
+        """Parse SemVer 2.0.0 exactly (Masterminds ``StrictNewVersion``)."""
+        if not isinstance(text, str):
+            raise InvalidVersion(repr(text), INVALID_SEMVER)
+        m = _STRICT.fullmatch(text)
+        if m is None:
+            if _LENIENT.fullmatch(text):
+                raise InvalidVersion(
+                    text, INVALID_SEMVER,
+                    "strict SemVer needs exactly MAJOR.MINOR.PATCH, no 'v' and no leading zeros",
+                )
+            raise InvalidVersion(text, INVALID_SEMVER)
+        return cls(
+            _number(text, m["major"]),
+            _number(text, m["minor"]),
+            _number(text, m["patch"]),
+            m["pre"] or "",
+            m["meta"] or "",
+            text,
+        )
+
+    @classmethod
+    def parse_tag(cls, text: str) -> Version:
+        """Parse an image tag as Flux does: at least two dots, then lenient parsing.
+
+        fluxcd/pkg ``version.ParseVersion`` rejects tags such as ``v1.2`` or ``1`` that the
+        lenient parser alone would read as 1.2.0 or 1.0.0.
+        """
+        if not isinstance(text, str) or text.count(".") < 2:
+            raise InvalidVersion(
+                text if isinstance(text, str) else repr(text),
+                INVALID_SEMVER,
+                "Flux reads a tag as a version only when it has at least two dots, e.g. 1.2.0",
+            )
+        return _parse_lenient(text)
+
+    # -- properties ----------------------------------------------------------------------
+
+    @property
+    def is_prerelease(self) -> bool:
+        return bool(self.prerelease)
+
+    @property
+    def triple(self) -> tuple[int, int, int]:
+        """``(major, minor, patch)``."""
+        return (self.major, self.minor, self.patch)
+
+    def release(self) -> Version:
+        """The same major.minor.patch without prerelease or metadata."""
+        if not self.prerelease and not self.metadata:
+            return self
+        return Version(self.major, self.minor, self.patch)
+
+    def _canonical(self) -> str:
+        text = f"{self.major}.{self.minor}.{self.patch}"
+        if self.prerelease:
+            text += f"-{self.prerelease}"
+        if self.metadata:
+            text += f"+{self.metadata}"
+        return text
+
+    def __str__(self) -> str:
+        return self._canonical()
+
+    def __repr__(self) -> str:
+        return f"Version({self.original!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Version is immutable; cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Version is immutable; cannot delete {name}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Version, (self.major, self.minor, self.patch, self.prerelease, self.metadata,
+                          self.original))
+
+    # -- ordering (Masterminds Compare; metadata ignored) --------------------------------
+
+    def compare(self, other: Version) -> int:
+        """-1, 0 or 1, as Masterminds ``Compare``."""
+        a, b = self._key, other._key
+        return (a > b) - (a < b)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key == other._key
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key != other._key
+
+    def __lt__(self, other: Version) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key < other._key
+
+    def __le__(self, other: Version) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key <= other._key
+
+    def __gt__(self, other: Version) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key > other._key
+
+    def __ge__(self, other: Version) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key >= other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+
+@lru_cache(maxsize=8192)
+def _parse_lenient(text: str) -> Version:
+    if not isinstance(text, str):
+        raise InvalidVersion(repr(text), INVALID_SEMVER)
+    m = _LENIENT.fullmatch(text)
+    if m is None:
+        raise InvalidVersion(text, INVALID_SEMVER)
+    major = _number(text, m["major"])
+    minor = _number(text, m["minor"]) if m["minor"] else 0
+    patch = _number(text, m["patch"]) if m["patch"] else 0
+    pre = m["pre"] or ""
+    if pre:
+        _check_prerelease(text, pre)
+    return Version(major, minor, patch, pre, m["meta"] or "", text)
