@@ -47,6 +47,5 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 column=error.column,
                 policy=None,
                 stage=None,
-                message=f"not valid YAML, so its ImagePolicy cannot be read: {error.message}; "
-                "fix the syntax here",
+                message=f"the ImagePolicy in this file cannot be read: {error.message}",
             )

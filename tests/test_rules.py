@@ -1,0 +1,217 @@
+"""Rules FS001-FS009 on fixture GitOps repositories (tests/data/rules/<rule>/), one per rule.
+
+Each fixture is the clean repository with one thing broken; the expected findings are written
+down here by hand: code, file, and the position of the offending text, found by searching the
+fixture for it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flux_semver import config, manifests, rules
+from flux_semver.model import Finding
+from flux_semver.ranges import InvalidRange, Range
+from flux_semver.rules import RULES, UnknownRuleError
+
+DATA = Path(__file__).parent / "data" / "rules"
+PROD = "clusters/prod/podinfo.yaml"
+PRE_PROD = "clusters/pre-prod/podinfo.yaml"
+
+
+def locate(root: Path, file: str, needle: str) -> tuple[int, int]:
+    """1-based line and column where ``needle`` first stands in a fixture file."""
+    for number, line in enumerate((root / file).read_text().splitlines(), start=1):
+        column = line.find(needle)
+        if column >= 0:
+            return number, column + 1
+    raise AssertionError(f"{needle!r} not in {file}")
+
+
+def check(root: Path, *codes: str) -> list[Finding]:
+    repo = manifests.scan(root, config.load(root))
+    return list(rules.run(repo, rules.select(codes)).findings)
+
+
+def positions(findings: list[Finding]) -> list[tuple[str, str, int, int]]:
+    return [(f.code, f.file, f.line, f.column) for f in findings]
+
+
+# rule fixture -> expected (code, file, needle marking the position); needle "kind:" = the
+# document's kind line, column 1, as FS004/FS005 point at the document.
+EXPECTED: dict[str, list[tuple[str, str, str]]] = {
+    "clean": [],
+    "fs001": [("FS001", PRE_PROD, '"latest"')],
+    "fs002": [("FS002", PROD, '"1.3.x"')],
+    "fs003": [("FS003", PROD, '"1.3.0"')],
+    "fs004": [("FS004", PROD, "kind:"), ("FS004", PROD, "kind:")],
+    "fs005": [("FS005", PRE_PROD, "kind:")],
+    "fs006": [("FS006", "base/worker.yaml", '"2.x"')],
+    "fs007": [("FS007", "clusters/prod/api.yaml", '"2.0.1"')],
+    "fs008": [("FS008", "clusters/prod-us/podinfo.yaml", '"1.3.1"')],
+    "fs009": [("FS009", PROD, "\timageRepositoryRef")],
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_fixture_has_exactly_the_expected_findings(fixture: str) -> None:
+    root = DATA / fixture
+    expected = [
+        (code, file, *locate(root, file, needle)) for code, file, needle in EXPECTED[fixture]
+    ]
+    assert positions(check(root)) == expected
+
+
+def test_every_rule_has_a_fixture() -> None:
+    assert {code.lower() for code in RULES} <= set(EXPECTED)
+    assert {p.name for p in DATA.iterdir()} == set(EXPECTED)
+
+
+def test_registry_matches_the_design_table() -> None:
+    table = {
+        "FS001": ("invalid-range", "error"),
+        "FS002": ("not-exact", "error"),
+        "FS003": ("skips-stage", "error"),
+        "FS004": ("schema", "error"),
+        "FS005": ("deprecated-api", "warning"),
+        "FS006": ("unmapped", "warning"),
+        "FS007": ("missing-gate", "error"),
+        "FS008": ("conflicting", "warning"),
+        "FS009": ("yaml", "error"),
+    }
+    assert {code: (r.name, r.severity) for code, r in RULES.items()} == table
+    for rule in RULES.values():
+        assert "**Why.**" in rule.doc and "**Fix.**" in rule.doc, rule.code
+        assert "Fails" in rule.doc and "Passes" in rule.doc, rule.code
+
+
+def test_findings_carry_policy_stage_and_severity() -> None:
+    [found] = check(DATA / "fs003")
+    assert found.policy == "flux-system/podinfo"
+    assert found.stage == "prod"
+    assert found.severity == "error"
+    assert found.name == "skips-stage"
+
+
+# -- scenarios written into temporary repositories ------------------------------------------
+
+POLICY = """\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: {name}
+  namespace: apps
+spec:
+  imageRepositoryRef:
+    name: {app}
+  policy:
+    semver:
+      range: "{range}"
+"""
+
+
+def repo(tmp_path: Path, **stages: str | list[str]) -> Path:
+    """A GitOps repository with one podinfo policy per stage (several for a list)."""
+    for stage, ranges in stages.items():
+        stage = stage.replace("_", "-")
+        for i, text in enumerate([ranges] if isinstance(ranges, str) else ranges):
+            folder = tmp_path / "clusters" / (stage if i == 0 else f"{stage}-{i}")
+            folder.mkdir(parents=True, exist_ok=True)
+            body = POLICY.format(name="podinfo", app="podinfo", range=text)
+            (folder / "podinfo.yaml").write_text(body)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("pre_prod", "prod", "wanted"),
+    [
+        ("1.3.2", "1.x", 'prod must pin one version: write "1.3.2" (the version pre-prod pins), '
+                         'not "1.x"'),
+        ("1.x", "1.3.x", 'write "1.3.0" (the lowest version both prod and pre-prod admit'),
+        ("2.x", "1.x", 'write an exact version such as "1.2.3", not "1.x"'),
+    ],
+)
+def test_fs002_says_what_to_write(tmp_path: Path, pre_prod: str, prod: str, wanted: str) -> None:
+    [found] = check(repo(tmp_path, pre_prod=pre_prod, prod=prod), "FS002")
+    assert wanted in found.message
+
+
+def test_fs002_without_a_gate_policy_suggests_the_floor(tmp_path: Path) -> None:
+    [found] = check(repo(tmp_path, prod="~2.4"), "FS002")
+    assert 'write "2.4.0"' in found.message and 'not "~2.4"' in found.message
+
+
+@pytest.mark.parametrize("prod", ["1.3.2", "=1.3.2", "v1.3.2", ">=1.3.2 <1.3.3", "1.3.2 || 1.3.2"])
+def test_fs002_accepts_every_spelling_of_one_version(tmp_path: Path, prod: str) -> None:
+    assert check(repo(tmp_path, pre_prod="1.3.x", prod=prod), "FS002") == []
+
+
+@pytest.mark.parametrize(
+    ("pre_prod", "prod", "fires"),
+    [
+        ("1.3.x", "1.3.9", False),  # within pre-prod
+        ("1.4.x", "1.3.2", False),  # prod lags behind: a release waiting, not a skip
+        ("1.2.x", "1.3.0", True),  # prod leads
+        ("~1.2", "1.x", True),
+        (">=1.2.0", "2.0.0", False),  # pre-prod is unbounded above
+        ("1.2.3", "1.2.4", True),
+        ("^1.2.0", "1.9.9", False),
+        ("<1.3.0", "1.3.0", True),
+    ],
+)
+def test_fs003_compares_ceilings(tmp_path: Path, pre_prod: str, prod: str, fires: bool) -> None:
+    found = check(repo(tmp_path, pre_prod=pre_prod, prod=prod), "FS003")
+    assert bool(found) == fires, found
+
+
+def test_fs003_uses_the_most_permissive_of_several_gate_policies(tmp_path: Path) -> None:
+    root = repo(tmp_path, pre_prod=["1.2.x", "1.3.x"], prod="1.3.1")
+    assert check(root, "FS003") == []
+    root = repo(tmp_path / "b", pre_prod=["1.2.x", "1.1.x"], prod="1.3.1")
+    [found] = check(root, "FS003")
+    assert found.file == PROD
+
+
+def test_fs003_message_names_the_gate_policy(tmp_path: Path) -> None:
+    [found] = check(repo(tmp_path, pre_prod="1.2.x", prod="1.3.0"), "FS003")
+    line, _ = locate(tmp_path, PRE_PROD, '"1.2.x"')
+    assert f"{PRE_PROD}:{line}" in found.message
+    assert 'pin "1.2.0"' in found.message
+
+
+def test_fs001_reports_fluxs_own_error(tmp_path: Path) -> None:
+    [found] = check(repo(tmp_path, pre_prod="1.2.x.y", prod="1.2.0"), "FS001")
+    with pytest.raises(InvalidRange) as flux:
+        Range("1.2.x.y")
+    assert str(flux.value) in found.message
+
+
+def test_fs008_ignores_the_same_range_spelt_the_same(tmp_path: Path) -> None:
+    assert check(repo(tmp_path, pre_prod="1.3.x", prod=["1.3.2", "1.3.2"]), "FS008") == []
+    [found] = check(repo(tmp_path / "b", prod=["1.3.2", "1.3.1"]), "FS008")
+    other = "clusters/prod-1/podinfo.yaml" if found.file == PROD else PROD
+    here = (tmp_path / "b" / found.file).read_text().split('range: ')[1].strip()
+    assert f"{here} here" in found.message and f"in {other}:11" in found.message
+
+
+def test_a_stage_not_marked_exact_takes_ranges(tmp_path: Path) -> None:
+    root = repo(tmp_path, pre_prod="1.3.x", prod="1.3.x")
+    shutil.copy(DATA.parent / "rules-config-prod-ranges.yaml", root / ".flux-semver.yaml")
+    assert check(root) == []
+
+
+def test_fs007_and_fs003_follow_the_configured_gate(tmp_path: Path) -> None:
+    root = repo(tmp_path, dev="1.4.x", prod="1.4.0")  # prod gated by pre-prod, which is absent
+    assert [f.code for f in check(root)] == ["FS007"]
+
+
+def test_select_accepts_codes_and_names() -> None:
+    assert rules.parse_codes(["FS002,fs003", "missing-gate"]) == ("FS002", "FS003", "FS007")
+    assert [r.code for r in rules.select([], ["FS005", "unmapped"])] == [
+        "FS001", "FS002", "FS003", "FS004", "FS007", "FS008", "FS009"
+    ]
+    with pytest.raises(UnknownRuleError, match='unknown rule "FS010"'):
+        rules.parse_codes(["FS010"])
