@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # ships no type information
 from ruamel.yaml import YAML
 
 GROUP = "image.toolkit.fluxcd.io"
@@ -134,4 +134,4 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum" and isinstance(error.validator_value, list):
         choices = ", ".join(str(v) for v in error.validator_value)
         return f"{error.instance!r} is not allowed here; write one of: {choices}"
-    return error.message
+    return str(error.message)

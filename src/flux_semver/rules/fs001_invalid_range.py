@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding
+from flux_semver.model import Finding, Severity
 from flux_semver.ranges import InvalidRange, Range
 
 from ._support import semver
@@ -38,7 +38,7 @@ from .base import Scanned, finding
 
 CODE = "FS001"
 NAME = "invalid-range"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a semver range would not parse in Flux"
 
 

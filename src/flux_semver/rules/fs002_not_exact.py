@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding, Policy
+from flux_semver.model import Finding, Policy, Severity
 from flux_semver.ranges import Range
 from flux_semver.version import Version
 
@@ -40,7 +40,7 @@ from .base import Scanned, finding
 
 CODE = "FS002"
 NAME = "not-exact"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a policy in an `exact` stage admits more than one version"
 
 

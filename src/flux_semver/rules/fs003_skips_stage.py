@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding, Policy
+from flux_semver.model import Finding, Policy, Severity
 from flux_semver.ranges import Range
 
 from ._support import by_app_and_stage, is_release, range_of, semver, stage_of, where
@@ -41,7 +41,7 @@ from .base import Scanned, finding
 
 CODE = "FS003"
 NAME = "skips-stage"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a stage admits a version above everything its gate stage admits"
 
 

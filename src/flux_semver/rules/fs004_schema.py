@@ -30,13 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver import crds
-from flux_semver.model import Finding
+from flux_semver.model import Finding, Severity
 
 from .base import Scanned, finding
 
 CODE = "FS004"
 NAME = "schema"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a document does not validate against its apiVersion's CRD schema"
 
 

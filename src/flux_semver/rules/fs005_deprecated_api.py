@@ -27,13 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver import crds
-from flux_semver.model import Finding
+from flux_semver.model import Finding, Severity
 
 from .base import Scanned, finding
 
 CODE = "FS005"
 NAME = "deprecated-api"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "apiVersion `v1beta1`/`v1beta2` (removed in current Flux; migrate to `v1`)"
 
 _DEPRECATED = frozenset({f"{crds.GROUP}/v1beta1", f"{crds.GROUP}/v1beta2"})

@@ -31,14 +31,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding
+from flux_semver.model import Finding, Severity
 
 from ._support import semver
 from .base import Scanned, finding
 
 CODE = "FS006"
 NAME = "unmapped"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a semver policy belongs to no stage"
 
 

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding
+from flux_semver.model import Finding, Severity
 
 from ._support import by_app_and_stage, stage_of
 from .base import Scanned, finding
 
 CODE = "FS007"
 NAME = "missing-gate"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "an app has a policy in a gated stage but none in its gate stage"
 
 

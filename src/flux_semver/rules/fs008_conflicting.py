@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding, Policy
+from flux_semver.model import Finding, Policy, Severity
 
 from ._support import by_app_and_stage, range_of, semver, where
 from .base import Scanned, finding
 
 CODE = "FS008"
 NAME = "conflicting"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "one app has two semver policies in one stage with different ranges"
 
 

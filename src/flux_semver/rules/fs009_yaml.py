@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding
+from flux_semver.model import Finding, Severity
 
 from .base import Scanned
 
 CODE = "FS009"
 NAME = "yaml"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a file that holds an ImagePolicy is not valid YAML"
 
 
