@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from flux_semver import yamlfast
+from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
 from flux_semver.stages import StageResolver, resolve_app
 
@@ -54,6 +55,9 @@ class Repository:
 
 def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Repository:
     """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError."""
+    if not root.is_dir():
+        raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
+                              "root (flux-semver -C DIR)")
     resolver = StageResolver(config)
     policies: list[Policy] = []
     errors: list[FileError] = []
