@@ -24,7 +24,7 @@ from flux_semver.errors import PlanError
 from flux_semver.manifests import Repository
 from flux_semver.model import Config, Plan, PlanChange, Policy, ReleaseType, Stage
 from flux_semver.ranges import InvalidRange, Range
-from flux_semver.release import classify
+from flux_semver.release import classify, compare
 from flux_semver.version import InvalidVersion, Version
 
 RELEASE_TYPE_CHOICES = ("auto", "patch", "minor", "major")
@@ -115,6 +115,19 @@ def _change(policy: Policy, action: str, reason: str, to: str | None = None) -> 
     )
 
 
+_RANK = {"patch": 0, "minor": 1, "major": 2}
+
+
+def _step(rng: Range, version: Version, release_type: ReleaseType) -> ReleaseType:
+    """The release type as this stage sees it: a patch of 1.3 is a minor step for a stage
+    still on 1.2, and that stage's rule for minor releases applies."""
+    floor = rng.floor
+    if release_type not in _RANK or floor is None or floor > version or rng.admits(version):
+        return release_type
+    own = compare(version, floor)
+    return own if _RANK[own] > _RANK[release_type] else release_type
+
+
 def _decide(
     policy: Policy, stage: Stage, version: Version, release_type: ReleaseType, explicit: bool
 ) -> PlanChange:
@@ -127,7 +140,10 @@ def _decide(
             policy, "hold", f"{old!r} does not parse in Flux; fix it first (flux-semver check)"
         )
     admits = rng.admits(version)
-    rule = stage.rule_for(release_type)
+    step = _step(rng, version, release_type)
+    rule = stage.rule_for(step)
+    seen = "" if step == release_type else f"from {old}, {version} is a {step} step; "
+    release_type = step  # a bigger step for this stage: its rule for that step applies
     if rule == "auto" and admits:
         return _change(policy, "auto", f"{old} admits {version}: Flux deploys it, no Git change")
     if rule == "hold" and not explicit:
@@ -135,13 +151,13 @@ def _decide(
         return _change(
             policy,
             "hold",
-            f"{waits}: {stage.name} holds {release_type} releases; then run: {promote}",
+            f"{seen}{waits}: {stage.name} holds {release_type} releases; then run: {promote}",
         )
     if rule == "auto" and not explicit:
         return _change(
             policy,
             "hold",
-            f"{old} does not admit {version} and {stage.name} takes {release_type} releases "
+            f"{seen}{old} does not admit {version} and {stage.name} takes {release_type} releases "
             f"only as its range admits them; to move it run: {promote}",
         )
     already = admits and (not stage.exact or rng.window == "exact")
