@@ -21,7 +21,9 @@ from flux_semver.evidence.model import JUnitReport, Outcome, SuiteTotals, TestRe
 
 # Messages that only repeat the outcome (go-junit-report writes message="Failed"):
 # the first line of the element's text says more.
-_GENERIC_MESSAGES = frozenset({"failed", "failure", "error", "errored", "skipped", "skip"})
+_GENERIC_MESSAGES = frozenset(
+    {"failed", "failure", "error", "errored", "skipped", "skip", "runtime error", "build error"}
+)
 _GLOB_FLAGS = glob.GLOBSTAR | glob.BRACE | glob.NODIR | glob.DOTGLOB
 
 
