@@ -1,0 +1,104 @@
+"""The pre-commit hooks' ``main(argv)``, run in fixture repositories as pre-commit runs them:
+from the repository root, with the changed files as arguments."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+import yaml
+
+# hooks/ installs as flux_semver.hooks (pyproject package-dir), a mapping mypy cannot follow
+from flux_semver.hooks import (  # type: ignore[import-not-found]
+    check,
+    no_skip,
+    prod_exact,
+    ranges,
+)
+
+DATA = Path(__file__).parent / "data" / "rules"
+ROOT = Path(__file__).parent.parent
+PROD = "clusters/prod/podinfo.yaml"
+PRE_PROD = "clusters/pre-prod/podinfo.yaml"
+
+Main = Callable[[Sequence[str] | None], int]
+HOOKS: dict[str, Main] = {
+    "flux-semver-check": check.main,
+    "flux-semver-prod-exact": prod_exact.main,
+    "flux-semver-no-skip": no_skip.main,
+    "flux-semver-ranges": ranges.main,
+}
+# which fixture each hook must reject (and the codes it reports); others it must pass
+CATCHES: dict[str, set[str]] = {
+    "flux-semver-check": {"fs001", "fs002", "fs003", "fs004", "fs007", "fs009"},
+    "flux-semver-prod-exact": {"fs002"},
+    "flux-semver-no-skip": {"fs003", "fs007"},
+    "flux-semver-ranges": {"fs001", "fs004", "fs009"},
+}
+
+
+def in_fixture(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / name
+    shutil.copytree(DATA / name, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_hook_ids_match_the_manifest() -> None:
+    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {hook["id"] for hook in manifest} == set(HOOKS)
+    for hook in manifest:
+        assert hook["entry"] == hook["id"]
+        assert hook["language"] == "python"
+        assert hook["types_or"] == ["yaml"]
+        assert hook["require_serial"] is True
+
+
+@pytest.mark.parametrize("hook", sorted(HOOKS))
+@pytest.mark.parametrize("fixture", sorted(p.name for p in DATA.iterdir()))
+def test_each_hook_rejects_exactly_its_rules_fixtures(
+    hook: str, fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    in_fixture(fixture, tmp_path, monkeypatch)
+    code = HOOKS[hook]([])
+    out = capsys.readouterr().out
+    if fixture in CATCHES[hook]:
+        assert code == 1
+        assert f" {fixture.upper()} " in out
+    else:
+        assert code == 0
+        warned = hook == "flux-semver-check" and fixture in {"fs005", "fs006", "fs008"}
+        assert (f" {fixture.upper()} " in out) == warned  # warnings are shown, not failed
+
+
+def test_only_the_files_passed_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_fixture("fs003", tmp_path, monkeypatch)
+    assert no_skip.main([PRE_PROD]) == 0  # the whole repo is loaded, the finding is on prod
+    assert capsys.readouterr().out == ""
+    assert no_skip.main([PRE_PROD, PROD]) == 1
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(f"{PROD}:11:14: FS003 skips-stage prod admits versions above")
+
+
+def test_warnings_are_shown_and_fail_only_with_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_fixture("fs005", tmp_path, monkeypatch)
+    assert check.main([PRE_PROD]) == 0
+    assert "FS005 deprecated-api" in capsys.readouterr().out
+    assert check.main(["--strict", PRE_PROD]) == 1
+
+
+def test_a_bad_config_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = in_fixture("clean", tmp_path, monkeypatch)
+    (root / ".flux-semver.yaml").write_text("stages: [{name: prod, colour: blue}]\n")
+    assert prod_exact.main([PROD]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("flux-semver: error: ")
