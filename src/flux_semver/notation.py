@@ -117,10 +117,10 @@ def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:
     window = old_range.window
     if window is None or any(token in old for token in _NO_WINDOW):
         return _fallback(old, version, is_exact, "has no single window")
+    if version.is_prerelease:  # a prerelease-only pin would admit no release at all
+        return _prerelease(version, "patch" if window == "exact" else window)
     if window == "exact":
         return exact(old, version)
-    if version.is_prerelease:
-        return _prerelease(version, window)
     new_floor, ceiling = _bounds(window, old_range.floor, version)
 
     def replace(match: re.Match[str]) -> str:

@@ -160,6 +160,13 @@ def _decide(
             f"{seen}{old} does not admit {version} and {stage.name} takes {release_type} releases "
             f"only as its range admits them; to move it run: {promote}",
         )
+    if stage.exact and version.is_prerelease:
+        return _change(
+            policy,
+            "hold",
+            f"{stage.name} pins one release version; a prerelease such as {version} "
+            "does not go there",
+        )
     already = admits and (not stage.exact or rng.window == "exact")
     if already:
         return _change(policy, "unchanged", f"{old} already admits {version}")
@@ -196,7 +203,7 @@ def _gate_reason(
         gate_range = _parse(text)
         if gate_range is None:
             return f"{gate} range {text!r} of {policy.ref} does not parse; fix it first"
-        if new.admits_outside(gate_range):
+        if new.admits_outside(gate_range) or not gate_range.admits(version):
             return (
                 f"{gate} admits only {text} ({policy.ref}), not all of {change.to_range}: "
                 f"promote {gate} first (flux-semver promote {version} --stage {gate})"
