@@ -377,6 +377,7 @@ def _amount(value: float, metric: Metric) -> str:
 
 
 def _number(value: float) -> str:
+    value = float(value)  # ints too (int.is_integer is Python 3.12+)
     if value.is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:.6g}"
