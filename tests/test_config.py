@@ -88,6 +88,8 @@ def test_explicit_path_and_paths_globs(tmp_path: Path) -> None:
          r"^\.flux-semver\.yaml:4: `after: staging` names no stage — use one of: dev, prod$"),
         ("stages:\n  - name: prod\n    after: dev\n  - name: dev\n",
          r"^\.flux-semver\.yaml:3: stage 'prod' is after 'dev', which comes later"),
+        ("stages:\n  - name: prod\n    after: prod\n",
+         r"^\.flux-semver\.yaml:3: stage 'prod' is after itself"),
         ("stages:\n  - name: dev\n  - name: prod\n  - name: dev\n",
          r"^\.flux-semver\.yaml:4: stage 'dev' is listed twice"),
         ("stages:\n  - name: dev\n  - name: prod\n    aliases: [dev]\n",

@@ -227,6 +227,9 @@ def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: st
         if after is not None and not any(s.name == after for s in stages):
             line = lines.get(("stages", i, "after"), here)
             known = [s["name"] for s in data["stages"]]
+            if after == name:
+                raise ConfigError(f"{shown}:{line}: stage {name!r} is after itself — name the "
+                                  "stage it must wait for, or remove `after`")
             if after in known:
                 raise ConfigError(f"{shown}:{line}: stage {name!r} is after {after!r}, which "
                                   "comes later — list the gate stage before the stages it gates")
