@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 REST_PREFIX = "/api/v3"
@@ -224,8 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
         return 404, {"message": "Not Found"}
 
     def _api(self, suffix: str) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}{REST_PREFIX}/repos/{self.state.owner}/{self.state.repo}{suffix}"
+        host, port = cast("tuple[str, int]", self.server.server_address)[:2]
+        repo = f"{self.state.owner}/{self.state.repo}"
+        return f"http://{host!s}:{port!s}{REST_PREFIX}/repos/{repo}{suffix}"
 
     def _repo_json(self) -> dict[str, Any]:
         state = self.state

@@ -170,6 +170,10 @@ class GitHubClient:
             self._sleep(min(wait, _MAX_WAIT))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def default_branch(self) -> str:
+        """The repository's default branch (a read: allowed with any token)."""
+        return self._call("read the repository", lambda: self._repo.default_branch)
+
     # -- pull requests ----------------------------------------------------------------------
     def _find(self, branch: str) -> _PyGithubPull | None:
         # Without the "OWNER:" prefix GitHub ignores the head filter and lists every PR.

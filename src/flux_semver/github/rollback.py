@@ -1,0 +1,56 @@
+"""The action's ``command: rollback``: a plan that puts stages' ranges back as they were.
+
+The restored ranges come from :func:`flux_semver.history.rollback_target` (git history of the
+base branch, so the checkout needs ``fetch-depth: 0``). The result is an ordinary
+:class:`~flux_semver.model.Plan` whose ``release_type`` is ``"rollback"``, so the same
+branch, commit and pull request machinery carries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from flux_semver import trailers
+from flux_semver.history import rollback_target
+from flux_semver.manifests import Repository
+from flux_semver.model import Plan, PlanChange, ReleaseType
+
+ROLLBACK: ReleaseType = cast(ReleaseType, "rollback")
+
+
+def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
+    """One ``update`` per policy of ``stages`` whose range changes back; refusals are blocked."""
+    changes: list[PlanChange] = []
+    for stage in stages:
+        target = rollback_target(repo, app, stage)
+        for restore in target.restores:
+            policy = restore.policy
+            current = policy.range_text or ""
+            if target.refused:
+                action, reason = "blocked", target.refused
+            elif restore.to_range == current:
+                action, reason = "unchanged", "already at the range before its last change"
+            else:
+                action, reason = "update", f"restores the range from {restore.origin}"
+            changes.append(PlanChange(
+                stage=stage, file=policy.file, line=policy.range_line or policy.line,
+                column=policy.range_column or 1, policy=policy.ref, from_range=current,
+                to_range=restore.to_range, action=action,  # type: ignore[arg-type]
+                reason=reason))
+    return Plan(app=app, version="previous", release_type=ROLLBACK, changes=tuple(changes))
+
+
+def rollback_message(plan: Plan, stages: Sequence[str]) -> str:
+    """The commit message of a rollback, with the trailers ``history`` reads."""
+    updates = [c for c in plan.updates if c.stage in stages]
+    lines = [f"flux-semver: roll back {plan.app} in {', '.join(stages)}", ""]
+    lines += [f"{c.stage}: {c.policy} {c.from_range} -> {c.to_range} ({c.file}:{c.line})"
+              for c in updates]
+    lines += ["", f"{trailers.APP}: {plan.app}"]
+    lines += [f"{trailers.STAGE}: {stage}" for stage in stages]
+    previous: dict[str, str] = {}
+    for change in updates:
+        previous.setdefault(change.stage, change.from_range)
+    lines += [f"{trailers.PREVIOUS}: {stage} {rng}" for stage, rng in previous.items()]
+    return "\n".join(lines) + "\n"

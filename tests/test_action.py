@@ -1,0 +1,384 @@
+"""The GitHub Action end to end: ``entrypoint.py`` run as a subprocess in a simulated runner.
+
+Each test lays out what the Docker runner gives the container: a workspace that is a clone
+(whose ``origin`` is a bare repository on disk, so pushes need no network), ``GITHUB_*``
+variables, every input as ``INPUT_<NAME>`` with its hyphen (defaults taken from action.yml,
+as the runner fills them), an event JSON file, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``
+files, and a GitHub on 127.0.0.1 (``tests/github_server.py``) that checks the token and keeps
+pull requests, labels and comments like GitHub does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from github_server import ACTIONS_NOT_PERMITTED, GitHubServer, github_server
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRYPOINT = ROOT / "entrypoint.py"
+TOKEN = "ghs_testtoken123"
+OWNER, REPO = "acme", "gitops"
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+POLICY = """\
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: myapp-{name}
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: myapp
+  policy:
+    semver:
+      range: "{range}"  # kept as it is
+"""
+START = {"dev": "1.2.x", "pre-prod": "1.2.x", "prod": "1.2.3"}
+
+
+def git(cwd: Path, *args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """Parse ``$GITHUB_OUTPUT`` the way the runner does (``name<<DELIMITER`` blocks)."""
+    outputs: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i + 1)
+            outputs[name] = "\n".join(lines[i + 1:end])
+            i = end + 1
+        elif line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+            i += 1
+        else:
+            i += 1
+    return outputs
+
+
+def action_defaults() -> dict[str, str]:
+    meta = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    return {name: str(spec.get("default", "")) for name, spec in meta["inputs"].items()}
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+
+    @property
+    def pulls(self) -> list[dict[str, Any]]:
+        value: list[dict[str, Any]] = json.loads(self.outputs["pull-requests"])
+        return value
+
+
+class Runner:
+    """A simulated Actions runner around one GitOps repository and one fake GitHub."""
+
+    def __init__(self, tmp: Path, server: GitHubServer) -> None:
+        self.tmp = tmp
+        self.server = server
+        self.home = tmp / "home"
+        self.home.mkdir()
+        self.env = {**GIT_ENV, "HOME": str(self.home), "PATH": os.environ["PATH"]}
+        self.origin = tmp / "origin.git"
+        self.author = tmp / "author"
+        self.workspace = tmp / "github" / "workspace"
+        git(tmp, "init", "--quiet", "--bare", str(self.origin), env=self.env)
+        git(tmp, "init", "--quiet", str(self.author), env=self.env)
+        self.write_ranges(START, "Deploy myapp 1.2.3")
+        git(self.workspace.parent if self.workspace.parent.exists() else tmp, "clone",
+            "--quiet", "--depth", "1", self.origin.as_uri(), str(self.workspace), env=self.env)
+        git(self.workspace, "remote", "set-url", "origin", str(self.origin), env=self.env)
+        self.runs = 0
+
+    def write_ranges(self, ranges: dict[str, str], message: str) -> None:
+        for stage, rng in ranges.items():
+            path = self.author / "clusters" / stage / "imagepolicy.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(POLICY.format(name=stage.replace("-", ""), range=rng))
+        git(self.author, "add", "-A", env=self.env)
+        git(self.author, "commit", "--quiet", "-m", message, env=self.env)
+        git(self.author, "push", "--quiet", str(self.origin), "HEAD:refs/heads/main",
+            env=self.env)
+
+    def branch_file(self, branch: str, stage: str) -> str:
+        return git(self.tmp, "--git-dir", str(self.origin), "show",
+                   f"refs/heads/{branch}:clusters/{stage}/imagepolicy.yaml", env=self.env)
+
+    def branches(self) -> list[str]:
+        out = git(self.tmp, "--git-dir", str(self.origin), "for-each-ref",
+                  "--format=%(refname:short)", "refs/heads/", env=self.env)
+        return sorted(out.split())
+
+    def run(self, event: str = "release", payload: dict[str, Any] | None = None,
+            ref: str = "refs/tags/v2.0.0", **inputs: str) -> Result:
+        self.runs += 1
+        files = self.tmp / f"run{self.runs}"
+        files.mkdir()
+        output, summary, event_path = files / "output", files / "summary", files / "event.json"
+        output.touch()
+        summary.touch()
+        event_path.write_text(json.dumps(payload if payload is not None else {
+            "action": "published", "release": {"tag_name": "v2.0.0"},
+            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}))
+        values = action_defaults()
+        values["token"] = TOKEN  # what ${{ github.token }} becomes
+        values.update({k.replace("_", "-"): v for k, v in inputs.items()})
+        env = {
+            **self.env,
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_WORKSPACE": str(self.workspace),
+            "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
+            "GITHUB_REPOSITORY_OWNER": OWNER,
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_REF": ref,
+            "GITHUB_API_URL": self.server.url,
+            "GITHUB_GRAPHQL_URL": self.server.graphql_url,
+            "GITHUB_SERVER_URL": "https://github.test",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "FLUX_SEMVER_GITHUB_BACKOFF": "0",
+            **{f"INPUT_{name.upper()}": value for name, value in values.items()},
+        }
+        done = subprocess.run([sys.executable, str(ENTRYPOINT)], cwd=self.workspace, env=env,
+                              capture_output=True, text=True, check=False, timeout=120)
+        return Result(done.returncode, done.stdout, done.stderr, read_outputs(output),
+                      summary.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Iterator[Runner]:
+    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
+        yield Runner(tmp_path, server)
+
+
+def _range_of(text: str) -> str:
+    match = re.search(r'range: "([^"]*)"', text)
+    assert match is not None, text
+    return match.group(1)
+
+
+def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
+    result = runner.run()
+    assert result.code == 0, result.stdout + result.stderr
+    assert runner.branches() == ["flux-semver/myapp/dev", "flux-semver/myapp/pre-prod",
+                                 "flux-semver/myapp/prod", "main"]
+    for stage, wanted in {"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}.items():
+        text = runner.branch_file(f"flux-semver/myapp/{stage}", stage)
+        assert _range_of(text) == wanted
+        assert "# kept as it is" in text
+    opened = runner.server.open_pulls()
+    assert len(opened) == 3
+    by_head = {p["head"]: p for p in opened}
+    assert set(by_head) == {"flux-semver/myapp/dev", "flux-semver/myapp/pre-prod",
+                            "flux-semver/myapp/prod"}
+    assert all(p["base"] == "main" for p in opened)
+    prod = by_head["flux-semver/myapp/prod"]
+    preprod = by_head["flux-semver/myapp/pre-prod"]
+    assert f"Merge #{preprod['number']}" in prod["body"]
+    assert {"flux-semver", "release:major", "stage:prod"} <= set(prod["labels"])
+
+    assert result.outputs["release-type"] == "major"
+    plan = json.loads(result.outputs["plan"])
+    assert plan["app"] == "myapp" and plan["version"] == "2.0.0"
+    assert {c["stage"]: c["to"] for c in plan["changes"]} == {
+        "dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}
+    assert result.outputs["changed-files"].splitlines() == [
+        "clusters/dev/imagepolicy.yaml", "clusters/pre-prod/imagepolicy.yaml",
+        "clusters/prod/imagepolicy.yaml"]
+    pulls = result.pulls
+    assert [p["stage"] for p in pulls] == ["dev", "pre-prod", "prod"]
+    assert all(p["operation"] == "created" for p in pulls)
+    assert {p["number"] for p in pulls} == {p["number"] for p in opened}
+    assert all(p["url"].endswith(f"/pull/{p['number']}") for p in pulls)
+    summary_file = runner.workspace / result.outputs["summary-file"]
+    assert "myapp" in summary_file.read_text(encoding="utf-8")
+    assert "2.0.0" in result.summary
+    assert TOKEN not in result.stdout.replace(f"::add-mask::{TOKEN}", "")
+    # The checkout itself is left as it was.
+    assert git(runner.workspace, "status", "--porcelain", env=runner.env) == ""
+
+
+def test_commit_carries_trailers_and_author(runner: Runner) -> None:
+    assert runner.run(commit_author="Release Bot <bot@example.com>").code == 0
+    log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1",
+              "--format=%an <%ae>%n%B", "refs/heads/flux-semver/myapp/prod", env=runner.env)
+    assert log.startswith("Release Bot <bot@example.com>")
+    assert "Flux-Semver-App: myapp" in log
+    assert "Flux-Semver-Stage: prod" in log
+    assert "Flux-Semver-Previous: prod 1.2.3" in log
+    count = git(runner.tmp, "--git-dir", str(runner.origin), "rev-list", "--count",
+                "refs/heads/main..refs/heads/flux-semver/myapp/prod", env=runner.env)
+    assert count.strip() == "1"
+
+
+def test_same_run_again_updates_the_same_pull_requests(runner: Runner) -> None:
+    first = runner.run()
+    assert first.code == 0, first.stderr
+    second = runner.run()
+    assert second.code == 0, second.stdout + second.stderr
+    assert len(runner.server.open_pulls()) == 3
+    assert len(runner.server.state.pulls) == 3
+    assert [p["operation"] for p in second.pulls] == ["updated"] * 3
+    assert [p["number"] for p in second.pulls] == [p["number"] for p in first.pulls]
+    creates = [r for r in runner.server.requests
+               if r.method == "POST" and r.path.endswith("/pulls")]
+    assert len(creates) == 3
+
+
+def test_sticky_comment_is_edited_in_place_never_duplicated(runner: Runner) -> None:
+    assert runner.run().code == 0
+    prod = next(p for p in runner.server.open_pulls() if p["head"].endswith("/prod"))
+    comments = runner.server.comments_on(prod["number"])
+    assert len(comments) == 1
+    first_id = comments[0]["id"]
+    assert "2.0.0" in comments[0]["body"]
+    payload = {"client_payload": {"version": "2.0.1", "image": "myapp"}}
+    assert runner.run(event="repository_dispatch", payload=payload, ref="refs/heads/main").code == 0
+    comments = runner.server.comments_on(prod["number"])
+    assert [c["id"] for c in comments] == [first_id]
+    assert "2.0.1" in comments[0]["body"]
+
+
+def test_newer_patch_release_updates_the_pull_requests(runner: Runner) -> None:
+    first = runner.run()
+    payload = {"client_payload": {"version": "2.0.1", "evidence_url": "https://ci.example/1"}}
+    second = runner.run(event="repository_dispatch", payload=payload, ref="refs/heads/main")
+    assert second.code == 0, second.stdout + second.stderr
+    assert [p["number"] for p in second.pulls] == [p["number"] for p in first.pulls]
+    assert _range_of(runner.branch_file("flux-semver/myapp/prod", "prod")) == "2.0.1"
+    prod = next(p for p in runner.server.open_pulls() if p["head"].endswith("/prod"))
+    assert "2.0.1" in prod["title"]
+    log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1", "--format=%B",
+              "refs/heads/flux-semver/myapp/prod", env=runner.env)
+    assert "Evidence: https://ci.example/1" in log
+    assert len(runner.server.state.pulls) == 3
+
+
+def test_nothing_left_to_change_closes_the_pull_requests(runner: Runner) -> None:
+    assert runner.run().code == 0
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"},
+                        "Merged by hand")
+    result = runner.run()
+    assert result.code == 0, result.stdout + result.stderr
+    assert runner.server.open_pulls() == []
+    assert [p["operation"] for p in result.pulls] == ["closed"] * 3
+    assert result.outputs["changed-files"] == ""
+
+
+def test_actions_not_permitted_is_one_clear_error(runner: Runner) -> None:
+    runner.server.fail("actions-not-permitted", method="POST", path=r"/pulls$")
+    result = runner.run()
+    assert result.code == 1
+    assert ACTIONS_NOT_PERMITTED not in result.stderr  # our words, not a traceback
+    assert "Traceback" not in result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1
+    assert "Allow GitHub Actions to create and approve pull requests" in errors[0]
+    assert "Settings → Actions → General" in errors[0]
+    assert "pull-requests" in result.outputs  # outputs are written even on failure
+
+
+def test_bad_gateway_then_success_opens_one_pull_request(runner: Runner) -> None:
+    runner.server.fail("502", method="POST", path=r"/pulls$")
+    result = runner.run(stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    assert len(runner.server.state.pulls) == 1
+    assert result.pulls[0]["operation"] == "created"
+
+
+def test_bad_gateway_after_github_applied_the_create_finds_and_updates(runner: Runner) -> None:
+    runner.server.fail("502-applied", method="POST", path=r"/pulls$")
+    result = runner.run(stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    assert len(runner.server.state.pulls) == 1
+    assert result.pulls[0]["operation"] == "updated"
+
+
+def test_secondary_rate_limit_is_retried(runner: Runner) -> None:
+    runner.server.fail("rate-limit", method="POST", path=r"/comments$", times=2)
+    result = runner.run(stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    assert len(runner.server.comments_on(result.pulls[0]["number"])) == 1
+
+
+def test_dry_run_pushes_nothing_and_writes_nothing(runner: Runner) -> None:
+    result = runner.run(dry_run="true")
+    assert result.code == 0, result.stdout + result.stderr
+    assert runner.branches() == ["main"]
+    assert runner.server.writes == []
+    assert result.outputs["release-type"] == "major"
+    assert all(p["operation"] == "none" and p["number"] is None for p in result.pulls)
+    assert "2.0.0" in result.summary
+
+
+def test_single_pull_request_for_all_stages(runner: Runner) -> None:
+    result = runner.run(pull_requests="single")
+    assert result.code == 0, result.stdout + result.stderr
+    assert runner.branches() == ["flux-semver/myapp/release", "main"]
+    assert len(runner.server.open_pulls()) == 1
+    assert {p["number"] for p in result.pulls} == {runner.server.open_pulls()[0]["number"]}
+
+
+def test_read_only_token_degrades_to_the_job_summary(runner: Runner) -> None:
+    runner.server.fail("read-only", method="POST", path=r"/pulls$", times=10)
+    result = runner.run(stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    assert any(line.startswith("::warning") and "read-only" in line
+               for line in result.stdout.splitlines())
+    assert "2.0.0" in result.summary
+
+
+def test_version_with_shell_metacharacters_is_refused(runner: Runner) -> None:
+    result = runner.run(version="2.0.0; rm -rf /")
+    assert result.code == 2
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "input `version`" in errors[0]
+    assert runner.server.requests == []
+    assert runner.branches() == ["main"]
+
+
+def test_check_command_annotates_and_fails(runner: Runner) -> None:
+    runner.write_ranges({"prod": "2.x"}, "A prod range that admits too much")
+    git(runner.workspace, "fetch", "--quiet", "--depth", "1", "origin", "main", env=runner.env)
+    git(runner.workspace, "reset", "--quiet", "--hard", "FETCH_HEAD", env=runner.env)
+    result = runner.run(command="check", event="pull_request", payload={},
+                        ref="refs/pull/1/merge")
+    assert result.code == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert any("file=clusters/prod/imagepolicy.yaml" in e and "FS002" in e for e in errors)
+    assert "FS002" in result.summary
+    assert runner.server.requests == []
+    assert set(result.outputs) == {"release-type", "plan", "changed-files", "pull-requests",
+                                   "summary-file"}
