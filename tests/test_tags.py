@@ -1,0 +1,136 @@
+"""Tag selection against image-reflector-controller's policy and filter tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flux_semver import InvalidRange, latest_tag
+from flux_semver.errors import FluxSemverError
+from flux_semver.tags import InvalidPattern, TagFilter
+
+VECTORS = Path(__file__).parent / "data" / "vectors"
+
+
+def _rows(file: str, table: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads((VECTORS / file).read_text(encoding="utf-8"))[table]
+    return rows
+
+
+def flux(table: str) -> list[dict[str, Any]]:
+    """A table of image-reflector-controller's tests (flux_semver_policy.json)."""
+    return _rows("flux_semver_policy.json", table)
+
+
+def params(rows: list[dict[str, Any]], *keys: str) -> list[Any]:
+    """One pytest.param per row, named by the row's fields so a failure says which row."""
+    return [pytest.param(row, id=" ".join(repr(row.get(k)) for k in keys)) for row in rows]
+
+
+@pytest.mark.parametrize("row", params(flux("cases"), "label", "range"))
+def test_latest_tag_matches_semver_policy(row: dict[str, Any]) -> None:
+    if row["range"] == "*-*":  # the controller stalls with InvalidPolicy; we raise
+        with pytest.raises(InvalidRange):
+            latest_tag(row["range"], row["tags"])
+    elif row["error"]:  # the controller reports "no tag"; we return None
+        assert latest_tag(row["range"], row["tags"]) is None
+    else:
+        assert latest_tag(row["range"], row["tags"]) == row["expected"]
+
+
+SEMVER_FILTER_ROWS = [r for r in flux("filter_cases") if r["policy"] == "semver"]
+
+
+@pytest.mark.parametrize("row", params(SEMVER_FILTER_ROWS, "label", "pattern"))
+def test_latest_tag_with_filter_tags(row: dict[str, Any]) -> None:
+    if row["error"]:
+        with pytest.raises(InvalidPattern) as info:
+            latest_tag(row["range"], row["tags"], row["pattern"], row["extract"])
+        assert "invalid regular expression pattern" in str(info.value)
+        assert isinstance(info.value, FluxSemverError)
+    else:
+        got = latest_tag(row["range"], row["tags"], row["pattern"], row["extract"])
+        assert got == row["expected"]
+
+
+@pytest.mark.parametrize("row", params(flux("filter_only_cases"), "label"))
+def test_regex_filter_items(row: dict[str, Any]) -> None:
+    kept = TagFilter(row["pattern"], row["extract"]).apply(row["tags"])
+    assert sorted(kept) == row["expected_items"]
+    for key, original in kept.items():
+        assert original in row["tags"]
+        assert key == original or row["extract"]
+
+
+def test_equal_versions_first_in_descending_string_order_wins() -> None:
+    (row,) = flux("sort_cases")
+    # descending string order puts "v1.2.4" before "1.2.4"; the first of equals is kept
+    assert latest_tag(row["constraint"], row["tags"]) == "v1.2.4"
+    assert latest_tag("1.2.x", ["1.2.4", "v1.2.4"]) == "v1.2.4"
+    assert latest_tag("1.2.x", ["v1.2.4", "1.2.4"]) == "v1.2.4"
+    assert latest_tag("1.2.x", ["1.2.4+b", "1.2.4+a"]) == "1.2.4+b"
+
+
+def test_tags_need_two_dots() -> None:
+    assert latest_tag("*", ["1", "v2", "1.5", "0.1.0"]) == "0.1.0"
+    assert latest_tag("*", ["1", "v2", "1.5"]) is None
+
+
+def test_prereleases_only_with_opt_in() -> None:
+    tags = ["1.2.0", "1.3.0-rc.1"]
+    assert latest_tag(">=1.0.0", tags) == "1.2.0"
+    assert latest_tag(">=1.0.0-0", tags) == "1.3.0-rc.1"
+
+
+def test_extract_reports_the_original_tag() -> None:
+    tags = ["main-1.2.0-abc", "main-1.3.0-def", "dev-9.0.0-xyz"]
+    got = latest_tag("1.x", tags, r"^main-(?P<v>\d+\.\d+\.\d+)-", "$v")
+    assert got == "main-1.3.0-def"
+
+
+def test_a_later_tag_with_the_same_extraction_replaces_the_earlier() -> None:
+    kept = TagFilter(r"^(\d+\.\d+\.\d+)-", "$1").apply(["1.0.0-a", "1.0.0-b"])
+    assert kept == {"1.0.0": "1.0.0-b"}
+
+
+def test_pattern_matches_anywhere_in_the_tag() -> None:
+    assert latest_tag("*", ["x-1.0.0", "2.0.0"], r"1\.0") is None  # x-1.0.0 is no version
+    assert latest_tag("*", ["x-1.0.0", "2.0.0"], r"(\d+\.\d+\.\d+)", "$1") == "2.0.0"
+    assert latest_tag("<2", ["x-1.0.0", "2.0.0"], r"(\d+\.\d+\.\d+)", "$1") == "x-1.0.0"
+    assert TagFilter("0\\.1").apply(["v0.1.2", "1.2.0"]) == {"v0.1.2": "v0.1.2"}
+
+
+@pytest.mark.parametrize(
+    ("template", "expanded"),
+    [
+        ("$1", "1.2"),
+        ("${1}", "1.2"),
+        ("${1}x", "1.2x"),
+        ("$1x", ""),          # a group named "1x", which does not exist
+        ("$major.$minor", "1.2"),
+        ("${major}-${minor}", "1-2"),
+        ("$$1", "$1"),
+        ("v$", "v$"),
+        ("$-", "$-"),
+        ("${1", "${1"),
+        ("$0", "app-1.2"),
+        ("$01", ""),          # leading zeros make it a name, not a number
+        ("$9", ""),
+        ("$nope", ""),
+    ],
+)
+def test_extract_expands_like_go(template: str, expanded: str) -> None:
+    flt = TagFilter(r"app-(?P<full>(?P<major>\d+)\.(?P<minor>\d+))", template)
+    kept = flt.apply(["app-1.2"])
+    assert list(kept) == [expanded]
+
+
+def test_re2_syntax_is_what_flux_accepts() -> None:
+    # lookarounds and backreferences are not RE2: Flux rejects them, so do we
+    for pattern in ("(?=1)", r"(a)\1"):
+        with pytest.raises(InvalidPattern):
+            TagFilter(pattern)
+    assert TagFilter(r"^\d+\.\d+\.\d+$").apply(["1.2.3", "1.2"]) == {"1.2.3": "1.2.3"}
