@@ -169,7 +169,8 @@ def test_rollback_with_no_earlier_range_asks_for_to(tmp_path: Path) -> None:
         rollback_target(_scan(root), "myapp", "prod")
 
 
-def test_history_needs_a_git_repository(tmp_path: Path) -> None:
+def test_history_needs_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     shutil.copytree(EXAMPLE, tmp_path / "gitops")
     with pytest.raises(GitError, match="not inside a git repository"):
         history(_scan(tmp_path / "gitops"))

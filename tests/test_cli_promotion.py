@@ -1,0 +1,167 @@
+"""plan, promote, history and rollback through the real flux-semver command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
+PRE = "clusters/pre-prod/imagepolicy.yaml"
+PROD = "clusters/prod/imagepolicy.yaml"
+ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Release Bot",
+    "GIT_AUTHOR_EMAIL": "bot@example.com",
+    "GIT_COMMITTER_NAME": "Release Bot",
+    "GIT_COMMITTER_EMAIL": "bot@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "NO_COLOR": "1",
+}
+
+
+def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
+                          capture_output=True, text=True, env=ENV, check=False)
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=root, env=ENV,
+                          capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def gitops(tmp_path: Path) -> Path:
+    root = tmp_path / "gitops"
+    shutil.copytree(EXAMPLE, root)
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(root.rglob("*.yaml"))}
+
+
+def test_plan_formats(gitops: Path) -> None:
+    text = fs(gitops, "plan", "1.3.0")
+    assert text.returncode == 0, text.stderr
+    assert "minor release" in text.stdout
+    assert "1.2.x -> 1.3.x" in text.stdout
+
+    data = json.loads(fs(gitops, "plan", "1.3.0", "--format", "json").stdout)
+    assert (data["app"], data["version"], data["release_type"]) == ("myapp", "1.3.0", "minor")
+    assert [(c["stage"], c["action"]) for c in data["changes"]] == [
+        ("dev", "hold"), ("pre-prod", "update"), ("prod", "hold")
+    ]
+
+    markdown = fs(gitops, "plan", "2.0.0", "--format", "markdown").stdout
+    assert "| Stage |" in markdown and "**update**" in markdown
+    assert "Approval required" in markdown
+
+
+def test_plan_blocked_exits_1(gitops: Path) -> None:
+    done = fs(gitops, "plan", "1.3.0", "--stage", "prod")
+    assert done.returncode == 1
+    assert "blocked" in done.stdout and "1.2.x" in done.stdout
+
+
+def test_promote_dry_run_writes_nothing(gitops: Path) -> None:
+    before = _snapshot(gitops)
+    done = fs(gitops, "promote", "1.3.0", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert f"would change: {PRE}" in done.stdout
+    assert _snapshot(gitops) == before
+
+
+def test_promote_blocked_writes_nothing_and_exits_1(gitops: Path) -> None:
+    before = _snapshot(gitops)
+    done = fs(gitops, "promote", "1.3.0", "--stage", "prod")
+    assert done.returncode == 1
+    assert "nothing was written" in done.stderr
+    assert _snapshot(gitops) == before
+
+
+def test_promote_writes_and_the_result_passes_check(gitops: Path) -> None:
+    done = fs(gitops, "promote", "1.3.0")
+    assert done.returncode == 0, done.stderr
+    assert f"changed: {PRE}" in done.stdout
+    assert '"1.3.x"' in (gitops / PRE).read_text()
+    assert fs(gitops, "check").returncode == 0
+
+    prod = fs(gitops, "promote", "1.3.0", "--stage", "prod", "--format", "json")
+    assert prod.returncode == 0, prod.stderr
+    assert json.loads(prod.stdout)["changed_files"] == [PROD]
+    assert fs(gitops, "check").returncode == 0
+
+    again = fs(gitops, "promote", "1.3.0", "--stage", "prod")
+    assert "nothing to write" in again.stdout
+
+
+def test_input_errors_are_one_line_with_exit_2(gitops: Path) -> None:
+    other = gitops / "clusters" / "dev" / "other.yaml"
+    other.write_text((gitops / "clusters" / "dev" / "imagepolicy.yaml").read_text()
+                     .replace("name: myapp-dev", "name: other-dev")
+                     .replace("name: myapp\n", "name: other\n"))
+    for args, words in [
+        (("plan", "1.3.0"), ["myapp", "other", "--image"]),
+        (("plan", "1.3.0", "--image", "myapp", "--stage", "qa"), ["qa", "pre-prod"]),
+        (("plan", "banana", "--image", "myapp"), ["banana"]),
+        (("promote", "1.0.0", "--image", "myapp"), ["rollback"]),
+    ]:
+        done = fs(gitops, *args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        for word in words:
+            assert word in done.stderr
+
+
+def test_history_and_rollback_commands(gitops: Path) -> None:
+    git(gitops, "init", "-q")
+    git(gitops, "add", "-A")
+    git(gitops, "commit", "-q", "-m", "Initial layout")
+    assert fs(gitops, "promote", "1.3.0").returncode == 0
+    message = (
+        "Promote myapp 1.3.0 to pre-prod\n\n"
+        "Flux-Semver-App: myapp\nFlux-Semver-Stage: pre-prod\n"
+        "Flux-Semver-Release: 1.3.0 (minor)\nFlux-Semver-Previous: pre-prod 1.2.x\n"
+        "Evidence: https://ci.example.com/runs/9\n"
+    )
+    git(gitops, "commit", "-q", "-am", message)
+
+    text = fs(gitops, "history", "--image", "myapp", "--stage", "pre-prod")
+    assert text.returncode == 0, text.stderr
+    first = text.stdout.splitlines()[0]
+    assert "1.2.x -> 1.3.x" in first and "1.3.0 (minor)" in first
+    assert "evidence: https://ci.example.com/runs/9" in text.stdout
+
+    data = json.loads(fs(gitops, "history", "--format", "json").stdout)["changes"]
+    assert data[0]["from"] == "1.2.x" and data[0]["to"] == "1.3.x"
+    assert data[0]["author"] == "Release Bot"
+    assert data[0]["commit"] == git(gitops, "rev-parse", "HEAD").strip()
+
+    committed = git(gitops, "show", f"HEAD~1:{PRE}")
+    done = fs(gitops, "rollback", "--image", "myapp", "--stage", "pre-prod")
+    assert done.returncode == 0, done.stderr
+    assert f"changed: {PRE}" in done.stdout
+    assert (gitops / PRE).read_text() == committed
+
+    refused = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod", "--to", "1.3.0")
+    assert refused.returncode == 1
+    assert "refused" in refused.stdout and "pre-prod" in refused.stdout
+    assert '"1.2.3"' in (gitops / PROD).read_text()
+
+
+def test_history_outside_git_is_an_input_error(
+    gitops: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # never find a repository above the test's folder
+    monkeypatch.setitem(ENV, "GIT_CEILING_DIRECTORIES", str(gitops.parent))
+    done = fs(gitops, "history")
+    assert done.returncode == 2
+    assert "git" in done.stderr
