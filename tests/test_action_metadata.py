@@ -1,0 +1,122 @@
+"""The action's metadata and container: action.yml is valid action metadata, the Dockerfile
+passes hadolint, and every input and output action.yml declares is really read and written.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flux_semver.github.action import OUTPUT_NAMES
+from flux_semver.github.inputs import INPUT_NAMES, read_inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DESIGN_INPUTS = {
+    "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
+    "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
+    "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
+}
+DESIGN_OUTPUTS = {"release-type", "plan", "changed-files", "pull-requests", "summary-file"}
+
+
+def _metadata() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    return data
+
+
+def test_action_yml_validates_against_the_github_actions_schema() -> None:
+    done = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions",
+         str(ROOT / "action.yml")], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_schema_check_would_catch_a_broken_action_yml(tmp_path: Path) -> None:
+    broken = _metadata()
+    broken["runs"] = {"using": "docker"}  # a Docker action without its image
+    path = tmp_path / "action.yml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    done = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(path)],
+        capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    done = subprocess.run([str(BIN / "hadolint"), str(ROOT / "Dockerfile")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_dockerfile_runs_entrypoint_in_exec_form_on_slim_python_with_safe_directory() -> None:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.12-slim", text, re.M)
+    assert 'ENTRYPOINT ["python", "/app/entrypoint.py"]' in text
+    assert "safe.directory" in text
+    assert "--no-install-recommends" in text and "rm -rf /var/lib/apt/lists/*" in text
+    assert "--no-cache-dir" in text
+
+
+def test_action_yml_declares_exactly_the_designed_inputs_and_outputs() -> None:
+    meta = _metadata()
+    assert set(meta["inputs"]) == DESIGN_INPUTS
+    assert set(meta["outputs"]) == DESIGN_OUTPUTS
+    assert meta["runs"] == {"using": "docker", "image": "Dockerfile"}
+    assert meta["inputs"]["token"]["default"] == "${{ github.token }}"
+    assert meta["inputs"]["command"]["default"] == "promote"
+
+
+def test_every_input_is_read() -> None:
+    asked: list[str] = []
+
+    def get_input(name: str) -> str:
+        asked.append(name)
+        return ""
+
+    read_inputs(get_input, {})
+    assert set(asked) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
+
+
+def test_entrypoint_reads_inputs_through_actions_toolkit() -> None:
+    tree = ast.parse((ROOT / "entrypoint.py").read_text(encoding="utf-8"))
+    calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assert "core.get_input" in calls
+    assert "read_inputs" in calls
+
+
+def test_every_output_is_written(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    (workspace / "clusters" / "dev").mkdir(parents=True)
+    (workspace / "clusters" / "dev" / "policy.yaml").write_text(
+        "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n"
+        "  name: myapp-dev\nspec:\n  imageRepositoryRef:\n    name: myapp\n"
+        "  policy:\n    semver:\n      range: 1.2.x\n", encoding="utf-8")
+    output = tmp_path / "output"
+    output.touch()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GITHUB_WORKSPACE": str(workspace),
+           "GITHUB_OUTPUT": str(output), "INPUT_COMMAND": "check"}
+    done = subprocess.run([sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = set(re.findall(r"^([a-z-]+)<<ghadelimiter_", output.read_text(), re.M))
+    assert written == set(_metadata()["outputs"]) == set(OUTPUT_NAMES)
+
+
+def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
+    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[0] == "*"
+    allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
+    copied = set()
+    for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY "):
+            copied |= {part.rstrip("/") for part in line.split()[1:-1]}
+    assert copied == allowed
