@@ -43,7 +43,9 @@ class Section:
     """One part of the rendering: a head, rows that may be cut from the end, a tail.
 
     ``what`` names the rows for the closing note ("failed tests", "lines of the notes").
-    An ``atomic`` section (a diagram) is kept or dropped whole.
+    The first ``pinned`` rows (failures, placed first) are cut only at ``pinned_priority``,
+    after the other rows of every section below that. An ``atomic`` section (a diagram)
+    is kept or dropped whole.
     """
 
     head: tuple[str, ...]
@@ -52,6 +54,8 @@ class Section:
     priority: int = KEEP
     what: str = "lines"
     atomic: bool = False
+    pinned: int = 0
+    pinned_priority: int = KEEP
 
     def lines(self, keep_rows: int | None = None) -> list[str]:
         rows = self.rows if keep_rows is None else self.rows[:keep_rows]
@@ -69,34 +73,22 @@ def fit(sections: Sequence[Section], limit: Limit) -> str:
     if limit.measure(text) <= limit.size:
         return text
     budget = max(limit.size - _NOTE_ROOM, 0)
-    kept: list[int | None] = [None] * len(sections)  # rows kept per section; None = all
-    dropped: list[bool] = [False] * len(sections)
-    sizes = [_section_size(s, limit) for s in sections]
-    total = sum(sizes)
-    left_out: list[tuple[int, str]] = []
-    for index in sorted(range(len(sections)), key=lambda i: (sections[i].priority, -i)):
+    kept = [len(s.rows) for s in sections]
+    dropped = [False] * len(sections)
+    total = sum(_section_size(s, limit) for s in sections)
+    for _, _, index, floor in _cut_steps(sections):
         if total <= budget:
             break
         section = sections[index]
-        row_sizes = [limit.measure(row) + 1 for row in section.rows]
-        if not section.atomic and section.rows:
-            excess = total - budget
-            keep = len(section.rows)
-            while keep > 0 and excess > 0:
-                keep -= 1
-                excess -= row_sizes[keep]
-            if keep > 0:
-                total -= sum(row_sizes[keep:])
-                kept[index] = keep
-                left_out.append(
-                    (index, f"{len(section.rows) - keep:,} of {len(section.rows):,} "
-                            f"{section.what}")
-                )
-                continue
-        total -= sizes[index]
-        dropped[index] = True
-        count = f"{len(section.rows):,} " if section.rows and not section.atomic else ""
-        left_out.append((index, f"{'all ' if count else ''}{count}{section.what}"))
+        if not section.atomic:
+            while kept[index] > floor and total > budget:
+                kept[index] -= 1
+                total -= limit.measure(section.rows[kept[index]]) + 1
+        if floor == 0 and (section.atomic or kept[index] == 0) and total > budget:
+            total -= _section_size(section, limit) - sum(
+                limit.measure(row) + 1 for row in section.rows
+            )
+            dropped[index] = True
     parts = [
         "\n".join(s.lines(kept[i]))
         for i, s in enumerate(sections)
@@ -106,7 +98,36 @@ def fit(sections: Sequence[Section], limit: Limit) -> str:
     cut_chars = 0
     if limit.measure(body) > budget:  # still too big: cut the text itself, at a line end
         body, cut_chars = _hard_cut(body, budget, limit)
-    return body + "\n" + _note(sorted(left_out), cut_chars, limit) + "\n"
+    left_out = [
+        _left_out(section, kept[i], dropped[i])
+        for i, section in enumerate(sections)
+        if dropped[i] or kept[i] < len(section.rows)
+    ]
+    return body + "\n" + _note(left_out, cut_chars, limit) + "\n"
+
+
+def _cut_steps(sections: Sequence[Section]) -> list[tuple[int, int, int, int]]:
+    """(priority, order, section index, rows to keep at least), lowest priority first.
+
+    Among equal priorities the later section goes first. :data:`KEEP` is never cut here.
+    """
+    steps: list[tuple[int, int, int, int]] = []
+    for index, section in enumerate(sections):
+        pinned = min(section.pinned, len(section.rows))
+        if section.priority < KEEP:
+            steps.append((section.priority, -index, index, pinned))
+        if pinned and section.pinned_priority < KEEP:
+            steps.append((section.pinned_priority, -index, index, 0))
+    return sorted(steps)
+
+
+def _left_out(section: Section, kept: int, dropped: bool) -> str:
+    rows = len(section.rows)
+    if section.atomic or not rows:
+        return section.what
+    if dropped or kept == 0:
+        return f"all {rows:,} {section.what}"
+    return f"{rows - kept:,} of {rows:,} {section.what}"
 
 
 def _section_size(section: Section, limit: Limit) -> int:
@@ -127,8 +148,8 @@ def _hard_cut(text: str, budget: int, limit: Limit) -> tuple[str, int]:
     return head, len(text) - len(head)
 
 
-def _note(left_out: list[tuple[int, str]], cut_chars: int, limit: Limit) -> str:
-    parts = [what for _, what in left_out]
+def _note(left_out: list[str], cut_chars: int, limit: Limit) -> str:
+    parts = list(left_out)
     if cut_chars:
         parts.append(f"the last {cut_chars:,} characters")
     size = f"{limit.size:,}-{'byte' if limit.unit == 'bytes' else 'character'}"

@@ -29,6 +29,9 @@ _MESSAGE = 300  # longest failure message shown in full
 _ICON = {"failed": "❌", "errored": "💥", "skipped": "⏭️"}
 _PULL = re.compile(r"/pull/(\d+)/?$")
 _LABEL_CHANGES = 3  # changes listed in one Mermaid node before "and N more"
+# When the text must be cut, failing rows of the totals and metrics tables outlast the
+# notes, links and the diagram; only the plan, the checklist and failures rank higher.
+_FAILING_ROWS = 75
 
 
 def render(evidence: Evidence, limit: Limit = PR_BODY, *, max_failures: int = 25) -> str:
@@ -298,6 +301,8 @@ def _tests(evidence: Evidence, max_failures: int) -> list[Section]:
                           "", total),),
         priority=30,
         what="rows of the test totals table",
+        pinned=sum(1 for s in suites if s.failing),
+        pinned_priority=_FAILING_ROWS,
     )]
     skipped = evidence.skipped_tests
     if skipped:
@@ -349,6 +354,8 @@ def _metrics(evidence: Evidence) -> list[Section]:
         rows=tuple(_metric_row(m) for m in ordered),
         priority=35,
         what="rows of the metrics table",
+        pinned=len(evidence.failing_metrics),
+        pinned_priority=_FAILING_ROWS,
     )]
 
 
