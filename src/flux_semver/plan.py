@@ -205,7 +205,7 @@ def _gate_reason(
             return f"{gate} range {text!r} of {policy.ref} does not parse; fix it first"
         if new.admits_outside(gate_range) or not gate_range.admits(version):
             return (
-                f"{gate} admits only {text} ({policy.ref}), not all of {change.to_range}: "
+                f"{change.to_range} goes beyond {gate}'s range {text} ({policy.ref}): "
                 f"promote {gate} first (flux-semver promote {version} --stage {gate})"
             )
     return None
