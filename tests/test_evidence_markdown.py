@@ -420,3 +420,21 @@ def test_bad_plan_json_says_which_field(mutate: object, expected: str) -> None:
     mutate(data)  # type: ignore[operator]
     with pytest.raises(FluxSemverError, match=expected):
         plan_from_json(data)
+
+
+def test_a_patch_that_flux_deploys_by_itself_says_how_to_hold_it_back() -> None:
+    patch = plan(release_type="patch", approval_required=False, changes=(
+        PlanChange("dev", "d.yaml", 1, 1, "p", "1.2.x", None, "auto", "patch: auto"),
+        PlanChange("prod", "p.yaml", 1, 1, "p", "1.2.3", "1.2.4", "update", "patch: follow"),
+    ))
+    text = "".join(page(render(Evidence(plan=patch))).text)
+    rollback = text[text.index("Rollback plan"):]
+    assert "dev takes 2.0.0 through the range it already has" in rollback
+    assert "flux-semver rollback --image podinfo --stage prod --to '1.2.3'" in rollback
+    assert "--stage dev" not in rollback
+
+
+def test_metrics_without_thresholds_are_neither_passing_nor_failing() -> None:
+    text = "".join(page(render(Evidence(plan=plan(), metrics=(Metric("pods", 3),)))).text)
+    assert "Failing evidence" not in text and "Evidence passes" not in text
+    assert "no threshold" in text

@@ -96,6 +96,8 @@ def _failing(evidence: Evidence, max_failures: int) -> list[Section]:
         if judged:
             parts.append(f"{len(judged)} of {len(evidence.metrics)} metrics judged, all within "
                          "their thresholds")
+        if not parts:  # only metrics without thresholds: nothing to judge
+            return []
         return [Section(head=(f"> [!TIP]\n> **Evidence passes:** {'; '.join(parts)}.",))]
     parts = []
     if failed:
@@ -250,10 +252,20 @@ def _change_request(evidence: Evidence) -> list[Section]:
 
 def _rollback(evidence: Evidence) -> list[Section]:
     steps = evidence.rollback
+    auto = _unique(c.stage for c in evidence.plan.changes if c.action == "auto")
+    auto_line = (
+        f"{', '.join(escape.inline(s) for s in auto)} "
+        f"{'takes' if len(auto) == 1 else 'take'} {escape.inline(evidence.plan.version)} "
+        f"through the range {'it' if len(auto) == 1 else 'they'} already "
+        f"{'has' if len(auto) == 1 else 'have'}; to hold one back, pin its previous version "
+        "with `flux-semver rollback --to`."
+        if auto else ""
+    )
     if not steps:
-        return [Section(head=("### Rollback plan", "",
-                              "Nothing to roll back: this release rewrites no range."),
-                        priority=70, what="the rollback plan", atomic=True)]
+        lines = ["### Rollback plan", "", "Nothing to roll back: this release rewrites no range."]
+        if auto_line:
+            lines[-1] += " " + auto_line
+        return [Section(head=tuple(lines), priority=70, what="the rollback plan", atomic=True)]
     rows = tuple(
         f"| {escape.inline(s.stage, _NAME)} | {escape.inline(s.policy, _NAME)} | "
         f"{escape.code(s.file, in_table=True)} | {escape.code(s.previous, in_table=True)} |"
@@ -264,7 +276,8 @@ def _rollback(evidence: Evidence) -> list[Section]:
         head=(
             "### Rollback plan",
             "",
-            "Restore each stage's previous range; Flux then deploys the previous version.",
+            "Restore each stage's previous range; Flux then deploys the previous version."
+            + (" " + auto_line if auto_line else ""),
             "",
             "| Stage | Policy | File | Previous range |",
             "| --- | --- | --- | --- |",
