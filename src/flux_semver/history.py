@@ -67,14 +67,32 @@ class RangeChange:
         }
 
 
+class _Reader:
+    """Reads the policies in a file's bytes, once per distinct content."""
+
+    def __init__(self, resolver: StageResolver) -> None:
+        self._resolver = resolver
+        self._seen: dict[tuple[str, bytes], list[Policy]] = {}
+
+    def range_of(self, raw: bytes | None, file: str, policy: Policy) -> str | None:
+        """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
+        if raw is None:
+            return None
+        key = (file, raw)
+        if key not in self._seen:
+            try:
+                self._seen[key] = read(raw, file, self._resolver)
+            except YamlError:
+                self._seen[key] = []
+        return _find(self._seen[key], policy)
+
+
 def _range_in(raw: bytes | None, file: str, policy: Policy, resolver: StageResolver) -> str | None:
     """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
-    if raw is None:
-        return None
-    try:
-        found = read(raw, file, resolver)
-    except YamlError:
-        return None
+    return _Reader(resolver).range_of(raw, file, policy)
+
+
+def _find(found: list[Policy], policy: Policy) -> str | None:
     for other in found:
         if other.ref == policy.ref and other.kind == "semver" and not other.patch:
             return other.range_text
@@ -102,7 +120,7 @@ def _policies(repo: Repository, app: str | None, stage: str | None) -> list[Poli
 
 def changes_of(repo: Repository, policies: Iterable[Policy]) -> list[RangeChange]:
     """Every committed change of the given policies' ranges, newest first."""
-    resolver = StageResolver(repo.config)
+    reader = _Reader(StageResolver(repo.config))
     by_file: dict[str, list[Policy]] = {}
     for policy in policies:
         by_file.setdefault(policy.file, []).append(policy)
@@ -117,8 +135,8 @@ def changes_of(repo: Repository, policies: Iterable[Policy]) -> list[RangeChange
             parent = blobs.get((commit.parents[0], file)) if commit.parents else None
             said = trailers.parse(commit.message)
             for policy in mine:
-                after = _range_in(blobs[(commit.sha, file)], file, policy, resolver)
-                before = _range_in(parent, file, policy, resolver)
+                after = reader.range_of(blobs[(commit.sha, file)], file, policy)
+                before = reader.range_of(parent, file, policy)
                 if after is None or after == before:
                     continue
                 ours = said.present and (said.app in (None, policy.app))
@@ -189,7 +207,7 @@ def _parse(text: str) -> Range | None:
 
 def _previous(repo: Repository, policy: Policy, resolver: StageResolver) -> Restore:
     """The range ``policy`` had before its last change."""
-    head = git.show_file(repo.root, "HEAD", policy.file) if git.log(repo.root) else None
+    head = git.show_file(repo.root, "HEAD", policy.file)  # None before the first commit
     committed = _range_in(head, policy.file, policy, resolver)
     if committed is not None and committed != policy.range_text:
         return Restore(policy, committed, "the last commit (the work tree change is undone)")
