@@ -165,3 +165,19 @@ def test_history_outside_git_is_an_input_error(
     done = fs(gitops, "history")
     assert done.returncode == 2
     assert "git" in done.stderr
+
+
+def test_markdown_plan_keeps_union_ranges_inside_their_cells(gitops: Path) -> None:
+    import cmarkgfm
+
+    dev = gitops / "clusters" / "dev" / "imagepolicy.yaml"
+    dev.write_text(dev.read_text().replace('"1.2.x"', '"1.2.x || 1.1.x"'))
+    done = fs(gitops, "promote", "2.0.0", "--dry-run", "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    html = cmarkgfm.github_flavored_markdown_to_html(done.stdout)
+    rows = html.split("<tr>")[2:]
+    assert len(rows) == 3
+    assert all(row.count("<td>") == 7 for row in rows)
+    assert "1.2.x || 1.1.x" in rows[0]
+    assert "stage window 2.0.x" in rows[0]
+    assert "would change" in html and "clusters/dev/imagepolicy.yaml" in html
