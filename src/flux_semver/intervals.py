@@ -25,7 +25,7 @@ def next_patch(t: Triple) -> Triple:
     return (t[0], t[1], t[2] + 1)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Interval:
     """Release versions ``lower <= v < upper`` (``upper`` None: no upper bound)."""
 
@@ -59,6 +59,10 @@ class Interval:
         return f">={low} <{'.'.join(map(str, self.upper))}"
 
 
+def _sort_key(i: Interval) -> tuple[Triple, bool, Triple]:
+    return (i.lower, i.upper is None, i.upper or (0, 0, 0))
+
+
 @dataclass(frozen=True)
 class IntervalSet:
     """A union of disjoint, sorted, non-adjacent intervals."""
@@ -73,7 +77,7 @@ class IntervalSet:
 
     @staticmethod
     def union_all(parts: Iterable[IntervalSet]) -> IntervalSet:
-        pieces = sorted(i for p in parts for i in p.intervals)
+        pieces = sorted((i for p in parts for i in p.intervals), key=_sort_key)
         merged: list[Interval] = []
         for piece in pieces:
             if merged:

@@ -629,18 +629,21 @@ class Range:
     def window(self) -> Window | None:
         """``exact``, ``patch``, ``minor`` or ``open`` (DESIGN.md section 1); None otherwise.
 
-        Only a single OR group with one interval of releases has a window: ``[X.Y.Z, X.Y+1.0)``
-        is ``patch``, ``[X.Y.Z, X+1.0.0)`` is ``minor``, no upper bound is ``open``.
+        One admitted release is ``exact``. Otherwise only a single OR group with one interval
+        of releases has a window: ``[X.Y.Z, X.Y+1.0)`` is ``patch``, ``[X.Y.Z, X+1.0.0)`` is
+        ``minor``, no upper bound is ``open``.
         """
         intervals = self._p.releases.intervals
-        if len(self.groups) != 1 or len(intervals) != 1:
+        if len(intervals) != 1:
             return None
         only = intervals[0]
+        if only.is_single:
+            return "exact"
+        if len(self.groups) != 1:
+            return None
         low, high = only.lower, only.upper
         if high is None:
             return "open"
-        if only.is_single:
-            return "exact"
         if high == (low[0], low[1] + 1, 0):
             return "patch"
         if high == (low[0] + 1, 0, 0):
