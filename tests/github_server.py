@@ -362,7 +362,8 @@ def github_server(owner: str = "acme", repo: str = "gitops", token: str = "test-
     state = State(owner=owner, repo=repo, token=token, bare_repo=bare_repo)
     handler = type("Handler", (_Handler,), {"state": state})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield GitHubServer(state, httpd)

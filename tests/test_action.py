@@ -140,7 +140,7 @@ class Runner:
         return sorted(out.split())
 
     def run(self, event: str = "release", payload: dict[str, Any] | None = None,
-            ref: str = "refs/tags/v2.0.0", **inputs: str) -> Result:
+            ref: str = "refs/tags/v2.0.0", graphql_url: bool = True, **inputs: str) -> Result:
         self.runs += 1
         files = self.tmp / f"run{self.runs}"
         files.mkdir()
@@ -164,13 +164,14 @@ class Runner:
             "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_REF": ref,
             "GITHUB_API_URL": self.server.url,
-            "GITHUB_GRAPHQL_URL": self.server.graphql_url,
             "GITHUB_SERVER_URL": "https://github.test",
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(summary),
             "FLUX_SEMVER_GITHUB_BACKOFF": "0",
             **{f"INPUT_{name.upper()}": value for name, value in values.items()},
         }
+        if graphql_url:
+            env["GITHUB_GRAPHQL_URL"] = self.server.graphql_url
         done = subprocess.run([sys.executable, str(ENTRYPOINT)], cwd=self.workspace, env=env,
                               capture_output=True, text=True, check=False, timeout=120)
         return Result(done.returncode, done.stdout, done.stderr, read_outputs(output),
@@ -382,3 +383,109 @@ def test_check_command_annotates_and_fails(runner: Runner) -> None:
     assert runner.server.requests == []
     assert set(result.outputs) == {"release-type", "plan", "changed-files", "pull-requests",
                                    "summary-file"}
+
+
+def _dispatch(version: str) -> dict[str, Any]:
+    return {"action": "new-release", "client_payload": {"version": version}}
+
+
+def test_patch_release_enables_auto_merge_on_the_one_pull_request(runner: Runner) -> None:
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
+    # No GITHUB_GRAPHQL_URL: the GraphQL endpoint is derived from the Enterprise API URL.
+    result = runner.run(event="repository_dispatch", payload=_dispatch("2.0.1"),
+                        ref="refs/heads/main", auto_merge="true", graphql_url=False)
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.outputs["release-type"] == "patch"
+    [opened] = runner.server.open_pulls()
+    assert opened["head"] == "flux-semver/myapp/prod"
+    assert runner.server.state.auto_merge == [opened["number"]]
+    assert "release:patch" in opened["labels"]
+    assert [(p["stage"], p["operation"]) for p in result.pulls] == [
+        ("dev", "none"), ("pre-prod", "none"), ("prod", "created")]
+
+
+def test_auto_merge_refused_by_the_repository_is_a_warning(runner: Runner) -> None:
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
+    runner.server.state.auto_merge_allowed = False
+    result = runner.run(event="repository_dispatch", payload=_dispatch("2.0.1"),
+                        ref="refs/heads/main", auto_merge="true")
+    assert result.code == 0, result.stdout + result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "Allow auto-merge" in warnings[0]
+    assert len(runner.server.open_pulls()) == 1
+
+
+def test_a_gated_stage_alone_is_blocked_and_opens_nothing(runner: Runner) -> None:
+    result = runner.run(stages="prod")
+    assert result.code == 1
+    assert runner.server.writes == []
+    assert [p["operation"] for p in result.pulls] == ["none"]
+    assert any(line.startswith("::error") and "prod" in line
+               for line in result.stdout.splitlines())
+
+
+FAILING_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="smoke" tests="2" failures="1">
+<testcase classname="smoke" name="test_login"/>
+<testcase classname="smoke" name="test_checkout"><failure message="HTTP 500">boom</failure>
+</testcase></testsuite></testsuites>
+"""
+
+
+def test_failing_evidence_with_block_policy_refuses_the_prod_pull_request(runner: Runner) -> None:
+    reports = runner.workspace / "reports"
+    reports.mkdir()
+    (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
+    result = runner.run(evidence_junit="reports/*.xml", evidence_policy="block")
+    assert result.code == 1
+    heads = sorted(p["head"] for p in runner.server.open_pulls())
+    assert heads == ["flux-semver/myapp/dev", "flux-semver/myapp/pre-prod"]
+    assert [p["operation"] for p in result.pulls] == ["created", "created", "none"]
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert any("evidence-policy: block" in e for e in errors)
+    dev = next(p for p in runner.server.open_pulls() if p["head"].endswith("/dev"))
+    assert "checkout" in dev["body"] and "HTTP 500" in dev["body"]
+
+
+def test_failing_evidence_with_report_policy_still_opens_every_pull_request(
+        runner: Runner) -> None:
+    reports = runner.workspace / "reports"
+    reports.mkdir()
+    (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
+    result = runner.run(evidence_junit="reports/*.xml")
+    assert result.code == 0, result.stdout + result.stderr
+    assert len(runner.server.open_pulls()) == 3
+    assert "checkout" in result.summary and "HTTP 500" in result.summary
+
+
+def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runner) -> None:
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
+    git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
+    result = runner.run(command="rollback", image="myapp", stages="dev",
+                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    assert result.code == 0, result.stdout + result.stderr
+    assert _range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
+    [opened] = runner.server.open_pulls()
+    assert opened["head"] == "flux-semver/myapp/rollback-dev"
+    assert [(p["stage"], p["operation"]) for p in result.pulls] == [("dev", "created")]
+    log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1", "--format=%B",
+              "refs/heads/flux-semver/myapp/rollback-dev", env=runner.env)
+    assert "Flux-Semver-Previous: dev 2.0.x" in log
+
+
+def test_rollback_past_the_gate_is_refused(runner: Runner) -> None:
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
+    git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
+    result = runner.run(command="rollback", image="myapp", stages="prod",
+                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    assert result.code == 1
+    assert runner.server.writes == []
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "roll back pre-prod first" in errors[0]
+
+
+def test_a_version_is_required_for_promote(runner: Runner) -> None:
+    result = runner.run(event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    assert result.code == 2
+    assert any(line.startswith("::error") and "`version`" in line
+               for line in result.stdout.splitlines())

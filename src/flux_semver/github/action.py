@@ -240,10 +240,12 @@ def _release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Rep
     _pull_requests(job, plan, evidence, report)
     report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
     if plan.blocked:
-        stages = ", ".join(dict.fromkeys(c.stage for c in plan.changes if c.action == "blocked"))
-        runner.annotate("error", f"{plan.app} {plan.version} cannot reach {stages} yet: "
-                        "the gate stage does not admit it; see the job summary",
-                        title="flux-semver: blocked")
+        blocked = {c.stage: c.reason for c in plan.changes if c.action == "blocked"}
+        what = ("rollback refused" if inputs.command == "rollback"
+                else f"{plan.app} {plan.version} cannot reach it yet")
+        for stage, reason in blocked.items():
+            runner.annotate("error", f"{stage}: {what}: {reason}",
+                            title=f"flux-semver: {stage} blocked")
         report.exit_code = 1
 
 

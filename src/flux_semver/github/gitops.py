@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +57,11 @@ class Workspace:
             base[f"GIT_CONFIG_VALUE_{index}"] = value
         base["GIT_TERMINAL_PROMPT"] = "0"
         self._env = base
-        top = self.git("rev-parse", "--show-toplevel").strip()
+        try:
+            top = self.git("rev-parse", "--show-toplevel").strip()
+        except GitError as exc:
+            raise GitError(f"{path} is not a git checkout ({exc}); add an actions/checkout "
+                           "step for the GitOps repository before this one") from None
         self.top = Path(top)
 
     def git(self, *args: str, cwd: Path | None = None, stdin: str | None = None,
@@ -98,7 +102,11 @@ class Workspace:
     def fetch_base(self, base: str) -> str:
         """Fetch ``base`` from origin and return its commit."""
         ref = f"refs/flux-semver/base/{base}"
-        self.git("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{base}:{ref}")
+        try:
+            self.git("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{base}:{ref}")
+        except GitError as exc:
+            raise GitError(f"cannot fetch the base branch {base!r} from origin ({exc}); set "
+                           "the `base` input to the branch the pull requests target") from None
         return self.git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
     @contextmanager
@@ -110,10 +118,12 @@ class Workspace:
         try:
             yield tree
         finally:
-            with suppress(GitError):
+            try:
                 self.git("worktree", "remove", "--force", str(tree))
+            except GitError:
+                shutil.rmtree(holder, ignore_errors=True)
+                self.git("worktree", "prune")
             shutil.rmtree(holder, ignore_errors=True)
-            self.git("worktree", "prune")
 
     def commit(self, tree: Path, files: Sequence[str], message: str, who: Identity) -> str:
         """One commit of ``files`` (relative to ``tree``) by ``who``; returns its id."""
