@@ -1,0 +1,132 @@
+"""The real ``pre-commit`` client runs each hook from this checkout against a temporary GitOps
+repository, on the files a commit stages.
+
+The checkout's working tree is copied into a git repository of its own. Most tests use it the
+way the README tells users to: a ``repos:`` entry in ``.pre-commit-config.yaml`` and
+``pre-commit run``, so pre-commit builds the hooks' environment (``pip install`` of the copy,
+dependencies from the package registry) once per session in a shared PRE_COMMIT_HOME. One test
+goes through ``pre-commit try-repo``, which builds a fresh environment on every call.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from checkout import copy_checkout, git, git_env
+
+DATA = Path(__file__).parent / "data" / "rules"
+PROD = "clusters/prod/podinfo.yaml"
+PRE_PROD = "clusters/pre-prod/podinfo.yaml"
+
+
+HOOK_IDS = ("flux-semver-check", "flux-semver-prod-exact", "flux-semver-no-skip",
+            "flux-semver-ranges")
+
+
+@dataclass(frozen=True)
+class Hooks:
+    repo: Path
+    rev: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooks]:
+    base = tmp_path_factory.mktemp("pre-commit")
+    env = git_env(base / "home")
+    env["PRE_COMMIT_HOME"] = str(base / "cache")
+    env.pop("PRE_COMMIT", None)
+    env.pop("GITHUB_ACTIONS", None)
+    repo = copy_checkout(base / "flux-semver", env)
+    yield Hooks(repo, git(repo, env, "rev-parse", "HEAD").strip(), env)
+
+
+def user_repo(tmp_path: Path, hooks: Hooks) -> Path:
+    """A user's GitOps repository: the clean fixture and a pre-commit config, committed."""
+    root = tmp_path / "gitops"
+    shutil.copytree(DATA / "clean", root)
+    entries = "".join(f"      - id: {hook}\n" for hook in HOOK_IDS)
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hooks.repo}\n    rev: {hooks.rev}\n    hooks:\n{entries}"
+    )
+    git(root, hooks.env, "init", "-q")
+    git(root, hooks.env, "add", "-A")
+    git(root, hooks.env, "commit", "-q", "-m", "clean")
+    return root
+
+
+def pre_commit(root: Path, hooks: Hooks, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=root, env=hooks.env, capture_output=True, text=True, check=False, timeout=900,
+    )
+
+
+def run(root: Path, hooks: Hooks, *args: str) -> subprocess.CompletedProcess[str]:
+    return pre_commit(root, hooks, "run", *args)
+
+
+def set_range(root: Path, file: str, old: str, new: str, hooks: Hooks) -> None:
+    path = root / file
+    path.write_text(path.read_text().replace(f'range: "{old}"', f'range: "{new}"'))
+    git(root, hooks.env, "add", file)
+
+
+def test_a_clean_repository_passes_every_hook(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    done = run(root, hooks, "--all-files")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for hook_name in ("flux-semver check", "flux-semver prod pins one version"):
+        assert hook_name in done.stdout
+    assert done.stdout.count("Passed") == len(HOOK_IDS)
+
+
+def test_pinning_prod_to_a_range_fails_with_fs002(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PROD, "1.3.2", "1.x", hooks)
+    done = run(root, hooks, "flux-semver-prod-exact")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Failed" in done.stdout
+    assert f"{PROD}:12:14: FS002 not-exact prod must pin one version" in done.stdout
+
+
+def test_try_repo_on_the_checkout_catches_fs002(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PROD, "1.3.2", "1.x", hooks)
+    done = pre_commit(root, hooks, "try-repo", str(hooks.repo), "flux-semver-prod-exact")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{PROD}:12:14: FS002 not-exact" in done.stdout
+
+
+def test_moving_prod_past_pre_prod_fails_with_fs003(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PROD, "1.3.2", "1.4.0", hooks)
+    done = run(root, hooks, "flux-semver-no-skip")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{PROD}:12:14: FS003 skips-stage" in done.stdout
+    assert run(root, hooks, "flux-semver-prod-exact").returncode == 0  # still one version
+    every = run(root, hooks)
+    assert every.returncode == 1 and "FS003" in every.stdout
+
+
+def test_a_commit_that_moves_both_stages_in_order_passes(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PRE_PROD, "1.3.x", "1.4.x", hooks)
+    set_range(root, PROD, "1.3.2", "1.4.0", hooks)
+    done = run(root, hooks)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_range_flux_cannot_parse_fails_the_ranges_hook(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PRE_PROD, "1.3.x", "1.3.x.y", hooks)
+    done = run(root, hooks, "flux-semver-ranges")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{PRE_PROD}:11:14: FS001 invalid-range" in done.stdout
