@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
@@ -81,7 +80,7 @@ def parse(raw: bytes, shown: str) -> Config:
     """A config from a file's bytes; ``shown`` is how error messages name the file."""
     try:
         _, text = yamlfast.decode(raw)
-        documents = [d for d in yamlfast.load(text) if d.node is not None]
+        documents = [d for d in yamlfast.compose(text) if d.node is not None]
     except yamlfast.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     if len(documents) != 1:
@@ -130,6 +129,8 @@ def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...],
 
 
 def _schema() -> dict[str, Any]:
+    from importlib import resources  # only when a config file exists
+
     text = resources.files("flux_semver").joinpath("data/config.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -85,11 +85,10 @@ def _edited(path: Path, file: str, items: list[tuple[Policy, str]]) -> bytes | N
     except yamlfast.YamlError as exc:
         raise StalePolicyError(f"{file}:{exc.line}:{exc.column}: the file is no longer valid "
                                "YAML since it was scanned — fix it and scan again") from None
-    starts = yamlfast.line_starts(text)
     edits: dict[int, _Edit] = {}
     for policy, new_range in items:
         _check_new(policy, new_range)
-        token, current = _locate(policy, documents, text, starts)
+        token, current = _locate(policy, documents, text)
         if current == new_range:
             continue
         earlier = edits.get(token.start)
@@ -132,8 +131,8 @@ def _where(policy: Policy) -> str:
     return f"{policy.file}:{policy.range_line or policy.line}:{policy.range_column or 1}"
 
 
-def _locate(policy: Policy, documents: list[yamlfast.Document], text: str,
-            starts: list[int]) -> tuple[yamlfast.Token, str]:
+def _locate(policy: Policy, documents: list[yamlfast.Document],
+            text: str) -> tuple[yamlfast.Token, str]:
     """The policy's range token in the current text, checked against what the scan saw."""
     stale = StalePolicyError(f"{_where(policy)}: {policy.ref} changed since the repository "
                              "was scanned — scan again and retry")
@@ -147,7 +146,7 @@ def _locate(policy: Policy, documents: list[yamlfast.Document], text: str,
     located = yamlfast.path(document.node, *RANGE_PATH)
     if str(name or "") != policy.name or located is None:
         raise stale
-    token = yamlfast.value_token(text, starts, *located)
+    token = yamlfast.value_token(text, *located)
     if token.kind == "alias":
         raise EditError(f"{_where(policy)}: the range is an alias ({token.source}) of a value "
                         "written elsewhere — write the range in place, then retry")
@@ -156,7 +155,7 @@ def _locate(policy: Policy, documents: list[yamlfast.Document], text: str,
                         "a one-line value — write it as `range: 1.2.x` and retry")
     current = str(located[1].value)
     if (current != policy.range_text
-            or yamlfast.position(starts, token.start) != (policy.range_line, policy.range_column)):
+            or (token.line, token.column) != (policy.range_line, policy.range_column)):
         raise stale
     return token, current
 

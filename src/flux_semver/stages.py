@@ -16,16 +16,13 @@ A policy's stage comes from, in this order:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-from wcmatch import glob
 
 from flux_semver.model import Config
 
 STAGE_LABEL = "flux-semver/stage"
 APP_LABEL = "flux-semver/app"
-_GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,12 @@ class StageResolver:
             for alias, stage in pairs
         ]
         self._globs = [(p, s.name) for s in config.stages for p in s.paths]
+        if self._globs:
+            from wcmatch import glob  # imported only for configs that give paths
+
+            flags = glob.GLOBSTAR | glob.DOTGLOB
+            self._globmatch: Callable[[str, str], bool] = (
+                lambda file, pattern: bool(glob.globmatch(file, pattern, flags=flags)))
 
     def resolve(self, *, name: str, file: str, labels: Mapping[str, str]) -> StageMatch:
         """The stage of a policy called ``name`` in ``file`` (relative posix path)."""
@@ -67,7 +70,7 @@ class StageResolver:
                                     f"{', '.join(self._config.stage_names)})")
         if self._globs:
             for pattern, stage in self._globs:
-                if glob.globmatch(file, pattern, flags=_GLOB_FLAGS):
+                if self._globmatch(file, pattern):
                     return StageMatch(stage, f'config path "{pattern}"')
             return StageMatch(None, "no stage matched (no config path matches the file)")
         return self._by_names(name, file)

@@ -5,16 +5,19 @@ line and column marks, then builds plain Python data from them. That is all the 
 needs to find ImagePolicies and point at their range values; the edit then splices bytes
 at those positions (see ``editing``), so no round-trip parser is needed to read.
 
-Positions here are 0-based offsets into the decoded text *after* a byte-order mark.
+Offsets here are 0-based, in characters of the decoded text *after* a byte-order mark
+(libyaml's mark index counts the same way); lines and columns are 1-based.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
+import yaml.constructor
 
 # libyaml is the fast path; pure Python still works where PyYAML was built without it.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,11 +40,29 @@ class YamlError(ValueError):
 
 @dataclass(frozen=True)
 class Document:
-    """One document of a YAML stream: its node tree (None when empty) and its data."""
+    """One document of a YAML stream: its node tree (None when empty) and its data.
+
+    ``data`` is built from the nodes when first asked for, so a scan builds only the
+    documents it keeps; it raises YamlError for what composes but is not data (an
+    unhashable key, an unknown tag).
+    """
 
     index: int
     node: yaml.Node | None
-    data: Any
+    text: str = field(repr=False, default="")  # the whole stream, to explain errors
+
+    @cached_property
+    def data(self) -> Any:
+        if self.node is None:
+            return None
+        try:
+            return _Builder().build(self.node)
+        except YamlError as exc:
+            hint = _hint(self.text)
+            if hint:
+                raise YamlError(f"{exc.message.split(' — ')[0]} — {hint}", exc.line,
+                                exc.column) from None
+            raise
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -61,15 +82,13 @@ def decode(raw: bytes) -> tuple[str, str]:
         ) from None
 
 
-def load(text: str) -> list[Document]:
-    """Every document of ``text`` with its nodes and data; raise YamlError if not valid YAML."""
+def compose(text: str) -> list[Document]:
+    """Every document of ``text`` as nodes (data built on demand); YamlError if not YAML."""
     loader = _Loader(text)
     documents: list[Document] = []
     try:
         while loader.check_node():
-            node = loader.get_node()
-            data = loader.construct_document(node) if node is not None else None
-            documents.append(Document(len(documents), node, data))
+            documents.append(Document(len(documents), loader.get_node(), text))
     except yaml.MarkedYAMLError as exc:
         raise _error(exc, text) from None
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml always gives a mark
@@ -77,6 +96,80 @@ def load(text: str) -> list[Document]:
     finally:
         loader.dispose()
     return documents
+
+
+def load(text: str) -> list[Document]:
+    """Every document of ``text`` with its data built; raise YamlError if not valid YAML."""
+    documents = compose(text)
+    for document in documents:
+        _ = document.data
+    return documents
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Builder:
+    """Plain data from nodes, as PyYAML's safe loader builds it, only faster: strings, the
+    common case, are taken as they are; other scalars go through PyYAML's constructors.
+    An alias yields the same object as its anchor."""
+
+    _scalars = yaml.constructor.SafeConstructor()
+
+    def __init__(self) -> None:
+        self._built: dict[int, Any] = {}
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            make = self._scalars.yaml_constructors.get(node.tag)
+            if make is None:
+                raise _node_error(node, f"unknown tag {node.tag}", "remove the tag")
+            return make(self._scalars, node)
+        done = self._built.get(id(node))
+        if done is not None:
+            return done
+        if isinstance(node, yaml.SequenceNode):
+            items: list[Any] = []
+            self._built[id(node)] = items
+            items.extend(self.build(item) for item in node.value)
+            return items
+        if isinstance(node, yaml.MappingNode) and node.tag in (_MAP, None):
+            mapping: dict[Any, Any] = {}
+            self._built[id(node)] = mapping
+            merged: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    merged.update(self._merge(value_node))
+                    continue
+                key = self.build(key_node)
+                if isinstance(key, dict | list):
+                    raise _node_error(key_node, "found unhashable key",
+                                      "a key must be a plain value")
+                mapping[key] = self.build(value_node)
+            for key, value in merged.items():
+                mapping.setdefault(key, value)
+            return mapping
+        raise _node_error(node, f"unknown tag {node.tag}", "remove the tag")
+
+    def _merge(self, node: yaml.Node) -> dict[Any, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[Any, Any] = {}
+        for source in reversed(sources):
+            value = self.build(source)
+            if not isinstance(value, dict):
+                raise _node_error(source, "a merge key (<<) needs a mapping",
+                                  "merge a mapping or a list of mappings")
+            merged.update(value)
+        return merged
+
+
+def _node_error(node: yaml.Node, what: str, fix: str) -> YamlError:
+    return YamlError(f"not valid YAML: {what} — {fix}", node.start_mark.line + 1,
+                     node.start_mark.column + 1)
 
 
 def load_one(text: str) -> Any:
@@ -89,22 +182,15 @@ def _error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 1
     what = " ".join(part for part in (exc.context, exc.problem) if part) or "not valid YAML"
+    return YamlError(f"not valid YAML: {what} — {_hint(text) or 'fix the YAML syntax here'}",
+                     line, column)
+
+
+def _hint(text: str) -> str | None:
     if _TEMPLATE.search(text):
-        hint = ("this is a Helm or Go template, not YAML: point flux-semver at the rendered "
+        return ("this is a Helm or Go template, not YAML: point flux-semver at the rendered "
                 "manifests, or exclude the file")
-    else:
-        hint = "fix the YAML syntax here"
-    return YamlError(f"not valid YAML: {what} — {hint}", line, column)
-
-
-def line_starts(text: str) -> list[int]:
-    """Offset of the first character of every line (YAML's notion of a line break)."""
-    return [0, *(m.end() for m in _BREAK.finditer(text))]
-
-
-def offset(starts: list[int], mark: yaml.Mark) -> int:
-    """The text offset of a libyaml mark (its line and column are in characters)."""
-    return starts[mark.line] + mark.column
+    return None
 
 
 def entry(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -116,6 +202,14 @@ def entry(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | Non
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
             found = (key_node, value_node)
     return found
+
+
+def scalar(node: yaml.Node | None, key: str) -> str | None:
+    """The text of a mapping's scalar value at ``key`` (None when absent or not a scalar)."""
+    found = entry(node, key)
+    if found is None or not isinstance(found[1], yaml.ScalarNode):
+        return None
+    return str(found[1].value)
 
 
 def path(node: yaml.Node | None, *keys: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -132,33 +226,41 @@ def path(node: yaml.Node | None, *keys: str) -> tuple[yaml.Node, yaml.Node] | No
 _GAP = re.compile(r"(?:[ \t]|" + _BREAK.pattern + r"|#[^\r\n\x85\u2028\u2029]*)*")
 
 
-def value_token(text: str, starts: list[int], key: yaml.Node, value: yaml.Node) -> Token:
-    """Where the value after ``key`` is written: its token's span, style and whether it is an alias.
+def value_token(text: str, key: yaml.Node, value: yaml.Node) -> Token:
+    """Where the value after ``key`` is written: its token's span, style and position.
 
     libyaml marks an aliased value where its anchor stands, so an alias is told apart by
-    its mark lying before the key; the span then covers the ``*name`` token itself.
+    its mark lying before the key; the token is then the ``*name`` itself. Anchors and
+    tags before a value are not part of its token.
     """
-    key_end = offset(starts, key.end_mark)
+    key_end = key.end_mark.index
     at = _skip_gap(text, key_end)
     if at < len(text) and text[at] == ":":
         at = _skip_gap(text, at + 1)
-    value_start = offset(starts, value.start_mark)
-    if value_start < key_end:  # an alias of a node written earlier
+    if value.start_mark.index < key_end:  # an alias of a node written earlier
         end = at + 1
         while end < len(text) and not text[end].isspace() and text[end] not in ",]}":
             end += 1
-        return Token(at, end, "alias", text[at:end])
-    start = value_start
+        return Token(at, end, "alias", text[at:end], *_position(text, key.end_mark, at))
+    start = value.start_mark.index
     while start < len(text) and text[start] in "&!":  # anchor or tag properties
         while start < len(text) and not text[start].isspace():
             start += 1
         start = _skip_gap(text, start)
-    end = offset(starts, value.end_mark)
+    end = value.end_mark.index
     style = getattr(value, "style", None) or ""
     kind = {"'": "single", '"': "double", "|": "block", ">": "block"}.get(style, "plain")
     if not isinstance(value, yaml.ScalarNode):
         kind = "collection"
-    return Token(start, end, kind, text[start:end])
+    return Token(start, end, kind, text[start:end], *_position(text, value.start_mark, start))
+
+
+def _position(text: str, mark: yaml.Mark, at: int) -> tuple[int, int]:
+    """1-based (line, column) of offset ``at``, counted on from a mark before it."""
+    line, line_start = mark.line, mark.index - mark.column
+    for found in _BREAK.finditer(text, mark.index, at):
+        line, line_start = line + 1, found.end()
+    return line + 1, at - line_start + 1
 
 
 def _skip_gap(text: str, at: int) -> int:
@@ -168,23 +270,12 @@ def _skip_gap(text: str, at: int) -> int:
 
 @dataclass(frozen=True)
 class Token:
-    """A value as written: ``text[start:end]``; kind is plain, single, double, block,
-    collection or alias."""
+    """A value as written: ``text[start:end]``, starting at 1-based ``line`` and ``column``;
+    kind is plain, single, double, block, collection or alias."""
 
     start: int
     end: int
     kind: str
     source: str
-
-
-def position(starts: list[int], at: int) -> tuple[int, int]:
-    """1-based (line, column) of a text offset."""
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= at:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo + 1, at - starts[lo] + 1
-
+    line: int
+    column: int
