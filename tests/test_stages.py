@@ -36,6 +36,7 @@ DEFAULTS = StageResolver(config.DEFAULT_CONFIG)
         ("web", "Clusters/Production/web.yaml", "prod",
          'alias "production" in directory "Clusters/Production"'),
         ("products", "stages/devices.yaml", None, "no stage matched"),
+        ("preproduction", "x.yaml", None, "no stage matched"),
         ("web", "clusters/my-cluster/web.yaml", None, "no stage matched"),
     ],
 )
