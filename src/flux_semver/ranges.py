@@ -26,6 +26,7 @@ pins one version, its window and comparisons between ranges.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from flux_semver.errors import FluxSemverError
 from flux_semver.intervals import ALL, EMPTY, Interval, IntervalSet, Triple, next_patch
 from flux_semver.version import InvalidVersion, Version
 
-__all__ = ["Ceiling", "Comparator", "InvalidRange", "Range", "Window", "go_quote"]
+__all__ = ["Ceiling", "Comparator", "InvalidRange", "Range", "Window", "clip", "go_quote"]
 
 Window = Literal["exact", "patch", "minor", "open"]
 
@@ -57,7 +58,9 @@ _OPS = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^"
 
 _ATOM = re.compile(rf"{_WS}*({_OPS}){_WS}*({_CV}){_WS}*", re.ASCII)
 _FIND = re.compile(rf"({_OPS}){_WS}*({_CV})", re.ASCII)
-_HYPHEN = re.compile(rf"{_WS}*({_CV}){_WS}+-{_WS}+({_CV}){_WS}*", re.ASCII)
+# RE2 here too: with backtracking, finding hyphens in a long run of digits is quadratic
+# (10,000 characters took seconds).
+_HYPHEN = re2.compile(rf"{_WS}*({_CV}){_WS}+-{_WS}+({_CV}){_WS}*")
 # Whole-group validation. Compiled with RE2 (linear time: the nested repetitions would make
 # a backtracking engine exponential on long runs of blanks), over UTF-8 bytes like Go.
 _VALID_GROUP = (
@@ -141,11 +144,35 @@ class InvalidRange(FluxSemverError):  # noqa: N818 -- public name fixed by DESIG
 
     def __init__(self, message: str, text: str = "") -> None:
         self.text = text
-        self.hint = (
+        self.hint = _lookalike(text) or (
             "write a Masterminds/semver range such as 1.2.x, ~1.2, ^1.2.0, "
             ">=1.2.0 <1.3.0 or 1.2.3"
         )
         super().__init__(message)
+
+
+def _lookalike(text: str) -> str | None:
+    """What to retype when a range holds a character that only looks like ASCII."""
+    for column, ch in enumerate(text, 1):
+        if ord(ch) < 0x80:
+            continue
+        name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+        plain = unicodedata.normalize("NFKC", ch)
+        if ch.isspace():
+            fix = "replace it with a plain space"
+        elif plain.isascii() and plain.isprintable():
+            fix = f"retype it as {plain!r}"
+        else:
+            fix = "ranges are plain ASCII: remove it"
+        return f"column {column} holds U+{ord(ch):04X} {name}, not ASCII — {fix}"
+    return None
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` for an error line: at most ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)

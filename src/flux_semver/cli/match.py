@@ -6,7 +6,7 @@ import click
 
 from flux_semver.cli import exit_with
 from flux_semver.errors import FluxSemverError
-from flux_semver.ranges import InvalidRange, Range
+from flux_semver.ranges import InvalidRange, Range, clip
 
 
 def parse_range(text: str) -> Range:
@@ -14,7 +14,7 @@ def parse_range(text: str) -> Range:
     try:
         return Range(text)
     except InvalidRange as exc:
-        raise FluxSemverError(f"invalid range {text!r}: {exc}; {exc.hint}") from None
+        raise FluxSemverError(f"invalid range {clip(text)!r}: {clip(str(exc))}; {exc.hint}") from None
 
 
 def render(rng: Range, versions: tuple[str, ...]) -> tuple[str, bool]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver.model import Finding, Severity
-from flux_semver.ranges import InvalidRange, Range
+from flux_semver.ranges import InvalidRange, Range, clip
 
 from ._support import semver
 from .base import Scanned, finding
@@ -54,6 +54,7 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 NAME,
                 SEVERITY,
                 policy,
-                f'Flux cannot parse the range "{policy.range_text}" ({exc}): write one it '
-                'accepts, such as "1.2.x", "~1.2", "^1.2.0" or ">=1.2.0 <1.3.0"',
+                f'Flux cannot parse the range "{clip(policy.range_text)}" ({clip(str(exc))}): '
+                + (exc.hint if exc.hint.startswith("column ") else
+                   'write one it accepts, such as "1.2.x", "~1.2", "^1.2.0" or ">=1.2.0 <1.3.0"'),
             )
