@@ -14,7 +14,9 @@ def parse_range(text: str) -> Range:
     try:
         return Range(text)
     except InvalidRange as exc:
-        raise FluxSemverError(f"invalid range {clip(text)!r}: {clip(str(exc))}; {exc.hint}") from None
+        raise FluxSemverError(
+            f"invalid range {clip(text)!r}: {clip(str(exc))}; {exc.hint}"
+        ) from None
 
 
 def render(rng: Range, versions: tuple[str, ...]) -> tuple[str, bool]:
