@@ -191,7 +191,7 @@ def _range_of(text: str) -> str:
 
 
 def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
-    result = runner.run()
+    result = runner.run(commit_author="Release Bot <bot@example.com>")
     assert result.code == 0, result.stdout + result.stderr
     assert runner.branches() == ["flux-semver/myapp/dev", "flux-semver/myapp/pre-prod",
                                  "flux-semver/myapp/prod", "main"]
@@ -229,10 +229,7 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     assert TOKEN not in result.stdout.replace(f"::add-mask::{TOKEN}", "")
     # The checkout itself is left as it was.
     assert git(runner.workspace, "status", "--porcelain", env=runner.env) == ""
-
-
-def test_commit_carries_trailers_and_author(runner: Runner) -> None:
-    assert runner.run(commit_author="Release Bot <bot@example.com>").code == 0
+    # One commit on top of the base, by the commit-author, with the audit-trail trailers.
     log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1",
               "--format=%an <%ae>%n%B", "refs/heads/flux-semver/myapp/prod", env=runner.env)
     assert log.startswith("Release Bot <bot@example.com>")
@@ -256,24 +253,17 @@ def test_same_run_again_updates_the_same_pull_requests(runner: Runner) -> None:
     creates = [r for r in runner.server.requests
                if r.method == "POST" and r.path.endswith("/pulls")]
     assert len(creates) == 3
+    for pull in runner.server.open_pulls():
+        assert len(runner.server.comments_on(pull["number"])) == 1
 
 
-def test_sticky_comment_is_edited_in_place_never_duplicated(runner: Runner) -> None:
-    assert runner.run().code == 0
-    prod = next(p for p in runner.server.open_pulls() if p["head"].endswith("/prod"))
-    comments = runner.server.comments_on(prod["number"])
-    assert len(comments) == 1
-    first_id = comments[0]["id"]
-    assert "2.0.0" in comments[0]["body"]
-    payload = {"client_payload": {"version": "2.0.1", "image": "myapp"}}
-    assert runner.run(event="repository_dispatch", payload=payload, ref="refs/heads/main").code == 0
-    comments = runner.server.comments_on(prod["number"])
-    assert [c["id"] for c in comments] == [first_id]
-    assert "2.0.1" in comments[0]["body"]
-
-
-def test_newer_patch_release_updates_the_pull_requests(runner: Runner) -> None:
+def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
+        runner: Runner) -> None:
     first = runner.run()
+    prod_number = next(p["number"] for p in first.pulls if p["stage"] == "prod")
+    comments = runner.server.comments_on(prod_number)
+    assert len(comments) == 1 and "2.0.0" in comments[0]["body"]
+    sticky_id = comments[0]["id"]
     payload = {"client_payload": {"version": "2.0.1", "evidence_url": "https://ci.example/1"}}
     second = runner.run(event="repository_dispatch", payload=payload, ref="refs/heads/main")
     assert second.code == 0, second.stdout + second.stderr
@@ -285,6 +275,14 @@ def test_newer_patch_release_updates_the_pull_requests(runner: Runner) -> None:
               "refs/heads/flux-semver/myapp/prod", env=runner.env)
     assert "Evidence: https://ci.example/1" in log
     assert len(runner.server.state.pulls) == 3
+    # The sticky evidence comment is edited in place, never posted twice.
+    comments = runner.server.comments_on(prod_number)
+    assert [c["id"] for c in comments] == [sticky_id]
+    assert "2.0.1" in comments[0]["body"]
+    assert "https://ci.example/1" in comments[0]["body"]
+    edits = [r for r in runner.server.requests
+             if r.method == "PATCH" and r.path.endswith(f"/issues/comments/{sticky_id}")]
+    assert len(edits) == 1
 
 
 def test_nothing_left_to_change_closes_the_pull_requests(runner: Runner) -> None:

@@ -120,3 +120,32 @@ def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
         if line.startswith("COPY "):
             copied |= {part.rstrip("/") for part in line.split()[1:-1]}
     assert copied == allowed
+
+
+def _readme_action_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## GitHub Action\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end == -1 else text[start:end]
+
+
+def test_readme_documents_every_input_and_output() -> None:
+    section = _readme_action_section()
+    rows = set(re.findall(r"^\| `([a-z-]+)` \|", section, re.M))
+    meta = _metadata()
+    assert set(meta["inputs"]) <= rows
+    assert set(meta["outputs"]) <= rows
+
+
+def test_readme_workflows_are_valid_yaml_using_the_action() -> None:
+    section = _readme_action_section()
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    workflows = [yaml.safe_load(b) for b in blocks if b.lstrip().startswith(("#", "name"))]
+    full = [w for w in workflows if isinstance(w, dict) and "jobs" in w]
+    assert len(full) >= 3
+    inputs = set(_metadata()["inputs"])
+    for workflow in full:
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith("org/flux-semver-action@"):
+                    assert set(step.get("with", {})) <= inputs

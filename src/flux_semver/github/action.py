@@ -237,8 +237,10 @@ def _release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Rep
     report.release_type = plan.release_type
     report.changed_files = sorted({_prefix(inputs, c.file) for c in plan.updates})
     evidence = _evidence(inputs, where, plan)
-    _pull_requests(job, plan, evidence, report)
-    report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
+    try:
+        _pull_requests(job, plan, evidence, report)
+    finally:  # the summary is written even when GitHub refuses half-way
+        report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
     if plan.blocked:
         blocked = {c.stage: c.reason for c in plan.changes if c.action == "blocked"}
         what = ("rollback refused" if inputs.command == "rollback"
@@ -300,21 +302,24 @@ def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) ->
                             "(evidence-policy: block); fix the failing tests or metrics and "
                             "re-run", title="flux-semver: evidence blocks " + prod)
             report.exit_code = 1
-    groups: list[tuple[str, list[str]]]
+    moving = [s for s in stage_order
+              if any(c.stage == s for c in plan.updates) and s not in held_back]
+    # (branch name, its stages): what to build and push, and what to close if open
+    groups: list[tuple[str, list[str]]] = []
+    idle: list[tuple[str, list[str]]] = []
     if inputs.pull_requests == "single":
-        moving = [s for s in stage_order
-                  if any(c.stage == s for c in plan.updates) and s not in held_back]
-        groups = [("release", moving)] if moving else []
-        idle: list[tuple[str, list[str]]] = [] if moving else [("release", [])]
-    else:
-        groups = [(s, [s]) for s in stage_order
-                  if any(c.stage == s for c in plan.updates) and s not in held_back]
-        idle = [(s, []) for s in stage_order if _nothing_left(plan, s)]
+        if moving:
+            groups = [("release", moving)]
+        elif all(_nothing_left(plan, s) for s in stage_order):
+            idle = [("release", stage_order)]
+    elif inputs.pull_requests == "per-stage":
+        groups = [(s, [s]) for s in moving]
+        idle = [(s, [s]) for s in stage_order if _nothing_left(plan, s)]
     try:
         for name, stages in groups:
             _one_pull(job, plan, evidence, report, name, stages)
-        for name, _ in idle:
-            _close_if_open(job, plan, report, name)
+        for name, stages in idle:
+            _close_if_open(job, plan, report, name, stages)
         if job.client is not None:
             _sticky(job, plan, evidence, report)
     except ReadOnlyTokenError as exc:
@@ -438,7 +443,8 @@ def _render_for(job: _Job, evidence: Evidence, report: Report, limit: Limit = PR
     return render(replace(evidence, pull_requests=_links_of(report)), limit)
 
 
-def _close_if_open(job: _Job, plan: Plan, report: Report, name: str) -> None:
+def _close_if_open(job: _Job, plan: Plan, report: Report, name: str,
+                   stages: list[str]) -> None:
     if job.client is None:
         return
     branch = _branch(job, plan, name)
@@ -449,7 +455,8 @@ def _close_if_open(job: _Job, plan: Plan, report: Report, name: str) -> None:
         f"Closed by flux-semver: for {plan.app} {plan.version} nothing is left to change in "
         f"`{name}` (its range already admits it)."))
     job.runner.info(f"{branch}: pull request #{existing.number} closed, nothing left to change")
-    report.pulls.append(PullRecord(name, existing.number, existing.url, "closed"))
+    for stage in stages:
+        report.pulls.append(PullRecord(stage, existing.number, existing.url, "closed"))
 
 
 def _sticky(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
