@@ -53,8 +53,10 @@ def test_query(database):
 '''
 
 
-def _pytest_report(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def pytest_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Run pytest for real on a small generated test file and return its JUnit XML."""
+    tmp_path = tmp_path_factory.mktemp("pytest-run")
     (tmp_path / "test_generated.py").write_text(GENERATED_TESTS)
     report = tmp_path / "reports" / "pytest.xml"
     result = subprocess.run(
@@ -83,8 +85,8 @@ def _counted(path: Path) -> list[dict[str, int]]:
     ]
 
 
-def test_pytest_report_totals_equal_the_files_own_counts(tmp_path: Path) -> None:
-    report = _pytest_report(tmp_path)
+def test_pytest_report_totals_equal_the_files_own_counts(pytest_report: Path) -> None:
+    report = pytest_report
     assert _counted(report) == _declared(report)
     junit = read_junit(report)
     # What the generated file holds: 8 tests; 3 fail, 1 errors in its fixture, 1 skipped.
@@ -92,8 +94,8 @@ def test_pytest_report_totals_equal_the_files_own_counts(tmp_path: Path) -> None
         8, 3, 1, 1, 3)
 
 
-def test_pytest_report_names_each_test_that_did_not_pass_with_why(tmp_path: Path) -> None:
-    junit = read_junit(_pytest_report(tmp_path))
+def test_pytest_report_names_each_test_that_did_not_pass_with_why(pytest_report: Path) -> None:
+    junit = read_junit(pytest_report)
     by_name = {t.name: t for t in junit.problems}
     assert set(by_name) == {
         "test_rounds_half_up", "test_positive[1]", "test_positive[2]", "test_on_gpu",
