@@ -4,20 +4,20 @@ The CRD files ship in ``flux_semver/data/crds``. A CRD holds an OpenAPI v3 schem
 version; :func:`to_json_schema` turns one into a JSON Schema: Kubernetes extension keys go,
 ``nullable`` becomes a ``null`` type, and an object that lists its properties accepts no others
 (the API server would drop an unknown field silently, so a misspelt ``rnage:`` would never reach
-Flux). Each validator is built once, on first use, so runs without a policy of some version
-never pay for it.
+Flux). Each apiVersion's schema is converted and compiled into one fast predicate on first use
+(:func:`compile_schema`); jsonschema is imported only to explain a document that fails it.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # ships no type information
-from ruamel.yaml import YAML
+import yaml
 
 GROUP = "image.toolkit.fluxcd.io"
 CURRENT_API_VERSION = f"{GROUP}/v1"
@@ -39,7 +39,6 @@ _DROPPED = frozenset({"description", "nullable"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions"})
 _SCHEMA_VALUES = frozenset({"items", "additionalProperties", "not"})
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
-
 
 @dataclass(frozen=True)
 class Violation:
@@ -90,43 +89,183 @@ def to_json_schema(node: Any) -> Any:
 @functools.cache
 def _crd(filename: str) -> Any:
     text = resources.files("flux_semver").joinpath("data", "crds", filename).read_text("utf-8")
-    return YAML(typ="safe", pure=True).load(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, libyaml when present
 
 
 @functools.cache
-def validator(api_version: str) -> jsonschema.protocols.Validator | None:
-    """The compiled validator for an ImagePolicy apiVersion, or None when there is no schema."""
+def schema(api_version: str) -> Mapping[str, Any] | None:
+    """The JSON Schema of an ImagePolicy apiVersion, or None when there is none."""
     source = _SOURCES.get(api_version)
     if source is None:
         return None
     filename, version = source
-    crd = _crd(filename)
-    for entry in crd["spec"]["versions"]:
+    for entry in _crd(filename)["spec"]["versions"]:
         if entry["name"] == version:
-            schema = to_json_schema(entry["schema"]["openAPIV3Schema"])
-            cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-            return cls(schema)
+            converted: Mapping[str, Any] = to_json_schema(entry["schema"]["openAPIV3Schema"])
+            return converted
     raise LookupError(f"{filename} has no version {version}")  # a packaging mistake
 
 
+@functools.cache
+def _quick(api_version: str) -> Callable[[Any], bool] | None:
+    """The schema compiled into one predicate (see :func:`compile_schema`), built once."""
+    found = schema(api_version)
+    if found is None:
+        return None
+    try:
+        return compile_schema(found)
+    except _UnsupportedError:
+        return lambda document: False  # always ask jsonschema
+
+
+@functools.cache
+def _full(api_version: str) -> Any:
+    """jsonschema's validator: imported and built only to explain an invalid document."""
+    import jsonschema  # type: ignore[import-untyped]  # slow to import: only when needed
+
+    return jsonschema.Draft7Validator(schema(api_version))
+
+
 def validate(document: Mapping[str, Any], api_version: str) -> list[Violation]:
-    """Everything wrong with an ImagePolicy document, in document order; [] when valid.
+    """Everything wrong with an ImagePolicy document, in path order; [] when valid.
 
     Raises ``KeyError`` for an apiVersion there is no schema for (see :func:`api_versions`).
     """
-    checker = validator(api_version)
-    if checker is None:
+    quick = _quick(api_version)
+    if quick is None:
         raise KeyError(api_version)
-    if checker.is_valid(document):
+    if quick(document):
         return []
     found = [
         Violation(".".join(str(part) for part in error.absolute_path), _explain(error))
-        for error in checker.iter_errors(document)
+        for error in _full(api_version).iter_errors(document)
     ]
     return sorted(found, key=lambda v: v.path)
 
 
-def _explain(error: jsonschema.ValidationError) -> str:
+# -- a compiled validator for the JSON Schema subset the CRDs use ---------------------------
+
+
+class _UnsupportedError(Exception):
+    """The schema uses a keyword the compiled validator does not implement."""
+
+
+_ANNOTATIONS = frozenset({"description", "default", "title", "format", "example", "$schema"})
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
+    or (isinstance(v, float) and v.is_integer()),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+}
+
+
+def compile_schema(node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """Compile a JSON Schema into one fast predicate: True means valid.
+
+    Only the keywords Kubernetes structural schemas use are compiled (``type``,
+    ``properties``, ``required``, ``additionalProperties``, ``items``, ``enum``, ``pattern``,
+    bounds); any other keyword raises, and callers fall back to jsonschema. A False answer is
+    always confirmed and explained by jsonschema, so this only has to be right about "valid".
+    """
+    checks: list[Callable[[Any], bool]] = []
+    for key, value in node.items():
+        if key in _ANNOTATIONS:
+            continue
+        compiler = _KEYWORDS.get(key)
+        if compiler is None:
+            raise _UnsupportedError(key)
+        checks.append(compiler(value, node))
+    if len(checks) == 1:
+        return checks[0]
+    return lambda instance: all(check(instance) for check in checks)
+
+
+def _type(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    names = [value] if isinstance(value, str) else list(value)
+    tests = [_TYPES[name] for name in names]
+    return lambda v: any(test(v) for test in tests)
+
+
+def _properties(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    subs = {name: compile_schema(sub) for name, sub in value.items()}
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, dict):
+            return True
+        return all(sub(v[name]) for name, sub in subs.items() if name in v)
+
+    return check
+
+
+def _required(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    names = tuple(value)
+    return lambda v: not isinstance(v, dict) or all(name in v for name in names)
+
+
+def _additional(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    if "patternProperties" in node:
+        raise _UnsupportedError("patternProperties")
+    known = frozenset(node.get("properties", {}))
+    if value is True:
+        return lambda v: True
+    if value is False:
+        return lambda v: not isinstance(v, dict) or known.issuperset(v)
+    sub = compile_schema(value)
+    return lambda v: not isinstance(v, dict) or all(
+        sub(item) for key, item in v.items() if key not in known
+    )
+
+
+def _items(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    if not isinstance(value, Mapping):
+        raise _UnsupportedError("items (tuple form)")
+    sub = compile_schema(value)
+    return lambda v: not isinstance(v, list) or all(sub(item) for item in v)
+
+
+def _enum(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    if not all(isinstance(choice, str) for choice in value):
+        raise _UnsupportedError("enum of non-strings")
+    choices = frozenset(value)
+    return lambda v: isinstance(v, str) and v in choices
+
+
+def _pattern(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    search = re.compile(value).search
+    return lambda v: not isinstance(v, str) or search(v) is not None
+
+
+def _bound(test: Callable[[Any, Any], bool], kind: Callable[[Any], bool]) -> Any:
+    def compiler(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+        return lambda v: not kind(v) or test(v, value)
+
+    return compiler
+
+
+_is_number = _TYPES["number"]
+_KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any]], Callable[[Any], bool]]] = {
+    "type": _type,
+    "properties": _properties,
+    "required": _required,
+    "additionalProperties": _additional,
+    "items": _items,
+    "enum": _enum,
+    "pattern": _pattern,
+    "minimum": _bound(lambda v, b: v >= b, _is_number),
+    "maximum": _bound(lambda v, b: v <= b, _is_number),
+    "minLength": _bound(lambda v, b: len(v) >= b, lambda v: isinstance(v, str)),
+    "maxLength": _bound(lambda v, b: len(v) <= b, lambda v: isinstance(v, str)),
+    "minItems": _bound(lambda v, b: len(v) >= b, lambda v: isinstance(v, list)),
+    "maxItems": _bound(lambda v, b: len(v) <= b, lambda v: isinstance(v, list)),
+}
+
+
+def _explain(error: Any) -> str:
     """jsonschema's message with the fix a person needs."""
     if error.validator == "additionalProperties" and isinstance(error.schema, Mapping):
         allowed = ", ".join(sorted(error.schema.get("properties", {})))

@@ -10,18 +10,25 @@ from typing import Literal
 
 from flux_semver.result import CheckResult
 
-from . import github, json, sarif, text
-
 Format = Literal["text", "json", "github", "sarif"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
 
 
 def render(result: CheckResult, fmt: Format, *, color: bool = False) -> str:
     """The result in a format, ending with a newline."""
+    # Each reporter is imported only when used: hooks and checks start fast.
     if fmt == "text":
+        from . import text
+
         return text.render(result, color=color)
     if fmt == "json":
+        from . import json
+
         return json.render(result)
     if fmt == "github":
+        from . import github
+
         return github.render(result)
+    from . import sarif
+
     return sarif.render(result)

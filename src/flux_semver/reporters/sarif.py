@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
@@ -87,6 +86,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 
 def _version() -> str:
+    from importlib import metadata  # slow to import: only for SARIF
+
     try:
         return metadata.version("flux-semver")
     except metadata.PackageNotFoundError:
