@@ -12,7 +12,7 @@ import pytest
 from flux_semver import config, manifests
 from flux_semver.editing import set_ranges
 from flux_semver.errors import GitError, PlanError
-from flux_semver.history import history, rollback_target
+from flux_semver.history import apply_rollback, history, rollback_target
 from flux_semver.manifests import Repository
 from flux_semver.plan import make_plan
 from flux_semver.promote import apply_plan
@@ -131,6 +131,10 @@ def test_rollback_is_refused_while_the_gate_does_not_admit_it(story: Path) -> No
     assert refused.restores[0].to_range == "1.3.0"
     assert refused.refused is not None
     assert "pre-prod" in refused.refused and "2.0.x" in refused.refused
+    before = (story / PROD).read_bytes()
+    with pytest.raises(PlanError, match="refused"):
+        apply_rollback(_scan(story), refused)
+    assert (story / PROD).read_bytes() == before
 
     set_ranges(story, rollback_target(_scan(story), "myapp", "pre-prod").edits)
     _git(story, "commit", "-q", "-am", "Roll pre-prod back", when=6)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flux_semver import git, trailers
+from flux_semver.editing import set_ranges
 from flux_semver.errors import GitError, PlanError
 from flux_semver.manifests import Repository, read
 from flux_semver.model import Policy
@@ -292,3 +293,11 @@ def rollback_target(
         restores = [_previous(repo, p, resolver) for p in policies]
     refused, warnings = _gate_check(repo, chosen_app, stage, restores)
     return Rollback(chosen_app, stage, tuple(restores), refused, warnings)
+
+
+def apply_rollback(repo: Repository, rollback: Rollback) -> list[str]:
+    """Write a rollback; the changed files. Raises PlanError, writing nothing, when refused."""
+    if rollback.refused:
+        raise PlanError(f"rollback of {rollback.stage} refused: {rollback.refused}")
+    edits = rollback.edits
+    return list(set_ranges(repo.root, edits)) if edits else []

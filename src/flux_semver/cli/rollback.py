@@ -6,8 +6,7 @@ import click
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.cli.plan import load_repository
-from flux_semver.editing import set_ranges
-from flux_semver.history import rollback_target
+from flux_semver.history import apply_rollback, rollback_target
 
 
 @click.command("rollback")
@@ -41,7 +40,7 @@ def command(obj: Context, app: str | None, stage: str, to: str | None, dry_run: 
         for file in dict.fromkeys(p.file for p, _ in rollback.edits):
             click.echo(f"would change: {file}")
         return
-    changed = set_ranges(repo.root, rollback.edits)
+    changed = apply_rollback(repo, rollback)
     for file in changed:
         click.echo(f"changed: {file}")
     if not changed:
