@@ -63,9 +63,15 @@ def load(root: Path, path: Path | None = None) -> Config:
     """
     if path is None:
         path = root / FILE_NAME
-        if not path.is_file():
+        if not path.is_symlink() and not path.exists():
             return DEFAULT_CONFIG
     shown = _shown(root, path)
+    if path.exists() and not path.is_file():
+        # a directory, a FIFO (reading it would wait forever) or a device
+        raise ConfigError(
+            f"{shown}: not a regular file — make the config a plain YAML file, or point "
+            "--config at one"
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -90,8 +96,18 @@ def parse(raw: bytes, shown: str) -> Config:
         )
     node = documents[0].node
     assert node is not None
+    try:
+        yamlfast.guard(node)
+    except yamlfast.YamlError as exc:
+        raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     lines: dict[tuple[Any, ...], int] = {}
-    data = _plain(node, (), lines)
+    try:
+        data = _plain(node, (), lines)
+    except _Duplicate as exc:
+        raise ConfigError(
+            f"{shown}:{exc.line}: {exc.key!r} is written twice in one mapping (first on line "
+            f"{exc.first}) — keep one of them"
+        ) from None
     _validate(data, lines, shown)
     return _build(cast(dict[str, Any], data), lines, shown)
 
@@ -103,6 +119,12 @@ def _shown(root: Path, path: Path) -> str:
         return str(path)
 
 
+class _Duplicate(Exception):  # noqa: N818 - internal signal, turned into a ConfigError
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
 def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:
     """Plain data from a node, YAML 1.2 style, recording the line of every value and key."""
     lines.setdefault(where, node.start_mark.line + 1)
@@ -110,6 +132,9 @@ def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...],
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            if key in result:
+                raise _Duplicate(key, key_node.start_mark.line + 1,
+                                 lines[(*where, key, "<key>")])
             lines[(*where, key, "<key>")] = key_node.start_mark.line + 1
             result[key] = _plain(value_node, (*where, key), lines)
         return result

@@ -56,6 +56,7 @@ class Document:
         if self.node is None:
             return None
         try:
+            guard(self.node)
             return _Builder().build(self.node)
         except YamlError as exc:
             hint = _hint(self.text)
@@ -70,6 +71,12 @@ def decode(raw: bytes) -> tuple[str, str]:
     bom = ""
     if raw.startswith(b"\xef\xbb\xbf"):
         bom, raw = BOM, raw[3:]
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        column = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        raise YamlError("a binary file, not YAML text (it holds a NUL byte) — remove it, or "
+                        "rename it so that it does not end in .yaml", line, column)
     try:
         return bom, raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -149,6 +156,8 @@ class _Builder:
                 if isinstance(key, dict | list):
                     raise _node_error(key_node, "found unhashable key",
                                       "a key must be a plain value")
+                if key in mapping:
+                    raise _duplicate(node, key_node, key)
                 mapping[key] = self.build(value_node)
             for key, value in merged.items():
                 mapping.setdefault(key, value)
@@ -167,6 +176,57 @@ class _Builder:
         return merged
 
 
+def _duplicate(mapping: yaml.MappingNode, again: yaml.Node, key: Any) -> YamlError:
+    first = next(k for k, _ in mapping.value
+                 if isinstance(k, yaml.ScalarNode) and k.value == getattr(again, "value", None))
+    return _node_error(again, f"duplicate key {str(key)!r}, first written on line "
+                       f"{first.start_mark.line + 1}",
+                       "remove one of the two (Kubernetes rejects duplicate keys)")
+
+
+# Limits no real manifest comes near. Past them a document is hostile (a "billion laughs"
+# alias bomb, or nesting that would exhaust the stack) and is refused before data is built.
+MAX_DEPTH = 100
+MAX_VALUES = 100_000
+
+
+def guard(node: yaml.Node | None) -> None:
+    """Raise YamlError if ``node`` nests deeper than MAX_DEPTH, or if its aliases expand it
+    to more than MAX_VALUES values; linear in the nodes as written."""
+    if node is None:
+        return
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, finished = stack.pop()
+        children = _children(current)
+        if finished:
+            total = 1 + sum(sizes[id(child)] for child in children)
+            if total > MAX_VALUES:
+                raise YamlError(f"the aliases here expand to more than {MAX_VALUES:,} values "
+                                "(an alias bomb) — write the values out instead of repeating "
+                                "aliases", current.start_mark.line + 1,
+                                current.start_mark.column + 1)
+            sizes[id(current)] = total
+            continue
+        if id(current) in sizes:
+            continue
+        if depth > MAX_DEPTH:
+            raise YamlError(f"the document nests more than {MAX_DEPTH} levels deep here — "
+                            "flatten it (a Kubernetes manifest needs far fewer)",
+                            current.start_mark.line + 1, current.start_mark.column + 1)
+        stack.append((current, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def _node_error(node: yaml.Node, what: str, fix: str) -> YamlError:
     return YamlError(f"not valid YAML: {what} — {fix}", node.start_mark.line + 1,
                      node.start_mark.column + 1)
@@ -182,8 +242,10 @@ def _error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 1
     what = " ".join(part for part in (exc.context, exc.problem) if part) or "not valid YAML"
-    return YamlError(f"not valid YAML: {what} — {_hint(text) or 'fix the YAML syntax here'}",
-                     line, column)
+    hint = _hint(text) or "fix the YAML syntax here"
+    if mark is not None and text[mark.index:mark.index + 1] == "\t":
+        what, hint = "a tab character here", "YAML indents with spaces only: replace the tab"
+    return YamlError(f"not valid YAML: {what} — {hint}", line, column)
 
 
 def _hint(text: str) -> str | None:
