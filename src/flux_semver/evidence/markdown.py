@@ -124,14 +124,14 @@ def _failing(evidence: Evidence, max_failures: int) -> list[Section]:
 
 
 def _failed_item(test: TestResult) -> str:
-    where = " · ".join(escape.inline(p, _NAME) for p in (test.file, test.suite) if p)
+    where = " › ".join(escape.inline(p, _NAME) for p in (test.file, test.suite) if p)
     line = f"- {_ICON[test.outcome]} **{escape.inline(test.title, _NAME)}**"
     if test.outcome == "errored":
         line += " (error)"
-    if where:
-        line += f" — {where}"
     if test.message:
-        line += f": {escape.inline(test.message, _MESSAGE)}"
+        line += f" — {escape.inline(test.message, _MESSAGE)}"
+    if where:
+        line += f" <sub>{where}</sub>"
     return line
 
 
