@@ -29,6 +29,8 @@ RANGE_PATH = ("spec", "policy", "semver", "range")
 EXTENSIONS = (".yaml", ".yml")
 _MARKER = KIND.encode()
 _CHUNK = 1 << 16
+# A Kubernetes object is at most 1.5 MiB; a YAML file past this is not a manifest to read.
+MAX_BYTES = 8 << 20
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _POLICY_KINDS: tuple[PolicyKind, ...] = ("semver", "alphabetical", "numerical")
 
@@ -68,6 +70,10 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
         count += 1
         try:
             raw = _read(path)
+        except _TooLarge as exc:
+            if exc.mentions:
+                errors.append(FileError(rel, 1, 1, exc.message, True))
+            continue
         except OSError as exc:
             errors.append(FileError(rel, 1, 1, f"cannot read the file: {exc.strerror}", False))
             continue
@@ -80,19 +86,49 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
     return Repository(root, config, tuple(policies), tuple(errors), count)
 
 
+class _TooLarge(Exception):  # noqa: N818 - internal signal, becomes a FileError
+    def __init__(self, size: int, mentions: bool) -> None:
+        self.mentions = mentions
+        self.message = (
+            f"the file is {size / (1 << 20):.1f} MiB, over the {MAX_BYTES >> 20} MiB flux-semver "
+            "reads (a Kubernetes object is at most 1.5 MiB) — move the ImagePolicy into a "
+            "file of its own"
+        )
+        super().__init__(self.message)
+
+
 def _read(path: str) -> bytes:
-    """A file's bytes through bare system calls: half the cost of ``open`` over 10,000 files."""
+    """A file's bytes through bare system calls: half the cost of ``open`` over 10,000 files.
+
+    A file over MAX_BYTES is never held in memory: it raises _TooLarge, saying whether it
+    mentions ImagePolicy (looked for chunk by chunk).
+    """
     handle = os.open(path, _READ_FLAGS)
     try:
         data = os.read(handle, _CHUNK)
         if len(data) == _CHUNK:
             parts = [data]
+            size = len(data)
             while chunk := os.read(handle, _CHUNK):
                 parts.append(chunk)
+                size += len(chunk)
+                if size > MAX_BYTES:
+                    raise _TooLarge(*_rest(handle, size, b"".join(parts)))
             data = b"".join(parts)
         return data
     finally:
         os.close(handle)
+
+
+def _rest(handle: int, size: int, head: bytes) -> tuple[int, bool]:
+    """(the file's size, whether it mentions ImagePolicy), read on in bounded chunks."""
+    mentions = _MARKER in head
+    tail = head[-len(_MARKER):]
+    while chunk := os.read(handle, 1 << 20):
+        size += len(chunk)
+        mentions = mentions or _MARKER in tail + chunk
+        tail = chunk[-len(_MARKER):]
+    return size, mentions
 
 
 def read(raw: bytes, file: str, resolver: StageResolver) -> list[Policy]:
@@ -269,5 +305,5 @@ def _files(root: Path, follow_symlinks: bool) -> Iterator[tuple[str, str]]:
             elif entry.is_dir(follow_symlinks=False):
                 if name != ".git":
                     stack.append((entry.path, rel + "/"))
-            elif name.endswith(EXTENSIONS):
-                yield entry.path, rel
+            elif name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False):
+                yield entry.path, rel  # never a FIFO or a device: reading one would block
