@@ -148,6 +148,8 @@ def test_unknown_stage_and_bad_version_are_input_errors(tmp_path: Path) -> None:
         make_plan(repo, "1.3.0", stages=["qa"])
     with pytest.raises(PlanError, match="not a semantic version"):
         make_plan(repo, "one.two")
+    with pytest.raises(PlanError, match="auto, patch, minor or major"):
+        make_plan(repo, "1.3.0", release_type="huge")
 
 
 def test_release_type_override(tmp_path: Path) -> None:

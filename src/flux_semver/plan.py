@@ -22,12 +22,15 @@ from dataclasses import replace
 from flux_semver import notation
 from flux_semver.errors import PlanError
 from flux_semver.manifests import Repository
-from flux_semver.model import Config, Plan, PlanChange, Policy, ReleaseType, Stage
+from flux_semver.model import Action, Config, Plan, PlanChange, Policy, ReleaseType, Stage
 from flux_semver.ranges import InvalidRange, Range
 from flux_semver.release import classify, compare
 from flux_semver.version import InvalidVersion, Version
 
 RELEASE_TYPE_CHOICES = ("auto", "patch", "minor", "major")
+_RELEASE_TYPES: dict[str, ReleaseType] = {
+    "patch": "patch", "minor": "minor", "major": "major", "prerelease": "prerelease"
+}
 
 
 def parse_version(text: str) -> Version:
@@ -101,7 +104,7 @@ def _floors(policies: Iterable[Policy]) -> list[Version]:
     return floors
 
 
-def _change(policy: Policy, action: str, reason: str, to: str | None = None) -> PlanChange:
+def _change(policy: Policy, action: Action, reason: str, to: str | None = None) -> PlanChange:
     return PlanChange(
         stage=policy.stage or "",
         file=policy.file,
@@ -110,7 +113,7 @@ def _change(policy: Policy, action: str, reason: str, to: str | None = None) -> 
         policy=policy.ref,
         from_range=policy.range_text or "",
         to_range=to,
-        action=action,  # type: ignore[arg-type]
+        action=action,
         reason=reason,
     )
 
@@ -288,11 +291,11 @@ def make_plan(
     chosen = check_stages(config, stages)
     kind: ReleaseType | None = None
     if release_type not in (None, "auto"):
-        if release_type not in ("patch", "minor", "major", "prerelease"):
+        kind = _RELEASE_TYPES.get(release_type or "")
+        if kind is None:
             raise PlanError(
                 f"unknown release type {release_type!r}; use auto, patch, minor or major"
             )
-        kind = release_type  # type: ignore[assignment]
     return plan_release(
         config, semver_policies(repo, chosen_app), chosen_app, parsed, chosen, kind
     )
