@@ -279,3 +279,9 @@ def test_explain_each_group_of_a_union() -> None:
 def test_explain_an_unreadable_version() -> None:
     assert Range("*").explain("latest") == (
         False, "'latest' is not a version Flux can read (invalid semantic version)")
+
+
+def test_a_version_too_long_for_64_bits_is_a_parser_error() -> None:
+    with pytest.raises(InvalidRange) as info:
+        Range("1" * 10_000)
+    assert str(info.value) == "constraint parser error"

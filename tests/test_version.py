@@ -184,3 +184,13 @@ def test_tag_rule_explains_the_two_dots() -> None:
     with pytest.raises(InvalidVersion) as info:
         Version.parse_tag("v1.2")
     assert "two dots" in str(info.value)
+
+
+def test_thousands_of_digits_are_out_of_range_not_a_crash() -> None:
+    with pytest.raises(InvalidVersion) as info:
+        Version.parse("1" * 10_000)
+    assert "value out of range" in info.value.reason
+    # leading zeros do not count against the 64 bits
+    assert Version.parse("0" * 30 + "1.2.3").triple == (1, 2, 3)
+    # a long numeric prerelease identifier compares as text, like any that overflows
+    assert Version.parse("1.0.0-" + "9" * 5_000) > Version.parse("1.0.0-5")

@@ -76,7 +76,7 @@ def _prerelease_key(pre: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key of a prerelease: numbers (that fit in 64 bits) below words, words by bytes."""
     key: list[tuple[int, int, str]] = []
     for part in pre.split("."):
-        if part.isdigit() and part.isascii() and int(part) <= _UINT64_MAX:
+        if part.isascii() and part.isdigit() and len(part) <= 20 and int(part) <= _UINT64_MAX:
             key.append((0, int(part), ""))
         else:
             key.append((1, 0, part))
@@ -91,8 +91,11 @@ def _check_prerelease(text: str, pre: str) -> None:
 
 
 def _number(text: str, digits: str) -> int:
-    value = int(digits)
-    if value > _UINT64_MAX:
+    # Leading zeros are fine (Go's ParseUint reads them); more than 20 significant digits
+    # cannot fit, and would also exceed Python's limit on int() of long strings.
+    significant = digits.lstrip("0")
+    value = int(significant) if significant and len(significant) <= 20 else 0
+    if len(significant) > 20 or value > _UINT64_MAX:
         raise InvalidVersion(
             text,
             f'error parsing version segment: strconv.ParseUint: parsing "{digits}": '
