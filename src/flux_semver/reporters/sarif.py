@@ -17,7 +17,7 @@ from flux_semver.result import CheckResult
 from flux_semver.rules import RULES, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-HOME = "https://github.com/flux-semver/flux-semver"
+HOME = "https://github.com/org/flux-semver-action"  # where the README (rule docs) lives
 
 
 def render(result: CheckResult) -> str:

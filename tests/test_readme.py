@@ -1,0 +1,97 @@
+"""The README documents every rule and every pre-commit hook, and cannot drift from them.
+
+The "## Rules" section is generated from the rules' own documentation (each rule module's
+docstring); when a rule changes, regenerate it with ``python tests/test_readme.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+from flux_semver.rules import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+INTRO = """\
+`flux-semver check` (and the pre-commit hooks) run these rules over the whole repository.
+Each finding names the file, line and column of the offending value (the range; the
+`kind: ImagePolicy` line for FS004/FS005), the policy, its stage, and what to write instead.
+Errors fail the check; warnings fail it only with `--strict`. Choose rules with
+`--select`/`--ignore`, by code or by name (`--ignore FS008`, `--select not-exact,skips-stage`).
+"""
+
+
+def rules_markdown() -> str:
+    """The body of the README's "## Rules" section."""
+    rows = "".join(
+        f"| [{code}](#{code.lower()}-{rule.name}) | `{rule.name}` | {rule.severity} | "
+        f"{rule.summary} |\n"
+        for code, rule in RULES.items()
+    )
+    parts = [INTRO, "| code | name | default | fires when |\n| --- | --- | --- | --- |\n" + rows]
+    for code, rule in RULES.items():
+        lead, _, rest = rule.doc.partition("\n\n")
+        parts.append(f"### {code} {rule.name}\n\n{lead} Default severity: **{rule.severity}**."
+                     f"\n\n{rest}\n")
+    return "\n".join(parts)
+
+
+def section(text: str, title: str) -> str:
+    """The text under ``## title`` up to the next ``## `` heading."""
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert match, f'README has no "## {title}" section'
+    return match.group(1)
+
+
+def test_rules_section_is_generated_from_the_rules() -> None:
+    assert section(README.read_text(), "Rules").strip() == rules_markdown().strip(), (
+        "the README's Rules section is out of date: run python tests/test_readme.py"
+    )
+
+
+def test_every_rule_has_a_subsection_with_examples() -> None:
+    rules = section(README.read_text(), "Rules")
+    for code, rule in RULES.items():
+        body = rules.split(f"### {code} {rule.name}\n", 1)
+        assert len(body) == 2, f"no subsection for {code}"
+        own = body[1].split("\n### ", 1)[0]
+        for part in ("**Why.**", "Fails", "Passes", "**Fix.**", "```yaml"):
+            assert part in own, (code, part)
+
+
+def test_every_hook_has_a_subsection_and_is_in_the_repos_snippet() -> None:
+    hooks = section(README.read_text(), "pre-commit hooks")
+    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    snippet = re.search(r"```yaml\n(repos:.*?)```", hooks, re.S)
+    assert snippet, "no repos: snippet"
+    config = yaml.safe_load(snippet.group(1))
+    listed = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
+    for hook in manifest:
+        assert f"\n### {hook['id']}\n" in hooks, f"no subsection for {hook['id']}"
+        assert hook["id"] in listed, f"{hook['id']} missing from the repos: snippet"
+
+
+def test_the_check_command_is_documented() -> None:
+    commands = section(README.read_text(), "Commands")
+    body = commands.split("### flux-semver check\n", 1)
+    assert len(body) == 2
+    own = body[1].split("\n### ", 1)[0]
+    for option in ("--format", "text", "json", "github", "sarif", "--select", "--ignore",
+                   "--strict", "GITHUB_ACTIONS"):
+        assert option in own, option
+
+
+def _regenerate() -> None:
+    text = README.read_text()
+    old = section(text, "Rules")
+    README.write_text(text.replace(f"## Rules\n{old}", f"## Rules\n\n{rules_markdown()}\n", 1))
+
+
+if __name__ == "__main__":
+    _regenerate()
+    sys.exit(0)
