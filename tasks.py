@@ -33,7 +33,7 @@ def _ensure_venv() -> None:
         return
     if not (BIN / "python").exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
-    pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
+    pip: list[str | Path] = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
     if _run(*pip, "install", "--upgrade", "pip") != 0:
         sys.exit("could not upgrade pip in .venv")
     if _run(*pip, "install", "-e", ".[test]") != 0:
@@ -46,11 +46,12 @@ def demo(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    for step in (
+    steps: tuple[list[str | Path], ...] = (
         [BIN / "ruff", "check", "."],
         [BIN / "mypy"],
         [BIN / "python", "-m", "pytest", "-m", "not slow", *args],
-    ):
+    )
+    for step in steps:
         rc = _run(*step)
         if rc != 0:
             return rc
