@@ -9,7 +9,9 @@ check, as a policy check reads tags). Two scenarios are timed:
 
 * ``warm`` — what a long-lived process sees (flux_semver keeps its parse caches);
 * ``cold`` — flux_semver's caches are cleared at the start of every round, so each round
-  parses every range and every version again.
+  parses every range and every version again;
+* ``uncached`` — flux_semver's caches are switched off: every check parses its version and
+  every range is parsed each round, like the other libraries do.
 
 The ranges use only syntax all three libraries read the same way. Printed: checks per second
 for each library and flux_semver's speed-up over each (the goal is at least 2x).
@@ -29,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import nodesemver
 import semantic_version
 
+import flux_semver.ranges
+import flux_semver.version
 from flux_semver.ranges import Range, _parse
 from flux_semver.version import _parse_lenient
 
@@ -85,6 +89,17 @@ def clear_caches() -> None:
     _parse_lenient.cache_clear()
 
 
+def run_uncached(ranges: list[str], tags: list[str]) -> int:
+    """run_flux_semver with the parse caches bypassed."""
+    flux_semver.ranges._parse = _parse.__wrapped__  # type: ignore[assignment]
+    flux_semver.version._parse_lenient = _parse_lenient.__wrapped__  # type: ignore[assignment]
+    try:
+        return run_flux_semver(ranges, tags)
+    finally:
+        flux_semver.ranges._parse = _parse
+        flux_semver.version._parse_lenient = _parse_lenient
+
+
 def timed(runner: Runner, ranges: list[str], tags: list[str], rounds: int,
           before_round: Callable[[], None] | None = None) -> float:
     """Checks per second over ``rounds`` rounds (best of three repetitions)."""
@@ -117,12 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "flux_semver (cold)": timed(run_flux_semver, RANGES, tags, args.rounds, clear_caches),
         "flux_semver (warm)": timed(run_flux_semver, RANGES, tags, args.rounds),
+        "flux_semver (uncached)": timed(run_uncached, RANGES, tags, args.rounds),
         "semantic_version.NpmSpec": timed(run_semantic_version, RANGES, tags, args.rounds),
         "node-semver": timed(run_node_semver, RANGES, tags, args.rounds),
     }
     for name, rate in results.items():
         print(f"{name:28s} {rate:12,.0f} checks/s")
-    for mode in ("cold", "warm"):
+    for mode in ("uncached", "cold", "warm"):
         mine = results[f"flux_semver ({mode})"]
         for peer in ("semantic_version.NpmSpec", "node-semver"):
             print(f"ratio {mode}: flux_semver / {peer} = {mine / results[peer]:.1f}x")

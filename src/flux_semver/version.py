@@ -276,10 +276,11 @@ def _parse_lenient(text: str) -> Version:
     m = _LENIENT.fullmatch(text)
     if m is None:
         raise InvalidVersion(text, INVALID_SEMVER)
-    major = _number(text, m["major"])
-    minor = _number(text, m["minor"]) if m["minor"] else 0
-    patch = _number(text, m["patch"]) if m["patch"] else 0
-    pre = m["pre"] or ""
+    major_s, minor_s, patch_s, pre, meta = m.groups()
+    # up to 19 digits always fit in 64 bits: the common case skips _number's checks
+    major = int(major_s) if len(major_s) < 20 else _number(text, major_s)
+    minor = (int(minor_s) if len(minor_s) < 20 else _number(text, minor_s)) if minor_s else 0
+    patch = (int(patch_s) if len(patch_s) < 20 else _number(text, patch_s)) if patch_s else 0
     if pre:
         _check_prerelease(text, pre)
-    return Version(major, minor, patch, pre, m["meta"] or "", text)
+    return Version(major, minor, patch, pre or "", meta or "", text)
