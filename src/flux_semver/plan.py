@@ -272,6 +272,16 @@ def plan_release(
     return Plan(app, str(version), kind, tuple(final), approval_required=approval)
 
 
+def _require_readable(repo: Repository) -> None:
+    """A release planned without a policy file that could not be read might skip its stage."""
+    for error in repo.errors:
+        if error.mentions_policy:
+            raise PlanError(
+                f"{error.file}:{error.line}:{error.column}: no release is planned while this "
+                f"ImagePolicy file cannot be read: {error.message}"
+            )
+
+
 def make_plan(
     repo: Repository,
     version: str | Version,
@@ -285,6 +295,7 @@ def make_plan(
     (``auto`` or None classifies). Raises PlanError for an unknown app or stage, a bad
     version, or a version older than everything deployed.
     """
+    _require_readable(repo)
     config = repo.config
     chosen_app = resolve_app(repo, app)
     parsed = version if isinstance(version, Version) else parse_version(version)
