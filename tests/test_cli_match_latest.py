@@ -140,3 +140,13 @@ def test_match_exit_code_in_a_real_process(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stdout.startswith("rejected  1.3.0")
+
+
+def test_match_warns_that_flux_ignores_a_tag_with_one_dot(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, _ = run(capsys, "match", "1.2.x", "v1.2", "1.2.0")
+    assert rc == 0
+    short, full = out.splitlines()
+    assert short.endswith("as an image tag Flux would ignore it (a tag needs at least two dots)")
+    assert "ignore" not in full

@@ -7,6 +7,7 @@ import click
 from flux_semver.cli import exit_with
 from flux_semver.errors import FluxSemverError
 from flux_semver.ranges import InvalidRange, Range, clip
+from flux_semver.version import InvalidVersion, Version
 
 
 def parse_range(text: str) -> Range:
@@ -27,9 +28,19 @@ def render(rng: Range, versions: tuple[str, ...]) -> tuple[str, bool]:
     for text in versions:
         admitted, reason = rng.explain(text)
         every = every and admitted
+        if admitted and not _is_tag_version(text):
+            reason += "; as an image tag Flux would ignore it (a tag needs at least two dots)"
         verdict = "admitted" if admitted else "rejected"
         lines.append(f"{verdict}  {text.ljust(width)}  {reason}")
     return "\n".join(lines) + "\n", every
+
+
+def _is_tag_version(text: str) -> bool:
+    try:
+        Version.parse_tag(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 @click.command("match")
