@@ -1,0 +1,81 @@
+"""The fast YAML reader builds the same data as PyYAML's safe loader and knows where values are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flux_semver import yamlfast
+
+DATA = Path(__file__).parent / "data"
+FILES = sorted([*DATA.glob("corpus/*.yaml"), *DATA.glob("repos/lossless/*.yaml")])
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name[:60])
+def test_data_is_what_the_pure_python_safe_loader_builds(path: Path) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        expected = list(yaml.load_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        with pytest.raises(yamlfast.YamlError):
+            yamlfast.load(text)
+        return
+    assert [d.data for d in yamlfast.load(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1", "1.5", "true", "on", "~", "", "2001-12-14", "0x1f", ".inf", "1_000", "No", "=1.0",
+     "-1.2e3", "a: &x {b: 1}\nc: *x\nd: {<<: *x, e: 2}\n", "a: b\n"],
+)
+def test_scalars_and_merges_resolve_as_in_the_safe_loader(text: str) -> None:
+    assert yamlfast.load_one(text) == yaml.load(text, Loader=yaml.SafeLoader)
+    documents = yamlfast.load(text)
+    assert (documents[0].data if documents else None) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("a: 1\nb:\n  {{ .x }}: 2\n", 3, 4, "found unhashable key — this is a Helm or Go template"),
+        ("a: !Ref b\n", 1, 4, "unknown tag !Ref — remove the tag"),
+        ("a: [1\nb: 2\n", 2, 2, "while parsing a flow sequence"),
+        ("a: 1\n  b: 2\n", 2, 4, "fix the YAML syntax here"),
+    ],
+)
+def test_errors_carry_the_position(text: str, line: int, column: int, words: str) -> None:
+    with pytest.raises(yamlfast.YamlError) as caught:
+        yamlfast.load(text)
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert words in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "source", "line", "column"),
+    [
+        ("x:\n  range: 1.2.x # c\n", "plain", "1.2.x", 2, 10),
+        ("x:\r\n  range: '1.2.x'\r\n", "single", "'1.2.x'", 2, 10),
+        ("x: {range: \"1.2.x\"}", "double", '"1.2.x"', 1, 12),
+        ("a: &r 1.2.x\nx:\n  range: *r\n", "alias", "*r", 3, 10),
+        ("x:\n  range: &r !!str\n    1.2.x\n", "plain", "1.2.x", 3, 5),
+        ("k: \u00e9\u00e9\u00e9\u0085x: {range: 1.x}\n", "plain", "1.x", 2, 12),
+        ("x:\n  range: |\n    1.x\n", "block", "|\n    1.x\n", 2, 10),
+    ],
+)
+def test_value_token_is_the_value_as_written(text: str, kind: str, source: str, line: int,
+                                             column: int) -> None:
+    (document,) = yamlfast.compose(text)
+    located = yamlfast.path(document.node, "x", "range")
+    assert located is not None
+    token = yamlfast.value_token(text, *located)
+    assert (token.kind, token.source, token.line, token.column) == (kind, source, line, column)
+    assert text[token.start:token.end] == source
+
+
+def test_decode_keeps_the_byte_order_mark_apart() -> None:
+    assert yamlfast.decode(b"\xef\xbb\xbfa: 1\n") == ("\ufeff", "a: 1\n")
+    with pytest.raises(yamlfast.YamlError, match="not UTF-8") as caught:
+        yamlfast.decode(b"a: 1\nb: \xff\n")
+    assert (caught.value.line, caught.value.column) == (2, 4)
