@@ -227,3 +227,4 @@ def test_a_multi_line_new_range_is_refused(tmp_path: Path) -> None:
     (policy,) = _semver_policies(tmp_path)
     with pytest.raises(editing.EditError, match="one-line range"):
         editing.set_range(tmp_path, policy, "1.2.x\n1.3.x")
+

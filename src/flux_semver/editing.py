@@ -67,8 +67,12 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
         content = _edited(path, file, items)
         if content is not None:
             pending.append((file, path, content))
-    for _, path, content in pending:
-        _write_atomically(path, content)
+    for file, path, content in pending:
+        try:
+            _write_atomically(path, content)
+        except OSError as exc:
+            raise EditError(f"{file}: cannot write the file ({exc.strerror}) — make it and its "
+                            "directory writable, then retry") from None
     return [file for file, _, _ in pending]
 
 
