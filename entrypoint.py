@@ -19,6 +19,7 @@ from flux_semver.errors import FluxSemverError
 from flux_semver.evidence import escape
 from flux_semver.github.action import run
 from flux_semver.github.api import GitHubError
+from flux_semver.github.gitops import trusted
 from flux_semver.github.inputs import load_event, read_inputs
 from flux_semver.github.runner import Runner
 
@@ -29,6 +30,8 @@ def _input(name: str) -> str:
 
 
 def main() -> int:
+    # Root in the container, on a workspace the runner's user owns: let every git call in.
+    os.environ.update(trusted(os.environ))
     runner = Runner(os.environ)
     token = _input("token")
     if token:

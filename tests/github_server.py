@@ -37,10 +37,11 @@ SECONDARY_RATE_LIMIT = (
 class Fault:
     """Fail the next ``times`` requests that match ``method`` and ``path`` (a regex)."""
 
-    kind: str  # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only"
+    kind: str  # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only", "drop"
     method: str | None = None
     path: str | None = None
     times: int = 1
+    retry_after: str = "0"  # the Retry-After header of a "rate-limit" answer
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -53,6 +54,7 @@ class Logged:
     method: str
     path: str
     body: Any
+    authorization: list[str] = field(default_factory=list)  # every Authorization header sent
 
 
 @dataclass
@@ -94,9 +96,9 @@ class GitHubServer:
         return self.base + GRAPHQL_PATH
 
     def fail(self, kind: str, method: str | None = None, path: str | None = None,
-             times: int = 1) -> None:
+             times: int = 1, retry_after: str = "0") -> None:
         with self.state.lock:
-            self.state.faults.append(Fault(kind, method, path, times))
+            self.state.faults.append(Fault(kind, method, path, times, retry_after))
 
     @property
     def requests(self) -> list[Logged]:
@@ -158,7 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else None
         state = self.state
         with state.lock:
-            state.log.append(Logged(method, split.path, body))
+            state.log.append(Logged(method, split.path, body,
+                                    self.headers.get_all("Authorization") or []))
             fault = next((f for f in state.faults if f.matches(method, split.path)), None)
             if fault is not None:
                 fault.times -= 1
@@ -168,8 +171,11 @@ class _Handler(BaseHTTPRequestHandler):
         if auth not in (f"token {state.token}", f"Bearer {state.token}"):
             self._send(401, {"message": "Bad credentials"})
             return
+        if fault is not None and fault.kind == "drop":  # hang up without an answer
+            self.close_connection = True
+            return
         if fault is not None and fault.kind != "502-applied":
-            self._send_fault(fault.kind)
+            self._send_fault(fault.kind, fault.retry_after)
             return
         try:
             with state.lock:
@@ -181,14 +187,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(status, payload)
 
-    def _send_fault(self, kind: str) -> None:
+    def _send_fault(self, kind: str, retry_after: str = "0") -> None:
         if kind == "502":
             self._send(502, {"message": "Server Error"})
         elif kind == "actions-not-permitted":
             self._send(403, {"message": ACTIONS_NOT_PERMITTED,
                              "documentation_url": "https://docs.github.com/rest"})
         elif kind == "rate-limit":
-            self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": "0"})
+            self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": retry_after})
         elif kind == "read-only":
             self._send(403, {"message": READ_ONLY})
         else:
@@ -200,6 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         if path == GRAPHQL_PATH and method == "POST":
             return self._graphql(body)
+        if path == f"{REST_PREFIX}/user":  # as for GitHub's Actions (installation) token
+            return 403, {"message": READ_ONLY}
         repo_prefix = f"{REST_PREFIX}/repos/{state.owner}/{state.repo}"
         if not path.startswith(repo_prefix):
             return 404, {"message": "Not Found"}

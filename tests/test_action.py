@@ -110,6 +110,9 @@ class Runner:
         self.home.mkdir()
         self.env = {**GIT_ENV, "HOME": str(self.home), "PATH": os.environ["PATH"]}
         self.origin = tmp / "origin.git"
+        # The bare origin stands in for GitHub, which does not care who owns the workspace:
+        # trust it, and only it, so "dubious ownership" below concerns the workspace alone.
+        (self.home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {self.origin}\n")
         self.author = tmp / "author"
         self.workspace = tmp / "github" / "workspace"
         git(tmp, "init", "--quiet", "--bare", str(self.origin), env=self.env)
@@ -168,6 +171,8 @@ class Runner:
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(summary),
             "FLUX_SEMVER_GITHUB_BACKOFF": "0",
+            # As in the container: root on a workspace another user owns ("dubious ownership").
+            "GIT_TEST_ASSUME_DIFFERENT_OWNER": "1",
             **{f"INPUT_{name.upper()}": value for name, value in values.items()},
         }
         if graphql_url:

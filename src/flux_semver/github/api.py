@@ -148,7 +148,7 @@ class GitHubClient:
         self._github = Github(auth=Auth.Token(token), base_url=api_url.rstrip("/"), retry=None,
                               seconds_between_requests=None,
                               seconds_between_writes=self._base or None, lazy=True)
-        self._repo = self._github.get_repo(repository, lazy=True)
+        self._repo = self._github.get_repo(repository)  # lazy: no request until needed
         self._graphql_url = graphql_url or self._github.requester.graphql_url
 
     # -- the retry loop ---------------------------------------------------------------------

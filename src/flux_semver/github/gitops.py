@@ -34,6 +34,33 @@ class Identity:
     email: str
 
 
+def with_config(env: Mapping[str, str], pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """``env`` plus git config ``pairs`` as ``GIT_CONFIG_*`` variables (kept off argv)."""
+    result = dict(env)
+    try:
+        start = int(result.get("GIT_CONFIG_COUNT", "0") or "0")
+    except ValueError:
+        start = 0
+    for offset, (key, value) in enumerate(pairs):
+        result[f"GIT_CONFIG_KEY_{start + offset}"] = key
+        result[f"GIT_CONFIG_VALUE_{start + offset}"] = value
+    result["GIT_CONFIG_COUNT"] = str(start + len(pairs))
+    return result
+
+
+def trusted(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with ``safe.directory=*``: the container's root may use the runner's workspace.
+
+    The entry point applies this to its own environment, so every git command the library
+    runs (history, rollback) works on a workspace another user owns.
+    """
+    if any(env.get(f"GIT_CONFIG_KEY_{i}") == "safe.directory"
+           and env.get(f"GIT_CONFIG_VALUE_{i}") == "*"
+           for i in range(int(env.get("GIT_CONFIG_COUNT", "0") or "0"))):
+        return dict(env)
+    return with_config(env, [("safe.directory", "*")])
+
+
 def _auth_config(token: str, server_url: str) -> list[tuple[str, str]]:
     if not token or not server_url:
         return []
@@ -49,12 +76,8 @@ class Workspace:
                  env: Mapping[str, str] | None = None) -> None:
         self.path = path
         self._secret = token
-        base = dict(os.environ if env is None else env)
-        config = [("safe.directory", "*"), *_auth_config(token, server_url)]
-        base["GIT_CONFIG_COUNT"] = str(len(config))
-        for index, (key, value) in enumerate(config):
-            base[f"GIT_CONFIG_KEY_{index}"] = key
-            base[f"GIT_CONFIG_VALUE_{index}"] = value
+        base = with_config(trusted(os.environ if env is None else env),
+                           _auth_config(token, server_url))
         base["GIT_TERMINAL_PROMPT"] = "0"
         self._env = base
         try:
