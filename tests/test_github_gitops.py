@@ -1,0 +1,141 @@
+"""Git as the container runs it: a workspace someone else owns, no identity, the token sent
+as one HTTP header (never in argv or a message), branches built beside the checkout."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from github_server import github_server
+
+from flux_semver.errors import GitError
+from flux_semver.github.gitops import Identity, Workspace, trusted
+
+TOKEN = "ghs_gitopstoken"
+ENV = {
+    "PATH": os.environ["PATH"],
+    "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def _git(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    return {**ENV, "HOME": str(home)}
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, env: dict[str, str]) -> Path:
+    origin = tmp_path / "origin.git"
+    work = tmp_path / "workspace"
+    assert _git(tmp_path, "init", "--quiet", "--bare", str(origin), env=env).returncode == 0
+    assert _git(tmp_path, "init", "--quiet", str(work), env=env).returncode == 0
+    (work / "policy.yaml").write_text("range: 1.2.x\n", encoding="utf-8")
+    _git(work, "add", ".", env=env)
+    _git(work, "commit", "--quiet", "-m", "start", env=env)
+    _git(work, "remote", "add", "origin", str(origin), env=env)
+    assert _git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main", env=env).returncode == 0
+    (Path(env["HOME"]) / ".gitconfig").write_text(f"[safe]\n\tdirectory = {origin}\n")
+    return work
+
+
+def test_a_workspace_owned_by_someone_else_works(checkout: Path, env: dict[str, str]) -> None:
+    foreign = {**env, "GIT_TEST_ASSUME_DIFFERENT_OWNER": "1"}
+    plain = _git(checkout, "status", env=foreign)
+    assert plain.returncode != 0 and "dubious ownership" in plain.stderr
+    ws = Workspace(checkout, env=foreign)
+    assert ws.top == checkout
+    assert ws.current_branch() == "main"
+    assert _git(checkout, "status", env=trusted(foreign)).returncode == 0
+
+
+def test_trusted_keeps_other_config_variables(env: dict[str, str]) -> None:
+    given = {**env, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.autocrlf",
+             "GIT_CONFIG_VALUE_0": "false"}
+    got = trusted(given)
+    assert got["GIT_CONFIG_COUNT"] == "2"
+    assert (got["GIT_CONFIG_KEY_0"], got["GIT_CONFIG_VALUE_0"]) == ("core.autocrlf", "false")
+    assert (got["GIT_CONFIG_KEY_1"], got["GIT_CONFIG_VALUE_1"]) == ("safe.directory", "*")
+    assert trusted(got) == got
+
+
+def test_one_commit_by_the_given_identity_beside_the_checkout(
+        checkout: Path, env: dict[str, str]) -> None:
+    bare_env = {k: v for k, v in env.items() if not k.startswith(("GIT_AUTHOR", "GIT_COMMITTER"))}
+    hook = checkout / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    ws = Workspace(checkout, env=bare_env)
+    base = ws.fetch_base("main")
+    with ws.worktree(base) as tree:
+        (tree / "policy.yaml").write_text("range: 2.0.x\n", encoding="utf-8")
+        ws.commit(tree, ["policy.yaml"], "subject\n\nFlux-Semver-App: myapp\n",
+                  Identity("Release Bot", "bot@example.com"))
+        ws.push(tree, "flux-semver/myapp/dev")
+        holder = tree
+    assert not holder.exists()
+    _git(checkout, "fetch", "--quiet", "origin", env=env)
+    show = _git(checkout, "log", "-1", "--format=%an <%ae>|%cn|%B",
+                "origin/flux-semver/myapp/dev", env=env)
+    assert show.stdout.startswith("Release Bot <bot@example.com>|Release Bot|subject")
+    assert (checkout / "policy.yaml").read_text() == "range: 1.2.x\n"
+    worktrees = _git(checkout, "worktree", "list", env=env).stdout.splitlines()
+    assert len(worktrees) == 1
+
+
+def test_a_missing_base_branch_says_which_input_to_set(checkout: Path,
+                                                       env: dict[str, str]) -> None:
+    with pytest.raises(GitError, match="set the `base` input"):
+        Workspace(checkout, env=env).fetch_base("release")
+
+
+def test_not_a_checkout_says_to_add_actions_checkout(tmp_path: Path,
+                                                     env: dict[str, str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(GitError, match="actions/checkout"):
+        Workspace(empty, env={**env, "GIT_CEILING_DIRECTORIES": str(tmp_path)})
+
+
+@pytest.mark.parametrize(("url", "slug"), [
+    ("https://github.com/acme/gitops.git", "acme/gitops"),
+    ("https://github.example.com/acme/gitops", "acme/gitops"),
+    ("git@github.com:acme/gitops.git", "acme/gitops"),
+    ("/srv/git/gitops.git", None),
+])
+def test_the_repository_comes_from_origin(checkout: Path, env: dict[str, str], url: str,
+                                          slug: str | None) -> None:
+    _git(checkout, "remote", "set-url", "origin", url, env=env)
+    assert Workspace(checkout, env=env).repository_slug() == slug
+
+
+def test_push_sends_the_token_as_one_header_and_never_prints_it(
+        checkout: Path, env: dict[str, str]) -> None:
+    with github_server(token=TOKEN) as server:
+        remote = f"{server.base}/acme/gitops.git"
+        _git(checkout, "remote", "set-url", "origin", remote, env=env)
+        # What actions/checkout leaves behind: a header of its own for the server.
+        _git(checkout, "config", f"http.{server.base}/.extraheader",
+             "AUTHORIZATION: basic c3RhbGU=", env=env)
+        ws = Workspace(checkout, TOKEN, server.base, env=env)
+        head = _git(checkout, "rev-parse", "HEAD", env=env).stdout.strip()
+        with ws.worktree(head) as tree, pytest.raises(GitError) as caught:
+            ws.push(tree, "flux-semver/myapp/dev")
+        expected = "basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+        sent = [r.authorization for r in server.requests if "/info/refs" in r.path]
+    assert sent and all(headers == [expected] for headers in sent)  # the stale one is gone
+    message = str(caught.value)
+    assert TOKEN not in message and expected.split()[1] not in message
+    config = _git(checkout, "config", "--list", "--show-origin", env=env).stdout
+    assert TOKEN not in config and expected.split()[1] not in config
