@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from github_server import github_server
 
 from flux_semver.errors import GitError
 from flux_semver.github.gitops import Identity, Workspace, trusted
+from github_server import github_server
 
 TOKEN = "ghs_gitopstoken"
 ENV = {
