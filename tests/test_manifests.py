@@ -181,3 +181,27 @@ def test_scan_reads_each_file_once_in_path_order(tmp_path: Path) -> None:
     shutil.copy(CORPUS / "fluxcd__flux2__tests__image-automation__auto.yaml", tmp_path / "b.yaml")
     repo = manifests.scan(tmp_path, config.DEFAULT_CONFIG)
     assert [p.file for p in repo.policies] == ["a/p.yaml", "b.yaml", "m/p.yaml", "z/p.yaml"]
+
+
+def test_a_strategic_merge_patch_of_an_image_policy_is_listed(tmp_path: Path) -> None:
+    _tree(tmp_path, {"overlays/live/kustomization.yaml": """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [../../base]
+patches:
+  - patch: |
+      apiVersion: image.toolkit.fluxcd.io/v1
+      kind: ImagePolicy
+      metadata:
+        name: web
+        labels: {flux-semver/app: shop-web}
+      spec:
+        policy:
+          semver:
+            range: 2.4.1
+"""})
+    (patch,) = manifests.scan(tmp_path, config.DEFAULT_CONFIG).policies
+    assert (patch.patch, patch.name, patch.kind, patch.range_text) == (True, "web", "semver",
+                                                                        "2.4.1")
+    assert (patch.app, patch.stage, patch.line) == ("shop-web", "prod", 5)
+    assert patch.range_line is None  # a patch is reported, never rewritten

@@ -218,7 +218,8 @@ def _patches(document: yamlfast.Document, file: str,
         target_entry = yamlfast.path(node, "target", "kind") or yamlfast.entry(node, "patch")
         line = (target_entry[0] if target_entry else node).start_mark.line + 1
         name = values.get("/metadata/name") or _text(target.get("name")) or "*"
-        labels: dict[str, str] = {}
+        metadata = _mapping(_mapping(content).get("metadata"))  # a strategic-merge patch
+        labels = {str(k): str(v) for k, v in _mapping(metadata.get("labels")).items()}
         range_text = values.get("/spec/policy/semver/range")
         kind: PolicyKind = "none"
         for candidate in _POLICY_KINDS:
@@ -237,7 +238,7 @@ def _patches(document: yamlfast.Document, file: str,
             range_text=range_text,
             range_line=None,
             range_column=None,
-            app=values.get("/spec/imageRepositoryRef/name"),
+            app=resolve_app(labels, values.get("/spec/imageRepositoryRef/name")),
             stage=match.stage,
             stage_source=match.source,
             labels=labels,
