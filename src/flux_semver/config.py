@@ -113,8 +113,8 @@ def parse(raw: bytes, shown: str) -> Config:
 
 
 def _shown(root: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+    try:  # the path as given, not where a symlink leads
+        return (path.parent.resolve() / path.name).relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
 

@@ -65,7 +65,7 @@ class _LazyGroup(click.Group):
 )
 @click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # config.load explains a directory or FIFO in one line
     default=None,
     help="Config file (default: .flux-semver.yaml at the repository root, if present).",
 )

@@ -1,0 +1,423 @@
+"""Hostile input: every case gives one exact line that says where, what and how to fix it,
+never a traceback, and leaves the repository byte for byte as it was.
+
+Each case runs the real command line (``python -m flux_semver``) or the Action's
+``entrypoint.py`` as a subprocess on a GitOps repository in ``tmp_path``. File problems in
+the repository are findings of ``check`` (FS009/FS001, exit 1) and stop ``plan``/``promote``
+(exit 2): a release planned without a policy it could not read would skip that stage.
+
+The tests run as root, where ``chmod 000`` does not make a file unreadable. "Unreadable" is
+made real the ways that hold for root too: a FIFO named ``.yaml`` (reading it would block
+forever: the scan never opens anything but regular files), a dangling symlink, and a config
+path that is a FIFO or a directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from flux_semver.manifests import MAX_BYTES
+from flux_semver.yamlfast import MAX_DEPTH, MAX_VALUES
+from github_server import github_server
+from test_action import OWNER, REPO, TOKEN, Result, Runner
+
+POLICY = """\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: myapp-{stage}
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: myapp
+  policy:
+    semver:
+      range: "{range}"
+"""
+START = {"dev": "1.2.x", "pre-prod": "1.2.x", "prod": "1.2.3"}
+HEAD = "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\n"
+FS009 = "FS009 yaml the ImagePolicy in this file cannot be read: "
+CLEAN = "no problems in 3 files (3 policies)"
+ONE_ERROR = "1 error, 0 warnings in 4 files (3 policies)"
+RANGE_HINT = "write a Masterminds/semver range such as 1.2.x, ~1.2, ^1.2.0, >=1.2.0 <1.3.0 or 1.2.3"
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def out(self) -> list[str]:
+        return self.stdout.splitlines()
+
+    @property
+    def err(self) -> list[str]:
+        return self.stderr.splitlines()
+
+
+def run(root: Path, *args: str) -> Ran:
+    done = subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
+                          capture_output=True, text=True, check=False, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1", "GITHUB_ACTIONS": ""})
+    assert "Traceback" not in done.stdout + done.stderr
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, str]]:
+    """Every entry under ``root`` as (kind, content digest or link target); links not followed."""
+    seen: dict[str, tuple[str, str]] = {}
+    for directory, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(directory, name)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                seen[rel] = ("link", str(path.readlink()))
+            elif path.is_dir():
+                seen[rel] = ("dir", "")
+            elif path.is_file():
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                seen[rel] = ("file", f"{digest} {path.stat().st_mode:o}")
+            else:
+                seen[rel] = ("other", f"{path.lstat().st_mode:o}")
+    return seen
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "gitops"
+    for stage, rng in START.items():
+        path = root / "clusters" / stage / "imagepolicy.yaml"
+        path.parent.mkdir(parents=True)
+        path.write_text(POLICY.format(stage=stage.replace("-", ""), range=rng))
+    (root / "apps").mkdir()
+    return root
+
+
+def check_refuses(root: Path, finding: str, summary: str = ONE_ERROR) -> None:
+    """``check`` reports exactly ``finding`` (exit 1), and ``promote`` refuses, writing nothing."""
+    before = snapshot(root)
+    result = run(root, "check")
+    assert (result.code, result.out, result.err) == (1, [finding, summary], [])
+    where, _, rest = finding.partition(f" {FS009}")
+    result = run(root, "promote", "1.3.0")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.err == [f"flux-semver: error: {where} no release is planned while this "
+                          f"ImagePolicy file cannot be read: {rest}"]
+    assert snapshot(root) == before
+
+
+def check_ignores(root: Path) -> None:
+    """``check`` passes over the entry, and ``promote`` writes only the policy files it owns."""
+    before = snapshot(root)
+    result = run(root, "check")
+    assert (result.code, result.out, result.err) == (0, [CLEAN], [])
+    result = run(root, "promote", "1.2.4")
+    assert result.code == 0, result.stderr
+    assert result.out[-1] == "changed: clusters/prod/imagepolicy.yaml"
+    after = snapshot(root)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed == {"clusters/prod/imagepolicy.yaml"}
+
+
+# --- files in the repository ---------------------------------------------------------------
+
+
+def test_invalid_utf8(repo: Path) -> None:
+    (repo / "apps" / "latin1.yaml").write_bytes(
+        HEAD.encode() + b"metadata:\n  name: caf\xe9-dev\n")
+    check_refuses(repo, f"apps/latin1.yaml:4:12: {FS009}not UTF-8 text (byte 0xe9); "
+                        "save the file as UTF-8")
+
+
+def test_binary_file_named_yaml(repo: Path) -> None:
+    # A PNG renamed .yaml whose bytes happen to spell the kind.
+    (repo / "apps" / "logo.yaml").write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR ImagePolicy \xff\xd8")
+    check_refuses(repo, f"apps/logo.yaml:3:1: {FS009}a binary file, not YAML text (it holds "
+                        "a NUL byte) — remove it, or rename it so that it does not end in .yaml")
+
+
+def test_fifty_megabyte_yaml_is_refused_without_reading_it_as_yaml(repo: Path) -> None:
+    size = 50 << 20
+    assert size > MAX_BYTES
+    line = b"    note: " + b"x" * 100 + b"\n"
+    head = (HEAD + "metadata:\n  name: huge-dev\n  annotations:\n").encode()
+    with (repo / "apps" / "huge.yaml").open("wb") as stream:
+        stream.write(head)
+        stream.write(line * ((size - len(head)) // len(line)))
+        stream.write(b"#" * (size - stream.tell() - 1) + b"\n")
+    assert (repo / "apps" / "huge.yaml").stat().st_size == size
+    check_refuses(repo, f"apps/huge.yaml:1:1: {FS009}the file is 50.0 MiB, over the 8 MiB "
+                        "flux-semver reads (a Kubernetes object is at most 1.5 MiB) — move "
+                        "the ImagePolicy into a file of its own")
+
+
+def test_fifty_megabyte_yaml_without_a_policy_is_passed_over(repo: Path) -> None:
+    with (repo / "apps" / "bundle.yaml").open("wb") as stream:
+        stream.write(b"kind: ConfigMap\ndata:\n" + b"  k: " + b"v" * (50 << 20) + b"\n")
+    before = snapshot(repo)
+    result = run(repo, "check")
+    assert (result.code, result.out) == (0, ["no problems in 4 files (3 policies)"])
+    assert snapshot(repo) == before
+
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_alias_bomb(repo: Path) -> None:
+    # Each level holds 9 of the one before: a=10 values, b=91, c=820, d=7381, e=66430,
+    # f=597871 -- f is the first past the limit, at its anchor (line 3 + 5, column 4).
+    assert 66430 <= MAX_VALUES < 597871
+    text = HEAD + BOMB + "metadata:\n  name: lol-dev\n  labels:\n    lol: *i\n"
+    (repo / "apps" / "bomb.yaml").write_text(text)
+    assert text.splitlines()[7].startswith("f: &f [")
+    check_refuses(repo, f"apps/bomb.yaml:8:4: {FS009}the aliases here expand to more than "
+                        "100,000 values (an alias bomb) — write the values out instead of "
+                        "repeating aliases")
+
+
+def test_deeply_nested_document(repo: Path) -> None:
+    # The document's mapping is level 1, the value of x level 2: level MAX_DEPTH + 1 is
+    # the bracket number MAX_DEPTH, at column len("x: ") + MAX_DEPTH.
+    depth = MAX_DEPTH + 50
+    (repo / "apps" / "deep.yaml").write_text(
+        HEAD + "metadata:\n  name: deep-dev\nx: " + "[" * depth + "]" * depth + "\n")
+    check_refuses(repo, f"apps/deep.yaml:5:{3 + MAX_DEPTH}: {FS009}the document nests more "
+                        "than 100 levels deep here — flatten it (a Kubernetes manifest needs "
+                        "far fewer)")
+
+
+def test_nesting_just_deep_enough_to_overflow_the_stack_is_refused_too(repo: Path) -> None:
+    # 999 levels pass libyaml's own limit and used to end in a RecursionError.
+    (repo / "apps" / "deep.yaml").write_text(
+        HEAD + "metadata:\n  name: deep-dev\nx: " + "[" * 999 + "]" * 999 + "\n")
+    result = run(repo, "check")
+    assert result.code == 1
+    assert result.out[0].startswith(f"apps/deep.yaml:5:{3 + MAX_DEPTH}: {FS009}")
+
+
+def test_duplicate_keys_in_a_policy(repo: Path) -> None:
+    path = repo / "clusters" / "dev" / "imagepolicy.yaml"
+    path.write_text(path.read_text() + "      range: 9.x\n")
+    check_refuses(repo, f"clusters/dev/imagepolicy.yaml:12:7: {FS009}not valid YAML: "
+                        "duplicate key 'range', first written on line 11 — remove one of the "
+                        "two (Kubernetes rejects duplicate keys)",
+                  "1 error, 0 warnings in 3 files (2 policies)")
+
+
+def test_tab_indentation(repo: Path) -> None:
+    (repo / "apps" / "tabs.yaml").write_text(HEAD + "metadata:\n\tname: tabs-dev\n")
+    check_refuses(repo, f"apps/tabs.yaml:4:1: {FS009}not valid YAML: a tab character here — "
+                        "YAML indents with spaces only: replace the tab")
+
+
+def test_symlink_to_etc_passwd_is_never_read(repo: Path) -> None:
+    (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
+    check_ignores(repo)
+    assert "root:" not in run(repo, "policies").stdout
+
+
+def test_symlink_to_a_policy_outside_the_repository_is_never_edited(
+        repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "imagepolicy.yaml"
+    outside.parent.mkdir()
+    outside.write_text(POLICY.format(stage="outside-prod", range="1.2.3"))
+    before = outside.read_bytes()
+    (repo / "clusters" / "prod" / "linked.yaml").symlink_to(outside)
+    check_ignores(repo)
+    assert outside.read_bytes() == before
+
+
+def test_directory_named_yaml(repo: Path) -> None:
+    (repo / "apps" / "x.yaml").mkdir()
+    (repo / "apps" / "x.yaml" / "notes.txt").write_text("kind: ImagePolicy\n")
+    check_ignores(repo)
+
+
+def test_fifo_named_yaml_does_not_block(repo: Path) -> None:
+    os.mkfifo(repo / "apps" / "pipe.yaml")
+    check_ignores(repo)
+
+
+def test_dangling_symlink(repo: Path) -> None:
+    (repo / "apps" / "gone.yaml").symlink_to(repo / "apps" / "missing.yaml")
+    check_ignores(repo)
+
+
+# --- ranges --------------------------------------------------------------------------------
+
+
+def test_range_of_ten_thousand_characters(repo: Path) -> None:
+    # A 10,000-digit major fits the grammar but no uint64: Masterminds' "constraint parser
+    # error". (Finding hyphens in it used to take seconds.)
+    text = "1" * 10_000
+    result = run(repo, "match", text, "1.0.0")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.err == [
+        f"flux-semver: error: invalid range '{text[:80]}… (10,000 characters)': "
+        f"constraint parser error; {RANGE_HINT}"]
+
+
+def test_range_of_ten_thousand_characters_in_a_policy(repo: Path) -> None:
+    text = ">=1.0.0 " * 1249 + ">=1.0.0"
+    (repo / "apps" / "long.yaml").write_text(POLICY.format(stage="long-dev", range=text + "!"))
+    before = snapshot(repo)
+    result = run(repo, "check", "apps/long.yaml")
+    assert result.code == 1
+    assert result.out[0] == (
+        f'apps/long.yaml:11:14: FS001 invalid-range Flux cannot parse the range "{text[:80]}… '
+        f'(10,000 characters)" (improper constraint: "{text[:58]}… (10,023 characters)): '
+        'write one it accepts, such as "1.2.x", "~1.2", "^1.2.0" or ">=1.2.0 <1.3.0"')
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("１.2.3", "column 1 holds U+FF11 FULLWIDTH DIGIT ONE, not ASCII — retype it as '1'"),
+    ("1.2.3\u00a0", "column 6 holds U+00A0 NO-BREAK SPACE, not ASCII — replace it with a "
+                    "plain space"),
+    (">=1.2.0\u00a0<1.3.0", "column 8 holds U+00A0 NO-BREAK SPACE, not ASCII — replace it "
+                            "with a plain space"),
+    ("1.2.х", "column 5 holds U+0445 CYRILLIC SMALL LETTER HA, not ASCII — ranges are plain "
+              "ASCII: remove it"),
+])
+def test_unicode_look_alikes_in_a_range(repo: Path, text: str, hint: str) -> None:
+    result = run(repo, "match", text, "1.2.3")
+    quoted = text.replace("\u00a0", "\\u00a0")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.err == [f"flux-semver: error: invalid range {text!r}: improper constraint: "
+                          f'"{quoted}"; {hint}']
+
+
+def test_no_break_space_in_a_policy_range(repo: Path) -> None:
+    path = repo / "clusters" / "dev" / "imagepolicy.yaml"
+    path.write_text(POLICY.format(stage="dev", range="1.2.x\u00a0"))
+    result = run(repo, "check", "clusters/dev/imagepolicy.yaml")
+    assert result.code == 1
+    assert result.out[0] == (
+        'clusters/dev/imagepolicy.yaml:11:14: FS001 invalid-range Flux cannot parse the range '
+        '"1.2.x\u00a0" (improper constraint: "1.2.x\\u00a0"): column 6 holds U+00A0 NO-BREAK '
+        "SPACE, not ASCII — replace it with a plain space")
+
+
+# --- the config ----------------------------------------------------------------------------
+
+CONFIG_CASES: dict[str, tuple[str, str]] = {
+    "unknown key": (
+        "stages:\n  - name: dev\n    aliases: [dev]\n    colour: blue\n",
+        ".flux-semver.yaml:4: unknown key 'colour' in stages[0] — allowed keys are after, "
+        "aliases, approval, exact, name, on, paths; check the spelling"),
+    "unknown top-level key": (
+        "stagez:\n  - name: dev\n",
+        ".flux-semver.yaml:1: unknown key 'stagez' in the top level — allowed keys are "
+        "stages; check the spelling"),
+    "a stage named twice": (
+        "stages:\n  - name: dev\n  - name: prod\n  - name: dev\n",
+        ".flux-semver.yaml:4: stage 'dev' is listed twice — give every stage its own name"),
+    "a key written twice": (
+        "stages:\n  - name: dev\n    name: prod\n",
+        ".flux-semver.yaml:3: 'name' is written twice in one mapping (first on line 2) — "
+        "keep one of them"),
+    "an alias bomb": (
+        BOMB + "stages: *i\n",
+        f".flux-semver.yaml:6: the aliases here expand to more than {MAX_VALUES:,} values "
+        "(an alias bomb) — write the values out instead of repeating aliases"),
+    "a recursive alias": (
+        "stages: &s [*s]\n",
+        f".flux-semver.yaml:1: the document nests more than {MAX_DEPTH} levels deep here — "
+        "flatten it (a Kubernetes manifest needs far fewer)"),
+    "invalid UTF-8": (
+        "stages:\n  - name: d\udce9v\n",
+        ".flux-semver.yaml:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_CASES))
+def test_bad_config(repo: Path, case: str) -> None:
+    text, line = CONFIG_CASES[case]
+    (repo / ".flux-semver.yaml").write_bytes(text.encode("utf-8", "surrogateescape"))
+    before = snapshot(repo)
+    for args in (["check"], ["promote", "1.3.0"]):
+        result = run(repo, *args)
+        assert (result.code, result.stdout, result.err) == (2, "", [f"flux-semver: error: {line}"])
+    assert snapshot(repo) == before
+
+
+MakeConfig = Callable[[Path], None]
+
+
+@pytest.mark.parametrize(("make", "line"), [
+    (lambda p: os.mkfifo(p), "not a regular file — make the config a plain YAML file, or "
+                             "point --config at one"),
+    (lambda p: p.mkdir(), "not a regular file — make the config a plain YAML file, or point "
+                          "--config at one"),
+    (lambda p: p.symlink_to(p.parent / "missing.yaml"),
+     "cannot read the config file (No such file or directory) — check the --config path, or "
+     "leave it out to use the defaults"),
+], ids=["fifo", "directory", "dangling symlink"])
+def test_unreadable_config(repo: Path, make: MakeConfig, line: str) -> None:
+    make(repo / ".flux-semver.yaml")
+    before = snapshot(repo)
+    for args in (["check"], ["--config", str(repo / ".flux-semver.yaml"), "check"]):
+        result = run(repo, *args)
+        assert (result.code, result.stdout) == (2, "")
+        assert result.err == [f"flux-semver: error: .flux-semver.yaml: {line}"]
+    assert snapshot(repo) == before
+
+
+# --- the Action's inputs -------------------------------------------------------------------
+
+TITLE = "::error title=flux-semver%3A input error::"
+
+
+@pytest.fixture
+def action(tmp_path: Path) -> Iterator[Runner]:
+    """A simulated runner and GitHub around a GitOps repository (see tests/test_action.py)."""
+    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
+        yield Runner(tmp_path, server)
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    ({"version": "2.0.0; touch pwned"},
+     'input `version`: "2.0.0; touch pwned" is not a version; give a semantic version such as '
+     "2.0.0 or v2.0.0 (digits, letters, '.', '-' and '+' only)"),
+    ({"version": "$(touch pwned)"},
+     'input `version`: "$(touch pwned)" is not a version; give a semantic version such as '
+     "2.0.0 or v2.0.0 (digits, letters, '.', '-' and '+' only)"),
+    ({"version": "2.0.0\n::error::forged"},
+     'input `version`: "2.0.0\\n::error::forged" is not a version; give a semantic version '
+     "such as 2.0.0 or v2.0.0 (digits, letters, '.', '-' and '+' only)"),
+    ({"image": "../../etc/passwd"},
+     'input `image`: "../../etc/passwd" is not an app name; give the name of the app\'s '
+     "ImageRepository (the policies' spec.imageRepositoryRef.name, e.g. myapp), not a path or "
+     "an image reference"),
+    ({"image": "/etc"},
+     'input `image`: "/etc" is not an app name; give the name of the app\'s ImageRepository '
+     "(the policies' spec.imageRepositoryRef.name, e.g. myapp), not a path or an image "
+     "reference"),
+], ids=["semicolon", "command substitution", "newline", "relative path", "absolute path"])
+def test_hostile_action_inputs(action: Runner, inputs: dict[str, str], message: str) -> None:
+    runner = action
+    before = snapshot(runner.workspace)
+    run_action: Callable[..., Result] = runner.run
+    result = run_action(**inputs)
+    assert result.code == 2
+    commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert commands == [f"::add-mask::{TOKEN}", TITLE + message.replace("%", "%25")]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert runner.server.requests == []
+    assert runner.branches() == ["main"]
+    assert not (runner.workspace / "pwned").exists() and not Path("pwned").exists()
+    assert snapshot(runner.workspace) == before
