@@ -143,3 +143,13 @@ def test_text_lists_file_errors_after_the_table(capsys: pytest.CaptureFixture[st
     assert window["KapilYadava__flux-image-updates__clusters__my-cluster__podinfo-policy.yaml:3"] \
         == "exact"
     assert window["amadouth6__fluxcd__clusters__my-cluster__podinfo-policy.yaml:3"] == "patch"
+
+
+def test_a_range_flux_would_not_parse_shows_as_invalid(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tilde = repo / "tilde.yaml"
+    tilde.write_text(tilde.read_text().replace("range: ~1.2", "range: 1.2.3.4"))
+    code, out, _ = _run(capsys, "-C", str(repo), "policies", "--format", "json")
+    assert code == 0
+    shown = next(p for p in json.loads(out) if p["file"] == "tilde.yaml")
+    assert (shown["range"], shown["window"]) == ("1.2.3.4", "invalid")
