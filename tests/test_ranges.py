@@ -285,3 +285,18 @@ def test_a_version_too_long_for_64_bits_is_a_parser_error() -> None:
     with pytest.raises(InvalidRange) as info:
         Range("1" * 10_000)
     assert str(info.value) == "constraint parser error"
+
+
+DIFFERENTIAL = _rows("masterminds_differential.json", "rows")
+
+
+@pytest.mark.parametrize("row", params(DIFFERENTIAL, "range"))
+def test_generated_ranges_match_masterminds_go_code(row: dict[str, Any]) -> None:
+    if not row["valid"]:
+        with pytest.raises(InvalidRange):
+            Range(row["range"])
+        return
+    rng = Range(row["range"])
+    assert str(rng) == row["string"]
+    for version, admitted in row["check"].items():
+        assert rng.admits(version) is admitted, version
