@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from flux_semver import config, editing, manifests
@@ -228,3 +230,39 @@ def test_a_multi_line_new_range_is_refused(tmp_path: Path) -> None:
     with pytest.raises(editing.EditError, match="one-line range"):
         editing.set_range(tmp_path, policy, "1.2.x\n1.3.x")
 
+
+
+CONTEXTS = {
+    "plain": "      range: 1.2.x  # note\n",
+    "single": "      range: '1.2.x'\n",
+    "double": '      range: "1.2.x"\n',
+    "flow": "    semver: {range: 1.2.x, other: 1}\n",
+    "flow-double": '    semver: {"range": "1.2.x"}\n',
+}
+RANGE_CHARACTERS = "0123456789.xX*^~=<>!|, -v'\"#:{}[]&@%`\\\t"
+
+
+def _context_file(context: str) -> str:
+    head = (LOSSLESS / "tilde.yaml").read_text().split("    semver:\n")[0]
+    line = CONTEXTS[context]
+    return head + ("    semver:\n" + line if line.startswith("      ") else line) + "# end\n"
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(context=st.sampled_from(sorted(CONTEXTS)),
+       new=st.text(RANGE_CHARACTERS, min_size=1, max_size=16).filter(lambda s: s.strip()))
+def test_any_range_text_is_written_so_it_reads_back(tmp_path: Path, context: str,
+                                                    new: str) -> None:
+    path = tmp_path / "p.yaml"
+    original = _context_file(context)
+    path.write_text(original)
+    (policy,) = _semver_policies(tmp_path)
+    editing.set_range(tmp_path, policy, new)
+    after = path.read_text()
+    assert [p.range_text for p in _semver_policies(tmp_path)] == [new]
+    # everything before the value and after its line is as it was
+    assert policy.range_line is not None and policy.range_column is not None
+    at = _offset(original, policy.range_line, policy.range_column)
+    assert after[:at] == original[:at]
+    assert after.endswith(original[original.index("\n", at):])
