@@ -10,7 +10,8 @@ The controller:
    ``ParseVersion``), then leniently;
 3. looks at the tags in descending string order and keeps the first admitted tag whose version
    is strictly greater than the best so far, so of equal versions (``1.2.4`` and ``v1.2.4``)
-   the one that sorts last as a string wins;
+   the one that sorts last as a string wins (after ``filterTags`` the controller walks a Go
+   map, whose order is random; we keep the same deterministic rule there);
 4. reports the original tag (before extraction).
 """
 
