@@ -108,7 +108,9 @@ def _number(text: str, digits: str) -> int:
 class Version:
     """One semantic version; immutable, hashable, ordered as Masterminds ``Compare`` orders.
 
-    Equality ignores build metadata (``1.2.3+a == 1.2.3+b``), so the hash does too.
+    Equality ignores build metadata (``1.2.3+a == 1.2.3+b``), so the hash does too. The
+    constructor trusts its arguments (``Version(1, 3, 0)``); text goes through :meth:`parse`,
+    :meth:`parse_strict` or :meth:`parse_tag`, which validate it.
     """
 
     __slots__ = ("_key", "major", "metadata", "minor", "original", "patch", "prerelease")
