@@ -61,23 +61,19 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     by_file: dict[str, list[tuple[Policy, str]]] = {}
     for policy, new_range in edits:
         by_file.setdefault(policy.file, []).append((policy, new_range))
-    pending: list[tuple[str, Path, bytes]] = []
+    pending: list[tuple[str, Path, bytes, bytes]] = []
     for file, items in by_file.items():
         path = root / file
-        content = _edited(path, file, items)
-        if content is not None:
-            pending.append((file, path, content))
-    for file, path, content in pending:
-        try:
-            _write_atomically(path, content)
-        except OSError as exc:
-            raise EditError(f"{file}: cannot write the file ({exc.strerror}) — make it and its "
-                            "directory writable, then retry") from None
-    return [file for file, _, _ in pending]
+        edited = _edited(path, file, items)
+        if edited is not None:
+            pending.append((file, path, *edited))
+    _replace_all(pending)
+    return [file for file, _, _, _ in pending]
 
 
-def _edited(path: Path, file: str, items: list[tuple[Policy, str]]) -> bytes | None:
-    """The file's new bytes, or None when every range already has its new value."""
+def _edited(path: Path, file: str,
+            items: list[tuple[Policy, str]]) -> tuple[bytes, bytes] | None:
+    """The file's (old, new) bytes, or None when every range already has its new value."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -107,7 +103,7 @@ def _edited(path: Path, file: str, items: list[tuple[Policy, str]]) -> bytes | N
         new_text = _splice(text, list(edits.values()))
         wrong = _verify(new_text, documents, list(edits.values()))
         if not wrong:
-            return (bom + new_text).encode("utf-8")
+            return raw, (bom + new_text).encode("utf-8")
         retry = [e for e in wrong if e.style == "plain"]
         if not retry:
             break
@@ -232,8 +228,49 @@ def _set(data: Any, keys: Sequence[str], value: str) -> None:
     data[keys[-1]] = value
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Replace the file's bytes through a temporary file and a rename; keep its mode."""
+def _replace_all(pending: Sequence[tuple[str, Path, bytes, bytes]]) -> None:
+    """Replace every file, or none: each new content goes to a temporary file beside its
+    target first, then come the renames. If one fails, the files already renamed get their
+    old bytes back (atomically too); no temporary file is left behind."""
+    staged: list[str] = []
+    try:
+        for file, path, _, content in pending:
+            try:
+                staged.append(_stage(path, content))
+            except OSError as exc:
+                raise _unwritable(file, exc) from None
+        done: list[tuple[str, Path, bytes]] = []
+        for (file, path, old, _), temporary in zip(pending, staged, strict=True):
+            try:
+                Path(temporary).replace(os.path.realpath(path))
+            except OSError as exc:
+                _restore(done)
+                raise _unwritable(file, exc) from None
+            done.append((file, path, old))
+    finally:
+        for temporary in staged:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _unwritable(file: str, exc: OSError) -> EditError:
+    return EditError(f"{file}: cannot write the file ({exc.strerror}) — no file was changed; "
+                     "make it and its directory writable, then retry")
+
+
+def _restore(done: Sequence[tuple[str, Path, bytes]]) -> None:
+    left = []
+    for file, path, old in done:
+        try:
+            _write_atomically(path, old)
+        except OSError:
+            left.append(file)
+    if left:
+        raise EditError(f"{', '.join(left)}: written, then not restored when a later file "
+                        "failed — restore them from Git (git checkout -- FILE)")
+
+
+def _stage(path: Path, content: bytes) -> str:
+    """A temporary file beside ``path`` (through symlinks) holding ``content``, mode kept."""
     real = Path(os.path.realpath(path))
     mode = stat.S_IMODE(real.stat().st_mode)
     handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
@@ -243,7 +280,17 @@ def _write_atomically(path: Path, content: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         Path(temporary).chmod(mode)
-        Path(temporary).replace(real)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Replace the file's bytes through a temporary file and a rename; keep its mode."""
+    temporary = _stage(path, content)
+    try:
+        Path(temporary).replace(os.path.realpath(path))
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
