@@ -215,3 +215,23 @@ def test_select_accepts_codes_and_names() -> None:
     ]
     with pytest.raises(UnknownRuleError, match='unknown rule "FS010"'):
         rules.parse_codes(["FS010"])
+
+
+def test_fs002_gives_no_floor_for_an_open_range(tmp_path: Path) -> None:
+    [found] = check(repo(tmp_path, prod=">=0.0.0"), "FS002")
+    assert 'write an exact version such as "1.2.3", not ">=0.0.0"' in found.message
+
+
+@pytest.mark.parametrize(("a", "b"), [("v1.x.x", "1.x"), ("~1.2", "1.2.x"), ("^1.0.0", "1.x")])
+def test_fs008_treats_spellings_of_one_range_as_the_same(tmp_path: Path, a: str, b: str) -> None:
+    assert check(repo(tmp_path, prod=[a, b]), "FS008") == []
+
+
+def test_fs004_ignores_the_status_the_controller_writes(tmp_path: Path) -> None:
+    root = repo(tmp_path, pre_prod="1.3.x", prod="1.3.2")
+    path = root / PROD
+    path.write_text(path.read_text() + "status:\n  latestImage: ghcr.io/podinfo:1.3.2\n")
+    assert check(root, "FS004") == []
+    path.write_text(path.read_text().replace("status:", "statuz:"))
+    [found] = check(root, "FS004")
+    assert "'statuz' was unexpected" in found.message

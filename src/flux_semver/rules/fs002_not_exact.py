@@ -91,6 +91,6 @@ def _suggest(own: Range, gates: list[Range]) -> tuple[Version, bool] | None:
         ]
         return (max(floors), False) if floors else None
     floor = own.floor
-    if floor is not None and is_release(floor) and own.admits(floor):
-        return floor, False
+    if own.ceiling is not None and floor is not None and is_release(floor):
+        return floor, False  # an open range's floor (">=0.0.0") would be no advice
     return None

@@ -59,4 +59,10 @@ def _same(a: Policy, b: Policy) -> bool:
     if a.range_text == b.range_text:
         return True
     ra, rb = range_of(a), range_of(b)
-    return ra is not None and ra == rb
+    if ra is None or rb is None:
+        return False
+    if ra == rb:
+        return True
+    # Spelt differently (v1.x.x, 1.x), admitting the same releases and no prereleases.
+    neither_pre = not ra.includes_prereleases and not rb.includes_prereleases
+    return neither_pre and ra.intervals == rb.intervals
