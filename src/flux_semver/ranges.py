@@ -447,13 +447,20 @@ class _Parsed:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> _Parsed:
     rewritten, spans = _rewrite_hyphens(text)
+    spans.sort()
+    starts = [s for s, _ in spans]
+
+    def from_hyphen(at: int) -> bool:
+        i = bisect_right(starts, at) - 1
+        return i >= 0 and at < spans[i][1]
+
     groups: list[tuple[Comparator, ...]] = []
     offset = 0
     for segment in rewritten.split("||"):
         if _VALID.fullmatch(segment.encode("utf-8", "surrogatepass")) is None:
             raise InvalidRange(f"improper constraint: {go_quote(segment)}", text)
         atoms = [
-            _comparator(m.group(0), any(s <= offset + m.start() < e for s, e in spans))
+            _comparator(m.group(0), bool(spans) and from_hyphen(offset + m.start()))
             for m in _FIND.finditer(segment)
         ]
         if not atoms:
