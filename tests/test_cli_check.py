@@ -23,6 +23,7 @@ PRE_PROD = "clusters/pre-prod/podinfo.yaml"
 def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
 
 
 def fixture(tmp_path: Path, name: str) -> Path:
@@ -159,3 +160,26 @@ def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
     assert "\x1b[" in _on_a_terminal(root)
     plain = _on_a_terminal(root, NO_COLOR="1")
     assert "\x1b[" not in plain and "FS002 not-exact" in plain
+
+
+def test_a_missing_root_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "-C", str(tmp_path / "nowhere"), "check")
+    assert code == 2 and out == ""
+    assert "is not a directory" in err
+
+
+def test_annotations_name_paths_from_the_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = fixture(tmp_path, "fs002")  # the GitOps tree is a folder of the checked-out repo
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    code, out, _ = run(capsys, "-C", str(root), "check")
+    assert code == 1 and out.startswith(f"::error file=fs002/{PROD},line=11,col=14,")
+    code, out, _ = run(capsys, "-C", str(root), "check", "--format", "sarif")
+    location = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == f"fs002/{PROD}"
+    code, out, _ = run(capsys, "-C", str(root), "check", "--format", "text")
+    assert out.startswith(f"{PROD}:11:14:")  # text and json stay relative to the root

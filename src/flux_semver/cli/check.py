@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ import click
 from flux_semver import config as config_module
 from flux_semver import manifests, rules
 from flux_semver.cli import Context, exit_with
+from flux_semver.errors import FluxSemverError
 from flux_semver.reporters.findings import FORMATS, Format, render
 from flux_semver.result import CheckResult, relative_paths
 
@@ -25,10 +27,29 @@ def run_check(
 ) -> CheckResult:
     """Load the whole repository, run the chosen rules, keep the named files' findings."""
     chosen = rules.select(select, ignore)  # bad codes fail before any scanning
+    if not root.is_dir():
+        raise FluxSemverError(
+            f"{root} is not a directory: give the GitOps repository's root with -C DIR"
+        )
     config = config_module.load(root, config_path)
     repo = manifests.scan(root, config)
     result = rules.run(repo, chosen)
     return result.only(relative_paths(root, files)) if files else result
+
+
+def workspace_relative(result: CheckResult, root: Path) -> CheckResult:
+    """Findings with paths relative to GITHUB_WORKSPACE, where GitHub anchors annotations and
+    code scanning alerts, when the repository root is a folder inside it."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return result
+    resolved = root.resolve()
+    base = Path(workspace).resolve()
+    if resolved == base or not resolved.is_relative_to(base):
+        return result
+    prefix = resolved.relative_to(base).as_posix()
+    moved = tuple(replace(f, file=f"{prefix}/{f.file}") for f in result.findings)
+    return replace(result, findings=moved)
 
 
 def default_format() -> Format:
@@ -77,6 +98,8 @@ def command(
     """
     result = run_check(obj.root, obj.config, files, select, ignore)
     chosen = fmt or default_format()
+    if chosen in ("github", "sarif"):
+        result = workspace_relative(result, obj.root)
     color = chosen == "text" and use_color()
     click.echo(render(result, chosen, color=color), nl=False, color=color)
     if result.failed(strict):
