@@ -266,3 +266,24 @@ def test_any_range_text_is_written_so_it_reads_back(tmp_path: Path, context: str
     at = _offset(original, policy.range_line, policy.range_column)
     assert after[:at] == original[:at]
     assert after.endswith(original[original.index("\n", at):])
+
+
+@pytest.mark.parametrize("empty", ["range:", "range: &r !!str # nothing yet"])
+def test_an_empty_range_is_refused(tmp_path: Path, empty: str) -> None:
+    text = (LOSSLESS / "tilde.yaml").read_text().replace("range: ~1.2", empty)
+    (tmp_path / "empty.yaml").write_text(text)
+    (policy,) = _semver_policies(tmp_path)
+    assert policy.range_text == ""
+    with pytest.raises(editing.EditError, match="the range is empty — write a range there"):
+        editing.set_range(tmp_path, policy, "1.3.x")
+    assert (tmp_path / "empty.yaml").read_text() == text
+
+
+def test_a_broken_document_beside_the_policy_stops_the_edit(tmp_path: Path) -> None:
+    # the scan reads only ImagePolicy documents; an edit checks the whole file
+    text = (LOSSLESS / "tilde.yaml").read_text() + "---\nkind: ConfigMap\ndata: {a: 1, a: 2}\n"
+    (tmp_path / "dup.yaml").write_text(text)
+    (policy,) = _semver_policies(tmp_path)
+    with pytest.raises(editing.EditError, match=r"^dup\.yaml:14:\d+: .*duplicate key 'a'"):
+        editing.set_range(tmp_path, policy, "~1.3")
+    assert (tmp_path / "dup.yaml").read_text() == text

@@ -82,9 +82,8 @@ def _edited(path: Path, file: str,
     try:
         bom, text = yamlfast.decode(raw)
         documents = yamlfast.load(text)
-    except yamlfast.YamlError as exc:
-        raise StalePolicyError(f"{file}:{exc.line}:{exc.column}: the file is no longer valid "
-                               "YAML since it was scanned — fix it and scan again") from None
+    except yamlfast.YamlError as exc:  # changed since the scan, or another document is bad
+        raise EditError(f"{file}:{exc.line}:{exc.column}: {exc.message}") from None
     edits: dict[int, _Edit] = {}
     for policy, new_range in items:
         _check_new(policy, new_range)
@@ -153,6 +152,9 @@ def _locate(policy: Policy, documents: list[yamlfast.Document],
     if token.kind not in ("plain", "single", "double"):
         raise EditError(f"{_where(policy)}: the range is written as a block or collection, not "
                         "a one-line value — write it as `range: 1.2.x` and retry")
+    if token.start >= token.end:
+        raise EditError(f"{_where(policy)}: the range is empty — write a range there by hand "
+                        "(such as 1.2.x), then retry")
     current = str(located[1].value)
     if (current != policy.range_text
             or (token.line, token.column) != (policy.range_line, policy.range_column)):

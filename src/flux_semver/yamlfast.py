@@ -328,6 +328,7 @@ def value_token(text: str, key: yaml.Node, value: yaml.Node) -> Token:
             start += 1
         start = _skip_gap(text, start)
     end = value.end_mark.index
+    start = min(start, end)  # an empty value: nothing after its properties
     style = getattr(value, "style", None) or ""
     kind = {"'": "single", '"': "double", "|": "block", ">": "block"}.get(style, "plain")
     if not isinstance(value, yaml.ScalarNode):
