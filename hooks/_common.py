@@ -12,11 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flux_semver import config as config_module
-from flux_semver import manifests, rules
+from flux_semver import rules
 from flux_semver.errors import FluxSemverError
 from flux_semver.reporters import text
-from flux_semver.result import relative_paths
 
 
 def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> int:
@@ -26,16 +24,11 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
     parser.add_argument("--config", type=Path, default=None, help="config file")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     args = parser.parse_args(argv)
-    root = Path.cwd()
     try:
-        config = config_module.load(root, args.config)
-        repo = manifests.scan(root, config)
-        result = rules.run(repo, rules.select(codes))
+        result = rules.check(Path.cwd(), args.config, files=args.filenames, selected=codes)
     except FluxSemverError as exc:
         print(f"flux-semver: error: {exc}", file=sys.stderr)
         return 2
-    if args.filenames:
-        result = result.only(relative_paths(root, args.filenames))
     if result.findings:
         sys.stdout.write(text.render(result))
     return 1 if result.failed(args.strict) else 0

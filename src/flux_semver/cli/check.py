@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from flux_semver import config as config_module
-from flux_semver import manifests, rules
+from flux_semver import rules
 from flux_semver.cli import Context, exit_with
-from flux_semver.errors import FluxSemverError
 from flux_semver.reporters.findings import FORMATS, Format, render
-from flux_semver.result import CheckResult, relative_paths
-
-
-def run_check(
-    root: Path,
-    config_path: Path | None,
-    files: Sequence[str] = (),
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-) -> CheckResult:
-    """Load the whole repository, run the chosen rules, keep the named files' findings."""
-    chosen = rules.select(select, ignore)  # bad codes fail before any scanning
-    if not root.is_dir():
-        raise FluxSemverError(
-            f"{root} is not a directory: give the GitOps repository's root with -C DIR"
-        )
-    config = config_module.load(root, config_path)
-    repo = manifests.scan(root, config)
-    result = rules.run(repo, chosen)
-    return result.only(relative_paths(root, files)) if files else result
+from flux_semver.result import CheckResult
 
 
 def workspace_relative(result: CheckResult, root: Path) -> CheckResult:
@@ -96,7 +74,7 @@ def command(
     the findings shown to those files. Exit status: 0 clean, 1 findings (errors, or warnings
     with --strict), 2 bad input.
     """
-    result = run_check(obj.root, obj.config, files, select, ignore)
+    result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore)
     chosen = fmt or default_format()
     if chosen in ("github", "sarif"):
         result = workspace_relative(result, obj.root)

@@ -1,16 +1,20 @@
 """The checks of DESIGN.md section 4: a registry of rules and one function that runs them.
 
 ``RULES`` maps each code to its :class:`~flux_semver.rules.base.Rule`; :func:`run` applies the
-selected rules to a scanned repository and returns a :class:`~flux_semver.result.CheckResult`.
+selected rules to a scanned repository and returns a :class:`~flux_semver.result.CheckResult`;
+:func:`check` does it all for a repository on disk, as ``flux-semver check`` and the hooks do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from flux_semver import config as config_module
+from flux_semver import manifests
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Finding
-from flux_semver.result import CheckResult
+from flux_semver.result import CheckResult, relative_paths
 
 from . import (
     fs001_invalid_range,
@@ -25,7 +29,9 @@ from . import (
 )
 from .base import Rule, Scanned
 
-__all__ = ["RULES", "Rule", "Scanned", "UnknownRuleError", "parse_codes", "run", "select"]
+__all__ = [
+    "RULES", "Rule", "Scanned", "UnknownRuleError", "check", "parse_codes", "run", "select",
+]
 
 RULES: dict[str, Rule] = {
     rule.code: rule
@@ -90,3 +96,26 @@ def run(
     return CheckResult(
         findings=tuple(findings), files=repo.files_scanned, policies=len(repo.policies)
     )
+
+
+def check(
+    root: Path,
+    config_path: Path | None = None,
+    *,
+    files: Sequence[str] = (),
+    selected: Sequence[str] = (),
+    ignored: Sequence[str] = (),
+) -> CheckResult:
+    """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
+    in ``files`` when any are named (paths as the user gave them; see ``relative_paths``).
+
+    Raises ``FluxSemverError`` for an unknown rule, a missing root or an invalid config.
+    """
+    chosen = select(selected, ignored)  # bad codes fail before any scanning
+    if not root.is_dir():
+        raise FluxSemverError(
+            f"{root} is not a directory: give the GitOps repository's root with -C DIR"
+        )
+    config = config_module.load(root, config_path)
+    result = run(manifests.scan(root, config), chosen)
+    return result.only(relative_paths(root, files)) if files else result
