@@ -103,9 +103,10 @@ class Result:
 class Runner:
     """A simulated Actions runner around one GitOps repository and one fake GitHub."""
 
-    def __init__(self, tmp: Path, server: GitHubServer) -> None:
+    def __init__(self, tmp: Path, server: GitHubServer, subdir: str = "") -> None:
         self.tmp = tmp
         self.server = server
+        self.subdir = subdir  # where the GitOps tree sits in the repository ("" = its root)
         self.home = tmp / "home"
         self.home.mkdir()
         self.env = {**GIT_ENV, "HOME": str(self.home), "PATH": os.environ["PATH"]}
@@ -118,14 +119,14 @@ class Runner:
         git(tmp, "init", "--quiet", "--bare", str(self.origin), env=self.env)
         git(tmp, "init", "--quiet", str(self.author), env=self.env)
         self.write_ranges(START, "Deploy myapp 1.2.3")
-        git(self.workspace.parent if self.workspace.parent.exists() else tmp, "clone",
-            "--quiet", "--depth", "1", self.origin.as_uri(), str(self.workspace), env=self.env)
+        git(tmp, "clone", "--quiet", "--depth", "1", self.origin.as_uri(), str(self.workspace),
+            env=self.env)
         git(self.workspace, "remote", "set-url", "origin", str(self.origin), env=self.env)
         self.runs = 0
 
     def write_ranges(self, ranges: dict[str, str], message: str) -> None:
         for stage, rng in ranges.items():
-            path = self.author / "clusters" / stage / "imagepolicy.yaml"
+            path = self.author / self.subdir / "clusters" / stage / "imagepolicy.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(POLICY.format(name=stage.replace("-", ""), range=rng))
         git(self.author, "add", "-A", env=self.env)
@@ -134,8 +135,9 @@ class Runner:
             env=self.env)
 
     def branch_file(self, branch: str, stage: str) -> str:
+        path = "/".join(p for p in (self.subdir, "clusters", stage, "imagepolicy.yaml") if p)
         return git(self.tmp, "--git-dir", str(self.origin), "show",
-                   f"refs/heads/{branch}:clusters/{stage}/imagepolicy.yaml", env=self.env)
+                   f"refs/heads/{branch}:{path}", env=self.env)
 
     def branches(self) -> list[str]:
         out = git(self.tmp, "--git-dir", str(self.origin), "for-each-ref",
@@ -455,10 +457,27 @@ def test_failing_evidence_with_report_policy_still_opens_every_pull_request(
     reports = runner.workspace / "reports"
     reports.mkdir()
     (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
-    result = runner.run(evidence_junit="reports/*.xml")
+    (reports / "metrics.json").write_text(
+        '{"p95_ms": {"value": 180, "threshold": 250, "better": "lower", "unit": "ms"}}')
+    result = runner.run(evidence_junit="reports/*.xml", evidence_metrics="reports/metrics.json",
+                        evidence_links="Grafana=https://grafana.example/d/42",
+                        evidence_notes="Soaked for a day in pre-prod.")
     assert result.code == 0, result.stdout + result.stderr
     assert len(runner.server.open_pulls()) == 3
-    assert "checkout" in result.summary and "HTTP 500" in result.summary
+    for text in (result.summary, runner.server.open_pulls()[0]["body"]):
+        assert "checkout" in text and "HTTP 500" in text
+        assert "p95" in text and "https://grafana.example/d/42" in text
+        assert "Soaked for a day" in text
+
+
+def test_gitops_tree_below_the_repository_root(tmp_path: Path) -> None:
+    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
+        runner = Runner(tmp_path, server, subdir="deploy/flux")
+        result = runner.run(path="deploy/flux", stages="dev")
+        assert result.code == 0, result.stdout + result.stderr
+        assert _range_of(runner.branch_file("flux-semver/myapp/dev", "dev")) == "2.0.x"
+        assert result.outputs["changed-files"] == "deploy/flux/clusters/dev/imagepolicy.yaml"
+        assert len(server.open_pulls()) == 1
 
 
 def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runner) -> None:
