@@ -216,6 +216,8 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     preprod = by_head["flux-semver/myapp/pre-prod"]
     assert f"Merge #{preprod['number']}" in prod["body"]
     assert {"flux-semver", "release:major", "stage:prod"} <= set(prod["labels"])
+    for pull in opened:  # every body links every stage's pull request
+        assert all(f"/pull/{other['number']})" in pull["body"] for other in opened)
 
     assert result.outputs["release-type"] == "major"
     plan = json.loads(result.outputs["plan"])
@@ -251,6 +253,7 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
 def test_same_run_again_updates_the_same_pull_requests(runner: Runner) -> None:
     first = runner.run()
     assert first.code == 0, first.stderr
+    before = len(runner.server.requests)
     second = runner.run()
     assert second.code == 0, second.stdout + second.stderr
     assert len(runner.server.open_pulls()) == 3
@@ -262,6 +265,9 @@ def test_same_run_again_updates_the_same_pull_requests(runner: Runner) -> None:
     assert len(creates) == 3
     for pull in runner.server.open_pulls():
         assert len(runner.server.comments_on(pull["number"])) == 1
+    edits = [r for r in runner.server.requests[before:]
+             if r.method == "PATCH" and "/pulls/" in r.path]
+    assert len(edits) == 3  # one in-place update each, bodies complete the first time
 
 
 def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(

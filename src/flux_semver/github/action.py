@@ -207,6 +207,8 @@ class _Job:
     client: GitHubClient | None
     writes_allowed: bool
     config: Config | None = None
+    known_urls: dict[str, str] = field(default_factory=dict)  # stage -> open PR, before we write
+    sent: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # PR -> branch, title, body
 
     @contextmanager
     def tree(self) -> Iterator[Path]:
@@ -285,8 +287,11 @@ def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
                     notes=inputs.evidence_notes)
 
 
-def _links_of(report: Report) -> dict[str, str]:
-    return {p.stage: p.url for p in report.pulls if p.url}
+def _links_of(job: _Job, report: Report) -> dict[str, str]:
+    """Stage -> pull request URL: what this run opened, else what was already open."""
+    links = dict(job.known_urls)
+    links.update({p.stage: p.url for p in report.pulls if p.url and p.operation != "closed"})
+    return links
 
 
 def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
@@ -316,11 +321,17 @@ def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) ->
         groups = [(s, [s]) for s in moving]
         idle = [(s, [s]) for s in stage_order if _nothing_left(plan, s)]
     try:
+        if job.client is not None:  # so every body can link every stage's PR from the start
+            for name, stages in groups:
+                found = job.client.find_open_pull(_branch(job, plan, name))
+                if found is not None:
+                    job.known_urls.update({stage: found.url for stage in stages})
         for name, stages in groups:
             _one_pull(job, plan, evidence, report, name, stages)
         for name, stages in idle:
             _close_if_open(job, plan, report, name, stages)
         if job.client is not None:
+            _relink(job, plan, evidence, report)
             _sticky(job, plan, evidence, report)
     except ReadOnlyTokenError as exc:
         runner.annotate("warning", f"{exc}; the plan is in the job summary only",
@@ -415,8 +426,9 @@ def _one_pull(job: _Job, plan: Plan, evidence: Evidence, report: Report, name: s
             raise
     assert job.client is not None
     body = _header(plan, stages, report, job) + "\n\n" + _render_for(job, evidence, report)
-    pull, operation = job.client.upsert_pull(branch, job.base, _title(plan, stages, rollback),
-                                             body)
+    title = _title(plan, stages, rollback)
+    pull, operation = job.client.upsert_pull(branch, job.base, title, body)
+    job.sent[pull.number] = (branch, title, body)
     labels = [LABEL, f"release:{plan.release_type}", *(f"stage:{s}" for s in stages),
               *inputs.labels]
     job.client.add_labels(pull.number, labels)
@@ -440,7 +452,7 @@ def _render_for(job: _Job, evidence: Evidence, report: Report, limit: Limit = PR
     """The evidence summary (a rollback's is its plan), with the pull requests linked."""
     if job.inputs.command == "rollback":
         return sticky_marker(evidence.plan.app) + "\n" + plan_markdown.render(evidence.plan)
-    return render(replace(evidence, pull_requests=_links_of(report)), limit)
+    return render(replace(evidence, pull_requests=_links_of(job, report)), limit)
 
 
 def _close_if_open(job: _Job, plan: Plan, report: Report, name: str,
@@ -457,6 +469,16 @@ def _close_if_open(job: _Job, plan: Plan, report: Report, name: str,
     job.runner.info(f"{branch}: pull request #{existing.number} closed, nothing left to change")
     for stage in stages:
         report.pulls.append(PullRecord(stage, existing.number, existing.url, "closed"))
+
+
+def _relink(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
+    """Bodies written before a later stage's PR existed: rewrite them with every link."""
+    assert job.client is not None
+    for number, (branch, title, body) in job.sent.items():
+        stages = [p.stage for p in report.pulls if p.number == number]
+        fresh = _header(plan, stages, report, job) + "\n\n" + _render_for(job, evidence, report)
+        if fresh != body:
+            job.client.upsert_pull(branch, job.base, title, fresh)
 
 
 def _sticky(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
