@@ -39,6 +39,7 @@ from flux_semver.trailers import commit_message
 
 LABEL = "flux-semver"
 
+
 @dataclass
 class _Job:
     """Everything one promote or rollback run shares."""
