@@ -346,6 +346,8 @@ def test_secondary_rate_limit_is_retried(runner: Runner) -> None:
 
 
 def test_dry_run_pushes_nothing_and_writes_nothing(runner: Runner) -> None:
+    # A release workflow checks out the tag: HEAD is detached, the base comes from the event.
+    git(runner.workspace, "checkout", "--quiet", "--detach", env=runner.env)
     result = runner.run(dry_run="true")
     assert result.code == 0, result.stdout + result.stderr
     assert runner.branches() == ["main"]
