@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from flux_semver.errors import FluxSemverError
 
@@ -242,7 +242,7 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
         if raw["evidence-metrics"].strip() else None
     name, email = _author(raw["commit-author"])
     return ActionInputs(
-        command=command,  # type: ignore[arg-type]
+        command=cast(Command, command),
         version=version,
         version_source=version_source,
         image=image,
@@ -251,8 +251,8 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
         path=_relative("path", raw["path"]) if raw["path"].strip() else ".",
         config=config,
         dry_run=parse_bool("dry-run", raw["dry-run"], False),
-        pull_requests=_choice("pull-requests", raw["pull-requests"],  # type: ignore[arg-type]
-                              ("per-stage", "single", "none"), "per-stage"),
+        pull_requests=cast(PullRequestMode, _choice(
+            "pull-requests", raw["pull-requests"], ("per-stage", "single", "none"), "per-stage")),
         base=base,
         token=raw["token"].strip(),
         labels=parse_list(raw["labels"]),
@@ -264,6 +264,6 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
         evidence_metrics=metrics,
         evidence_links=_links(raw["evidence-links"]),
         evidence_notes=raw["evidence-notes"].strip() or None,
-        evidence_policy=_choice("evidence-policy",  # type: ignore[arg-type]
-                                raw["evidence-policy"], ("report", "block"), "report"),
+        evidence_policy=cast(EvidencePolicy, _choice(
+            "evidence-policy", raw["evidence-policy"], ("report", "block"), "report")),
     )

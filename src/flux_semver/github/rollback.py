@@ -14,7 +14,7 @@ from typing import cast
 from flux_semver import trailers
 from flux_semver.history import rollback_target
 from flux_semver.manifests import Repository
-from flux_semver.model import Plan, PlanChange, ReleaseType
+from flux_semver.model import Action, Plan, PlanChange, ReleaseType
 
 ROLLBACK: ReleaseType = cast(ReleaseType, "rollback")
 
@@ -27,6 +27,7 @@ def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
         for restore in target.restores:
             policy = restore.policy
             current = policy.range_text or ""
+            action: Action
             if target.refused:
                 action, reason = "blocked", target.refused
             elif restore.to_range == current:
@@ -36,8 +37,7 @@ def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
             changes.append(PlanChange(
                 stage=stage, file=policy.file, line=policy.range_line or policy.line,
                 column=policy.range_column or 1, policy=policy.ref, from_range=current,
-                to_range=restore.to_range, action=action,  # type: ignore[arg-type]
-                reason=reason))
+                to_range=restore.to_range, action=action, reason=reason))
     return Plan(app=app, version="previous", release_type=ROLLBACK, changes=tuple(changes))
 
 
