@@ -308,7 +308,7 @@ def test_no_break_space_in_a_policy_range(repo: Path) -> None:
     assert result.code == 1
     assert result.out[0] == (
         'clusters/dev/imagepolicy.yaml:11:14: FS001 invalid-range Flux cannot parse the range '
-        '"1.2.x\u00a0" (improper constraint: "1.2.x\\u00a0"): column 6 holds U+00A0 NO-BREAK '
+        '"1.2.x\\xa0" (improper constraint: "1.2.x\\u00a0"): column 6 holds U+00A0 NO-BREAK '
         "SPACE, not ASCII — replace it with a plain space")
 
 

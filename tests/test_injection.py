@@ -168,3 +168,30 @@ def test_action_promote_log_with_hostile_notes(action: Runner) -> None:
     assert_only_ours(result.stdout, {"add-mask", "error", "warning", "notice", "group",
                                      "endgroup"})
     assert "::error::injected" in result.summary  # shown, escaped, in the job summary
+
+
+def test_text_outputs_keep_hostile_text_on_its_line(tmp_path: Path) -> None:
+    # Not only the Action: `plan`, `policies` and the pre-commit hooks print text, and CI
+    # logs show it. Line breaks in names and paths are printed as \n, never as new lines.
+    policy = POLICY.format(name=quoted("myapp-dev\n::error::name"), namespace="flux-system",
+                           app="myapp", range="1.2.x")
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "evil-dev.yaml").write_text(policy)
+    (tmp_path / "clusters" / "prod.yaml").write_text(
+        POLICY.format(name="myapp-prod", namespace="flux-system", app="myapp", range="1.2.3"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(tmp_path), *args],
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "GITHUB_ACTIONS": ""})
+
+    for args in (["check"], ["policies"], ["plan", "1.2.4"], ["promote", "1.2.4", "--dry-run"]):
+        done = cli(*args)
+        assert commands(done.stdout + done.stderr) == [], args
+        assert args == ["check"] or "myapp-dev\\n::error::name" in done.stdout, args
+    # An error naming a hostile file is still one line.
+    (tmp_path / "clusters" / "x\n::error::file.yaml").write_text("kind: ImagePolicy\n: [\n")
+    done = cli("plan", "1.2.4")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [done.stderr.rstrip("\n")]
+    assert done.stderr.startswith("flux-semver: error: clusters/x\\n::error::file.yaml:")

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from flux_semver.errors import FluxSemverError
+from flux_semver.printable import printable
 
 # command name -> module of this package that defines it
 COMMANDS: dict[str, str] = {
@@ -94,14 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return 2
     except FluxSemverError as exc:
-        click.echo(f"flux-semver: error: {exc}", err=True)
+        click.echo(f"flux-semver: error: {printable(str(exc))}", err=True)
         return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the one outer edge: unexpected failures become exit code 3
-        click.echo(f"flux-semver: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"flux-semver: unexpected error: {type(exc).__name__}: {printable(str(exc))}",
+                   err=True)
         click.echo("please report this with the command you ran", err=True)
         return 3
     return 0

@@ -17,6 +17,7 @@ from flux_semver import manifests
 from flux_semver.cli import Context
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import FileError, Policy
+from flux_semver.printable import printable
 
 HEADERS = ("FILE:LINE", "POLICY", "API", "STAGE", "APP", "KIND", "RANGE", "WINDOW", "STAGE FROM")
 
@@ -65,7 +66,7 @@ def _api(api_version: str) -> str:
 
 def _row(policy: Policy) -> tuple[str, ...]:
     kind = f"{policy.kind} (kustomize patch)" if policy.patch else policy.kind
-    return (
+    return tuple(printable(cell) for cell in (
         f"{policy.file}:{policy.line}",
         policy.ref or "-",
         _api(policy.api_version),
@@ -75,7 +76,7 @@ def _row(policy: Policy) -> tuple[str, ...]:
         policy.range_text if policy.range_text is not None else "-",
         window(policy) or "-",
         policy.stage_source,
-    )
+    ))
 
 
 def table(policies: Sequence[Policy]) -> str:
@@ -91,7 +92,7 @@ def table(policies: Sequence[Policy]) -> str:
 
 def error_line(error: FileError) -> str:
     """``file:line:col: error: message``, as compilers and editors expect it."""
-    return f"{error.file}:{error.line}:{error.column}: error: {error.message}"
+    return printable(f"{error.file}:{error.line}:{error.column}: error: {error.message}")
 
 
 def _select(repo: manifests.Repository, image: str | None, stage: str | None) -> list[Policy]:

@@ -8,6 +8,7 @@ import click
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.cli.plan import PlanFormat, build_plan, load_repository, plan_options, render
+from flux_semver.printable import printable
 from flux_semver.promote import apply_plan
 from flux_semver.reporters.plan_markdown import escape
 
@@ -44,7 +45,7 @@ def command(
         click.echo(render(plan, fmt), nl=False)
         verb = "would change" if dry_run else "changed"
         for file in changed:
-            shown = file if fmt == "text" else f"<code>{escape(file)}</code>"
+            shown = printable(file) if fmt == "text" else f"<code>{escape(file)}</code>"
             click.echo(f"{verb}: {shown}" if fmt == "text" else f"- {verb} {shown}")
         if not changed and not plan.blocked:
             click.echo("nothing to write: no stage needs a Git change")

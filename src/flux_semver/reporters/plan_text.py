@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flux_semver.model import Plan, PlanChange
+from flux_semver.printable import printable
 
 _HEADERS = ("STAGE", "ACTION", "RANGE", "POLICY", "FILE")
 
@@ -14,13 +15,14 @@ def _range(change: PlanChange) -> str:
 
 
 def _row(change: PlanChange) -> tuple[str, ...]:
-    return (change.stage, change.action, _range(change), change.policy,
-            f"{change.file}:{change.line}")
+    cells = (change.stage, change.action, _range(change), change.policy,
+             f"{change.file}:{change.line}")
+    return tuple(printable(cell) for cell in cells)
 
 
 def render(plan: Plan) -> str:
     """The plan as text: a heading, the table, and what to do when it is blocked."""
-    lines = [f"{plan.app} {plan.version}: {plan.release_type} release"]
+    lines = [printable(f"{plan.app} {plan.version}: {plan.release_type} release")]
     if plan.approval_required:
         lines[0] += " (approval required)"
     if not plan.changes:
@@ -35,7 +37,7 @@ def render(plan: Plan) -> str:
     lines.append(fmt(_HEADERS).rstrip())
     for change in plan.changes:
         lines.append(fmt(_row(change)).rstrip())
-        lines.append(" " * (widths[0] + 2) + change.reason)
+        lines.append(" " * (widths[0] + 2) + printable(change.reason))
     updates, blocked = len(plan.updates), sum(c.action == "blocked" for c in plan.changes)
     summary = f"{updates} update{'s' if updates != 1 else ''}"
     if blocked:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from flux_semver.printable import printable
 from flux_semver.result import CheckResult
 
 _COLORS = {"error": "red", "warning": "yellow"}
@@ -12,12 +13,12 @@ _COLORS = {"error": "red", "warning": "yellow"}
 def render(result: CheckResult, *, color: bool = False) -> str:
     lines = []
     for f in result.findings:
-        where = f"{f.file}:{f.line}:{f.column}:"
+        where = f"{printable(f.file)}:{f.line}:{f.column}:"
         code = f"{f.code} {f.name}"
         if color:
             where = click.style(where, bold=True)
             code = click.style(code, fg=_COLORS[f.severity], bold=True)
-        lines.append(f"{where} {code} {f.message}")
+        lines.append(f"{where} {code} {printable(f.message)}")
     lines.append(summary(result, color=color))
     return "\n".join(lines) + "\n"
 
