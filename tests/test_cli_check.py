@@ -84,14 +84,17 @@ def test_files_limit_the_findings_shown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = fixture(tmp_path, "fs003")  # the finding is on prod; pre-prod is what it compares to
-    assert run(capsys, "-C", str(root), "check", PRE_PROD)[0] == 0
+    assert run(capsys, "-C", str(root), "check", "clusters/dev/podinfo.yaml")[0] == 0
+    # pre-prod's range is what prod skips: naming pre-prod shows prod's finding too
+    code, out, _ = run(capsys, "-C", str(root), "check", PRE_PROD)
+    assert code == 1 and out.startswith(f"{PROD}:11:14: FS003 skips-stage")
     assert run(capsys, "-C", str(root), "check", PROD)[0] == 1
     assert run(capsys, "-C", str(root), "check", str(root / PROD))[0] == 1
     assert run(capsys, "-C", str(root), "check", f"./{PROD}")[0] == 1
     monkeypatch.chdir(root / "clusters")
     code, out, _ = run(capsys, "-C", "..", "check", "prod/podinfo.yaml")
     assert code == 1 and out.startswith(f"{PROD}:11:14: FS003 skips-stage")
-    assert run(capsys, "-C", "..", "check", "pre-prod/podinfo.yaml")[0] == 0
+    assert run(capsys, "-C", "..", "check", "dev/podinfo.yaml")[0] == 0
 
 
 def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,15 +74,25 @@ def test_each_hook_rejects_exactly_its_rules_fixtures(
         assert (f" {fixture.upper()} " in out) == warned  # warnings are shown, not failed
 
 
-def test_only_the_files_passed_are_reported(
+def test_only_findings_about_the_files_passed_are_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     in_fixture("fs003", tmp_path, monkeypatch)
-    assert no_skip.main([PRE_PROD]) == 0  # the whole repo is loaded, the finding is on prod
+    assert no_skip.main(["clusters/dev/podinfo.yaml"]) == 0  # dev takes no part in FS003
     assert capsys.readouterr().out == ""
-    assert no_skip.main([PRE_PROD, PROD]) == 1
+    assert no_skip.main([PROD]) == 1
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith(f"{PROD}:11:14: FS003 skips-stage prod admits versions above")
+
+
+def test_a_commit_that_only_narrows_the_gate_sees_the_stage_it_leaves_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pre-prod's file is the only one committed, but it is what makes prod skip pre-prod
+    in_fixture("fs003", tmp_path, monkeypatch)
+    assert no_skip.main([PRE_PROD]) == 1
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(f"{PROD}:11:14: FS003 skips-stage")
 
 
 def test_warnings_are_shown_and_fail_only_with_strict(

@@ -112,6 +112,9 @@ class Finding:
     policy: str | None
     stage: str | None
     message: str
+    # Other files whose content this finding depends on (a gate stage's policy for FS003): a
+    # change to one of them is reported with this finding even though it points elsewhere.
+    related: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -30,9 +30,19 @@ class CheckResult:
         return self.errors > 0 or (strict and self.warnings > 0)
 
     def only(self, files: Collection[str]) -> CheckResult:
-        """The same result with only the findings in ``files`` (paths relative to the root)."""
+        """The same result with only the findings about ``files`` (paths relative to the root).
+
+        A finding is about a file when it points into it, or when it depends on it: narrowing
+        pre-prod's range in one file makes prod's unchanged range skip it, and the commit that
+        did so must see that FS003.
+        """
         wanted = set(files)
-        return replace(self, findings=tuple(f for f in self.findings if f.file in wanted))
+        return replace(
+            self,
+            findings=tuple(
+                f for f in self.findings if f.file in wanted or wanted.intersection(f.related)
+            ),
+        )
 
     def summary(self) -> dict[str, int]:
         return {

@@ -68,6 +68,7 @@ def finding(
     message: str,
     *,
     at_range: bool = True,
+    related: tuple[str, ...] = (),
 ) -> Finding:
     """A finding about a policy, at its range value (or at its ``kind:`` line)."""
     if at_range and policy.range_line is not None:
@@ -84,4 +85,5 @@ def finding(
         policy=policy.ref,
         stage=policy.stage,
         message=message,
+        related=tuple(f for f in related if f != policy.file),
     )

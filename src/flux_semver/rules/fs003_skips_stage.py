@@ -68,6 +68,7 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 SEVERITY,
                 policy,
                 _message(policy, stage.after, stage.exact, gate_policy, gate),
+                related=tuple(sorted({p.file for p, _ in gate_policies})),
             )
 
 
