@@ -61,13 +61,15 @@ def load(root: Path, path: Path | None = None) -> Config:
     ``path`` None means ``root/.flux-semver.yaml`` when it exists, else ``DEFAULT_CONFIG``.
     Raises ``ConfigError`` ("<file>:<line>: <what> — <how to fix>") on any invalid input.
     """
+    found = path is None
     if path is None:
         path = root / FILE_NAME
         if not path.is_symlink() and not path.exists():
             return DEFAULT_CONFIG
     shown = _shown(root, path)
-    if path.exists() and not path.is_file():
-        # a directory, a FIFO (reading it would wait forever) or a device
+    # A config found in the repository must be a file: a FIFO there would block forever. One
+    # given with --config may be a pipe (--config <(...)), never a directory.
+    if path.is_dir() or (found and path.exists() and not path.is_file()):
         raise ConfigError(
             f"{shown}: not a regular file — make the config a plain YAML file, or point "
             "--config at one"
