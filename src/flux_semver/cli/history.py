@@ -10,6 +10,7 @@ import click
 from flux_semver.cli import Context
 from flux_semver.cli.plan import load_repository
 from flux_semver.history import RangeChange, history
+from flux_semver.printable import printable
 
 HistoryFormat = Literal["text", "json"]
 
@@ -36,7 +37,7 @@ def render_text(changes: list[RangeChange]) -> str:
         )
         lines.append(f"    {change.policy} in {change.file} (from {change.source})")
         lines.extend(f"    evidence: {link}" for link in change.evidence)
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"  # names, paths: one line each
 
 
 @click.command("history")
