@@ -15,6 +15,7 @@ path that is a FIFO or a directory.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -223,6 +224,29 @@ def test_tab_indentation(repo: Path) -> None:
     (repo / "apps" / "tabs.yaml").write_text(HEAD + "metadata:\n\tname: tabs-dev\n")
     check_refuses(repo, f"apps/tabs.yaml:4:1: {FS009}not valid YAML: a tab character here — "
                         "YAML indents with spaces only: replace the tab")
+
+
+def test_tagged_value_that_cannot_be_read(repo: Path) -> None:
+    (repo / "apps" / "tagged.yaml").write_text(HEAD + "metadata:\n  name: !!binary abc\n")
+    check_refuses(repo, f"apps/tagged.yaml:4:9: {FS009}not valid YAML: cannot read this "
+                        "binary value — fix the value, or remove its tag")
+
+
+def test_values_python_cannot_hold_stay_text(repo: Path) -> None:
+    # Found by fuzzing: a 5,000-digit number could not be printed, 2024-02-30 is no date, and
+    # !!bool maybe is no boolean. Kubernetes reads them as text; so does the scan.
+    huge = "0x" + "f" * 5000
+    path = repo / "clusters" / "dev" / "imagepolicy.yaml"
+    path.write_text(path.read_text().replace(
+        "  namespace: flux-system\n",
+        f"  namespace: flux-system\n  labels:\n    a: {huge}\n    b: 2024-02-30\n"
+        "    c: !!bool maybe\n"))
+    before = snapshot(repo)
+    result = run(repo, "policies", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["labels"] == {
+        "a": huge, "b": "2024-02-30", "c": "maybe"}
+    assert snapshot(repo) == before
 
 
 def test_symlink_to_etc_passwd_is_never_read(repo: Path) -> None:

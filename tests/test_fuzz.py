@@ -26,7 +26,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flux_semver import InvalidRange, InvalidVersion, Range, Version, latest_tag
+from flux_semver import InvalidRange, InvalidVersion, Range, Version, latest_tag, rules
 from flux_semver.config import DEFAULT_CONFIG
 from flux_semver.editing import set_range
 from flux_semver.manifests import scan
@@ -97,7 +97,7 @@ NEW_RANGES = st.one_of(
     ]),
     range_texts(),
     st.text(st.characters(blacklist_categories=["Cc", "Cs", "Zl", "Zp"]), min_size=1,
-            max_size=20),
+            max_size=20).filter(str.strip),  # a blank range is refused, as it should be
 )
 VALUES = st.text(st.characters(blacklist_categories=["Cc", "Cs", "Co", "Cn"]), max_size=12)
 
@@ -177,6 +177,50 @@ def _policy_index(documents: list[Any]) -> int:
                 if isinstance(d, dict) and d.get("kind") == "ImagePolicy")
 
 
+# --- whole files: whatever bytes a file holds, scan and check report, never crash ----------
+
+# Pieces of YAML that stress a loader: anchors, aliases, merges, tags, directives, flow and
+# block indicators, and a few that are not YAML at all.
+YAML_PIECES = [
+    "&a ", "*a", "<<: *a\n", "!!binary ", "!!python/object:os.system ", "!custom ", "? ",
+    "%YAML 1.1\n", "---\n", "...\n", "[", "]", "{", "}", ", ", ": ", "- ", "|\n", ">-\n",
+    "'", '"', "#", "\t", "\r\n", "\x00", "\ufeff", "{{ .Values.x }}", "range: ", "semver:\n",
+    "kind: ImagePolicy\n", "kind: Kustomization\n", "patches:\n  - patch: |\n      x\n",
+    "apiVersion: image.toolkit.fluxcd.io/v1beta2\n", "  ", "\n", "2", "1.2.x", "null", "~",
+]
+POLICY_TEXT = (
+    "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app-dev\n"
+    "spec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: 1.2.x\n"
+)
+
+
+@st.composite
+def hostile_files(draw: st.DrawFn) -> bytes:
+    """A policy file with YAML pieces spliced in, or arbitrary bytes mentioning ImagePolicy."""
+    if draw(st.integers(0, 5)) == 0:
+        return b"kind: ImagePolicy\n" + draw(st.binary(max_size=200))
+    text = POLICY_TEXT
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(YAML_PIECES)) + text[at:]
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _scan_and_check_never_crash(raw: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "clusters").mkdir()
+        (root / "clusters" / "app-dev.yaml").write_bytes(raw)
+        repo = scan(root, DEFAULT_CONFIG)
+        result = rules.run(repo)
+    # Either the file's policies were read, or the file is one FS009 finding with a position.
+    assert len(repo.errors) <= 1
+    for error in repo.errors:
+        assert error.line >= 1 and error.column >= 1 and error.message
+    for finding in result.findings:
+        assert finding.message and finding.line >= 1
+
+
 # --- the properties, run bounded (normal suite) or long (slow) ------------------------------
 
 Property = tuple[Callable[..., None], tuple[st.SearchStrategy[Any], ...]]
@@ -186,6 +230,7 @@ PROPERTIES: dict[str, Property] = {
     "latest_tag": (_latest_tag_raises_only_invalid_range,
                    (hostile_ranges(), st.lists(hostile_ranges(), max_size=5))),
     "set_range": (_set_range_changes_only_the_range, (policy_files(), NEW_RANGES)),
+    "scan": (_scan_and_check_never_crash, (hostile_files(),)),
 }
 
 
@@ -210,6 +255,10 @@ def test_latest_tag_raises_only_invalid_range() -> None:
 
 def test_set_range_changes_only_the_range() -> None:
     run_property("set_range", NORMAL)
+
+
+def test_scan_and_check_never_crash_on_hostile_files() -> None:
+    run_property("scan", NORMAL)
 
 
 @pytest.mark.slow

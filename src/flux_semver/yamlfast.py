@@ -12,6 +12,7 @@ Offsets here are 0-based, in characters of the decoded text *after* a byte-order
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -25,6 +26,7 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
+_LENIENT = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "timestamp"))
 # first character -> (tag, pattern) of the safe loader's implicit types (int, bool, null, ...)
 _IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     first: tuple(found) + tuple(_BaseLoader.yaml_implicit_resolvers.get(None, ()))
@@ -153,7 +155,16 @@ class _Builder:
             make = self._scalars.yaml_constructors.get(node.tag)
             if make is None:
                 raise _node_error(node, f"unknown tag {node.tag}", "remove the tag")
-            return make(self._scalars, node)
+            try:
+                value = make(self._scalars, node)
+                if isinstance(value, int) and value.bit_length() > 64:
+                    return node.value  # past int64: text, which str() can always print
+                return value
+            except (yaml.YAMLError, ValueError, KeyError, OverflowError):
+                if node.tag in _LENIENT:  # 2024-02-30, a 5,000-digit number: text, as in
+                    return node.value     # Kubernetes (YAML 1.2 reads neither as a value)
+                raise _node_error(node, f"cannot read this {node.tag.rsplit(':', 1)[-1]} "
+                                  "value", "fix the value, or remove its tag") from None
         done = self._built.get(id(node))
         if done is not None:
             return done
@@ -170,17 +181,24 @@ class _Builder:
                 if key_node.tag == _MERGE:
                     merged.update(self._merge(value_node))
                     continue
-                key = self.build(key_node)
-                if isinstance(key, dict | list):
-                    raise _node_error(key_node, "found unhashable key",
-                                      "a key must be a plain value")
+                key = self._key(key_node)
                 if key in mapping:
-                    raise _duplicate(node, key_node, key)
+                    raise _duplicate(node, key_node, key, self._key)
                 mapping[key] = self.build(value_node)
             for key, value in merged.items():
                 mapping.setdefault(key, value)
             return mapping
         raise _node_error(node, f"unknown tag {node.tag}", "remove the tag")
+
+    def _key(self, node: yaml.Node) -> Any:
+        """A mapping key: as build, but a key Python cannot hash or compare is refused."""
+        try:
+            key = self.build(node)
+            hash(key)
+        except TypeError:
+            raise _node_error(node, "found unhashable key", "a key must be a plain value") \
+                from None
+        return key
 
     def _merge(self, node: yaml.Node) -> dict[Any, Any]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -194,9 +212,9 @@ class _Builder:
         return merged
 
 
-def _duplicate(mapping: yaml.MappingNode, again: yaml.Node, key: Any) -> YamlError:
-    first = next(k for k, _ in mapping.value
-                 if isinstance(k, yaml.ScalarNode) and k.value == getattr(again, "value", None))
+def _duplicate(mapping: yaml.MappingNode, again: yaml.Node, key: Any,
+               build: Callable[[yaml.Node], Any]) -> YamlError:
+    first = next(k for k, _ in mapping.value if k.tag != _MERGE and build(k) == key)
     return _node_error(again, f"duplicate key {str(key)!r}, first written on line "
                        f"{first.start_mark.line + 1}",
                        "remove one of the two (Kubernetes rejects duplicate keys)")
