@@ -363,6 +363,13 @@ CONFIG_CASES: dict[str, tuple[str, str]] = {
         "stages: &s [*s]\n",
         f".flux-semver.yaml:1: the document nests more than {MAX_DEPTH} levels deep here — "
         "flatten it (a Kubernetes manifest needs far fewer)"),
+    "a 5,000-digit number": (
+        "stages:\n  - name: dev\n    exact: " + "9" * 5000 + "\n",
+        ".flux-semver.yaml:3: stages[0].exact must be true or false, not a string"),
+    "an Arabic-Indic digit as an alias": (
+        "stages:\n  - name: dev\n    aliases: [\u0663]\n",
+        ".flux-semver.yaml:3: stages[0].aliases[0] is '\u0663' — a stage name or alias is "
+        "letters, digits, '.', '_' or '-', starting with a letter or digit"),
     "invalid UTF-8": (
         "stages:\n  - name: d\udce9v\n",
         ".flux-semver.yaml:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -127,6 +128,9 @@ class _Duplicate(Exception):  # noqa: N818 - internal signal, turned into a Conf
         self.key, self.line, self.first = key, line, first
 
 
+_INT = re.compile(r"-?[0-9]{1,18}")
+
+
 def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:
     """Plain data from a node, YAML 1.2 style, recording the line of every value and key."""
     lines.setdefault(where, node.start_mark.line + 1)
@@ -150,7 +154,7 @@ def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...],
         return False
     if plain and value in ("", "~", "null", "Null", "NULL"):
         return None
-    if plain and value.lstrip("-").isdigit():
+    if plain and _INT.fullmatch(value):  # ASCII digits only: "٣" is text; and no giant ints
         return int(value)
     return value
 
