@@ -457,7 +457,14 @@ def action(tmp_path: Path) -> Iterator[Runner]:
      'input `image`: "/etc" is not an app name; give the name of the app\'s ImageRepository '
      "(the policies' spec.imageRepositoryRef.name, e.g. myapp), not a path or an image "
      "reference"),
-], ids=["semicolon", "command substitution", "newline", "relative path", "absolute path"])
+    ({"path": "../outside"},
+     'input `path`: "../outside" must be a path inside the workspace, relative to it, without '
+     "'..'"),
+    ({"config": "/etc/passwd"},
+     'input `config`: "/etc/passwd" must be a path inside the workspace, relative to it, '
+     "without '..'"),
+], ids=["semicolon", "command substitution", "newline", "relative path", "absolute path",
+        "path out of the workspace", "config out of the workspace"])
 def test_hostile_action_inputs(action: Runner, inputs: dict[str, str], message: str) -> None:
     runner = action
     before = snapshot(runner.workspace)
