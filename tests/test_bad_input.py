@@ -326,6 +326,20 @@ def test_unicode_look_alikes_in_a_range(repo: Path, text: str, hint: str) -> Non
                           f'"{quoted}"; {hint}']
 
 
+@pytest.mark.parametrize(("text", "why"), [
+    ("１.3.x", "column 1 holds U+FF11 FULLWIDTH DIGIT ONE, not ASCII — retype it as '1'"),
+    ("1.3.x\n::error::x", "give one like 1.2.x"),
+    ("~" * 10_000, "give one like 1.2.x"),
+], ids=["look-alike", "newline", "10,000 characters"])
+def test_rollback_to_a_hostile_range(repo: Path, text: str, why: str) -> None:
+    before = snapshot(repo)
+    result = run(repo, "rollback", "--image", "myapp", "--stage", "dev", "--to", text)
+    shown = repr(text if len(text) <= 80 else f"{text[:80]}… ({len(text):,} characters)")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.err == [f"flux-semver: error: --to {shown} is not a range Flux accepts; {why}"]
+    assert snapshot(repo) == before
+
+
 def test_no_break_space_in_a_policy_range(repo: Path) -> None:
     path = repo / "clusters" / "dev" / "imagepolicy.yaml"
     path.write_text(POLICY.format(stage="dev", range="1.2.x\u00a0"))

@@ -21,7 +21,7 @@ from flux_semver.errors import GitError, PlanError
 from flux_semver.manifests import Repository, read
 from flux_semver.model import Policy
 from flux_semver.plan import resolve_app, semver_policies
-from flux_semver.ranges import InvalidRange, Range
+from flux_semver.ranges import InvalidRange, Range, clip, lookalike
 from flux_semver.stages import StageResolver
 from flux_semver.yamlfast import YamlError
 
@@ -285,7 +285,8 @@ def rollback_target(
         raise PlanError(f"{chosen_app} has no semver policy in stage {stage}")
     if to is not None:
         if _parse(to) is None:
-            raise PlanError(f"--to {to!r} is not a range Flux accepts; give one like 1.2.x")
+            hint = lookalike(to) or "give one like 1.2.x"
+            raise PlanError(f"--to {clip(to)!r} is not a range Flux accepts; {hint}")
         restores = [Restore(p, to, "--to") for p in policies]
     else:
         _need_git(repo)

@@ -39,7 +39,9 @@ from flux_semver.errors import FluxSemverError
 from flux_semver.intervals import ALL, EMPTY, Interval, IntervalSet, Triple, next_patch
 from flux_semver.version import InvalidVersion, Version
 
-__all__ = ["Ceiling", "Comparator", "InvalidRange", "Range", "Window", "clip", "go_quote"]
+__all__ = [
+    "Ceiling", "Comparator", "InvalidRange", "Range", "Window", "clip", "go_quote", "lookalike",
+]
 
 Window = Literal["exact", "patch", "minor", "open"]
 
@@ -144,14 +146,14 @@ class InvalidRange(FluxSemverError):  # noqa: N818 -- public name fixed by DESIG
 
     def __init__(self, message: str, text: str = "") -> None:
         self.text = text
-        self.hint = _lookalike(text) or (
+        self.hint = lookalike(text) or (
             "write a Masterminds/semver range such as 1.2.x, ~1.2, ^1.2.0, "
             ">=1.2.0 <1.3.0 or 1.2.3"
         )
         super().__init__(message)
 
 
-def _lookalike(text: str) -> str | None:
+def lookalike(text: str) -> str | None:
     """What to retype when a range holds a character that only looks like ASCII."""
     for column, ch in enumerate(text, 1):
         if ord(ch) < 0x80:
