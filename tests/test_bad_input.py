@@ -492,3 +492,39 @@ def test_hostile_action_inputs(action: Runner, inputs: dict[str, str], message: 
     assert runner.branches() == ["main"]
     assert not (runner.workspace / "pwned").exists() and not Path("pwned").exists()
     assert snapshot(runner.workspace) == before
+
+
+# --- evidence inputs -----------------------------------------------------------------------
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(("files", "args", "line"), [
+    ({"plan.json": DEEP_JSON}, [],
+     "plan.json: JSON nested too deeply to read; write it with `flux-semver plan VERSION "
+     "--format json`"),
+    ({"metrics.json": '{"p95": ' + DEEP_JSON + "}"}, ["--metrics", "metrics.json"],
+     'metrics.json: JSON nested too deeply to read; write an object like {"p95_ms": '
+     '{"value": 180, "threshold": 250, "better": "lower"}}'),
+    ({"junit.xml": "\x89PNG\r\n\x1a\n"}, ["--junit", "junit.xml"],
+     "junit.xml:1:1: not well-formed XML (not well-formed (invalid token)); pass a JUnit XML "
+     "report written by the test runner"),
+    ({"junit.xml": '<?xml version="1.0"?>\n<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">'
+                   ']>\n<testsuite name="s" tests="1"><testcase name="&x;"/></testsuite>\n'},
+     ["--junit", "junit.xml"],
+     "junit.xml:3:47: not well-formed XML (reference to external entity in attribute); pass "
+     "a JUnit XML report written by the test runner"),
+], ids=["deep plan", "deep metrics", "binary junit", "external entity"])
+def test_hostile_evidence_inputs(tmp_path: Path, files: dict[str, str], args: list[str],
+                                 line: str) -> None:
+    plan = {"app": "myapp", "version": "1.3.0", "release_type": "minor", "changes": []}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="latin-1")
+    before = snapshot(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "flux_semver", "evidence", "--plan",
+                           "plan.json", *args], cwd=tmp_path, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [f"flux-semver: error: {line}"]
+    assert snapshot(tmp_path) == before

@@ -35,6 +35,8 @@ def load_plan_text(text: str, name: str) -> Plan:
         raise PlanFileError(
             f"{name}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {_REMEDY}"
         ) from exc
+    except RecursionError:
+        raise PlanFileError(f"{name}: JSON nested too deeply to read; {_REMEDY}") from None
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
     try:

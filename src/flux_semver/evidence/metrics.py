@@ -53,6 +53,10 @@ def parse_metrics(text: str, name: str) -> tuple[Metric, ...]:
         ) from exc
     except ValueError as exc:
         raise MetricsError(f"{name}: {exc}") from exc
+    except RecursionError:
+        raise MetricsError(f"{name}: JSON nested too deeply to read; write an object like "
+                           '{"p95_ms": {"value": 180, "threshold": 250, "better": "lower"}}'
+                           ) from None
     if not isinstance(data, dict):
         raise MetricsError(
             f"{name}:1: the top level must be a JSON object of metric name -> "

@@ -169,7 +169,7 @@ def load_event(env: Mapping[str, str]) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload ({exc})") \
             from None
     return data if isinstance(data, dict) else {}
