@@ -6,14 +6,17 @@ Each case runs the real command line (``python -m flux_semver``) or the Action's
 the repository are findings of ``check`` (FS009/FS001, exit 1) and stop ``plan``/``promote``
 (exit 2): a release planned without a policy it could not read would skip that stage.
 
-The tests run as root, where ``chmod 000`` does not make a file unreadable. "Unreadable" is
-made real the ways that hold for root too: a FIFO named ``.yaml`` (reading it would block
-forever: the scan never opens anything but regular files), a dangling symlink, and a config
-path that is a FIFO or a directory.
+The tests may run as root, where ``chmod 000`` alone does not make a file unreadable: each
+command runs without the two capabilities that let root read anything (CAP_DAC_OVERRIDE and
+CAP_DAC_READ_SEARCH, dropped from its bounding set before exec), so an unreadable file or
+directory is as real as for any user. Other unreadable things: a FIFO named ``.yaml``
+(reading it would block forever: the scan never opens anything but regular files), a
+dangling symlink, and a config path that is a FIFO or a directory.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
@@ -67,10 +70,25 @@ class Ran:
         return self.stderr.splitlines()
 
 
+def as_a_user() -> None:
+    """Run the child as root without the capabilities that let root read any file, so that
+    ``chmod 000`` means unreadable, as it does for every other user (no-op for non-root)."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
+
+
 def run(root: Path, *args: str) -> Ran:
     done = subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
                           capture_output=True, text=True, check=False, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1", "GITHUB_ACTIONS": ""})
+                          env={**os.environ, "NO_COLOR": "1", "GITHUB_ACTIONS": ""},
+                          preexec_fn=as_a_user)
     assert "Traceback" not in done.stdout + done.stderr
     return Ran(done.returncode, done.stdout, done.stderr)
 
@@ -275,6 +293,23 @@ def test_directory_named_yaml(repo: Path) -> None:
 def test_fifo_named_yaml_does_not_block(repo: Path) -> None:
     os.mkfifo(repo / "apps" / "pipe.yaml")
     check_ignores(repo)
+
+
+def test_unreadable_policy_file(repo: Path) -> None:
+    (repo / "clusters" / "dev" / "imagepolicy.yaml").chmod(0)
+    check_refuses(repo, f"clusters/dev/imagepolicy.yaml:1:1: {FS009}cannot read the file "
+                        "(Permission denied) — make it readable, or remove it from the "
+                        "repository", "1 error, 0 warnings in 3 files (2 policies)")
+
+
+def test_unreadable_directory(repo: Path) -> None:
+    (repo / "clusters" / "prod").chmod(0)
+    try:
+        check_refuses(repo, f"clusters/prod/:1:1: {FS009}cannot list the directory "
+                            "(Permission denied) — make it readable, or remove it from the "
+                            "repository", "1 error, 0 warnings in 2 files (2 policies)")
+    finally:
+        (repo / "clusters" / "prod").chmod(0o755)  # so that tmp_path can be cleaned up
 
 
 def test_dangling_symlink(repo: Path) -> None:

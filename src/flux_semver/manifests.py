@@ -66,7 +66,10 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
     policies: list[Policy] = []
     errors: list[FileError] = []
     count = 0
-    for path, rel in sorted(_files(root, follow_symlinks), key=lambda pair: pair[1]):
+    # What cannot be read may hold a policy: it is reported (FS009) and stops a release,
+    # rather than leave a stage out unseen.
+    unlisted: list[tuple[str, str]] = []
+    for path, rel in sorted(_files(root, follow_symlinks, unlisted), key=lambda pair: pair[1]):
         count += 1
         try:
             raw = _read(path)
@@ -75,7 +78,8 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
                 errors.append(FileError(rel, 1, 1, exc.message, True))
             continue
         except OSError as exc:
-            errors.append(FileError(rel, 1, 1, f"cannot read the file: {exc.strerror}", False))
+            errors.append(FileError(rel, 1, 1, f"cannot read the file ({exc.strerror}) — make "
+                                    "it readable, or remove it from the repository", True))
             continue
         if _MARKER not in raw:
             continue
@@ -83,6 +87,9 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
             policies.extend(read(raw, rel, resolver))
         except yamlfast.YamlError as exc:
             errors.append(FileError(rel, exc.line, exc.column, exc.message, True))
+    errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
+                            "readable, or remove it from the repository", True)
+                  for rel, why in sorted(unlisted))
     return Repository(root, config, tuple(policies), tuple(errors), count)
 
 
@@ -277,8 +284,10 @@ def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
         into[prefix] = str(value)
 
 
-def _files(root: Path, follow_symlinks: bool) -> Iterator[tuple[str, str]]:
-    """(path, relative posix path) of every YAML file; never leaves ``root``."""
+def _files(root: Path, follow_symlinks: bool,
+           unlisted: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """(path, relative posix path) of every YAML file; never leaves ``root``. Directories
+    that cannot be listed go to ``unlisted`` as (relative path, reason)."""
     top = os.path.realpath(root)
     seen = {top}
     stack: list[tuple[str, str]] = [(str(root), "")]
@@ -286,7 +295,8 @@ def _files(root: Path, follow_symlinks: bool) -> Iterator[tuple[str, str]]:
         directory, prefix = stack.pop()
         try:
             entries = list(os.scandir(directory))
-        except OSError:
+        except OSError as exc:
+            unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
             continue
         for entry in entries:
             name = entry.name
