@@ -5,8 +5,8 @@ breaks it part-way:
 
 - a rename fails (a ``Path.replace`` hook in the child process raises EROFS on one call):
   every file keeps its old bytes and no temporary file is left;
-- a real write limit (``RLIMIT_FSIZE``) makes the temporary copy of the largest file fail:
-  the same;
+- a real write limit (``RLIMIT_FSIZE``) makes the temporary copy of the largest file fail,
+  or a real read-only directory refuses it: the same;
 - the process is killed with SIGKILL just before the 1st, 2nd or 3rd rename, or while the
   temporary copies are being written: each file is then entirely old or entirely new, never a
   mixture or a truncation, and a second ``promote`` finishes the job.
@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from test_bad_input import as_a_user
 
 FILES = [f"clusters/{stage}/imagepolicy.yaml" for stage in ("dev", "pre-prod", "prod")]
 POLICY = """\
@@ -146,6 +148,25 @@ def test_a_real_write_limit_leaves_every_file_old(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"flux-semver: error: {FILES[2]}: cannot write the file (File too large) — no file "
+        "was changed; make it and its directory writable, then retry"]
+    assert contents(root) == old
+    assert leftovers(root) == []
+
+
+def test_a_read_only_directory_leaves_every_file_old(
+        repo: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    # Real permissions: the child runs without root's power to write anywhere (see
+    # tests/test_bad_input.py), so prod's read-only directory refuses its temporary file
+    # after dev's and pre-prod's were staged.
+    root, old, _ = repo
+    (root / "clusters" / "prod").chmod(0o555)
+    try:
+        done = promote(root, preexec_fn=as_a_user)
+    finally:
+        (root / "clusters" / "prod").chmod(0o755)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"flux-semver: error: {FILES[2]}: cannot write the file (Permission denied) — no file "
         "was changed; make it and its directory writable, then retry"]
     assert contents(root) == old
     assert leftovers(root) == []
