@@ -8,7 +8,7 @@ the repository are findings of ``check`` (FS009/FS001, exit 1) and stop ``plan``
 
 The tests may run as root, where ``chmod 000`` alone does not make a file unreadable: each
 command runs without the two capabilities that let root read anything (CAP_DAC_OVERRIDE and
-CAP_DAC_READ_SEARCH, dropped from its bounding set before exec), so an unreadable file or
+CAP_DAC_READ_SEARCH, dropped by ``tests/unprivileged.py``), so an unreadable file or
 directory is as real as for any user. Other unreadable things: a FIFO named ``.yaml``
 (reading it would block forever: the scan never opens anything but regular files), a
 dangling symlink, and a config path that is a FIFO or a directory.
@@ -16,7 +16,6 @@ dangling symlink, and a config path that is a FIFO or a directory.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
@@ -33,6 +32,7 @@ from flux_semver.manifests import MAX_BYTES
 from flux_semver.yamlfast import MAX_DEPTH, MAX_VALUES
 from github_server import github_server
 from test_action import OWNER, REPO, TOKEN, Result, Runner
+from unprivileged import as_a_user
 
 POLICY = """\
 apiVersion: image.toolkit.fluxcd.io/v1
@@ -68,20 +68,6 @@ class Ran:
     @property
     def err(self) -> list[str]:
         return self.stderr.splitlines()
-
-
-def as_a_user() -> None:
-    """Run the child as root without the capabilities that let root read any file, so that
-    ``chmod 000`` means unreadable, as it does for every other user (no-op for non-root)."""
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
-PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 
 
 def run(root: Path, *args: str) -> Ran:
