@@ -31,7 +31,7 @@ import pytest
 from flux_semver.manifests import MAX_BYTES
 from flux_semver.yamlfast import MAX_DEPTH, MAX_VALUES
 from github_server import github_server
-from test_action import OWNER, REPO, TOKEN, Result, Runner
+from test_action import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
 from unprivileged import as_a_user
 
 POLICY = """\
@@ -549,3 +549,32 @@ def test_hostile_evidence_inputs(tmp_path: Path, files: dict[str, str], args: li
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines() == [f"flux-semver: error: {line}"]
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("app", ["my app", "--upload-pack=touch pwned", "a..b", "x~1^2:y"])
+def test_app_from_the_repository_that_cannot_name_a_branch(action: Runner, app: str) -> None:
+    env = {**GIT_ENV, "HOME": str(action.home), "PATH": os.environ["PATH"]}
+    for stage in ("dev", "pre-prod", "prod"):
+        path = action.author / "clusters" / stage / "imagepolicy.yaml"
+        path.write_text(path.read_text().replace("    name: myapp\n", f"    name: {app!r}\n"))
+    git(action.author, "commit", "--quiet", "-am", "hostile app name", env=env)
+    git(action.author, "push", "--quiet", str(action.origin), "HEAD:refs/heads/main", env=env)
+    git(action.workspace, "pull", "--quiet", "--ff-only", "origin", "main",
+        env={**env, "GIT_TEST_ASSUME_DIFFERENT_OWNER": "0"})
+    before = snapshot(action.workspace)
+    run_action: Callable[..., Result] = action.run
+    result = run_action()
+    assert result.code == 2
+    commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert commands == [f"::add-mask::{TOKEN}", TITLE + (
+        f"clusters/dev/imagepolicy.yaml:11: app {json.dumps(app)} cannot name a branch "
+        "(flux-semver/<app>/<stage>); fix spec.imageRepositoryRef.name, or set the label "
+        "flux-semver/app to a name such as myapp").replace("%", "%25")]
+    assert action.server.requests == [] and action.branches() == ["main"]
+    assert tree(snapshot(action.workspace)) == tree(before)  # .git keeps the job summary
+    assert not (action.workspace / "pwned").exists()
+
+
+def tree(seen: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A snapshot's working tree: without git's own ``.git`` directory."""
+    return {rel: what for rel, what in seen.items() if rel.split("/")[0] != ".git"}

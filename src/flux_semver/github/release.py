@@ -11,6 +11,7 @@ evidence under ``evidence-policy: block`` keeps the last stage's pull request fr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
 from flux_semver.github.api import GitHubClient, ReadOnlyTokenError
 from flux_semver.github.gitops import Identity, Workspace
-from flux_semver.github.inputs import ActionInputs, InputError
+from flux_semver.github.inputs import ActionInputs, InputError, check_image
 from flux_semver.github.outcome import PullRecord, Report, load, workspace_path
 from flux_semver.github.rollback import rollback_message, rollback_plan
 from flux_semver.github.runner import Runner
@@ -84,6 +85,7 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
             job.config, repo = load(root, inputs)
             plan = make_plan(repo, inputs.version or "", app=inputs.image,
                              stages=inputs.stages or None, release_type=inputs.release_type)
+    _check_app(plan)
     report.plan = plan
     report.release_type = plan.release_type
     report.changed_files = sorted({workspace_path(inputs, c.file) for c in plan.updates})
@@ -203,6 +205,19 @@ def _final_stage(plan: Plan) -> str | None:
 def _nothing_left(plan: Plan, stage: str) -> bool:
     changes = [c for c in plan.changes if c.stage == stage]
     return bool(changes) and all(c.action in ("unchanged", "auto") for c in changes)
+
+
+def _check_app(plan: Plan) -> None:
+    """The app names branches (flux-semver/<app>/<stage>): one read from the repository must
+    be a name git and GitHub accept, as the `image` input must, before anything is done."""
+    try:
+        check_image(plan.app, "app")
+    except InputError:
+        where = next((f"{c.file}:{c.line}: " for c in plan.changes), "")
+        raise InputError(
+            f"{where}app {json.dumps(plan.app)} cannot name a branch (flux-semver/<app>/<stage>)"
+            "; fix spec.imageRepositoryRef.name, or set the label flux-semver/app to a name "
+            "such as myapp") from None
 
 
 def _branch(job: _Job, plan: Plan, name: str) -> str:
