@@ -578,3 +578,20 @@ def test_app_from_the_repository_that_cannot_name_a_branch(action: Runner, app: 
 def tree(seen: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """A snapshot's working tree: without git's own ``.git`` directory."""
     return {rel: what for rel, what in seen.items() if rel.split("/")[0] != ".git"}
+
+
+@pytest.mark.parametrize(("version", "why"), [
+    ("2.0.0; touch pwned", "give one like 1.3.0 or v1.3.0"),
+    ("$(touch pwned)", "give one like 1.3.0 or v1.3.0"),
+    ("２.0.0", "column 1 holds U+FF12 FULLWIDTH DIGIT TWO, not ASCII — retype it as '2'"),
+], ids=["semicolon", "command substitution", "look-alike"])
+def test_hostile_version_argument(repo: Path, version: str, why: str) -> None:
+    before = snapshot(repo)
+    result = run(repo, "promote", version)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.err == [
+        f"flux-semver: error: {version!r} is not a semantic version ({version!r} is not a valid "
+        "version: invalid semantic version (write MAJOR.MINOR.PATCH, e.g. 1.2.3 or "
+        f"1.2.3-rc.1)); {why}"]
+    assert snapshot(repo) == before
+    assert not (repo / "pwned").exists()

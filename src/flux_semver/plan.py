@@ -23,7 +23,7 @@ from flux_semver import notation
 from flux_semver.errors import PlanError
 from flux_semver.manifests import Repository
 from flux_semver.model import Action, Config, Plan, PlanChange, Policy, ReleaseType, Stage
-from flux_semver.ranges import InvalidRange, Range
+from flux_semver.ranges import InvalidRange, Range, clip, lookalike
 from flux_semver.release import classify, compare
 from flux_semver.version import InvalidVersion, Version
 
@@ -38,9 +38,9 @@ def parse_version(text: str) -> Version:
     try:
         return Version.parse(text)
     except InvalidVersion as exc:
-        raise PlanError(
-            f"{text!r} is not a semantic version ({exc}); give one like 1.3.0 or v1.3.0"
-        ) from exc
+        hint = lookalike(text) or "give one like 1.3.0 or v1.3.0"
+        why = clip(str(exc), 240)
+        raise PlanError(f"{clip(text)!r} is not a semantic version ({why}); {hint}") from exc
 
 
 def resolve_app(repo: Repository, app: str | None) -> str:
