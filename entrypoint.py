@@ -10,6 +10,7 @@ anything unexpected. The token is masked before anything else is printed.
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 
@@ -36,6 +37,9 @@ def main() -> int:
     token = _input("token")
     if token:
         runner.mask(token)
+        # git gets the token as a basic-auth header: hide that form too, should a user's
+        # GIT_TRACE_CURL or GIT_CURL_VERBOSE print it.
+        runner.mask(base64.b64encode(f"x-access-token:{token}".encode()).decode())
     try:
         inputs = read_inputs(_input, os.environ)
         return run(inputs, os.environ, load_event(os.environ), runner)

@@ -16,6 +16,7 @@ dangling symlink, and a config path that is a FIFO or a directory.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -465,6 +466,9 @@ def test_config_given_as_a_pipe_is_read(repo: Path, tmp_path: Path) -> None:
 # --- the Action's inputs -------------------------------------------------------------------
 
 TITLE = "::error title=flux-semver%3A input error::"
+# The token, and the basic-auth header git is given, are hidden before anything is printed.
+MASKS = [f"::add-mask::{TOKEN}",
+         "::add-mask::" + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()]
 
 
 @pytest.fixture
@@ -507,7 +511,7 @@ def test_hostile_action_inputs(action: Runner, inputs: dict[str, str], message: 
     result = run_action(**inputs)
     assert result.code == 2
     commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
-    assert commands == [f"::add-mask::{TOKEN}", TITLE + message.replace("%", "%25")]
+    assert commands == [*MASKS, TITLE + message.replace("%", "%25")]
     assert "Traceback" not in result.stdout + result.stderr
     assert runner.server.requests == []
     assert runner.branches() == ["main"]
@@ -566,7 +570,7 @@ def test_app_from_the_repository_that_cannot_name_a_branch(action: Runner, app: 
     result = run_action()
     assert result.code == 2
     commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
-    assert commands == [f"::add-mask::{TOKEN}", TITLE + (
+    assert commands == [*MASKS, TITLE + (
         f"clusters/dev/imagepolicy.yaml:11: app {json.dumps(app)} cannot name a branch "
         "(flux-semver/<app>/<stage>); fix spec.imageRepositoryRef.name, or set the label "
         "flux-semver/app to a name such as myapp").replace("%", "%25")]

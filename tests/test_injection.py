@@ -12,6 +12,7 @@ unescapes them (so ``%0A`` was escaped, not turned into a line break).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -153,6 +154,8 @@ def test_action_check_log(action: Runner) -> None:
     parsed = assert_only_ours(result.stdout, {"add-mask", "error", "warning", "notice",
                                               "group", "endgroup"})
     assert ("add-mask", {}, TOKEN) in parsed
+    header = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    assert ("add-mask", {}, header) in parsed
     findings = [p for p in parsed if p[0] in ("error", "warning")]
     assert findings and {props.get("file") for _, props, _ in findings} >= {
         "clusters/dev/extra.yaml"}
