@@ -196,6 +196,23 @@ def test_alias_bomb(repo: Path) -> None:
                         "repeating aliases")
 
 
+def test_alias_bomb_inside_a_kustomize_patch(repo: Path) -> None:
+    # A patch written as a string is YAML inside YAML: it is guarded the same way. The patch
+    # is still listed (it targets an ImagePolicy); its unreadable content is left out.
+    patch = "\n".join(f"      {line}" for line in (
+        "kind: ImagePolicy\nmetadata:\n  name: lol-dev\n" + BOMB).splitlines())
+    (repo / "apps" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\npatches:\n"
+        f"  - target:\n      kind: ImagePolicy\n    patch: |\n{patch}\n")
+    before = snapshot(repo)
+    result = run(repo, "policies", "--format", "json")
+    assert result.code == 0, result.stderr
+    patches = [p for p in json.loads(result.stdout) if p["patch"]]
+    assert [(p["file"], p["name"], p["range"]) for p in patches] == [
+        ("apps/kustomization.yaml", "*", None)]
+    assert snapshot(repo) == before
+
+
 def test_deeply_nested_document(repo: Path) -> None:
     # The document's mapping is level 1, the value of x level 2: level MAX_DEPTH + 1 is
     # the bracket number MAX_DEPTH, at column len("x: ") + MAX_DEPTH.

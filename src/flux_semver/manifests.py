@@ -255,11 +255,14 @@ def _patches(document: yamlfast.Document, file: str,
 
 
 def _patch_content(patch: Any) -> Any:
+    """The data of a patch written as a string; None when it is not one YAML document (or is
+    hostile: an alias bomb in a patch took seconds per level before the guard saw it)."""
     if not isinstance(patch, str):
         return None
     try:
-        return yamlfast.load_one(patch)
-    except yaml.YAMLError:
+        documents = yamlfast.compose(patch)
+        return documents[0].data if len(documents) == 1 else None
+    except yamlfast.YamlError:
         return None
 
 
