@@ -145,6 +145,8 @@ def render(results: list[Result], quick: bool) -> str:
         "# Performance ledger",
         "",
         "Written by `python3 tasks.py bench` (`bench/ledger.py`); do not edit by hand.",
+        "Each ratio compares runs made back to back in one process or on one tree; a busy",
+        "machine moves the absolute numbers more than the ratios.",
         "",
         f"- date: {now}",
         f"- machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.system()} "
