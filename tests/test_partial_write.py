@@ -9,11 +9,13 @@ breaks it part-way:
   or a real read-only directory refuses it: the same;
 - the process is killed with SIGKILL just before the 1st, 2nd or 3rd rename, or while the
   temporary copies are being written: each file is then entirely old or entirely new, never a
-  mixture or a truncation, and a second ``promote`` finishes the job.
+  mixture or a truncation, and a second ``promote`` finishes the job and removes the
+  temporary files the killed run could not.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import signal
@@ -188,15 +190,32 @@ def test_killed_mid_way_every_file_is_old_or_new(
     assert [now[rel] == new[rel] for rel in FILES] == [i < renamed for i in range(3)]
     assert [now[rel] == old[rel] for rel in FILES] == [i >= renamed for i in range(3)]
     # SIGKILL leaves no chance to clean up: the temporaries of files not yet renamed stay,
-    # hidden, named after their file, and whole. The scan never reads them.
+    # hidden, named after their file and the dead process, and whole. The scan never reads
+    # them; the next promote removes them.
     for stale in leftovers(root):
-        match = re.fullmatch(r"(clusters/[a-z-]+/)\.(imagepolicy\.yaml)\.[^/]+\.tmp", stale)
+        match = re.fullmatch(r"(clusters/[a-z-]+/)\.(imagepolicy\.yaml)\.(\d+)\.[^/]+\.tmp",
+                             stale)
         assert match is not None, stale
         assert (root / stale).read_bytes() in (new[match[1] + match[2]], b"")
     check = subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), "policies"],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0 and ".tmp" not in check.stdout
-    # A second promote finishes the release.
+    # A second promote finishes the release and sweeps the dead run's temporaries.
     again = promote(root)
     assert again.returncode == 0, again.stderr
     assert contents(root) == new
+    assert leftovers(root) == []
+
+
+def test_the_sweep_spares_temporaries_of_live_processes_and_other_files(
+        repo: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    root, _, new = repo
+    directory = root / "clusters" / "dev"
+    live = directory / f".imagepolicy.yaml.{os.getpid()}.abcd1234.tmp"  # this test is alive
+    other = directory / ".imagepolicy.yaml.notes.tmp"  # not a name flux-semver writes
+    for path in (live, other):
+        path.write_bytes(b"someone else's")
+    done = promote(root)
+    assert done.returncode == 0, done.stderr
+    assert contents(root) == new
+    assert live.read_bytes() == other.read_bytes() == b"someone else's"

@@ -11,6 +11,7 @@ changed; then it replaces the file atomically (temporary file + rename).
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 import tempfile
@@ -272,10 +273,15 @@ def _restore(done: Sequence[tuple[str, Path, bytes]]) -> None:
 
 
 def _stage(path: Path, content: bytes) -> str:
-    """A temporary file beside ``path`` (through symlinks) holding ``content``, mode kept."""
+    """A temporary file beside ``path`` (through symlinks) holding ``content``, mode kept.
+
+    Its name carries this process's id, so that a later run can remove what a killed one
+    left behind (see ``_sweep``)."""
     real = Path(os.path.realpath(path))
     mode = stat.S_IMODE(real.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    _sweep(real)
+    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.{os.getpid()}.",
+                                         suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
@@ -286,6 +292,25 @@ def _stage(path: Path, content: bytes) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     return temporary
+
+
+def _sweep(real: Path) -> None:
+    """Remove the temporary files of ``real`` left by runs that were killed mid-write: those
+    named ``.<name>.<pid>.<random>.tmp`` whose process no longer exists."""
+    for stale in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
+        pid = stale.name[len(real.name) + 2:].split(".", 1)[0]
+        if pid.isascii() and pid.isdigit() and pid != str(os.getpid()) and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process (or no pid at all): leave its file alone
+    return True
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
