@@ -271,6 +271,24 @@ def test_values_python_cannot_hold_stay_text(repo: Path) -> None:
     assert snapshot(repo) == before
 
 
+def test_helm_template_is_reported_but_does_not_stop_a_release(repo: Path) -> None:
+    # A chart's template is not YAML until Helm renders it; flux-semver never edits it, so
+    # it is an FS009 finding of check but no reason to refuse promoting the real policies.
+    template = repo / "charts" / "app" / "templates" / "imagepolicy.yaml"
+    template.parent.mkdir(parents=True)
+    template.write_text(HEAD + "metadata:\n  name: {{ .Release.Name }}-dev\nspec:\n"
+                        "  policy:\n    semver:\n      range: {{ .Values.range }}\n")
+    before = template.read_bytes()
+    result = run(repo, "check")
+    assert (result.code, result.out) == (1, [
+        f"charts/app/templates/imagepolicy.yaml:4:28: {FS009}not valid YAML: while parsing a "
+        "block mapping did not find expected key — this is a Helm or Go template, not YAML: "
+        "point flux-semver at the rendered manifests, or exclude the file", ONE_ERROR])
+    result = run(repo, "promote", "1.2.4")
+    assert (result.code, result.out[-1]) == (0, "changed: clusters/prod/imagepolicy.yaml")
+    assert template.read_bytes() == before
+
+
 def test_symlink_to_etc_passwd_is_never_read(repo: Path) -> None:
     (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
     check_ignores(repo)

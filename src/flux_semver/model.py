@@ -97,6 +97,7 @@ class FileError:
     column: int
     message: str
     mentions_policy: bool  # the file's text mentions ImagePolicy (FS009 applies)
+    template: bool = False  # a Helm or Go template: flux-semver could never edit it anyway
 
 
 @dataclass(frozen=True)

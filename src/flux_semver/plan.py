@@ -273,9 +273,10 @@ def plan_release(
 
 
 def _require_readable(repo: Repository) -> None:
-    """A release planned without a policy file that could not be read might skip its stage."""
+    """A release planned without a policy file that could not be read might skip its stage.
+    Helm or Go templates are no obstacle: their policies are rendered elsewhere, never edited."""
     for error in repo.errors:
-        if error.mentions_policy:
+        if error.mentions_policy and not error.template:
             raise PlanError(
                 f"{error.file}:{error.line}:{error.column}: no release is planned while this "
                 f"ImagePolicy file cannot be read: {error.message}"

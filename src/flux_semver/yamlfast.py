@@ -284,6 +284,11 @@ def _error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     return YamlError(f"not valid YAML: {what} — {hint}", line, column)
 
 
+def is_template(text: str) -> bool:
+    """Whether ``text`` holds Helm or Go template actions (``{{ ... }}``, ``{% ... %}``)."""
+    return _TEMPLATE.search(text) is not None
+
+
 def _hint(text: str) -> str | None:
     if _TEMPLATE.search(text):
         return ("this is a Helm or Go template, not YAML: point flux-semver at the rendered "
