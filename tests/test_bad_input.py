@@ -4,7 +4,8 @@ never a traceback, and leaves the repository byte for byte as it was.
 Each case runs the real command line (``python -m flux_semver``) or the Action's
 ``entrypoint.py`` as a subprocess on a GitOps repository in ``tmp_path``. File problems in
 the repository are findings of ``check`` (FS009/FS001, exit 1) and stop ``plan``/``promote``
-(exit 2): a release planned without a policy it could not read would skip that stage.
+(exit 2): a release planned without a policy it could not read would skip that stage. (A Helm
+template is the exception: never edited, it stops nothing.)
 
 The tests may run as root, where ``chmod 000`` alone does not make a file unreadable: each
 command runs without the two capabilities that let root read anything (CAP_DAC_OVERRIDE and
