@@ -5,6 +5,13 @@ file belongs to, and it hides the ImagePolicy from every other rule: flux-semver
 promote a policy it cannot read. Files that do not mention `ImagePolicy` are left to other
 linters.
 
+The same finding reports what could hide a policy or harm the tools that read it: a file or
+directory that cannot be read, a binary file, a file over 8 MiB, duplicate keys, aliases
+that expand past 100,000 values (a "billion laughs") and nesting deeper than 100 levels.
+While any of them is in the repository, `plan` and `promote` refuse to run, since a release
+planned without a stage's policy would skip that stage. Helm or Go templates are the
+exception: they are reported, but never edited, so they stop no release.
+
 Fails:
 
 ```yaml
