@@ -100,7 +100,8 @@ def test_explicit_path_and_paths_globs(tmp_path: Path) -> None:
         ("stages:\n  - aliases: [x]\n", r"^\.flux-semver\.yaml:2: stages\[0\] lacks 'name'"),
         ("stages:\n  - name: my stage\n", r"^\.flux-semver\.yaml:2: stages\[0\]\.name is "),
         ("stages:\n  - name: dev\n   on: {}\n", r"^\.flux-semver\.yaml:3: not valid YAML: "),
-        ("", r"^\.flux-semver\.yaml:1: expected one YAML document with a `stages:` list, found 0"),
+        ("stages: [dev]\n---\nstages: [prod]\n",
+         r"^\.flux-semver\.yaml:1: expected one YAML document with a `stages:` list, found 2"),
         ("- dev\n- prod\n", r"^\.flux-semver\.yaml:1: the top level must be a mapping, not a list"),
     ],
 )
@@ -109,6 +110,22 @@ def test_invalid_config_names_the_line_and_the_fix(tmp_path: Path, text: str,
     _write(tmp_path, text)
     with pytest.raises(ConfigError, match=expected):
         config.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "\n\n", "# stages come later\n  # indented too\n", "---\n", "---\n# none\n...\n"],
+)
+def test_an_empty_config_means_the_defaults(tmp_path: Path, text: str) -> None:
+    _write(tmp_path, text)
+    loaded = config.load(tmp_path)
+    assert loaded.stages == config.DEFAULT_CONFIG.stages
+    assert loaded.source == ".flux-semver.yaml"
+
+
+def test_an_empty_config_given_with_config_means_the_defaults(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_bytes(b"")
+    assert config.load(tmp_path, empty).stages == config.DEFAULT_CONFIG.stages
 
 
 def test_a_missing_explicit_config_is_an_input_error(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not b
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import re
@@ -60,6 +61,7 @@ def load(root: Path, path: Path | None = None) -> Config:
     """The config of the repository at ``root``.
 
     ``path`` None means ``root/.flux-semver.yaml`` when it exists, else ``DEFAULT_CONFIG``.
+    A file that is empty or holds only comments means the defaults too.
     Raises ``ConfigError`` ("<file>:<line>: <what> — <how to fix>") on any invalid input.
     """
     found = path is None
@@ -89,9 +91,11 @@ def parse(raw: bytes, shown: str) -> Config:
     """A config from a file's bytes; ``shown`` is how error messages name the file."""
     try:
         _, text = yamlfast.decode(raw)
-        documents = [d for d in yamlfast.compose(text) if d.node is not None]
+        documents = [d for d in yamlfast.compose(text) if not _blank(d.node)]
     except yamlfast.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
+    if not documents:  # an empty file, or only comments: nothing is configured
+        return dataclasses.replace(DEFAULT_CONFIG, source=shown)
     if len(documents) != 1:
         raise ConfigError(
             f"{shown}:1: expected one YAML document with a `stages:` list, found "
@@ -113,6 +117,12 @@ def parse(raw: bytes, shown: str) -> Config:
         ) from None
     _validate(data, lines, shown)
     return _build(cast(dict[str, Any], data), lines, shown)
+
+
+def _blank(node: yaml.Node | None) -> bool:
+    """A document with nothing in it: no node, or the empty scalar of a bare ``---``."""
+    return node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""
+                            and node.tag == "tag:yaml.org,2002:null")
 
 
 def _shown(root: Path, path: Path) -> str:
