@@ -186,3 +186,45 @@ def test_annotations_name_paths_from_the_workspace(
     assert location["artifactLocation"]["uri"] == f"fs002/{PROD}"
     code, out, _ = run(capsys, "-C", str(root), "check", "--format", "text")
     assert out.startswith(f"{PROD}:11:14:")  # text and json stay relative to the root
+
+
+def test_a_file_that_does_not_exist_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = fixture(tmp_path, "fs001")  # pre-prod holds an FS001 error
+    monkeypatch.chdir(root)
+    code, out, err = run(capsys, "check", "nonexist.yaml")
+    assert code == 2 and out == ""
+    assert err == ("flux-semver: error: nonexist.yaml: no such file — name a file inside the "
+                   "repository (-C DIR)\n")
+    code, out, err = run(capsys, "check", "clusters/dev/podinfo.yaml", "clusters/dev/typo.yaml")
+    assert code == 2 and out == "" and "clusters/dev/typo.yaml: no such file" in err
+
+
+def test_a_file_outside_the_repository_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = fixture(tmp_path, "fs001")
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("kind: ConfigMap\n")
+    code, out, err = run(capsys, "-C", str(root), "check", str(outside))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert f"{outside}: outside the repository " in err and "(-C DIR)" in err
+    code, out, err = run(capsys, "-C", str(root), "check", "../elsewhere.yaml")
+    assert code == 2 and "outside the repository" in err
+    code, out, err = run(capsys, "-C", str(root), "check", "clusters/dev")
+    assert code == 2 and "clusters/dev: is a directory" in err
+
+
+def test_the_summary_counts_the_files_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(DATA / "fs001")  # pre-prod holds an FS001 error; dev is clean
+    code, out, _ = run(capsys, "-C", root, "check", "clusters/dev/podinfo.yaml")
+    assert code == 0
+    assert out == "no problems in 1 of 4 files (3 policies)\n"
+    code, out, _ = run(capsys, "-C", root, "check", "clusters/dev/podinfo.yaml", "--format", "json")
+    assert json.loads(out)["summary"] == {"files": 4, "policies": 3, "errors": 0, "warnings": 0}
+    code, out, _ = run(capsys, "-C", root, "check", "clusters/dev/podinfo.yaml", PRE_PROD)
+    assert code == 1 and out.splitlines()[-1] == "1 error, 0 warnings in 2 of 4 files (3 policies)"
+    code, out, _ = run(capsys, "-C", root, "check")
+    assert out.splitlines()[-1] == "1 error, 0 warnings in 4 files (3 policies)"

@@ -112,3 +112,14 @@ def test_a_bad_config_exits_2_with_one_line(
     assert prod_exact.main([PROD]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and err.startswith("flux-semver: error: ")
+
+
+def test_a_hook_ignores_files_that_are_no_repository_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_fixture("fs001", tmp_path, monkeypatch)  # pre-prod holds an FS001 error
+    (tmp_path / "fs001" / "README.md").write_text("notes\n")
+    assert check.main(["README.md", "gone.yaml", str(tmp_path / "outside.yaml")]) == 0
+    assert capsys.readouterr().out == ""
+    assert check.main(["README.md", PRE_PROD]) == 1
+    assert capsys.readouterr().out.endswith("1 error, 0 warnings in 1 of 4 files (3 policies)\n")

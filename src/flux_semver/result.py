@@ -6,7 +6,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from flux_semver.errors import FluxSemverError
 from flux_semver.model import Finding
+
+YAML_EXTENSIONS = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,7 @@ class CheckResult:
     findings: tuple[Finding, ...]
     files: int  # YAML files scanned
     policies: int  # ImagePolicy documents found
+    shown: int | None = None  # YAML files the findings were limited to; None: all of them
 
     @property
     def errors(self) -> int:
@@ -42,6 +46,7 @@ class CheckResult:
             findings=tuple(
                 f for f in self.findings if f.file in wanted or wanted.intersection(f.related)
             ),
+            shown=sum(1 for name in wanted if name.endswith(YAML_EXTENSIONS)),
         )
 
     def summary(self) -> dict[str, int]:
@@ -53,19 +58,37 @@ class CheckResult:
         }
 
 
-def relative_paths(root: Path, names: Iterable[str]) -> set[str]:
+class FileArgumentError(FluxSemverError):
+    """A FILE argument that names no file of the repository."""
+
+
+def relative_paths(root: Path, names: Iterable[str], *, strict: bool = False) -> set[str]:
     """File arguments as ``/``-separated paths relative to ``root``, however they were given.
 
-    A relative name is tried against the current directory and against the root; names outside
-    the root are dropped (they can have no findings).
+    A relative name is tried against the current directory and against the root. Without
+    ``strict`` (pre-commit, which passes only existing files of the repository) names that
+    are no file inside the root are dropped; with it (the CLI) each is a
+    ``FileArgumentError``, since dropping it would report "no problems" about nothing.
     """
     base = root.resolve()
     found: set[str] = set()
     for name in names:
         path = Path(name)
         candidates = [path] if path.is_absolute() else [Path.cwd() / path, base / path]
-        for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved.is_relative_to(base):
-                found.add(resolved.relative_to(base).as_posix())
+        inside = [c.resolve() for c in candidates if c.resolve().is_relative_to(base)]
+        for resolved in inside:
+            found.add(resolved.relative_to(base).as_posix())
+        if strict:
+            _require_file(name, root, candidates, [r for r in inside if r.exists()])
     return found
+
+
+def _require_file(name: str, root: Path, candidates: list[Path], inside: list[Path]) -> None:
+    hint = "name a file inside the repository (-C DIR)"
+    if any(r.is_file() for r in inside):
+        return
+    if inside:
+        raise FileArgumentError(f"{name}: is a directory — {hint}, e.g. {name.rstrip('/')}/*.yaml")
+    if any(c.exists() for c in candidates):
+        raise FileArgumentError(f"{name}: outside the repository {root} — {hint}")
+    raise FileArgumentError(f"{name}: no such file — {hint}")

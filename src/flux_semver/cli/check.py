@@ -71,10 +71,11 @@ def command(
     """Check every ImagePolicy against the rules FS001-FS009.
 
     The whole repository is always loaded (the gate rules compare stages); FILE arguments limit
-    the findings shown to those files. Exit status: 0 clean, 1 findings (errors, or warnings
-    with --strict), 2 bad input.
+    the findings shown to those files, each a file inside the repository. Exit status: 0
+    clean, 1 findings (errors, or warnings with --strict), 2 bad input.
     """
-    result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore)
+    result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore,
+                         strict_files=True)
     chosen = fmt or default_format()
     if chosen in ("github", "sarif"):
         result = workspace_relative(result, obj.root)

@@ -24,8 +24,12 @@ def render(result: CheckResult, *, color: bool = False) -> str:
 
 
 def summary(result: CheckResult, *, color: bool = False) -> str:
-    """``2 errors, 1 warning in 14 files (6 policies)``, or ``no problems in ...``."""
-    scope = f"{_count(result.files, 'file')} ({_count(result.policies, 'policy', 'policies')})"
+    """``2 errors, 1 warning in 14 files (6 policies)``, or ``no problems in ...``; with FILE
+    arguments, ``... in 1 of 14 files (6 policies)``: the counts are of the findings shown."""
+    files = _count(result.files, "file")
+    if result.shown is not None:
+        files = f"{result.shown} of {files}"
+    scope = f"{files} ({_count(result.policies, 'policy', 'policies')})"
     if not result.findings:
         line = f"no problems in {scope}"
         return click.style(line, fg="green") if color else line

@@ -105,17 +105,20 @@ def check(
     files: Sequence[str] = (),
     selected: Sequence[str] = (),
     ignored: Sequence[str] = (),
+    strict_files: bool = False,
 ) -> CheckResult:
     """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
     in ``files`` when any are named (paths as the user gave them; see ``relative_paths``).
 
-    Raises ``FluxSemverError`` for an unknown rule, a missing root or an invalid config.
+    Raises ``FluxSemverError`` for an unknown rule, a missing root or an invalid config, and,
+    with ``strict_files``, for a FILE that is no file inside the root.
     """
     chosen = select(selected, ignored)  # bad codes fail before any scanning
     if not root.is_dir():
         raise FluxSemverError(
             f"{root} is not a directory: give the GitOps repository's root with -C DIR"
         )
+    wanted = relative_paths(root, files, strict=strict_files)  # a bad FILE fails before the scan
     config = config_module.load(root, config_path)
     result = run(manifests.scan(root, config), chosen)
-    return result.only(relative_paths(root, files)) if files else result
+    return result.only(wanted) if files else result
