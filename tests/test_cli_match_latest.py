@@ -99,6 +99,53 @@ def test_latest_nothing_admitted_is_exit_1(
     assert "no tag is admitted by '9.x' among 7 tag(s)" in err
 
 
+def test_latest_names_the_tags_flux_ignores_when_none_is_chosen(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, err = run(capsys, "latest", "2.x", "latest", "1.2.3", "sha-3f9c2e1", "v1.2")
+    assert (rc, out) == (1, "")
+    note, no_match = err.splitlines()
+    assert note == ("flux-semver: ignored 3 tags Flux cannot read as versions (latest, "
+                    "sha-3f9c2e1, v1.2): a version tag has at least two dots, as in 1.2.0")
+    assert no_match.startswith("flux-semver: no tag is admitted by '2.x'")
+
+
+def test_latest_is_quiet_about_ignored_tags_when_one_is_chosen_unless_verbose(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, err = run(capsys, "latest", "1.x", "latest", "1.2.3")
+    assert (rc, out, err) == (0, "1.2.3\n", "")
+    for flag in ("-v", "--verbose"):
+        rc, out, err = run(capsys, "latest", flag, "1.x", "latest", "1.2.3")
+        assert (rc, out) == (0, "1.2.3\n")  # stdout stays the tag alone, for scripts
+        assert err == ("flux-semver: ignored 1 tag Flux cannot read as a version (latest): "
+                       "a version tag has at least two dots, as in 1.2.0\n")
+    rc, out, err = run(capsys, "latest", "-v", "1.x", "1.2.3", "1.3.0")
+    assert (rc, out, err) == (0, "1.3.0\n", "")
+
+
+def test_latest_ignored_note_counts_what_it_does_not_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    junk = ["x" * 200, "red\x1b[31m", *(f"build-{i}" for i in range(6))]
+    rc, _, err = run(capsys, "latest", "1.x", *junk)
+    assert rc == 1
+    note = err.splitlines()[0]
+    assert note.startswith("flux-semver: ignored 8 tags Flux cannot read as versions ("
+                           + "x" * 79 + "…, red\\x1b[31m, build-0, build-1, build-2 and 3 more): ")
+    assert "\x1b" not in err
+
+
+def test_latest_ignored_note_reads_the_extracted_text_and_names_the_tag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, err = run(capsys, "latest", "-v", ">=1.0.0", "--pattern", "^main-(.*)$",
+                       "--extract", "$1", "main-1.4.0", "main-abc1234", "dev-xyz")
+    assert (rc, out) == (0, "main-1.4.0\n")
+    # dev-xyz is dropped by the pattern, not because Flux cannot read it
+    assert "ignored 1 tag Flux cannot read as a version (main-abc1234)" in err
+
+
 def test_latest_with_pattern_and_extract(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "latest", ">=0.x", "--pattern", "^test-(.*)$", "--extract", "$1",
                      "test-0.1.0", "test-0.1.1", "dev-0.2.0", "1.0.0")

@@ -10,7 +10,12 @@ import click
 from flux_semver.cli import exit_with
 from flux_semver.cli.match import parse_range
 from flux_semver.errors import FluxSemverError
+from flux_semver.printable import printable
 from flux_semver.tags import TagFilter, select
+from flux_semver.version import InvalidVersion, Version
+
+# How many ignored tags the note names before it only counts the rest.
+SHOWN_IGNORED = 5
 
 
 def read_tags(lines: Iterable[str]) -> list[str]:
@@ -21,6 +26,32 @@ def read_tags(lines: Iterable[str]) -> list[str]:
         if tag and not tag.startswith("#"):
             tags.append(tag)
     return tags
+
+
+def unreadable(compared: dict[str, str]) -> list[str]:
+    """The tags whose compared text (tag, or its --extract expansion) Flux reads as no version.
+
+    ``compared`` maps the compared text to the original tag; the originals are returned.
+    """
+    ignored = []
+    for text, tag in compared.items():
+        try:
+            Version.parse_tag(text)
+        except InvalidVersion:
+            ignored.append(tag)
+    return ignored
+
+
+def ignored_note(ignored: list[str]) -> str:
+    """One line that says which tags Flux cannot read as versions, e.g. ``latest``."""
+    count = len(ignored)
+    names = ", ".join(printable(tag if len(tag) <= 80 else tag[:79] + "…")
+                      for tag in ignored[:SHOWN_IGNORED])
+    more = f" and {count - SHOWN_IGNORED} more" if count > SHOWN_IGNORED else ""
+    what = "tag Flux cannot read as a version" if count == 1 else \
+        "tags Flux cannot read as versions"
+    return (f"flux-semver: ignored {count} {what} ({names}{more}): a version tag has at "
+            "least two dots, as in 1.2.0")
 
 
 @click.command("latest")
@@ -35,14 +66,19 @@ def read_tags(lines: Iterable[str]) -> list[str]:
 @click.option("--extract", metavar="TEMPLATE", default=None,
               help="filterTags.extract: compare the expansion of TEMPLATE ($1, $name) instead "
                    "of the tag.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Say on stderr which tags Flux cannot read as versions, also when a tag "
+                   "is chosen.")
 def command(range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
-            pattern: str | None, extract: str | None) -> None:
+            pattern: str | None, extract: str | None, verbose: bool) -> None:
     """Print the tag Flux would deploy for the semver RANGE, given the registry's tags.
 
     Tags are read as Flux reads them: only tags with at least two dots are versions; of
     equal versions (1.2.4 and v1.2.4) Flux keeps the one that sorts last as a string. The
-    original tag is printed, also when --extract compared something else. Exit code 1 when
-    no tag is admitted, 2 when the range or the pattern is invalid.
+    original tag is printed, also when --extract compared something else. Tags Flux cannot
+    read as versions are named on stderr when no tag is chosen (always with --verbose); stdout
+    holds only the chosen tag. Exit code 1 when no tag is admitted, 2 when the range or the
+    pattern is invalid.
     """
     rng = parse_range(range_text)
     candidates = list(tags)
@@ -52,11 +88,15 @@ def command(range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
         raise FluxSemverError("no tags given: pass them as arguments or with --tags-file FILE "
                               "(- for standard input)")
     if pattern is None and not extract:
+        kept = {tag: tag for tag in candidates}
         chosen = select(rng, candidates)
     else:
         kept = TagFilter(pattern or "", extract or "").apply(candidates)
         picked = select(rng, kept)
         chosen = None if picked is None else kept[picked]
+    ignored = unreadable(kept)
+    if ignored and (chosen is None or verbose):
+        click.echo(ignored_note(ignored), err=True)
     if chosen is None:
         click.echo(f"flux-semver: no tag is admitted by {range_text!r} among "
                    f"{len(candidates)} tag(s)", err=True)
