@@ -5,8 +5,9 @@
 directory, makes it a git repository, and then, each step through the real ``flux-semver``
 command line: lists the policies; releases a patch (1.2.4), a minor (1.3.0, pre-prod only),
 promotes 1.3.0 to prod once pre-prod admits it, releases a major (2.0.0); shows the history
-read back from git and rolls back. After every release it shows which tag from
-``examples/tags.txt`` Flux would deploy in each stage. ``examples/`` itself is never changed.
+read back from git and rolls prod alone back to 1.3.0 (the seed's emergency rollback). After
+every release it shows which tag from ``examples/tags.txt`` Flux would deploy in each stage.
+``examples/`` itself is never changed.
 
 Each merged pull request is played by a commit whose message carries flux-semver's trailers.
 Pass ``--keep`` to keep the temporary repository and print where it is.
@@ -148,13 +149,14 @@ def story(root: Path) -> None:
     heading("The audit trail, read back from git")
     flux_semver(root, "history", "--image", APP)
 
-    heading("2.0.0 misbehaves in prod: roll back")
-    print("Prod alone may not go back to 1.3.0 while pre-prod only admits 2.0.x:")
-    flux_semver(root, "rollback", "--image", APP, "--stage", "prod", expect=1)
-    flux_semver(root, "rollback", "--image", APP, "--stage", "pre-prod")
+    heading("2.0.0 misbehaves in prod: emergency rollback")
+    print("Prod alone goes back to 1.3.0; pre-prod keeps 2.0.x to debug it (prod may lag behind")
+    print("pre-prod, never lead it):")
     flux_semver(root, "rollback", "--image", APP, "--stage", "prod")
-    merge(root, "Roll myapp back to 1.3 in pre-prod and prod\n\n2.0.0 failed its health checks.")
+    merge(root, "Roll myapp back to 1.3.0 in prod\n\n2.0.0 failed its health checks.")
     flux_semver(root, "check")
+    print("Prod may not pin a version pre-prod never ran:")
+    flux_semver(root, "rollback", "--image", APP, "--stage", "prod", "--to", "2.1.0", expect=1)
     flux_semver(root, "history", "--image", APP, "--stage", "prod")
     deployed(root)
 

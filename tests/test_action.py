@@ -503,15 +503,29 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
     assert "Flux-Semver-Previous: dev 2.0.x" in log
 
 
-def test_rollback_past_the_gate_is_refused(runner: Runner) -> None:
+def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
+    # the seed's emergency rollback: prod goes back while pre-prod keeps 2.0.x
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
+    result = runner.run(command="rollback", image="myapp", stages="prod",
+                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    assert result.code == 0, result.stdout + result.stderr
+    assert _range_of(runner.branch_file("flux-semver/myapp/rollback-prod", "prod")) == "1.2.3"
+    assert [(p["stage"], p["operation"]) for p in result.pulls] == [("prod", "created")]
+
+
+def test_rollback_above_the_gate_is_refused(runner: Runner) -> None:
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
+    runner.write_ranges({"prod": "1.2.3"}, "Roll prod back")
+    runner.write_ranges({"pre-prod": "1.2.x"}, "Roll pre-prod back")
+    git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
+    # undoing prod's rollback would pin 2.0.0, which pre-prod (1.2.x) no longer admits
     result = runner.run(command="rollback", image="myapp", stages="prod",
                         event="workflow_dispatch", payload={}, ref="refs/heads/main")
     assert result.code == 1
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert len(errors) == 1 and "roll back pre-prod first" in errors[0]
+    assert len(errors) == 1 and "promote pre-prod first" in errors[0]
 
 
 def test_a_version_is_required_for_promote(runner: Runner) -> None:

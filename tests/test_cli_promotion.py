@@ -153,8 +153,48 @@ def test_history_and_rollback_commands(gitops: Path) -> None:
 
     refused = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod", "--to", "1.3.0")
     assert refused.returncode == 1
-    assert "refused" in refused.stdout and "pre-prod" in refused.stdout
+    assert "refused" in refused.stdout
+    assert "promote pre-prod first (flux-semver promote 1.3.0 --stage pre-prod)" in refused.stdout
     assert '"1.2.3"' in (gitops / PROD).read_text()
+
+
+def test_emergency_rollback_of_prod_alone_passes_check(gitops: Path) -> None:
+    git(gitops, "init", "-q")
+    git(gitops, "add", "-A")
+    git(gitops, "commit", "-q", "-m", "Initial layout")
+    for args in (("1.3.0",), ("1.3.0", "--stage", "prod"), ("2.0.0",)):
+        assert fs(gitops, "promote", *args).returncode == 0
+        git(gitops, "commit", "-q", "-am", f"Promote {' '.join(args)}")
+    done = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2.0.0 -> 1.3.0" in done.stdout and f"changed: {PROD}" in done.stdout
+    assert done.stderr == ""  # no warning: prod lagging behind pre-prod is no finding
+    check = fs(gitops, "check")
+    assert check.returncode == 0, check.stdout
+    assert "FS003" not in check.stdout
+
+    above = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod", "--to", "2.1.0")
+    assert above.returncode == 1
+    assert "refused: prod would admit 2.1.0, above everything its gate pre-prod admits" in (
+        above.stdout)
+    assert '"1.3.0"' in (gitops / PROD).read_text()
+
+
+def test_rolling_back_the_gate_warns_with_the_next_command(gitops: Path) -> None:
+    git(gitops, "init", "-q")
+    git(gitops, "add", "-A")
+    git(gitops, "commit", "-q", "-m", "Initial layout")
+    assert fs(gitops, "promote", "1.3.0").returncode == 0
+    assert fs(gitops, "promote", "1.3.0", "--stage", "prod").returncode == 0
+    git(gitops, "commit", "-q", "-am", "Promote 1.3.0 to pre-prod and prod")
+    done = fs(gitops, "rollback", "--image", "myapp", "--stage", "pre-prod")
+    assert done.returncode == 0, done.stderr
+    assert "FS003" in done.stderr
+    assert done.stderr.rstrip().endswith(
+        "roll prod back next (flux-semver rollback --image myapp --stage prod)")
+    assert "FS003" in fs(gitops, "check").stdout
+    assert fs(gitops, "rollback", "--image", "myapp", "--stage", "prod").returncode == 0
+    assert fs(gitops, "check").returncode == 0
 
 
 def test_history_outside_git_is_an_input_error(

@@ -46,13 +46,18 @@ def test_demo_runs_the_release_story() -> None:
         "1.3.0 -> 2.0.0",
         "$ flux-semver history --image myapp",
         "release 2.0.0 (major)",
-        # rollback: prod alone is refused, pre-prod first, then prod
-        "$ flux-semver rollback --image myapp --stage prod",
-        "refused:",
-        "$ flux-semver rollback --image myapp --stage pre-prod",
-        "2.0.x -> 1.3.x",
+        # the seed's emergency rollback: prod alone goes back, pre-prod keeps 2.0.x
         "$ flux-semver rollback --image myapp --stage prod",
         "2.0.0 -> 1.3.0",
+        "changed: clusters/prod/imagepolicy.yaml",
+        # and the repository passes check with prod behind pre-prod
+        "$ flux-semver check",
+        "no problems",
+        # a range above the gate is refused
+        "$ flux-semver rollback --image myapp --stage prod --to 2.1.0",
+        "refused: prod would admit 2.1.0, above everything its gate pre-prod admits",
+        "promote pre-prod first",
+        "(exit code 1)",
     ]
     position = 0
     for step in steps:
@@ -62,5 +67,7 @@ def test_demo_runs_the_release_story() -> None:
     # which tag Flux deploys: from examples/tags.txt, prod ends back on 1.3.0
     deploys = [line.split() for line in out.splitlines() if " -> " in line and line[:2] == "  "]
     assert ["pre-prod", "1.3.x", "->", "1.3.1"] in deploys
-    assert deploys[-1] == ["prod", "1.3.0", "->", "1.3.0"]
+    assert deploys[-2:] == [["pre-prod", "2.0.x", "->", "2.0.0"], ["prod", "1.3.0", "->", "1.3.0"]]
+    rollback = out[out.index("emergency rollback"):]
+    assert "FS003" not in rollback and "warning" not in rollback
     assert _snapshot() == before

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flux_semver import config, manifests
+from flux_semver import config, manifests, rules
 from flux_semver.editing import set_ranges
 from flux_semver.errors import GitError, PlanError
 from flux_semver.history import apply_rollback, history, rollback_target
@@ -114,34 +114,72 @@ def test_history_reads_trailers_and_falls_back_to_the_diff(story: Path) -> None:
     assert dev[0].commit == head
 
 
+def _codes(root: Path) -> list[str]:
+    return [f.code for f in rules.check(root).findings]
+
+
 def test_rollback_restores_the_exact_previous_bytes(story: Path) -> None:
     repo = _scan(story)
     rollback = rollback_target(repo, "myapp", "pre-prod")
     assert rollback.refused is None
     assert [(r.policy.range_text, r.to_range) for r in rollback.restores] == [("2.0.x", "1.3.x")]
-    # prod pins 2.0.0, which 1.3.x does not admit: the rollback says to roll prod back too
-    assert any("prod" in w and "rollback" in w for w in rollback.warnings)
+    # prod pins 2.0.0, above all 1.3.x admits: the warning names FS003 and the next command
+    (warning,) = rollback.warnings
+    assert "FS003" in warning
+    assert warning.endswith("(flux-semver rollback --image myapp --stage prod)")
     assert set_ranges(story, rollback.edits) == [PRE]
     before_major = _git(story, "show", f"HEAD~1:{PRE}")
     assert (story / PRE).read_text() == before_major
+    assert "FS003" in _codes(story)  # what the warning said: prod must follow
 
 
-def test_rollback_is_refused_while_the_gate_does_not_admit_it(story: Path) -> None:
-    refused = rollback_target(_scan(story), "myapp", "prod")
-    assert refused.restores[0].to_range == "1.3.0"
+def test_prod_alone_rolls_back_below_its_gate(story: Path) -> None:
+    # the seed's emergency rollback: prod goes back to 1.3.0 while pre-prod stays on 2.0.x
+    assert "FS003" not in _codes(story)
+    rollback = rollback_target(_scan(story), "myapp", "prod")
+    assert rollback.refused is None
+    assert rollback.warnings == ()
+    assert rollback.restores[0].to_range == "1.3.0"
+    assert apply_rollback(_scan(story), rollback) == [PROD]
+    assert (story / PROD).read_text() == _git(story, "show", f"HEAD~2:{PROD}")
+    assert _codes(story) == []  # prod lagging behind pre-prod passes check
+
+
+def test_rollback_above_the_gate_is_refused(story: Path) -> None:
+    # pre-prod admits 2.0.x: prod may not pin 2.1.0, which pre-prod never ran
+    refused = rollback_target(_scan(story), "myapp", "prod", to="2.1.0")
     assert refused.refused is not None
-    assert "pre-prod" in refused.refused and "2.0.x" in refused.refused
+    assert "above everything its gate pre-prod admits" in refused.refused
+    assert "2.0.x" in refused.refused
+    assert "promote pre-prod first (flux-semver promote 2.1.0 --stage pre-prod)" in refused.refused
+    assert "roll back" not in refused.refused
     before = (story / PROD).read_bytes()
     with pytest.raises(PlanError, match="refused"):
         apply_rollback(_scan(story), refused)
     assert (story / PROD).read_bytes() == before
 
-    set_ranges(story, rollback_target(_scan(story), "myapp", "pre-prod").edits)
-    _git(story, "commit", "-q", "-am", "Roll pre-prod back", when=6)
-    allowed = rollback_target(_scan(story), "myapp", "prod")
-    assert allowed.refused is None
-    set_ranges(story, allowed.edits)
-    assert (story / PROD).read_text() == _git(story, "show", f"HEAD~2:{PROD}")
+
+@pytest.mark.parametrize("target", ["1.2.3", "1.3.0", "2.0.0", "2.0.9", "2.1.0", "2.x",
+                                    ">=1.0.0", "<2.0.5", "1.3.x || 2.1.x"])
+def test_rollback_refuses_exactly_what_check_rejects(story: Path, target: str) -> None:
+    rollback = rollback_target(_scan(story), "myapp", "prod", to=target)
+    set_ranges(story, rollback.edits)
+    skips = [f for f in rules.check(story).findings if f.code == "FS003"]
+    assert (rollback.refused is None) == (skips == []), (rollback.refused, skips)
+
+
+def test_a_gate_with_several_policies_is_judged_as_check_judges_it(tmp_path: Path) -> None:
+    root = tmp_path / "gitops"
+    shutil.copytree(EXAMPLE, root)
+    us = root / "clusters" / "pre-prod-us" / "imagepolicy.yaml"
+    us.parent.mkdir()
+    us.write_text((root / PRE).read_text().replace("myapp-preprod", "myapp-preprod-us"))
+    set_ranges(root, [(p, "2.0.x") for p in _scan(root).policies_for("myapp")
+                      if p.name == "myapp-preprod"])
+    # pre-prod (eu) admits 2.0.x, pre-prod-us 1.2.x: prod may pin 2.0.1, not 2.1.0
+    assert rollback_target(_scan(root), "myapp", "prod", to="2.0.1").refused is None
+    refused = rollback_target(_scan(root), "myapp", "prod", to="2.1.0").refused
+    assert refused is not None and "promote pre-prod first" in refused
 
 
 def test_rollback_of_an_uncommitted_change_restores_the_committed_range(story: Path) -> None:

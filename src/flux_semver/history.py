@@ -6,7 +6,9 @@ to). A commit written with flux-semver's trailers adds the release, its type and
 
 ``rollback_target`` finds the range a stage had before its last change: the committed range
 when the work tree holds an uncommitted change, else the ``from`` of the newest change in
-history. It refuses a range its gate stage does not admit.
+history. Like FS003, it lets a stage lag behind its gate stage (prod rolled back on its own
+is the seed's emergency rollback) and refuses a range that admits a release above everything
+its gate admits.
 """
 
 from __future__ import annotations
@@ -229,45 +231,69 @@ def _previous(repo: Repository, policy: Policy, resolver: StageResolver) -> Rest
 def _gate_check(
     repo: Repository, app: str, stage: str, restores: Sequence[Restore]
 ) -> tuple[str | None, tuple[str, ...]]:
-    """Why the rollback must not happen (its gate), and warnings about stages after it."""
+    """Why the rollback must not happen (its gate), and warnings about stages after it.
+
+    Judged as FS003 judges: a stage may lag behind its gate (rolling prod back below pre-prod
+    is the seed's emergency rollback), but may never admit a release above everything its gate
+    admits.
+    """
     config = repo.config
     gate = config.stage(stage).after
     mine = semver_policies(repo, app)
-    refused: str | None = None
+    new_ranges: list[tuple[Restore, Range]] = []
     for restore in restores:
         new = _parse(restore.to_range)
         if new is None:
             return f"{restore.to_range!r} does not parse in Flux", ()
-        if gate is None:
-            continue
-        gate_policies = [p for p in mine if p.stage == gate]
-        if not gate_policies:
-            refused = f"{app} has no policy in {gate}, the stage {stage} comes after (FS007)"
-        for other in gate_policies:
-            gate_range = _parse(other.range_text or "")
-            if gate_range is not None and new.admits_outside(gate_range):
-                refused = (
-                    f"{stage} would admit {restore.to_range}, but its gate {gate} admits only "
-                    f"{other.range_text} ({other.ref}): roll back {gate} first "
-                    f"(flux-semver rollback --image {app} --stage {gate})"
-                )
-                break
+        new_ranges.append((restore, new))
+    refused = _above_gate(app, stage, gate, mine, new_ranges) if gate is not None else None
     warnings = []
     for later in config.stages:
         if later.after != stage:
             continue
         for policy in (p for p in mine if p.stage == later.name):
             rng = _parse(policy.range_text or "")
-            for restore in restores:
-                new = _parse(restore.to_range)
-                if rng is not None and new is not None and rng.admits_outside(new):
-                    warnings.append(
-                        f"{later.name} ({policy.ref}) admits {policy.range_text}, which "
-                        f"{restore.to_range} does not: roll it back too "
-                        f"(flux-semver rollback --image {app} --stage {later.name})"
-                    )
-                    break
+            if rng is None or not new_ranges:
+                continue
+            if all(rng.admits_above(new) for _, new in new_ranges):
+                restored = " or ".join(dict.fromkeys(r.to_range for r, _ in new_ranges))
+                warnings.append(
+                    f"{later.name} ({policy.ref}) admits {policy.range_text}, above everything "
+                    f"{stage} admits after this rollback ({restored}), which flux-semver check "
+                    f"reports as FS003: roll {later.name} back next "
+                    f"(flux-semver rollback --image {app} --stage {later.name})"
+                )
     return refused, tuple(warnings)
+
+
+def _above_gate(
+    app: str, stage: str, gate: str, mine: Sequence[Policy],
+    new_ranges: Sequence[tuple[Restore, Range]],
+) -> str | None:
+    """Why a restored range of a gated stage would skip its gate (FS003), or None."""
+    gate_policies = [p for p in mine if p.stage == gate]
+    if not gate_policies:
+        return (
+            f"{app} has no policy in {gate}, the stage {stage} comes after (FS007); "
+            f"add one there first"
+        )
+    gate_ranges = [
+        (p, r) for p in gate_policies if (r := _parse(p.range_text or "")) is not None
+    ]
+    if not gate_ranges:
+        return None  # an unparsable gate range is FS001, as in the checker
+    for restore, new in new_ranges:
+        if all(new.admits_above(r) for _, r in gate_ranges):
+            other = gate_ranges[0][0]
+            floor = new.floor
+            version = str(floor) if floor is not None else "VERSION"
+            return (
+                f"{stage} would admit {restore.to_range}, above everything its gate {gate} "
+                f"admits ({other.range_text} in {other.ref}): promote {gate} first "
+                f"(flux-semver promote {version} --stage {gate}), or give --to a range "
+                f"{gate} admits"
+            )
+    return None
 
 
 def rollback_target(

@@ -20,8 +20,9 @@ from flux_semver.history import apply_rollback, rollback_target
 def command(obj: Context, app: str | None, stage: str, to: str | None, dry_run: bool) -> None:
     """Restore a stage's range from before its last change (git history), or --to RANGE.
 
-    The range is written back exactly as it was. A rollback that would make the stage admit a
-    version its gate stage does not admit is refused (exit 1): roll back the gate first.
+    The range is written back exactly as it was. A stage may go back below its gate stage
+    (prod alone is the emergency rollback); a range that would admit a version above
+    everything its gate admits is refused (exit 1): promote the gate first.
     """
     repo = load_repository(obj)
     rollback = rollback_target(repo, app, stage, to)
