@@ -176,6 +176,39 @@ def test_auto_stage_that_does_not_admit_waits(tmp_path: Path) -> None:
     assert "flux-semver promote 1.3.1 --stage prod" in prod.reason
 
 
+@pytest.mark.parametrize("dev_range", ["^1.2.0", ">=1.2.0"])
+def test_a_hold_rule_cannot_hold_a_version_the_range_admits(
+    tmp_path: Path, dev_range: str
+) -> None:
+    root = _example(tmp_path)
+    dev = root / "clusters" / "dev" / "imagepolicy.yaml"
+    dev.write_text(dev.read_text().replace('"1.2.x"', f'"{dev_range}"'))
+    plan = make_plan(_scan(root), "1.3.0")
+    assert plan.release_type == "minor"
+    actions = _actions(plan)
+    # Flux deploys 1.3.0 to dev at once: the plan says so instead of "hold"
+    assert actions["dev"] == ("auto", dev_range, None)
+    (change,) = (c for c in plan.changes if c.stage == "dev")
+    assert change.reason == (
+        f"{dev_range} admits 1.3.0: Flux deploys it, no Git change (dev's rule for minor "
+        "releases is hold; narrow the range to hold it)"
+    )
+    assert actions["pre-prod"] == ("update", "1.2.x", "1.3.x")
+    assert actions["prod"][0] == "hold"  # 1.2.3 does not admit 1.3.0: prod really waits
+
+
+def test_an_exact_stage_pinned_to_the_version_is_unchanged(tmp_path: Path) -> None:
+    root = _example(tmp_path)
+    repo = _scan(root)
+    apply_plan(repo, make_plan(repo, "1.3.0", stages=["pre-prod", "prod"]))
+    plan = make_plan(_scan(root), "1.3.0")
+    actions = _actions(plan)
+    assert actions["prod"] == ("unchanged", "1.3.0", None)  # prod's minor rule is hold
+    assert "already pins 1.3.0" in next(c for c in plan.changes if c.stage == "prod").reason
+    assert actions["pre-prod"][0] == "unchanged"
+    assert actions["dev"][0] == "hold"  # 1.2.x does not admit 1.3.0
+
+
 def test_explicit_stage_overrides_hold(tmp_path: Path) -> None:
     plan = make_plan(_scan(_example(tmp_path)), "1.3.0", stages=["dev"])
     assert _actions(plan) == {"dev": ("update", "1.2.x", "1.3.x")}

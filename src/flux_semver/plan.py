@@ -8,7 +8,10 @@ stage's rule for the release type gives the action:
 - ``follow``: the range is rewritten to admit the version, in its own notation (``update``),
   unless it already admits what it should (``unchanged``);
 - ``hold``: the stage waits (``hold``); naming the stage with ``--stage`` overrides this, as a
-  person asking for that stage is the seed's "promote after pre-prod testing".
+  person asking for that stage is the seed's "promote after pre-prod testing". A range that
+  already admits the version cannot hold it: Flux deploys it, so that is ``auto`` too.
+
+A range that pins the version itself is ``unchanged`` under any rule.
 
 An update of a gated stage (``after: pre-prod``) that would admit a version its gate does not
 admit, after this same plan, is ``blocked``. Every change carries a one-line reason.
@@ -147,8 +150,17 @@ def _decide(
     rule = stage.rule_for(step)
     seen = "" if step == release_type else f"from {old}, {version} is a {step} step; "
     release_type = step  # a bigger step for this stage: its rule for that step applies
-    if rule == "auto" and admits:
-        return _change(policy, "auto", f"{old} admits {version}: Flux deploys it, no Git change")
+    if admits and (rule == "auto" or (rule == "hold" and not explicit)):
+        # Flux deploys what the range admits, whatever the rule says: a hold cannot hold it
+        if rng.exact == version:
+            return _change(policy, "unchanged", f"{old} already pins {version}")
+        reason = f"{old} admits {version}: Flux deploys it, no Git change"
+        if rule == "hold":
+            reason += (
+                f" ({stage.name}'s rule for {release_type} releases is hold; "
+                "narrow the range to hold it)"
+            )
+        return _change(policy, "auto", reason)
     if rule == "hold" and not explicit:
         waits = f"waits for {stage.after} to test it" if stage.after else "waits"
         return _change(
