@@ -1,4 +1,4 @@
-"""The README documents every rule and every pre-commit hook, and cannot drift from them.
+"""The README documents every rule, hook, command and option, and cannot drift from them.
 
 The "## Rules" section is generated from the rules' own documentation (each rule module's
 docstring); when a rule changes, regenerate it with ``python tests/test_readme.py``.
@@ -6,12 +6,15 @@ docstring); when a rule changes, regenerate it with ``python tests/test_readme.p
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from pathlib import Path
 
+import click
 import yaml
 
+from flux_semver.cli import COMMANDS, cli
 from flux_semver.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +87,50 @@ def test_the_check_command_is_documented() -> None:
     for option in ("--format", "text", "json", "github", "sarif", "--select", "--ignore",
                    "--strict", "GITHUB_ACTIONS"):
         assert option in own, option
+
+
+def _prose(part: str) -> str:
+    """``part`` without its fenced code blocks: an option used in an example is not described."""
+    return re.sub(r"^```.*?^```", "", part, flags=re.S | re.M)
+
+
+def _subsection(text: str, title: str) -> str:
+    body = text.split(f"### {title}\n", 1)
+    assert len(body) == 2, f'README\'s "## Commands" has no "### {title}" subsection'
+    return body[1].split("\n### ", 1)[0]
+
+
+def _option_names(command: click.Command) -> list[str]:
+    """Every option of ``command`` by its long name (short ones only where there is no long);
+    ``--help`` is described once, with the global options."""
+    names = []
+    for param in command.params:
+        if isinstance(param, click.Option):
+            opts = [*param.opts, *param.secondary_opts]
+            names.extend([o for o in opts if o.startswith("--")] or opts)
+    return names
+
+
+def test_every_command_and_option_is_described_in_its_subsection() -> None:
+    commands = section(README.read_text(), "Commands")
+    missing = []
+    for name, module in COMMANDS.items():
+        command: click.Command = importlib.import_module(f"flux_semver.cli.{module}").command
+        own = _prose(_subsection(commands, f"flux-semver {name}"))
+        missing += [f"{name} {option}" for option in _option_names(command)
+                    if f"`{option}" not in own]
+    assert missing == [], "describe these options in their command's README subsection"
+
+
+def test_global_options_and_exit_codes_are_described() -> None:
+    own = _prose(_subsection(section(README.read_text(), "Commands"),
+                             "Global options and exit codes"))
+    options = [o for p in cli.params if isinstance(p, click.Option) for o in p.opts]
+    assert options == ["-C", "--config", "--version"]
+    for option in [*options, "-h", "--help"]:
+        assert f"`{option}" in own, option
+    for code in range(4):
+        assert re.search(rf"^\| {code} \| \S", own, re.M), f"exit code {code}"
 
 
 def _regenerate() -> None:
