@@ -64,6 +64,18 @@ def test_plan_formats(gitops: Path) -> None:
     assert "Approval required" in markdown
 
 
+def test_a_prerelease_plan_is_not_called_a_prerelease_release(gitops: Path) -> None:
+    text = fs(gitops, "plan", "1.3.0-rc.1")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.splitlines()[0] == "myapp 1.3.0-rc.1: prerelease"
+    assert "holds prereleases" in text.stdout
+    markdown = fs(gitops, "plan", "1.3.0-rc.1", "--format", "markdown").stdout
+    assert markdown.splitlines()[0] == "### myapp 1.3.0-rc.1: prerelease"
+    for out in (text.stdout, markdown):
+        assert "prerelease release" not in out
+    assert fs(gitops, "plan", "1.3.0").stdout.splitlines()[0] == "myapp 1.3.0: minor release"
+
+
 def test_plan_blocked_exits_1(gitops: Path) -> None:
     done = fs(gitops, "plan", "1.3.0", "--stage", "prod")
     assert done.returncode == 1
@@ -137,8 +149,12 @@ def test_history_and_rollback_commands(gitops: Path) -> None:
     text = fs(gitops, "history", "--image", "myapp", "--stage", "pre-prod")
     assert text.returncode == 0, text.stderr
     first = text.stdout.splitlines()[0]
-    assert "1.2.x -> 1.3.x" in first and "1.3.0 (minor)" in first
+    assert "1.2.x -> 1.3.x" in first and first.endswith("  release 1.3.0 (minor)")
     assert "evidence: https://ci.example.com/runs/9" in text.stdout
+    # the initial commit carries no trailers: its line names no release at all
+    initial = [line for line in text.stdout.splitlines() if "(new) -> 1.2.x" in line]
+    assert len(initial) == 1 and initial[0].endswith("myapp/pre-prod  (new) -> 1.2.x")
+    assert "release" not in initial[0]
 
     data = json.loads(fs(gitops, "history", "--format", "json").stdout)["changes"]
     assert data[0]["from"] == "1.2.x" and data[0]["to"] == "1.3.x"

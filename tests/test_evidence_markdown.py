@@ -346,6 +346,13 @@ def test_a_release_needing_approval_carries_the_change_request_checklist() -> No
         assert item in text
     plain = page(render(Evidence(plan=plan(approval_required=False, release_type="minor"))))
     assert not [tag for tag, _ in plain.tags if tag == "input"]
+    assert "This major release needs approval" in text
+
+
+def test_a_prerelease_needing_approval_is_not_a_prerelease_release() -> None:
+    text = render(Evidence(plan=plan(release_type="prerelease", version="2.0.0-rc.1")))
+    assert "This prerelease needs approval" in text
+    assert "prerelease release" not in text
 
 
 def test_links_render_as_links_with_their_urls_intact() -> None:

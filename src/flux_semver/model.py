@@ -18,6 +18,14 @@ Window = Literal["exact", "patch", "minor", "open"]
 PolicyKind = Literal["semver", "alphabetical", "numerical", "none"]
 
 
+def release_words(release_type: str, *, plural: bool = False) -> str:
+    """A release type in words: "minor release(s)", but "prerelease(s)", never "prerelease
+    release" (and "rollback(s)" for the action's rollback plans)."""
+    if release_type in ("prerelease", "rollback"):
+        return release_type + ("s" if plural else "")
+    return f"{release_type} release" + ("s" if plural else "")
+
+
 @dataclass(frozen=True)
 class Stage:
     """One environment in promotion order (DESIGN.md sections 1 and 3)."""

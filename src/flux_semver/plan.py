@@ -25,7 +25,16 @@ from dataclasses import replace
 from flux_semver import notation
 from flux_semver.errors import PlanError
 from flux_semver.manifests import Repository
-from flux_semver.model import Action, Config, Plan, PlanChange, Policy, ReleaseType, Stage
+from flux_semver.model import (
+    Action,
+    Config,
+    Plan,
+    PlanChange,
+    Policy,
+    ReleaseType,
+    Stage,
+    release_words,
+)
 from flux_semver.ranges import InvalidRange, Range, clip, lookalike
 from flux_semver.release import classify, compare
 from flux_semver.version import InvalidVersion, Version
@@ -157,7 +166,7 @@ def _decide(
         reason = f"{old} admits {version}: Flux deploys it, no Git change"
         if rule == "hold":
             reason += (
-                f" ({stage.name}'s rule for {release_type} releases is hold; "
+                f" ({stage.name}'s rule for {release_words(release_type, plural=True)} is hold; "
                 "narrow the range to hold it)"
             )
         return _change(policy, "auto", reason)
@@ -166,13 +175,15 @@ def _decide(
         return _change(
             policy,
             "hold",
-            f"{seen}{waits}: {stage.name} holds {release_type} releases; then run: {promote}",
+            f"{seen}{waits}: {stage.name} holds {release_words(release_type, plural=True)}; "
+            f"then run: {promote}",
         )
     if rule == "auto" and not explicit:
         return _change(
             policy,
             "hold",
-            f"{seen}{old} does not admit {version} and {stage.name} takes {release_type} releases "
+            f"{seen}{old} does not admit {version} and {stage.name} takes "
+            f"{release_words(release_type, plural=True)} "
             f"only as its range admits them; to move it run: {promote}",
         )
     if stage.exact and version.is_prerelease:
@@ -196,7 +207,7 @@ def _decide(
     if stage.exact:
         reason = f"pins {version}: {stage.name} runs one exact version"
     else:
-        reason = f"follows the {release_type} release to {rewrite.text}"
+        reason = f"follows the {release_words(release_type)} to {rewrite.text}"
     if rewrite.note:
         reason += f" ({rewrite.note})"
     return _change(policy, "update", reason, rewrite.text)

@@ -16,9 +16,12 @@ HistoryFormat = Literal["text", "json"]
 
 
 def _release(change: RangeChange) -> str:
-    if change.version and change.release_type:
-        return f"{change.version} ({change.release_type})"
-    return change.version or "-"
+    """``  release 1.3.0 (minor)`` from the trailers; nothing for a commit without them."""
+    if not change.version:
+        return ""
+    if change.release_type:
+        return f"  release {change.version} ({change.release_type})"
+    return f"  release {change.version}"
 
 
 def render_text(changes: list[RangeChange]) -> str:
@@ -29,8 +32,8 @@ def render_text(changes: list[RangeChange]) -> str:
     for change in changes:
         before = change.from_range if change.from_range is not None else "(new)"
         lines.append(
-            f"{change.date}  {change.app}/{change.stage}  {before} -> {change.to_range}  "
-            f"release {_release(change)}"
+            f"{change.date}  {change.app}/{change.stage}  {before} -> {change.to_range}"
+            f"{_release(change)}"
         )
         lines.append(
             f"    {change.commit[:12]} by {change.author} <{change.email}>: {change.subject}"

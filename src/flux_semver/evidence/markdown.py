@@ -22,7 +22,7 @@ from flux_semver.evidence.model import (
     evidence_fails,
 )
 from flux_semver.evidence.sticky import sticky_marker
-from flux_semver.model import PlanChange
+from flux_semver.model import PlanChange, release_words
 
 _NAME = 200  # longest test name, policy or file shown in full
 _MESSAGE = 300  # longest failure message shown in full
@@ -235,7 +235,7 @@ def _change_request(evidence: Evidence) -> list[Section]:
         head=(
             "### Change request",
             "",
-            f"This {escape.inline(plan.release_type)} release needs approval before it "
+            f"This {escape.inline(release_words(plan.release_type))} needs approval before it "
             "reaches the stages that require it.",
             "",
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flux_semver.model import Plan, PlanChange
+from flux_semver.model import Plan, PlanChange, release_words
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -35,10 +35,8 @@ def _row(change: PlanChange) -> str:
 
 def render(plan: Plan) -> str:
     """The plan as Markdown."""
-    lines = [
-        f"### {escape(plan.app)} {escape(plan.version)}: {plan.release_type} release",
-        "",
-    ]
+    kind = escape(release_words(plan.release_type))
+    lines = [f"### {escape(plan.app)} {escape(plan.version)}: {kind}", ""]
     if plan.approval_required:
         lines += ["> **Approval required** before this release reaches its gated stages.", ""]
     if plan.blocked:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flux_semver.model import Plan, PlanChange
+from flux_semver.model import Plan, PlanChange, release_words
 from flux_semver.printable import printable
 
 _HEADERS = ("STAGE", "ACTION", "RANGE", "POLICY", "FILE")
@@ -22,7 +22,7 @@ def _row(change: PlanChange) -> tuple[str, ...]:
 
 def render(plan: Plan) -> str:
     """The plan as text: a heading, the table, and what to do when it is blocked."""
-    lines = [printable(f"{plan.app} {plan.version}: {plan.release_type} release")]
+    lines = [printable(f"{plan.app} {plan.version}: {release_words(plan.release_type)}")]
     if plan.approval_required:
         lines[0] += " (approval required)"
     if not plan.changes:
