@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The README's story: the seed's release process, run by flux-semver on a copy of gitops-repo.
+"""The README's story: the release process, run by flux-semver on a copy of gitops-repo.
 
 ``python3 tasks.py demo`` runs this. It copies ``examples/gitops-repo`` into a temporary
 directory, makes it a git repository, and then, each step through the real ``flux-semver``
 command line: lists the policies; releases a patch (1.2.4), a minor (1.3.0, pre-prod only),
 promotes 1.3.0 to prod once pre-prod admits it, releases a major (2.0.0); shows the history
-read back from git and rolls prod alone back to 1.3.0 (the seed's emergency rollback). After
+read back from git and rolls prod alone back to 1.3.0 (an emergency rollback). After
 every release it shows which tag from ``examples/tags.txt`` Flux would deploy in each stage.
 ``examples/`` itself is never changed.
 

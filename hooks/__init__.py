@@ -1,4 +1,4 @@
-"""pre-commit hooks (DESIGN.md section 7): one thin ``main(argv) -> int`` per hook id.
+"""pre-commit hooks (README: pre-commit hooks): one thin ``main(argv) -> int`` per hook id.
 
 This folder ships inside the wheel as ``flux_semver.hooks``.
 """

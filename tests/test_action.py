@@ -504,7 +504,7 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
 
 
 def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
-    # the seed's emergency rollback: prod goes back while pre-prod keeps 2.0.x
+    # an emergency rollback: prod goes back while pre-prod keeps 2.0.x
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
     result = runner.run(command="rollback", image="myapp", stages="prod",

@@ -9,7 +9,7 @@ import pytest
 from flux_semver import config
 from flux_semver.errors import ConfigError, FluxSemverError
 
-# The block DESIGN.md section 3 gives as the default, as a user would write it.
+# The default block of README: Configuration, as a user would write it.
 DESIGN_BLOCK = """\
 stages:
   - name: dev
@@ -45,7 +45,7 @@ def test_defaults_are_the_design_block(tmp_path: Path) -> None:
     assert loaded.stages == config.DEFAULT_CONFIG.stages
 
 
-def test_default_matrix_reads_as_the_seed_says() -> None:
+def test_default_matrix_reads_as_the_release_matrix_says() -> None:
     stages = {s.name: s for s in config.DEFAULT_CONFIG.stages}
     assert config.DEFAULT_CONFIG.stage_names == ("dev", "pre-prod", "prod")
     assert [stages["dev"].rule_for(t) for t in ("patch", "minor", "major")] == [

@@ -1,4 +1,4 @@
-"""The README's main command tells the seed's story end to end, and leaves examples/ alone."""
+"""The README's main command tells the release story end to end, and leaves examples/ alone."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_demo_runs_the_release_story() -> None:
         "1.3.0 -> 2.0.0",
         "$ flux-semver history --image myapp",
         "release 2.0.0 (major)",
-        # the seed's emergency rollback: prod alone goes back, pre-prod keeps 2.0.x
+        # an emergency rollback: prod alone goes back, pre-prod keeps 2.0.x
         "$ flux-semver rollback --image myapp --stage prod",
         "2.0.0 -> 1.3.0",
         "changed: clusters/prod/imagepolicy.yaml",

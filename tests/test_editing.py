@@ -1,4 +1,4 @@
-"""Lossless range edits: only the range's bytes change, everything else stays (DESIGN.md 6)."""
+"""Lossless range edits: only the range's bytes change, everything else stays (README: promote)."""
 
 from __future__ import annotations
 

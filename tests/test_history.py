@@ -57,7 +57,7 @@ def _promote(root: Path, version: str, when: int, stages: list[str] | None = Non
 
 @pytest.fixture
 def story(tmp_path: Path) -> Path:
-    """The seed's story, committed: patch, minor, minor to prod, a hand edit, the major."""
+    """The release story, committed: patch, minor, minor to prod, a hand edit, the major."""
     root = tmp_path / "gitops"
     shutil.copytree(EXAMPLE, root)
     _git(root, "init", "-q")
@@ -134,7 +134,7 @@ def test_rollback_restores_the_exact_previous_bytes(story: Path) -> None:
 
 
 def test_prod_alone_rolls_back_below_its_gate(story: Path) -> None:
-    # the seed's emergency rollback: prod goes back to 1.3.0 while pre-prod stays on 2.0.x
+    # an emergency rollback: prod goes back to 1.3.0 while pre-prod stays on 2.0.x
     assert "FS003" not in _codes(story)
     rollback = rollback_target(_scan(story), "myapp", "prod")
     assert rollback.refused is None

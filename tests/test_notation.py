@@ -1,4 +1,4 @@
-"""A stage's new range keeps the old range's notation and window (DESIGN.md section 6)."""
+"""A stage's new range keeps the old range's notation and window (README: How a release flows)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from flux_semver.version import Version
 
 # (old range, released version, stage is exact, new range) -- written by hand from the spec.
 KEPT = [
-    # the forms DESIGN.md section 6 names
+    # the forms README: How a release flows names
     ("1.2.x", "1.3.0", False, "1.3.x"),
     ("~1.2", "1.3.0", False, "~1.3"),
     (">=1.2.0 <1.3.0", "1.3.0", False, ">=1.3.0 <1.4.0"),
     ("v1.2.3", "1.3.0", True, "v1.3.0"),
     ("=1.2.3", "1.3.0", True, "=1.3.0"),
     ("1.2.3", "1.2.4", True, "1.2.4"),
-    # the seed's major release
+    # the major release of the README's story
     ("1.2.x", "2.0.0", False, "2.0.x"),
     ("1.3.x", "2.0.0", False, "2.0.x"),
     ("1.2.3", "2.0.0", True, "2.0.0"),

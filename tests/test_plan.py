@@ -1,4 +1,4 @@
-"""The release matrix as plans: the seed's patch, minor and major on the example repository."""
+"""The release matrix as plans: the README's patch, minor and major on the example repository."""
 
 from __future__ import annotations
 

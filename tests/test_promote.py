@@ -92,7 +92,7 @@ def test_stale_plan_is_refused(tmp_path: Path) -> None:
     assert b'"1.2.2"' in prod.read_bytes()
 
 
-def test_the_seed_story_keeps_the_repository_clean(tmp_path: Path) -> None:
+def test_the_release_story_keeps_the_repository_clean(tmp_path: Path) -> None:
     root = tmp_path / "gitops"
     shutil.copytree(EXAMPLE, root)
     assert _errors(root) == []

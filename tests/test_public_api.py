@@ -1,4 +1,4 @@
-"""The public API of DESIGN.md section 2, as a user imports it."""
+"""The public API (README: Range semantics), as a user imports it."""
 
 from __future__ import annotations
 

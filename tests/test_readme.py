@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -131,6 +132,27 @@ def test_global_options_and_exit_codes_are_described() -> None:
         assert f"`{option}" in own, option
     for code in range(4):
         assert re.search(rf"^\| {code} \| \S", own, re.M), f"exit code {code}"
+
+
+def test_no_text_points_at_documents_users_do_not_have() -> None:
+    # What the repository says must stand on its own: it cites the README, never a document
+    # that is not in it.
+    outside = re.compile("|".join(["DESIGN" + r"\.md", r"\bthe " + "seed", "seed" + "'s",
+                                   "seed" + " process"]), re.I)
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    found = []
+    for name in filter(None, listed):
+        path = ROOT / name
+        if not path.is_file() or name.startswith("tests/data/"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        found += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1)
+                  if outside.search(line)]
+    assert found == [], "say it in words of this repository (e.g. README: How a release flows)"
 
 
 def _regenerate() -> None:

@@ -1,4 +1,4 @@
-"""Release classification against the floors of the app's policies (DESIGN.md section 1)."""
+"""Release classification against the floors of the app's policies (README: How a release flows)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ def _v(text: str) -> Version:
 
 
 # The example repository runs dev 1.2.x, pre-prod 1.2.x, prod 1.2.3: floors 1.2.0, 1.2.0, 1.2.3.
-SEED = ["1.2.0", "1.2.0", "1.2.3"]
+EXAMPLE = ["1.2.0", "1.2.0", "1.2.3"]
 
 
 @pytest.mark.parametrize(
     ("floors", "version", "expected"),
     [
-        (SEED, "1.2.4", "patch"),
-        (SEED, "1.2.3", "patch"),
-        (SEED, "1.3.0", "minor"),
-        (SEED, "v1.3.0", "minor"),
-        (SEED, "2.0.0", "major"),
-        (SEED, "1.2.4-rc.1", "prerelease"),
+        (EXAMPLE, "1.2.4", "patch"),
+        (EXAMPLE, "1.2.3", "patch"),
+        (EXAMPLE, "1.3.0", "minor"),
+        (EXAMPLE, "v1.3.0", "minor"),
+        (EXAMPLE, "2.0.0", "major"),
+        (EXAMPLE, "1.2.4-rc.1", "prerelease"),
         # after the minor reached pre-prod: 1.2.x, 1.3.x, 1.2.3
         (["1.2.0", "1.3.0", "1.2.3"], "2.0.0", "major"),
         (["1.2.0", "1.3.0", "1.2.3"], "1.3.1", "patch"),
@@ -42,7 +42,7 @@ def test_release_type(floors: list[str], version: str, expected: str) -> None:
 
 def test_older_than_every_floor_points_to_rollback() -> None:
     with pytest.raises(PlanError) as caught:
-        classify(_v("1.1.0"), [_v(f) for f in SEED], "myapp")
+        classify(_v("1.1.0"), [_v(f) for f in EXAMPLE], "myapp")
     message = str(caught.value)
     assert "1.1.0" in message
     assert "flux-semver rollback --image myapp" in message

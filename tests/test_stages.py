@@ -1,4 +1,7 @@
-"""Stage and app resolution (DESIGN.md section 1): label, then config paths, then aliases."""
+"""Stage and app resolution: label, then config paths, then aliases.
+
+README: Which stage a policy belongs to.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """flux-semver: the semantic-versioning release process for Flux CD ImagePolicies.
 
-The public API (DESIGN.md section 2)::
+The public API (README: Range semantics)::
 
     from flux_semver import Version, Range, InvalidVersion, InvalidRange, latest_tag
 

@@ -1,10 +1,10 @@
-"""``.flux-semver.yaml``: the stages of the release process (DESIGN.md section 3).
+"""``.flux-semver.yaml``: the stages of the release process (README: Configuration).
 
 ``load`` reads the file at the repository root (or the one given), checks it against the
 JSON Schema shipped in ``data/config.schema.json`` and a few rules a schema cannot say
 (unique stage names, ``after`` naming an earlier stage, one stage per alias), and returns a
 ``Config``. Every error names the file and line and says how to fix it. Without a file the
-built-in ``DEFAULT_CONFIG`` applies, which reproduces the seed's decision matrix.
+built-in ``DEFAULT_CONFIG`` applies: the release matrix of README: How a release flows.
 
 The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not booleans.
 """

@@ -1,4 +1,4 @@
-"""Lossless range edits (DESIGN.md section 6).
+"""Lossless range edits (README: flux-semver promote).
 
 ``set_range`` changes the bytes of one range value and nothing else: indentation, comments,
 line endings (CRLF too), a byte-order mark, a missing final newline, anchors, the other

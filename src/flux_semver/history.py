@@ -7,7 +7,7 @@ to). A commit written with flux-semver's trailers adds the release, its type and
 ``rollback_target`` finds the range a stage had before its last change: the committed range
 when the work tree holds an uncommitted change, else the ``from`` of the newest change in
 history. Like FS003, it lets a stage lag behind its gate stage (prod rolled back on its own
-is the seed's emergency rollback) and refuses a range that admits a release above everything
+is an emergency rollback) and refuses a range that admits a release above everything
 its gate admits.
 """
 
@@ -234,7 +234,7 @@ def _gate_check(
     """Why the rollback must not happen (its gate), and warnings about stages after it.
 
     Judged as FS003 judges: a stage may lag behind its gate (rolling prod back below pre-prod
-    is the seed's emergency rollback), but may never admit a release above everything its gate
+    is an emergency rollback), but may never admit a release above everything its gate
     admits.
     """
     config = repo.config

@@ -28,7 +28,7 @@ def release_words(release_type: str, *, plural: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Stage:
-    """One environment in promotion order (DESIGN.md sections 1 and 3)."""
+    """One environment in promotion order (README: Configuration)."""
 
     name: str
     aliases: tuple[str, ...] = ()
@@ -141,7 +141,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class PlanChange:
-    """What a release does to one policy (DESIGN.md section 5, JSON of ``plan``)."""
+    """What a release does to one policy (README: flux-semver plan, its JSON)."""
 
     stage: str
     file: str

@@ -1,6 +1,6 @@
 """The new range a stage gets for a release, written the way its old range was written.
 
-DESIGN.md section 6: ``1.2.x``→``1.3.x``, ``~1.2``→``~1.3``, ``>=1.2.0 <1.3.0``→
+As README: How a release flows shows: ``1.2.x``→``1.3.x``, ``~1.2``→``~1.3``, ``>=1.2.0 <1.3.0``→
 ``>=1.3.0 <1.4.0``, ``v1.2.3``→``v1.3.0``, ``=1.2.3``→``=1.3.0``. The old range's window
 (exact, patch, minor, open) is kept; an exact stage always gets the version itself; a form
 with no single window (``||`` unions, hyphen ranges, ``!=``) becomes the stage window in

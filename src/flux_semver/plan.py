@@ -1,6 +1,6 @@
 """The plan of a release: what each stage's rule does to each of the app's policies.
 
-DESIGN.md sections 1, 3 and 6, the seed's decision matrix as a function. Per policy, the
+The release matrix of README: How a release flows, as a function. Per policy, the
 stage's rule for the release type gives the action:
 
 - ``auto``: the range admits the version and Flux deploys it with no Git change (``auto``),
@@ -8,7 +8,7 @@ stage's rule for the release type gives the action:
 - ``follow``: the range is rewritten to admit the version, in its own notation (``update``),
   unless it already admits what it should (``unchanged``);
 - ``hold``: the stage waits (``hold``); naming the stage with ``--stage`` overrides this, as a
-  person asking for that stage is the seed's "promote after pre-prod testing". A range that
+  person asking for that stage is "promote after pre-prod testing". A range that
   already admits the version cannot hold it: Flux deploys it, so that is ``auto`` too.
 
 A range that pins the version itself is ``unchanged`` under any rule.

@@ -1,6 +1,6 @@
 """Apply a plan: write each ``update`` through the lossless editor, all or nothing.
 
-A blocked plan writes nothing. Only the range scalars change (DESIGN.md section 6); which
+A blocked plan writes nothing. Only the range scalars change (README: flux-semver promote); which
 files changed comes back so the faces can print them or commit them.
 """
 

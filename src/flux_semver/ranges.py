@@ -141,7 +141,7 @@ _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", 
                "\v": "\\v"}
 
 
-class InvalidRange(FluxSemverError):  # noqa: N818 -- public name fixed by DESIGN.md
+class InvalidRange(FluxSemverError):  # noqa: N818 -- a public name of the API
     """A range Flux would reject. ``str()`` is Masterminds' own error text."""
 
     def __init__(self, message: str, text: str = "") -> None:
@@ -663,7 +663,7 @@ class Range:
 
     @property
     def window(self) -> Window | None:
-        """``exact``, ``patch``, ``minor`` or ``open`` (DESIGN.md section 1); None otherwise.
+        """``exact``, ``patch``, ``minor`` or ``open`` (README: Range semantics); None otherwise.
 
         One admitted release is ``exact``. Otherwise only a single OR group with one interval
         of releases has a window: ``[X.Y.Z, X.Y+1.0)`` is ``patch``, ``[X.Y.Z, X+1.0.0)`` is

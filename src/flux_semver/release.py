@@ -1,7 +1,7 @@
 """Release classification: is a new version a patch, a minor, a major or a prerelease?
 
-DESIGN.md section 1: compare the version with the greatest floor (lowest admitted version,
-or the pinned version) among the app's policies that is not above it. A version that is
+README: How a release flows. Compare the version with the greatest floor (lowest admitted
+version, or the pinned version) among the app's policies that is not above it. A version that is
 already some stage's floor (being promoted further, ``promote 1.3.0 --stage prod``) is
 compared with the greatest floor below it, so it keeps the type it was released with.
 A version older than every floor is not a release but a rollback.

@@ -1,4 +1,4 @@
-"""Which stage a policy belongs to, and which app (DESIGN.md section 1).
+"""Which stage a policy belongs to, and which app (README: Which stage a policy belongs to).
 
 A policy's stage comes from, in this order:
 

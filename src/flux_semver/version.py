@@ -58,7 +58,7 @@ INVALID_SEMVER = "invalid semantic version"
 SEGMENT_STARTS_ZERO = "version segment starts with 0"
 
 
-class InvalidVersion(FluxSemverError):  # noqa: N818 -- public name fixed by DESIGN.md
+class InvalidVersion(FluxSemverError):  # noqa: N818 -- a public name of the API
     """A string that is not a version under the rule asked for.
 
     ``reason`` is Masterminds' own error text (e.g. ``invalid semantic version``); ``str()``

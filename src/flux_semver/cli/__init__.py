@@ -1,4 +1,4 @@
-"""The ``flux-semver`` command line: a thin face over the library (DESIGN.md section 5).
+"""The ``flux-semver`` command line: a thin face over the library (README: Commands).
 
 Each command lives in its own module of this package and exposes a click command named
 ``command``; this module only builds the group, the global options and the one place that

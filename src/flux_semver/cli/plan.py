@@ -27,7 +27,7 @@ def load_repository(obj: Context) -> Repository:
 
 
 def plan_options(func: F) -> F:
-    """The options ``plan`` and ``promote`` share (DESIGN.md section 5)."""
+    """The options ``plan`` and ``promote`` share (README: Commands)."""
     decorators = [
         click.argument("version"),
         click.option("--image", "app", metavar="APP", default=None,

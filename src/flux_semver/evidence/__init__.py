@@ -1,6 +1,6 @@
 """Evidence summaries: what a release changes and the proof it is safe, as one Markdown page.
 
-Used three ways with the same rendering (DESIGN.md section 9): the job summary, each pull
+Used three ways with the same rendering (README: Evidence summaries): the job summary, each pull
 request's body, and one sticky comment per app::
 
     from flux_semver.evidence import gather, render, PR_BODY, STEP_SUMMARY

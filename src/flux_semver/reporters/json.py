@@ -1,4 +1,4 @@
-"""JSON as DESIGN.md section 5: ``{"findings": [...], "summary": {...}}``."""
+"""The JSON of check (README: flux-semver check): ``{"findings": [...], "summary": {...}}``."""
 
 from __future__ import annotations
 

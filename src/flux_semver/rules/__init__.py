@@ -1,4 +1,4 @@
-"""The checks of DESIGN.md section 4: a registry of rules and one function that runs them.
+"""The checks (README: Rules): a registry of rules and one function that runs them.
 
 ``RULES`` maps each code to its :class:`~flux_semver.rules.base.Rule`; :func:`run` applies the
 selected rules to a scanned repository and returns a :class:`~flux_semver.result.CheckResult`;

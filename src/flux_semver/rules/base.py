@@ -36,7 +36,7 @@ Check = Callable[[Scanned], Iterator[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    """One check of DESIGN.md section 4."""
+    """One check of README: Rules."""
 
     code: str
     name: str

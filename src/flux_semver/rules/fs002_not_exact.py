@@ -1,8 +1,8 @@
 """A policy in an `exact` stage that admits more than one version.
 
 **Why.** The default configuration marks prod `exact: true`: prod pins one image version, and
-every change to prod is a one-line pull request that says which version goes live (the seed
-process's best practice). A range such as `1.x` in prod lets Flux deploy whatever the newest
+every change to prod is a one-line pull request that says which version goes live (the
+release process's best practice). A range such as `1.x` in prod lets Flux deploy whatever the newest
 matching tag is, the moment it is pushed, with no review and no record of which version runs.
 
 Fails (`clusters/prod/podinfo.yaml`):

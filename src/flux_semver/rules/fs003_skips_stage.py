@@ -1,7 +1,7 @@
 """A stage that admits a version above everything its gate stage admits.
 
 **Why.** `after: pre-prod` on prod (the default) means nothing reaches prod that pre-prod has not
-admitted first: the seed process's rule that ranges never skip pre-prod. When prod's range
+admitted first: the release process's rule that ranges never skip pre-prod. When prod's range
 reaches above every version pre-prod's range admits, the next release can go to prod without
 ever running in pre-prod. flux-semver compares the ranges as intervals, per app; prod may lag
 behind pre-prod (that is a release waiting for approval), but never lead it.
