@@ -113,7 +113,8 @@ def policy_files(draw: st.DrawFn) -> tuple[str, str, str, str]:
     comment = draw(st.sampled_from(["", "  # keep me", " #x", "\t# tab then comment"]))
     labels = draw(st.dictionaries(st.sampled_from(["a", "b", "team", "x.io/y"]), VALUES,
                                   max_size=2))
-    other = draw(st.lists(st.dictionaries(st.sampled_from(["kind", "data", "k"]), VALUES,
+    # Other documents, without `kind` (a drawn "ImagePolicy" would be a second policy).
+    other = draw(st.lists(st.dictionaries(st.sampled_from(["data", "k", "note"]), VALUES,
                                           max_size=3), max_size=2))
     before = [yaml.safe_dump(d, allow_unicode=draw(st.booleans())) for d in other]
     label_lines = "".join(f"{ind * 2}{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}{nl}"
