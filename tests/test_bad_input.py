@@ -290,6 +290,18 @@ def test_helm_template_is_reported_but_does_not_stop_a_release(repo: Path) -> No
     assert template.read_bytes() == before
 
 
+def test_template_syntax_away_from_the_error_leaves_a_broken_file_broken(repo: Path) -> None:
+    # `{{` only in a comment and a quoted string: the file is broken YAML, not a template, so
+    # check names the parser's problem at its line and no release runs without the policy
+    broken = repo / "clusters" / "prod" / "extra.yaml"
+    broken.write_text("# copied from the chart, where {{ .Values.range }} set it\n" + HEAD
+                      + "metadata:\n  name: myapp-extra\n"
+                      + '  annotations: {note: "set by {{ .Release.Name }}"}\n'
+                      + " namespace: flux-system\nspec: {}\n")
+    check_refuses(repo, f"clusters/prod/extra.yaml:7:2: {FS009}not valid YAML: while parsing a "
+                  "block mapping did not find expected key — fix the YAML syntax here")
+
+
 def test_symlink_to_etc_passwd_is_never_read(repo: Path) -> None:
     (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
     check_ignores(repo)

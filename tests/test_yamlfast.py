@@ -43,6 +43,11 @@ def test_scalars_and_merges_resolve_as_in_the_safe_loader(text: str) -> None:
         ("a: !Ref b\n", 1, 4, "unknown tag !Ref — remove the tag"),
         ("a: [1\nb: 2\n", 2, 2, "while parsing a flow sequence"),
         ("a: 1\n  b: 2\n", 2, 4, "fix the YAML syntax here"),
+        # template syntax in a comment or a quoted string, away from the error: plain YAML
+        ("# made by {{ .Chart.Name }}\na: \"{{ .x }}\"\nb: [1\n", 4, 1,
+         "while parsing a flow sequence did not find expected ',' or ']' — fix the YAML"),
+        ("a: 1\n# {{ .x }}\n  b: 2 # {{ .y }}\n", 3, 3,
+         "did not find expected key — fix the YAML syntax here"),
     ],
 )
 def test_errors_carry_the_position(text: str, line: int, column: int, words: str) -> None:
@@ -50,6 +55,28 @@ def test_errors_carry_the_position(text: str, line: int, column: int, words: str
         yamlfast.load(text)
     assert (caught.value.line, caught.value.column) == (line, column)
     assert words in caught.value.message
+    assert caught.value.template == ("Helm or Go template" in words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb:\n  {{ .x }}: 2\n",  # the error stands on the template's line
+        "{{- if .Values.on }}\na: 1\n{{- end }}\n",
+        "a:\n  b: 1\n c: {{ .x }}\n",
+    ],
+)
+def test_template_syntax_at_the_error_makes_a_template(text: str) -> None:
+    with pytest.raises(yamlfast.YamlError) as caught:
+        yamlfast.load(text)
+    assert caught.value.template and "Helm or Go template" in caught.value.message
+
+
+def test_a_text_that_parses_with_placeholders_for_its_templates_is_a_template() -> None:
+    # the error is reported on the line after the action; with a placeholder it is YAML
+    text = "a: [1, {{ .x }}\n   ]\n"
+    assert yamlfast.template_at(text, 2)
+    assert not yamlfast.template_at("a: [1, '{{ .x }}'\n  b\n", 2)
 
 
 @pytest.mark.parametrize(

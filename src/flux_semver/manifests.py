@@ -87,7 +87,7 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
             policies.extend(read(raw, rel, resolver))
         except yamlfast.YamlError as exc:
             errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
-                                    template=yamlfast.is_template(raw.decode(errors="replace"))))
+                                    template=exc.template))
     errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))

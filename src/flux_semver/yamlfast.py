@@ -56,11 +56,12 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 class YamlError(ValueError):
     """A text that is not valid YAML, with the 1-based line and column of the problem."""
 
-    def __init__(self, message: str, line: int, column: int) -> None:
+    def __init__(self, message: str, line: int, column: int, *, template: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.template = template  # a Helm or Go template (see template_at), not broken YAML
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,9 @@ class Document:
             guard(self.node)
             return _Builder().build(self.node)
         except YamlError as exc:
-            hint = _hint(self.text)
-            if hint:
-                raise YamlError(f"{exc.message.split(' — ')[0]} — {hint}", exc.line,
-                                exc.column) from None
+            if template_at(self.text, exc.line):
+                raise YamlError(f"{exc.message.split(' — ')[0]} — {_TEMPLATE_HINT}", exc.line,
+                                exc.column, template=True) from None
             raise
 
 
@@ -278,22 +278,42 @@ def _error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 1
     what = " ".join(part for part in (exc.context, exc.problem) if part) or "not valid YAML"
-    hint = _hint(text) or "fix the YAML syntax here"
+    template = template_at(text, line)
+    hint = _TEMPLATE_HINT if template else "fix the YAML syntax here"
     if mark is not None and text[mark.index:mark.index + 1] == "\t":
         what, hint = "a tab character here", "YAML indents with spaces only: replace the tab"
-    return YamlError(f"not valid YAML: {what} — {hint}", line, column)
+    return YamlError(f"not valid YAML: {what} — {hint}", line, column, template=template)
 
 
-def is_template(text: str) -> bool:
-    """Whether ``text`` holds Helm or Go template actions (``{{ ... }}``, ``{% ... %}``)."""
-    return _TEMPLATE.search(text) is not None
+_TEMPLATE_HINT = ("this is a Helm or Go template, not YAML: point flux-semver at the rendered "
+                  "manifests, or exclude the file")
+_COMMENT = re.compile(r"(?:^|[ \t])#.*")
+_PLACEHOLDER = "template"
 
 
-def _hint(text: str) -> str | None:
-    if _TEMPLATE.search(text):
-        return ("this is a Helm or Go template, not YAML: point flux-semver at the rendered "
-                "manifests, or exclude the file")
-    return None
+def template_at(text: str, line: int) -> bool:
+    """Whether a parse error on 1-based ``line`` comes from Helm or Go template syntax
+    (``{{ ... }}``, ``{% ... %}``).
+
+    It does when the error's line holds template syntax outside a comment, or when the text
+    parses once every template expression is a placeholder. A ``{{`` elsewhere (a comment, a
+    quoted string) does not make a broken file a template: it stays invalid YAML, with the
+    parser's own message.
+    """
+    if _TEMPLATE.search(text) is None:
+        return False
+    lines = _BREAK.split(text)
+    if 1 <= line <= len(lines) and _TEMPLATE.search(_COMMENT.sub("", lines[line - 1])):
+        return True
+    loader = _Loader(_TEMPLATE.sub(_PLACEHOLDER, text))
+    try:
+        while loader.check_node():
+            loader.get_node()
+    except (yaml.YAMLError, RecursionError):
+        return False
+    finally:
+        loader.dispose()
+    return True
 
 
 def entry(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:

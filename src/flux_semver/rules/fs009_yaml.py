@@ -10,7 +10,10 @@ directory that cannot be read, a binary file, a file over 8 MiB, duplicate keys,
 that expand past 100,000 values (a "billion laughs") and nesting deeper than 100 levels.
 While any of them is in the repository, `plan` and `promote` refuse to run, since a release
 planned without a stage's policy would skip that stage. Helm or Go templates are the
-exception: they are reported, but never edited, so they stop no release.
+exception: they are reported, but never edited, so they stop no release. A file is a template
+when template syntax (`{{ ... }}`, `{% ... %}`) stands on the line of the parse error, or when
+the file parses once its template expressions are replaced by a placeholder; a `{{` in a
+comment or a quoted string elsewhere does not excuse a broken file.
 
 Fails:
 
