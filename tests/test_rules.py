@@ -8,6 +8,7 @@ fixture for it.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -130,8 +131,15 @@ def repo(tmp_path: Path, **stages: str | list[str]) -> Path:
     [
         ("1.3.2", "1.x", 'prod must pin one version: write "1.3.2" (the version pre-prod pins), '
                          'not "1.x"'),
-        ("1.x", "1.3.x", 'write "1.3.0" (the lowest version both prod and pre-prod admit'),
-        ("2.x", "1.x", 'write an exact version such as "1.2.3", not "1.x"'),
+        # 1.3.x ends below 1.4.0: the newest 1.3 release is not knowable without tags, and
+        # its floor 1.3.0 would be a downgrade
+        ("1.x", "1.3.x", 'prod must pin one version: write one exact version that pre-prod '
+                         'admits (e.g. the tag pre-prod runs now), not "1.3.x"'),
+        (">=1.2.0 <=1.2.5", "1.x", 'write "1.2.5" (the highest version both prod and pre-prod '
+                                   'admit; pin the one pre-prod has verified), not "1.x"'),
+        ("2.x", "1.x", 'write one exact version that pre-prod admits (e.g. the tag pre-prod '
+                       'runs now), not "1.x"'),
+        (">=0.0.0", "1.x", "write one exact version that pre-prod admits"),  # never "0.0.0"
     ],
 )
 def test_fs002_says_what_to_write(tmp_path: Path, pre_prod: str, prod: str, wanted: str) -> None:
@@ -139,9 +147,33 @@ def test_fs002_says_what_to_write(tmp_path: Path, pre_prod: str, prod: str, want
     assert wanted in found.message
 
 
-def test_fs002_without_a_gate_policy_suggests_the_floor(tmp_path: Path) -> None:
-    [found] = check(repo(tmp_path, prod="~2.4"), "FS002")
-    assert 'write "2.4.0"' in found.message and 'not "~2.4"' in found.message
+def test_fs002_without_a_gate_policy_never_suggests_the_floor(tmp_path: Path) -> None:
+    [found] = check(repo(tmp_path, prod="~2.4"), "FS002")  # 2.4.0 would be a downgrade
+    assert found.message == ('prod must pin one version: write one exact version (e.g. the '
+                             'tag prod runs now), not "~2.4"')
+    [found] = check(repo(tmp_path, prod=">=2.4.0 <=2.4.7"), "FS002")
+    assert 'write "2.4.7" (the highest version ">=2.4.0 <=2.4.7" admits;' in found.message
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+def test_fs002_suggests_the_pin_prod_had_at_head(tmp_path: Path) -> None:
+    root = repo(tmp_path, pre_prod="1.x", prod="1.2.3")
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "pins")
+    path = root / "clusters" / "prod" / "podinfo.yaml"
+    path.write_text(path.read_text().replace('"1.2.3"', '"1.x"'))  # widened by mistake
+    [found] = check(root, "FS002")
+    assert found.message == ('prod must pin one version: write "1.2.3" (the version prod '
+                             'pinned at HEAD, which pre-prod admits), not "1.x"')
+    gate = root / "clusters" / "pre-prod" / "podinfo.yaml"
+    gate.write_text(gate.read_text().replace('"1.x"', '"2.x"'))  # the old pin left the gate
+    [found] = check(root, "FS002")
+    assert "HEAD" not in found.message and "1.2.3" not in found.message
 
 
 @pytest.mark.parametrize("prod", ["1.3.2", "=1.3.2", "v1.3.2", ">=1.3.2 <1.3.3", "1.3.2 || 1.3.2"])
@@ -219,7 +251,8 @@ def test_select_accepts_codes_and_names() -> None:
 
 def test_fs002_gives_no_floor_for_an_open_range(tmp_path: Path) -> None:
     [found] = check(repo(tmp_path, prod=">=0.0.0"), "FS002")
-    assert 'write an exact version such as "1.2.3", not ">=0.0.0"' in found.message
+    assert 'write one exact version (e.g. the tag prod runs now), not ">=0.0.0"' in found.message
+    assert "0.0.0\"" not in found.message.replace('">=0.0.0"', "")
 
 
 @pytest.mark.parametrize(("a", "b"), [("v1.x.x", "1.x"), ("~1.2", "1.2.x"), ("^1.0.0", "1.x")])

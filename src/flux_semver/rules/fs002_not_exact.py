@@ -21,21 +21,28 @@ policy:
     range: "1.3.2"
 ```
 
-**Fix.** Pin the version that pre-prod has verified: the message names one when it can work it
-out (the version pre-prod pins, or the lowest version both ranges admit). `flux-semver promote`
-writes exact versions into exact stages for you. To let a stage take ranges, set `exact: false`
-on it in `.flux-semver.yaml`.
+**Fix.** Pin the version that pre-prod has verified. The message names one when it can
+work it out without the registry's tags: the version this policy pinned at `HEAD` in git when
+pre-prod admits it (you widened a pin by mistake), else the version pre-prod pins, else the
+highest version both ranges admit when both end at a release they admit (`>=1.2.0 <=1.2.5`);
+otherwise it asks for one exact version pre-prod admits (the tag pre-prod runs now), never a
+floor such as "0.0.0" that would be a downgrade. `flux-semver promote` writes exact versions
+into exact stages for you. To let a stage take ranges, set `exact: false` on it in
+`.flux-semver.yaml`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+from flux_semver import git, yamlfast
+from flux_semver.errors import GitError
 from flux_semver.model import Finding, Policy, Severity
 from flux_semver.ranges import Range
 from flux_semver.version import Version
 
-from ._support import by_app_and_stage, is_release, range_of, semver, stage_of
+from ._support import by_app_and_stage, is_release, parse, range_of, semver, stage_of
 from .base import Scanned, finding
 
 CODE = "FS002"
@@ -48,6 +55,7 @@ def check(repo: Scanned) -> Iterator[Finding]:
     config = repo.config
     policies = semver(repo.policies, patches=True)
     grouped = by_app_and_stage(semver(repo.policies))
+    firing: list[tuple[Policy, Range, str | None, list[Range]]] = []
     for policy in policies:
         stage = stage_of(config, policy.stage)
         own = range_of(policy)
@@ -58,39 +66,83 @@ def check(repo: Scanned) -> Iterator[Finding]:
         if gate_name is not None and policy.app is not None:
             found = (range_of(p) for p in grouped.get(policy.app, {}).get(gate_name, []))
             gates = [g for g in found if g is not None]
-        yield finding(CODE, NAME, SEVERITY, policy, _message(policy, own, gate_name, gates))
+        firing.append((policy, own, gate_name, gates))
+    head = _Head(getattr(repo, "root", None), {p.file for p, *_ in firing if not p.patch})
+    for policy, own, gate_name, gates in firing:
+        yield finding(CODE, NAME, SEVERITY, policy,
+                      _message(policy, own, gate_name, gates, head.pin(policy)))
 
 
-def _message(policy: Policy, own: Range, gate_name: str | None, gates: list[Range]) -> str:
+class _Head:
+    """The exact versions policies pinned at ``HEAD``, read from git only when FS002 fires."""
+
+    def __init__(self, root: object, files: set[str]) -> None:
+        self.files: dict[str, bytes | None] = {}
+        if not isinstance(root, Path) or not files:
+            return
+        try:  # one git process for all the files
+            shown = git.show_files(root, [("HEAD", file) for file in sorted(files)])
+        except GitError:  # not a git repository, or no commit yet: no HEAD to ask
+            return
+        self.files = {file: blob for (_, file), blob in shown.items()}
+
+    def pin(self, policy: Policy) -> Version | None:
+        raw = None if policy.patch else self.files.get(policy.file)
+        if raw is None:
+            return None
+        try:
+            documents = yamlfast.load(yamlfast.decode(raw)[1])
+        except yamlfast.YamlError:
+            return None
+        if policy.document >= len(documents):
+            return None
+        then = documents[policy.document].data
+        if _at(then, "kind") != "ImagePolicy" or _at(then, "metadata", "name") != policy.name:
+            return None  # the document moved or was renamed since: no pin to go back to
+        text = _at(then, "spec", "policy", "semver", "range")
+        old = parse(text) if isinstance(text, str) else None
+        return old.exact if old is not None else None
+
+
+def _at(data: object, *keys: str) -> object:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _message(policy: Policy, own: Range, gate_name: str | None, gates: list[Range],
+             pinned_at_head: Version | None = None) -> str:
     head = f"{policy.stage} must pin one version"
-    suggestion = _suggest(own, gates)
-    if suggestion is None:
-        return f'{head}: write an exact version such as "1.2.3", not "{policy.range_text}"'
-    version, pinned = suggestion
-    if gates and pinned:
-        why = f"the version {gate_name} pins"
-    elif gates:
-        why = f"the lowest version both {policy.stage} and {gate_name} admit; pin the one " \
-            f"{gate_name} has verified"
-    else:
-        why = f'the lowest version "{policy.range_text}" admits; pin the one you have verified'
-    return f'{head}: write "{version}" ({why}), not "{policy.range_text}"'
-
-
-def _suggest(own: Range, gates: list[Range]) -> tuple[Version, bool] | None:
-    """A version to pin, and whether it is the gate's own pin."""
+    was = f'"{policy.range_text}"'
+    if pinned_at_head is not None and all(g.admits(pinned_at_head) for g in gates):
+        also = f", which {gate_name} admits" if gates else ""
+        return f'{head}: write "{pinned_at_head}" (the version {policy.stage} pinned at HEAD' \
+            f"{also}), not {was}"
+    pins = [g.exact for g in gates if g.exact is not None and own.admits(g.exact)]
+    if pins:
+        return f'{head}: write "{max(pins)}" (the version {gate_name} pins), not {was}'
+    highest = _highest(own, gates)
+    if highest is not None and gates:
+        return f'{head}: write "{highest}" (the highest version both {policy.stage} and ' \
+            f"{gate_name} admit; pin the one {gate_name} has verified), not {was}"
+    if highest is not None:
+        return f'{head}: write "{highest}" (the highest version {was} admits; pin the one ' \
+            f"you have verified), not {was}"
     if gates:
-        pins = [g.exact for g in gates if g.exact is not None and own.admits(g.exact)]
-        if pins:
-            return max(pins), True
-        floors = [
-            v
-            for g in gates
-            for v in (g.floor, own.floor)
-            if v is not None and is_release(v) and own.admits(v) and g.admits(v)
-        ]
-        return (max(floors), False) if floors else None
-    floor = own.floor
-    if own.ceiling is not None and floor is not None and is_release(floor):
-        return floor, False  # an open range's floor (">=0.0.0") would be no advice
-    return None
+        return f"{head}: write one exact version that {gate_name} admits (e.g. the tag " \
+            f"{gate_name} runs now), not {was}"
+    return f"{head}: write one exact version (e.g. the tag {policy.stage} runs now), not {was}"
+
+
+def _highest(own: Range, gates: list[Range]) -> Version | None:
+    """The highest release every range admits, when their common set ends at an admitted
+    release (``<=1.2.5``); None when it ends below a bound such as ``<1.3.0`` (the version
+    before it is not knowable without tags) or is unbounded or empty."""
+    common = own.release_set
+    for gate in gates:
+        common = common.intersect(gate.release_set)
+    upper = common.upper
+    if upper is None or upper[2] == 0:
+        return None
+    version = Version(upper[0], upper[1], upper[2] - 1)
+    return version if is_release(version) else None
