@@ -268,3 +268,12 @@ def test_fs004_ignores_the_status_the_controller_writes(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("status:", "statuz:"))
     [found] = check(root, "FS004")
     assert "'statuz' was unexpected" in found.message
+
+
+@pytest.mark.parametrize("value", ["1.2", "[1.3.2]", "{min: 1.3.0}", ""])
+def test_fs008_leaves_a_range_that_is_not_text_to_fs004(tmp_path: Path, value: str) -> None:
+    root = repo(tmp_path, pre_prod="1.x", prod=["1.3.2", "1.3.2"])
+    second = root / "clusters" / "prod-1" / "podinfo.yaml"
+    second.write_text(second.read_text().replace('"1.3.2"', value))
+    assert check(root, "FS008") == []  # was: "None" here, "1.3.2" in ...
+    assert [f.file for f in check(root, "FS004")] == ["clusters/prod-1/podinfo.yaml"]

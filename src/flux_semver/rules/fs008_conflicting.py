@@ -36,7 +36,7 @@ SUMMARY = "one app has two semver policies in one stage with different ranges"
 
 
 def check(repo: Scanned) -> Iterator[Finding]:
-    grouped = by_app_and_stage(semver(repo.policies))
+    grouped = by_app_and_stage(p for p in semver(repo.policies) if _textual(p))
     for app, stages in grouped.items():
         for stage_name, policies in stages.items():
             first = policies[0]
@@ -53,6 +53,15 @@ def check(repo: Scanned) -> Iterator[Finding]:
                     f"({first.ref}); make them agree, or label one "
                     '"flux-semver/app: <name>" if it is a different app',
                 )
+
+
+def _textual(policy: Policy) -> bool:
+    """Whether the range is written as text; a missing range, a number or a mapping is
+    FS004's to report, and has no range to compare."""
+    value: object = policy.body
+    for key in ("spec", "policy", "semver", "range"):
+        value = value.get(key) if isinstance(value, dict) else None
+    return policy.range_text is not None and isinstance(value, str)
 
 
 def _same(a: Policy, b: Policy) -> bool:
