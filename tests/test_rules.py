@@ -267,7 +267,16 @@ def test_fs004_ignores_the_status_the_controller_writes(tmp_path: Path) -> None:
     assert check(root, "FS004") == []
     path.write_text(path.read_text().replace("status:", "statuz:"))
     [found] = check(root, "FS004")
-    assert "'statuz' was unexpected" in found.message
+    assert 'unknown field "statuz": remove it or fix its spelling' in found.message
+
+
+def test_fs004_quotes_a_number_as_it_is_written(tmp_path: Path) -> None:
+    root = repo(tmp_path, pre_prod="1.x", prod="1.3.2")
+    path = root / PROD
+    path.write_text(path.read_text().replace('"1.3.2"', "1.20"))  # YAML reads the number 1.2
+    [found] = check(root, "FS004")
+    assert found.message == ('spec.policy.semver.range: 1.20 is a number, not text: quote it, '
+                             'range: "1.20"')
 
 
 @pytest.mark.parametrize("value", ["1.2", "[1.3.2]", "{min: 1.3.0}", ""])

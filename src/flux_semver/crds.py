@@ -127,10 +127,14 @@ def _full(api_version: str) -> Any:
     return jsonschema.Draft7Validator(schema(api_version))
 
 
-def validate(document: Mapping[str, Any], api_version: str) -> list[Violation]:
+def validate(
+    document: Mapping[str, Any], api_version: str, written: Mapping[str, str] | None = None
+) -> list[Violation]:
     """Everything wrong with an ImagePolicy document, in path order; [] when valid.
 
-    Raises ``KeyError`` for an apiVersion there is no schema for (see :func:`api_versions`).
+    ``written`` maps dotted paths to their values as written in the file (``1.20`` reads as
+    the number 1.2), so a message can quote what to write. Raises ``KeyError`` for an
+    apiVersion there is no schema for (see :func:`api_versions`).
     """
     quick = _quick(api_version)
     if quick is None:
@@ -138,7 +142,8 @@ def validate(document: Mapping[str, Any], api_version: str) -> list[Violation]:
     if quick(document):
         return []
     found = [
-        Violation(".".join(str(part) for part in error.absolute_path), _explain(error))
+        Violation(".".join(str(part) for part in error.absolute_path),
+                  _explain(error, written or {}))
         for error in _full(api_version).iter_errors(document)
     ]
     return sorted(found, key=lambda v: v.path)
@@ -265,11 +270,62 @@ _KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any]], Callable[[Any], bool]]] 
 }
 
 
-def _explain(error: Any) -> str:
-    """jsonschema's message with the fix a person needs."""
+_KINDS = {"string": "text", "object": "a mapping", "array": "a list", "boolean": "true or false",
+          "integer": "a whole number", "number": "a number", "null": "nothing"}
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in a person's words."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "text"
+
+
+def _scalar(value: Any) -> str:
+    """A scalar as YAML writes it (``true``, ``1.2``)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _explain(error: Any, written: Mapping[str, str]) -> str:
+    """jsonschema's message turned into what to write instead."""
+    path = ".".join(str(part) for part in error.absolute_path)
+    key = str(error.absolute_path[-1]) if error.absolute_path else ""
     if error.validator == "additionalProperties" and isinstance(error.schema, Mapping):
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"{error.message}; remove it or fix its spelling (allowed here: {allowed})"
+        known = error.schema.get("properties", {})
+        unknown = [str(k) for k in error.instance if k not in known] \
+            if isinstance(error.instance, Mapping) else []
+        allowed = ", ".join(sorted(known))
+        fields = ", ".join(f'"{k}"' for k in unknown) or "a field"
+        return (f"unknown field {fields}: remove it or fix its spelling (allowed here: "
+                f"{allowed})")
+    if error.validator == "required" and isinstance(error.message, str):
+        name = error.message.split("'")[1] if error.message.count("'") >= 2 else error.message
+        where = f"under {path}" if path else "at the top of the document"
+        return f'required field "{name}" is missing: add "{name}:" {where}'
+    if error.validator == "type":
+        wanted = error.validator_value
+        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        expected = " or ".join(_KINDS.get(n, n) for n in names if n != "null")
+        instance = error.instance
+        if "string" in names and isinstance(instance, bool | int | float):
+            text = written.get(path, _scalar(instance))
+            return (f"{text} is {_kind(instance)}, not text: quote it, "
+                    f'{key}: "{text}"')
+        example = ' such as range: "1.2.x"' if key == "range" and expected == "text" else ""
+        if instance is None:
+            return f"{key} is empty: give it {expected}{example}"
+        return f"{key} is {_kind(instance)}, but must be {expected}: write {expected} here" \
+            f"{example}"
+    if error.validator == "pattern" and "(ms|s|m|h)" in str(error.validator_value):
+        return f"{error.instance!r} is not a duration: write one such as 5m, 1h or 30s"
     if error.validator == "enum" and isinstance(error.validator_value, list):
         choices = ", ".join(str(v) for v in error.validator_value)
         return f"{error.instance!r} is not allowed here; write one of: {choices}"

@@ -16,7 +16,7 @@ spec:
   imageRepositoryRef: {name: podinfo}
   policy:
     semver:
-      rnage: "1.2.x"     # 'range' is a required property; 'rnage' was unexpected
+      rnage: "1.2.x"     # required field "range" is missing; unknown field "rnage"
 ```
 
 Passes: the same with `range: "1.2.x"`.
@@ -58,5 +58,6 @@ def check(repo: Scanned) -> Iterator[Finding]:
             continue
         # status is the controller's to write: the API server drops it on apply
         document = {key: value for key, value in policy.body.items() if key != "status"}
-        for violation in crds.validate(document, policy.api_version):
+        written = {"spec.policy.semver.range": policy.range_text} if policy.range_text else {}
+        for violation in crds.validate(document, policy.api_version, written):
             yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False)
