@@ -205,3 +205,15 @@ patches:
                                                                         "2.4.1")
     assert (patch.app, patch.stage, patch.line) == ("shop-web", "prod", 5)
     assert patch.range_line is None  # a patch is reported, never rewritten
+
+
+def test_the_api_version_value_is_located(corpus: manifests.Repository) -> None:
+    for policy in corpus.policies:
+        if policy.patch:
+            assert policy.api_version_line is None
+            continue
+        assert policy.api_version_line and policy.api_version_column
+        line = (CORPUS / policy.file).read_text().splitlines()[policy.api_version_line - 1]
+        before, at = line[: policy.api_version_column - 1], line[policy.api_version_column - 1:]
+        assert before.strip() == "apiVersion:"
+        assert at.strip("'\" ").startswith(policy.api_version)

@@ -24,7 +24,8 @@ README = ROOT / "README.md"
 INTRO = """\
 `flux-semver check` (and the pre-commit hooks) run these rules over the whole repository.
 Each finding names the file, line and column of the offending value (the range; the
-`kind: ImagePolicy` line for FS004/FS005), the policy, its stage, and what to write instead.
+apiVersion for FS005; the `kind: ImagePolicy` line for the rest of FS004), the policy, its
+stage, and what to write instead.
 Errors fail the check; warnings fail it only with `--strict`. Choose rules with
 `--select`/`--ignore`, by code or by name (`--ignore FS008`, `--select not-exact,skips-stage`).
 """

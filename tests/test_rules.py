@@ -42,14 +42,14 @@ def positions(findings: list[Finding]) -> list[tuple[str, str, int, int]]:
 
 
 # rule fixture -> expected (code, file, needle marking the position); needle "kind:" = the
-# document's kind line, column 1, as FS004/FS005 point at the document.
+# document's kind line, column 1, as FS004 points at the document.
 EXPECTED: dict[str, list[tuple[str, str, str]]] = {
     "clean": [],
     "fs001": [("FS001", PRE_PROD, '"latest"')],
     "fs002": [("FS002", PROD, '"1.3.x"')],
     "fs003": [("FS003", PROD, '"1.3.0"')],
     "fs004": [("FS004", PROD, "kind:"), ("FS004", PROD, "kind:")],
-    "fs005": [("FS005", PRE_PROD, "kind:")],
+    "fs005": [("FS005", PRE_PROD, "image.toolkit.fluxcd.io/v1beta2")],  # the apiVersion value
     "fs006": [("FS006", "base/worker.yaml", '"2.x"')],
     "fs007": [("FS007", "clusters/prod/api.yaml", '"2.0.1"')],
     "fs008": [("FS008", "clusters/prod-us/podinfo.yaml", '"1.3.1"')],
@@ -286,3 +286,18 @@ def test_fs008_leaves_a_range_that_is_not_text_to_fs004(tmp_path: Path, value: s
     second.write_text(second.read_text().replace('"1.3.2"', value))
     assert check(root, "FS008") == []  # was: "None" here, "1.3.2" in ...
     assert [f.file for f in check(root, "FS004")] == ["clusters/prod-1/podinfo.yaml"]
+
+
+def test_fs004_and_fs005_point_at_the_api_version_value(tmp_path: Path) -> None:
+    root = repo(tmp_path, pre_prod="1.x", prod="1.3.2")
+    path = root / PROD
+    body = path.read_text().replace("apiVersion: image.toolkit.fluxcd.io/v1\n", "")
+    path.write_text("---\n# moved\n" + body.replace(
+        "  namespace: apps\n", "  namespace: apps\napiVersion: 'image.toolkit.fluxcd.io/v2'\n"))
+    [found] = check(root, "FS004")
+    assert (found.line, found.column) == locate(root, PROD, "'image.toolkit.fluxcd.io/v2'")
+    assert found.message.endswith('write "apiVersion: image.toolkit.fluxcd.io/v1"')
+    path.write_text(path.read_text().replace("/v2'", "/v1beta1'"))
+    [found] = check(root, "FS005")
+    assert (found.line, found.column) == locate(root, PROD, "'image.toolkit.fluxcd.io/v1beta1'")
+    assert check(root, "FS004") == []

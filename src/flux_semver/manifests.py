@@ -187,6 +187,12 @@ def _policy(document: yamlfast.Document, text: str, file: str,
             token = yamlfast.value_token(text, *located)
             range_text = str(located[1].value)
             range_line, range_column = token.line, token.column
+    api_line: int | None = None
+    api_column: int | None = None
+    api_entry = yamlfast.entry(document.node, "apiVersion")
+    if api_entry is not None:
+        api_token = yamlfast.value_token(text, *api_entry)
+        api_line, api_column = api_token.line, api_token.column
     filter_tags = _mapping(spec.get("filterTags"))
     name = _text(metadata.get("name")) or ""
     match = resolver.resolve(name=name, file=file, labels=labels)
@@ -208,6 +214,8 @@ def _policy(document: yamlfast.Document, text: str, file: str,
         filter_pattern=_text(filter_tags.get("pattern")),
         filter_extract=_text(filter_tags.get("extract")),
         body=data,
+        api_version_line=api_line,
+        api_version_column=api_column,
     )
 
 

@@ -89,6 +89,9 @@ class Policy:
     filter_extract: str | None = None
     patch: bool = False  # a Kustomize patch targeting an ImagePolicy: reported, never rewritten
     body: Mapping[str, Any] = field(default_factory=dict)  # the document as plain data
+    # 1-based position of the apiVersion value (FS005 points there); None when not written
+    api_version_line: int | None = None
+    api_version_column: int | None = None
 
     @property
     def ref(self) -> str:

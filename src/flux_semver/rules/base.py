@@ -68,10 +68,14 @@ def finding(
     message: str,
     *,
     at_range: bool = True,
+    at_api_version: bool = False,
     related: tuple[str, ...] = (),
 ) -> Finding:
-    """A finding about a policy, at its range value (or at its ``kind:`` line)."""
-    if at_range and policy.range_line is not None:
+    """A finding about a policy, at its range value, at its apiVersion value
+    (``at_api_version``), or else at its ``kind:`` line."""
+    if at_api_version and policy.api_version_line is not None:
+        line, column = policy.api_version_line, policy.api_version_column or 1
+    elif at_range and policy.range_line is not None:
         line, column = policy.range_line, policy.range_column or 1
     else:
         line, column = policy.line, 1

@@ -54,10 +54,12 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 f'apiVersion "{policy.api_version}" has no ImagePolicy schema in Flux: write '
                 f'"apiVersion: {crds.CURRENT_API_VERSION}"',
                 at_range=False,
+                at_api_version=True,
             )
             continue
         # status is the controller's to write: the API server drops it on apply
         document = {key: value for key, value in policy.body.items() if key != "status"}
         written = {"spec.policy.semver.range": policy.range_text} if policy.range_text else {}
         for violation in crds.validate(document, policy.api_version, written):
-            yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False)
+            yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
+                          at_api_version=violation.path == "apiVersion")

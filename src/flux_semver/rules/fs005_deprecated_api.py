@@ -50,4 +50,5 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 f"{policy.api_version} is removed in current Flux: write "
                 f'"apiVersion: {crds.CURRENT_API_VERSION}"',
                 at_range=False,
+                at_api_version=True,
             )
