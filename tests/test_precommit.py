@@ -1,11 +1,14 @@
 """The real ``pre-commit`` client runs each hook from this checkout against a temporary GitOps
 repository, on the files a commit stages.
 
-The checkout's working tree is copied into a git repository of its own. Most tests use it the
-way the README tells users to: a ``repos:`` entry in ``.pre-commit-config.yaml`` and
-``pre-commit run``, so pre-commit builds the hooks' environment (``pip install`` of the copy,
-dependencies from the package registry) once per session in a shared PRE_COMMIT_HOME. One test
-goes through ``pre-commit try-repo``, which builds a fresh environment on every call.
+The checkout's working tree is copied into a git repository of its own. The three cases of
+the hooks' acceptance test (prod widened to ``1.x`` fails with FS002 at the line, prod moved
+past what pre-prod admits fails with FS003, a commit that moves both stages in order passes)
+go through ``pre-commit try-repo <copy> <hook-id>``, as the README tells users to try a hook;
+try-repo builds a fresh environment on every call (a few seconds, from pip's cache), so there
+are just those three. The other tests use a ``repos:`` entry in ``.pre-commit-config.yaml``
+and ``pre-commit run``, whose environment is built once per session in a shared
+PRE_COMMIT_HOME.
 """
 
 from __future__ import annotations
@@ -73,6 +76,11 @@ def run(root: Path, hooks: Hooks, *args: str) -> subprocess.CompletedProcess[str
     return pre_commit(root, hooks, "run", *args)
 
 
+def try_repo(root: Path, hooks: Hooks, hook_id: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo`` of the checkout's copy, on the files the user staged."""
+    return pre_commit(root, hooks, "try-repo", str(hooks.repo), hook_id)
+
+
 def set_range(root: Path, file: str, old: str, new: str, hooks: Hooks) -> None:
     path = root / file
     path.write_text(path.read_text().replace(f'range: "{old}"', f'range: "{new}"'))
@@ -100,9 +108,32 @@ def test_pinning_prod_to_a_range_fails_with_fs002(tmp_path: Path, hooks: Hooks) 
 def test_try_repo_on_the_checkout_catches_fs002(tmp_path: Path, hooks: Hooks) -> None:
     root = user_repo(tmp_path, hooks)
     set_range(root, PROD, "1.3.2", "1.x", hooks)
-    done = pre_commit(root, hooks, "try-repo", str(hooks.repo), "flux-semver-prod-exact")
+    done = try_repo(root, hooks, "flux-semver-prod-exact")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert f"{PROD}:12:14: FS002 not-exact" in done.stdout
+    assert "flux-semver prod pins one version" in done.stdout and "Failed" in done.stdout
+    assert (f'{PROD}:12:14: FS002 not-exact prod must pin one version: write "1.3.2" (the '
+            'version prod pinned at HEAD, which pre-prod admits), not "1.x"') in done.stdout
+
+
+def test_try_repo_on_the_checkout_catches_fs003(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PROD, "1.3.2", "1.4.0", hooks)  # pre-prod admits 1.3.x only
+    done = try_repo(root, hooks, "flux-semver-no-skip")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Failed" in done.stdout
+    assert (f'{PROD}:12:14: FS003 skips-stage prod admits versions above everything pre-prod '
+            'admits: "1.4.0" here') in done.stdout
+
+
+def test_try_repo_on_the_checkout_passes_a_clean_commit(tmp_path: Path, hooks: Hooks) -> None:
+    root = user_repo(tmp_path, hooks)
+    set_range(root, PRE_PROD, "1.3.x", "1.4.x", hooks)
+    set_range(root, PROD, "1.3.2", "1.4.0", hooks)
+    done = try_repo(root, hooks, "flux-semver-check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "flux-semver check" in done.stdout and "Passed" in done.stdout
+    assert "FS0" not in done.stdout
+    git(root, hooks.env, "commit", "-q", "-m", "Promote 1.4 to pre-prod and prod")
 
 
 def test_moving_prod_past_pre_prod_fails_with_fs003(tmp_path: Path, hooks: Hooks) -> None:
