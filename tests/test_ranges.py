@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,29 +9,7 @@ import pytest
 from flux_semver import InvalidRange, Range, Version
 from flux_semver.errors import FluxSemverError
 from flux_semver.ranges import Ceiling, go_quote
-
-VECTORS = Path(__file__).parent / "data" / "vectors"
-
-
-def _rows(file: str, table: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads((VECTORS / file).read_text(encoding="utf-8"))[table]
-    return rows
-
-
-def masterminds(table: str) -> list[dict[str, Any]]:
-    """A table of Masterminds/semver's tests (masterminds_constraints.json)."""
-    return _rows("masterminds_constraints.json", table)
-
-
-def flux(table: str) -> list[dict[str, Any]]:
-    """A table of image-reflector-controller's tests (flux_semver_policy.json)."""
-    return _rows("flux_semver_policy.json", table)
-
-
-def params(rows: list[dict[str, Any]], *keys: str) -> list[Any]:
-    """One pytest.param per row, named by the row's fields so a failure says which row."""
-    return [pytest.param(row, id=" ".join(repr(row.get(k)) for k in keys)) for row in rows]
-
+from vectors import flux, masterminds, params, rows
 
 # Rows from TestConstraintCheck with api "parseConstraint" test upstream's unexported single-atom
 # parser on the empty string, which NewConstraint (and so Flux) rejects; parse_errors covers that.
@@ -287,7 +263,7 @@ def test_a_version_too_long_for_64_bits_is_a_parser_error() -> None:
     assert str(info.value) == "constraint parser error"
 
 
-DIFFERENTIAL = _rows("masterminds_differential.json", "rows")
+DIFFERENTIAL = rows("masterminds_differential.json", "rows")
 
 
 @pytest.mark.parametrize("row", params(DIFFERENTIAL, "range"))

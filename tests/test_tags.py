@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,23 +9,7 @@ import pytest
 from flux_semver import InvalidRange, latest_tag
 from flux_semver.errors import FluxSemverError
 from flux_semver.tags import InvalidPattern, TagFilter
-
-VECTORS = Path(__file__).parent / "data" / "vectors"
-
-
-def _rows(file: str, table: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads((VECTORS / file).read_text(encoding="utf-8"))[table]
-    return rows
-
-
-def flux(table: str) -> list[dict[str, Any]]:
-    """A table of image-reflector-controller's tests (flux_semver_policy.json)."""
-    return _rows("flux_semver_policy.json", table)
-
-
-def params(rows: list[dict[str, Any]], *keys: str) -> list[Any]:
-    """One pytest.param per row, named by the row's fields so a failure says which row."""
-    return [pytest.param(row, id=" ".join(repr(row.get(k)) for k in keys)) for row in rows]
+from vectors import flux, params
 
 
 @pytest.mark.parametrize("row", params(flux("cases"), "label", "range"))

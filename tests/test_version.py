@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import pickle
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flux_semver import InvalidVersion, Version
 from flux_semver.errors import FluxSemverError
-
-VECTORS = Path(__file__).parent / "data" / "vectors"
-
-
-def _rows(file: str, table: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads((VECTORS / file).read_text(encoding="utf-8"))[table]
-    return rows
-
-
-def masterminds(table: str) -> list[dict[str, Any]]:
-    """A table of Masterminds/semver's tests (masterminds_constraints.json)."""
-    return _rows("masterminds_constraints.json", table)
-
-
-def flux(table: str) -> list[dict[str, Any]]:
-    """A table of image-reflector-controller's tests (flux_semver_policy.json)."""
-    return _rows("flux_semver_policy.json", table)
-
-
-def params(rows: list[dict[str, Any]], *keys: str) -> list[Any]:
-    """One pytest.param per row, named by the row's fields so a failure says which row."""
-    return [pytest.param(row, id=" ".join(repr(row.get(k)) for k in keys)) for row in rows]
+from vectors import flux, masterminds, params
 
 
 @pytest.mark.parametrize("row", params(masterminds("version_parse"), "input"))
