@@ -8,6 +8,7 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.result
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from importlib import import_module
 from pathlib import Path
 
 from flux_semver import config as config_module
@@ -16,39 +17,29 @@ from flux_semver.errors import FluxSemverError
 from flux_semver.model import Finding
 from flux_semver.result import CheckResult, relative_paths
 
-from . import (
-    fs001_invalid_range,
-    fs002_not_exact,
-    fs003_skips_stage,
-    fs004_schema,
-    fs005_deprecated_api,
-    fs006_unmapped,
-    fs007_missing_gate,
-    fs008_conflicting,
-    fs009_yaml,
-)
 from .base import Rule, Scanned
 
 __all__ = [
     "RULES", "Rule", "Scanned", "UnknownRuleError", "check", "parse_codes", "run", "select",
 ]
 
+#: The rule modules of this package, in code order: each defines CODE, NAME, SEVERITY, SUMMARY
+#: and check (see :meth:`Rule.from_module`).
+_MODULES = (
+    "fs001_invalid_range",
+    "fs002_not_exact",
+    "fs003_skips_stage",
+    "fs004_schema",
+    "fs005_deprecated_api",
+    "fs006_unmapped",
+    "fs007_missing_gate",
+    "fs008_conflicting",
+    "fs009_yaml",
+)
+
 RULES: dict[str, Rule] = {
     rule.code: rule
-    for rule in map(
-        Rule.from_module,
-        (
-            fs001_invalid_range,
-            fs002_not_exact,
-            fs003_skips_stage,
-            fs004_schema,
-            fs005_deprecated_api,
-            fs006_unmapped,
-            fs007_missing_gate,
-            fs008_conflicting,
-            fs009_yaml,
-        ),
-    )
+    for rule in (Rule.from_module(import_module(f"{__name__}.{name}")) for name in _MODULES)
 }
 
 
