@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import click
 
@@ -18,7 +20,6 @@ from flux_semver.reporters import plan_markdown, plan_text
 
 PlanFormat = Literal["text", "json", "markdown"]
 PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
-F = TypeVar("F", bound=Callable[..., object])
 
 
 def load_repository(obj: Context) -> Repository:
@@ -26,8 +27,30 @@ def load_repository(obj: Context) -> Repository:
     return manifests.scan(obj.root, config_module.load(obj.root, obj.config))
 
 
-def plan_options(func: F) -> F:
-    """The options ``plan`` and ``promote`` share (README: Commands)."""
+@dataclass(frozen=True)
+class PlanRequest:
+    """What ``plan`` and ``promote`` are asked for: the release and the output format."""
+
+    version: str
+    app: str | None
+    release_type: str
+    stages: tuple[str, ...]
+    fmt: PlanFormat
+
+    def plan(self, repo: Repository) -> Plan:
+        return make_plan(repo, self.version, app=self.app, stages=self.stages or None,
+                         release_type=self.release_type)
+
+
+def plan_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The options ``plan`` and ``promote`` share (README: Commands), given to ``func`` as one
+    :class:`PlanRequest` named ``request``."""
+
+    @functools.wraps(func)
+    def command(version: str, app: str | None, release_type: str, stages: tuple[str, ...],
+                fmt: PlanFormat, **others: Any) -> None:
+        func(request=PlanRequest(version, app, release_type, stages, fmt), **others)
+
     decorators = [
         click.argument("version"),
         click.option("--image", "app", metavar="APP", default=None,
@@ -41,15 +64,10 @@ def plan_options(func: F) -> F:
         click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text",
                      show_default=True, help="Output format."),
     ]
+    decorated: Callable[..., None] = command
     for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
-
-
-def build_plan(
-    repo: Repository, version: str, app: str | None, release_type: str, stages: tuple[str, ...]
-) -> Plan:
-    return make_plan(repo, version, app=app, stages=stages or None, release_type=release_type)
+        decorated = decorator(decorated)
+    return decorated
 
 
 def render(plan: Plan, fmt: PlanFormat) -> str:
@@ -63,21 +81,14 @@ def render(plan: Plan, fmt: PlanFormat) -> str:
 @click.command("plan")
 @plan_options
 @click.pass_obj
-def command(
-    obj: Context,
-    version: str,
-    app: str | None,
-    release_type: str,
-    stages: tuple[str, ...],
-    fmt: PlanFormat,
-) -> None:
+def command(obj: Context, request: PlanRequest) -> None:
     """Show what releasing VERSION does to each stage's ImagePolicy.
 
     Each policy gets an action: auto (its range admits VERSION, Flux deploys it with no Git
     change), update (old range -> new range), hold (the stage waits), unchanged, or blocked
     (its gate stage would not admit it). Exit status: 0, or 1 when a stage is blocked.
     """
-    plan = build_plan(load_repository(obj), version, app, release_type, stages)
-    click.echo(render(plan, fmt), nl=False)
+    plan = request.plan(load_repository(obj))
+    click.echo(render(plan, request.fmt), nl=False)
     if plan.blocked:
         exit_with(1)

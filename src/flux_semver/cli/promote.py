@@ -7,7 +7,7 @@ import json
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.plan import PlanFormat, build_plan, load_repository, plan_options, render
+from flux_semver.cli.plan import PlanRequest, load_repository, plan_options, render
 from flux_semver.printable import printable
 from flux_semver.promote import apply_plan
 from flux_semver.reporters.plan_markdown import escape
@@ -17,21 +17,14 @@ from flux_semver.reporters.plan_markdown import escape
 @plan_options
 @click.option("--dry-run", is_flag=True, help="Show the plan and the files it would change.")
 @click.pass_obj
-def command(
-    obj: Context,
-    version: str,
-    app: str | None,
-    release_type: str,
-    stages: tuple[str, ...],
-    fmt: PlanFormat,
-    dry_run: bool,
-) -> None:
+def command(obj: Context, request: PlanRequest, dry_run: bool) -> None:
     """Release VERSION: rewrite the ranges the plan updates, and print the changed files.
 
     Only the range values change, byte for byte. A blocked plan writes nothing and exits 1.
     """
     repo = load_repository(obj)
-    plan = build_plan(repo, version, app, release_type, stages)
+    plan = request.plan(repo)
+    fmt = request.fmt
     if plan.blocked:
         changed: list[str] = []
     elif dry_run:
