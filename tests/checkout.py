@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +58,16 @@ def copy_checkout(dest: Path, env: dict[str, str]) -> Path:
     git(dest, env, "add", "-A")
     git(dest, env, "commit", "-q", "-m", "flux-semver working tree under test")
     return dest
+
+
+def install_wheel(source: Path, base: Path) -> tuple[Path, Path]:
+    """Build the wheel of the project at ``source`` into ``base/dist`` and install it alone
+    (no dependencies) into ``base/site``; return the wheel and the site directory."""
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(base / "dist"), str(source)],
+                   check=True, capture_output=True, timeout=600)
+    [wheel] = (base / "dist").glob("flux_semver-*.whl")
+    site = base / "site"
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True, timeout=600)
+    return wheel, site

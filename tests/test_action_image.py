@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from checkout import ROOT, install_wheel
 
 
 def _context(target: Path) -> list[str]:
@@ -38,13 +38,7 @@ def test_the_image_runs_the_action_from_its_build_context_alone(tmp_path: Path) 
               for p in line.split()[1:-1]]
     assert all((context / name).exists() for name in copied)
 
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(context)],
-                   check=True, capture_output=True, timeout=600)
-    [wheel] = (tmp_path / "dist").glob("flux_semver-*.whl")
-    site = tmp_path / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+    _, site = install_wheel(context, tmp_path)
     assert (site / "flux_semver" / "github" / "release.py").is_file()
 
     app = tmp_path / "app"  # /app in the image holds only entrypoint.py once src/ is removed

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checkout import ROOT, copy_checkout, git_env
+from checkout import ROOT, copy_checkout, git_env, install_wheel
 
 DATA = Path(__file__).parent / "data" / "rules"
 
@@ -35,14 +35,7 @@ class Installed:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     base = tmp_path_factory.mktemp("wheel")
     source = copy_checkout(base / "src", git_env(base / "home"))
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(base / "dist"), str(source)],
-                   check=True, capture_output=True, timeout=600)
-    [wheel] = (base / "dist").glob("flux_semver-*.whl")
-    site = base / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
-    yield Installed(wheel, site)
+    yield Installed(*install_wheel(source, base))
 
 
 def manifest() -> list[dict[str, object]]:
