@@ -43,6 +43,14 @@ def gitops(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture
+def committed(gitops: Path) -> None:
+    """Make ``gitops`` a git repository with one commit, "Initial layout", by the Release Bot."""
+    git(gitops, "init", "-q")
+    git(gitops, "add", "-A")
+    git(gitops, "commit", "-q", "-m", "Initial layout")
+
+
 def _snapshot(root: Path) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for p in sorted(root.rglob("*.yaml"))}
 
@@ -133,10 +141,8 @@ def test_input_errors_are_one_line_with_exit_2(gitops: Path) -> None:
             assert word in done.stderr
 
 
+@pytest.mark.usefixtures("committed")
 def test_history_and_rollback_commands(gitops: Path) -> None:
-    git(gitops, "init", "-q")
-    git(gitops, "add", "-A")
-    git(gitops, "commit", "-q", "-m", "Initial layout")
     assert fs(gitops, "promote", "1.3.0").returncode == 0
     message = (
         "Promote myapp 1.3.0 to pre-prod\n\n"
@@ -174,10 +180,8 @@ def test_history_and_rollback_commands(gitops: Path) -> None:
     assert '"1.2.3"' in (gitops / PROD).read_text()
 
 
+@pytest.mark.usefixtures("committed")
 def test_emergency_rollback_of_prod_alone_passes_check(gitops: Path) -> None:
-    git(gitops, "init", "-q")
-    git(gitops, "add", "-A")
-    git(gitops, "commit", "-q", "-m", "Initial layout")
     for args in (("1.3.0",), ("1.3.0", "--stage", "prod"), ("2.0.0",)):
         assert fs(gitops, "promote", *args).returncode == 0
         git(gitops, "commit", "-q", "-am", f"Promote {' '.join(args)}")
@@ -196,10 +200,8 @@ def test_emergency_rollback_of_prod_alone_passes_check(gitops: Path) -> None:
     assert '"1.3.0"' in (gitops / PROD).read_text()
 
 
+@pytest.mark.usefixtures("committed")
 def test_rolling_back_the_gate_warns_with_the_next_command(gitops: Path) -> None:
-    git(gitops, "init", "-q")
-    git(gitops, "add", "-A")
-    git(gitops, "commit", "-q", "-m", "Initial layout")
     assert fs(gitops, "promote", "1.3.0").returncode == 0
     assert fs(gitops, "promote", "1.3.0", "--stage", "prod").returncode == 0
     git(gitops, "commit", "-q", "-am", "Promote 1.3.0 to pre-prod and prod")
