@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import nodesemver
 import semantic_version
 
-import flux_semver.ranges
-import flux_semver.version
-from flux_semver.ranges import Range, _parse
-from flux_semver.version import _parse_lenient
+import flux_semver.semver.ranges
+import flux_semver.semver.version
+from flux_semver.semver.ranges import Range, _parse
+from flux_semver.semver.version import _parse_lenient
 
 RANGES = [
     "1.2.x", "1.x", "~1.2.3", "~1.2", "^1.2.0", "^0.2.3", ">=1.2.0 <2.0.0", ">=1.2.0",
@@ -91,13 +91,13 @@ def clear_caches() -> None:
 
 def run_uncached(ranges: list[str], tags: list[str]) -> int:
     """run_flux_semver with the parse caches bypassed."""
-    flux_semver.ranges._parse = _parse.__wrapped__  # type: ignore[assignment]
-    flux_semver.version._parse_lenient = _parse_lenient.__wrapped__  # type: ignore[assignment]
+    flux_semver.semver.ranges._parse = _parse.__wrapped__  # type: ignore[assignment]
+    flux_semver.semver.version._parse_lenient = _parse_lenient.__wrapped__  # type: ignore[assignment]
     try:
         return run_flux_semver(ranges, tags)
     finally:
-        flux_semver.ranges._parse = _parse
-        flux_semver.version._parse_lenient = _parse_lenient
+        flux_semver.semver.ranges._parse = _parse
+        flux_semver.semver.version._parse_lenient = _parse_lenient
 
 
 def timed(runner: Runner, ranges: list[str], tags: list[str], rounds: int,

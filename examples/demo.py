@@ -24,9 +24,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from flux_semver import config, manifests
-from flux_semver.plan import make_plan
-from flux_semver.trailers import commit_message
+from flux_semver.release.plan import make_plan
+from flux_semver.release.trailers import commit_message
+from flux_semver.repo import config, manifests
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "gitops-repo"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flux_semver import config
 from flux_semver.errors import ConfigError, FluxSemverError
+from flux_semver.repo import config
 
 # The default block of README: Configuration, as a user would write it.
 DESIGN_BLOCK = """\

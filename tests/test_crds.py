@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flux_semver import crds
+from flux_semver.repo import crds
 
 V1 = "image.toolkit.fluxcd.io/v1"
 

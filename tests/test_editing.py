@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from flux_semver import config, editing, manifests
 from flux_semver.model import Policy
+from flux_semver.repo import config, editing, manifests
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
@@ -83,7 +83,7 @@ def _check_edit(root: Path, policy: Policy, new: str) -> None:
 
 
 def _resolver() -> Any:
-    from flux_semver.stages import StageResolver
+    from flux_semver.repo.stages import StageResolver
 
     return StageResolver(config.DEFAULT_CONFIG)
 

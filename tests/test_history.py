@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from flux_semver import config, manifests, rules
-from flux_semver.editing import set_ranges
+from flux_semver import rules
 from flux_semver.errors import GitError, PlanError
-from flux_semver.history import apply_rollback, history, rollback_target
-from flux_semver.manifests import Repository
-from flux_semver.plan import make_plan
-from flux_semver.promote import apply_plan
-from flux_semver.trailers import commit_message
+from flux_semver.release.history import apply_rollback, history, rollback_target
+from flux_semver.release.plan import make_plan
+from flux_semver.release.promote import apply_plan
+from flux_semver.release.trailers import commit_message
+from flux_semver.repo import config, manifests
+from flux_semver.repo.editing import set_ranges
+from flux_semver.repo.manifests import Repository
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
 PROD = "clusters/prod/imagepolicy.yaml"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flux_semver.intervals import ALL, EMPTY, Interval, IntervalSet
-from flux_semver.version import Version
+from flux_semver.semver.intervals import ALL, EMPTY, Interval, IntervalSet
+from flux_semver.semver.version import Version
 
 
 def test_of_drops_empty_intervals() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flux_semver import config, manifests
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
+from flux_semver.repo import config, manifests
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 TEMPLATED = {

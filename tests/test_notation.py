@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flux_semver.notation import follow
-from flux_semver.ranges import Range
-from flux_semver.version import Version
+from flux_semver.semver.notation import follow
+from flux_semver.semver.ranges import Range
+from flux_semver.semver.version import Version
 
 # (old range, released version, stage is exact, new range) -- written by hand from the spec.
 KEPT = [

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flux_semver import config, manifests, rules
+from flux_semver import rules
 from flux_semver.errors import PlanError
-from flux_semver.manifests import Repository
-from flux_semver.plan import make_plan
-from flux_semver.promote import apply_plan
+from flux_semver.release.plan import make_plan
+from flux_semver.release.promote import apply_plan
+from flux_semver.repo import config, manifests
+from flux_semver.repo.manifests import Repository
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
 

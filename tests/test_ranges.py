@@ -8,7 +8,7 @@ import pytest
 
 from flux_semver import InvalidRange, Range, Version
 from flux_semver.errors import FluxSemverError
-from flux_semver.ranges import Ceiling, go_quote
+from flux_semver.semver.ranges import Ceiling, go_quote
 from vectors import flux, masterminds, params, rows
 
 # Rows from TestConstraintCheck with api "parseConstraint" test upstream's unexported single-atom

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flux_semver.errors import PlanError
-from flux_semver.release import classify
-from flux_semver.version import Version
+from flux_semver.release.classify import classify
+from flux_semver.semver.version import Version
 
 
 def _v(text: str) -> Version:

@@ -10,10 +10,10 @@ import jsonschema  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flux_semver.check_result import CheckResult
 from flux_semver.model import Finding
 from flux_semver.reporters import findings as reporters
 from flux_semver.reporters import sarif
-from flux_semver.result import CheckResult
 from flux_semver.rules import RULES
 from flux_semver.workflow_commands import annotation, escape_data, escape_property
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from flux_semver import config, manifests, rules
+from flux_semver import rules
 from flux_semver.model import Finding
-from flux_semver.ranges import InvalidRange, Range
+from flux_semver.repo import config, manifests
 from flux_semver.rules import RULES, UnknownRuleError
+from flux_semver.semver.ranges import InvalidRange, Range
 
 DATA = Path(__file__).parent / "data" / "rules"
 PROD = "clusters/prod/podinfo.yaml"

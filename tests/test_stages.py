@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from flux_semver import config
 from flux_semver.model import Config, Stage
-from flux_semver.stages import StageResolver, resolve_app, resolve_stage
+from flux_semver.repo import config
+from flux_semver.repo.stages import StageResolver, resolve_app, resolve_stage
 
 DEFAULTS = StageResolver(config.DEFAULT_CONFIG)
 

@@ -8,7 +8,7 @@ import pytest
 
 from flux_semver import InvalidRange, latest_tag
 from flux_semver.errors import FluxSemverError
-from flux_semver.tags import InvalidPattern, TagFilter
+from flux_semver.semver.tags import InvalidPattern, TagFilter
 from vectors import flux, params
 
 

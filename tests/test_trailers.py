@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from flux_semver import trailers
 from flux_semver.model import Plan, PlanChange
+from flux_semver.release import trailers
 
 
 def _change(stage: str, old: str, new: str | None, action: str = "update") -> PlanChange:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flux_semver import yamlfast
+from flux_semver.repo import yaml_positions as yamlfast
 
 DATA = Path(__file__).parent / "data"
 FILES = sorted([*DATA.glob("corpus/*.yaml"), *DATA.glob("repos/lossless/*.yaml")])

@@ -14,18 +14,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flux_semver.ranges import InvalidRange, Range
-    from flux_semver.tags import latest_tag
-    from flux_semver.version import InvalidVersion, Version
+    from flux_semver.semver.ranges import InvalidRange, Range
+    from flux_semver.semver.tags import latest_tag
+    from flux_semver.semver.version import InvalidVersion, Version
 
 __all__ = ["InvalidRange", "InvalidVersion", "Range", "Version", "latest_tag"]
 
 _HOME = {
-    "InvalidRange": "flux_semver.ranges",
-    "Range": "flux_semver.ranges",
-    "latest_tag": "flux_semver.tags",
-    "InvalidVersion": "flux_semver.version",
-    "Version": "flux_semver.version",
+    "InvalidRange": "flux_semver.semver.ranges",
+    "Range": "flux_semver.semver.ranges",
+    "latest_tag": "flux_semver.semver.tags",
+    "InvalidVersion": "flux_semver.semver.version",
+    "Version": "flux_semver.semver.version",
 }
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from flux_semver import rules
+from flux_semver.check_result import CheckResult
 from flux_semver.cli import Context, exit_with
 from flux_semver.reporters.findings import FORMATS, Format, render
-from flux_semver.result import CheckResult
 
 
 def workspace_relative(result: CheckResult, root: Path) -> CheckResult:

@@ -9,8 +9,8 @@ import click
 
 from flux_semver.cli import Context
 from flux_semver.cli.plan import load_repository
-from flux_semver.history import RangeChange, history
 from flux_semver.printable import printable
+from flux_semver.release.history import RangeChange, history
 
 HistoryFormat = Literal["text", "json"]
 

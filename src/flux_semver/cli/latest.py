@@ -11,8 +11,8 @@ from flux_semver.cli import exit_with
 from flux_semver.cli.match import parse_range
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
-from flux_semver.tags import TagFilter, select
-from flux_semver.version import InvalidVersion, Version
+from flux_semver.semver.tags import TagFilter, select
+from flux_semver.semver.version import InvalidVersion, Version
 
 # How many ignored tags the note names before it only counts the rest.
 SHOWN_IGNORED = 5

@@ -6,8 +6,8 @@ import click
 
 from flux_semver.cli import exit_with
 from flux_semver.errors import FluxSemverError
-from flux_semver.ranges import InvalidRange, Range, clip
-from flux_semver.version import InvalidVersion, Version
+from flux_semver.semver.ranges import InvalidRange, Range, clip
+from flux_semver.semver.version import InvalidVersion, Version
 
 
 def parse_range(text: str) -> Range:

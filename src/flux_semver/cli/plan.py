@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 import click
 
-from flux_semver import config as config_module
-from flux_semver import manifests
 from flux_semver.cli import Context, exit_with
-from flux_semver.manifests import Repository
 from flux_semver.model import Plan
-from flux_semver.plan import RELEASE_TYPE_CHOICES, make_plan
+from flux_semver.release.plan import RELEASE_TYPE_CHOICES, make_plan
+from flux_semver.repo import config as config_module
+from flux_semver.repo import manifests
+from flux_semver.repo.manifests import Repository
 from flux_semver.reporters import plan_markdown, plan_text
 
 PlanFormat = Literal["text", "json", "markdown"]

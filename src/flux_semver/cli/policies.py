@@ -12,12 +12,12 @@ from typing import Any
 
 import click
 
-from flux_semver import config as config_module
-from flux_semver import manifests
 from flux_semver.cli import Context
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import FileError, Policy
 from flux_semver.printable import printable
+from flux_semver.repo import config as config_module
+from flux_semver.repo import manifests
 
 HEADERS = ("FILE:LINE", "POLICY", "API", "STAGE", "APP", "KIND", "RANGE", "WINDOW", "STAGE FROM")
 
@@ -27,7 +27,7 @@ def window(policy: Policy) -> str | None:
     ``invalid`` (Flux would not parse it), or None for no range."""
     if policy.kind != "semver" or policy.range_text is None:
         return None
-    from flux_semver.ranges import InvalidRange, Range  # the range engine, only when needed
+    from flux_semver.semver.ranges import InvalidRange, Range  # the range engine, only when needed
 
     try:
         found = Range(policy.range_text).window

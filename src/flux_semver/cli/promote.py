@@ -9,7 +9,7 @@ import click
 from flux_semver.cli import Context, exit_with
 from flux_semver.cli.plan import PlanRequest, load_repository, plan_options, render
 from flux_semver.printable import printable
-from flux_semver.promote import apply_plan
+from flux_semver.release.promote import apply_plan
 from flux_semver.reporters.plan_markdown import escape
 
 

@@ -6,7 +6,7 @@ import click
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.cli.plan import load_repository
-from flux_semver.history import apply_rollback, rollback_target
+from flux_semver.release.history import apply_rollback, rollback_target
 
 
 @click.command("rollback")

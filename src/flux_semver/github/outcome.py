@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flux_semver import config as config_module
-from flux_semver import manifests
 from flux_semver.github.api import Operation
 from flux_semver.github.inputs import ActionInputs
 from flux_semver.model import Config, Plan
+from flux_semver.repo import config as config_module
+from flux_semver.repo import manifests
 
 
 @dataclass

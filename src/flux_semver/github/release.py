@@ -33,10 +33,10 @@ from flux_semver.github.rollback import rollback_message, rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.where import RunnerEnv
 from flux_semver.model import Config, Plan
-from flux_semver.plan import make_plan
-from flux_semver.promote import apply_plan
+from flux_semver.release.plan import make_plan
+from flux_semver.release.promote import apply_plan
+from flux_semver.release.trailers import commit_message
 from flux_semver.reporters import plan_markdown
-from flux_semver.trailers import commit_message
 
 LABEL = "flux-semver"
 

@@ -1,7 +1,7 @@
 """The action's ``command: rollback``: a plan that puts stages' ranges back as they were.
 
-The restored ranges come from :func:`flux_semver.history.rollback_target` (git history of the
-base branch, so the checkout needs ``fetch-depth: 0``). The result is an ordinary
+The restored ranges come from :func:`flux_semver.release.history.rollback_target` (git
+history of the base branch, so the checkout needs ``fetch-depth: 0``). The result is an ordinary
 :class:`~flux_semver.model.Plan` whose ``release_type`` is ``"rollback"``, so the same
 branch, commit and pull request machinery carries it.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from flux_semver import trailers
-from flux_semver.history import rollback_target
-from flux_semver.manifests import Repository
 from flux_semver.model import Action, Plan, PlanChange, ReleaseType
+from flux_semver.release import trailers
+from flux_semver.release.history import rollback_target
+from flux_semver.repo.manifests import Repository
 
 ROLLBACK: ReleaseType = cast(ReleaseType, "rollback")
 

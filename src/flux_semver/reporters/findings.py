@@ -1,4 +1,4 @@
-"""Check reporters: one :class:`~flux_semver.result.CheckResult`, many renderings.
+"""Check reporters: one :class:`~flux_semver.check_result.CheckResult`, many renderings.
 
 Reporters only format; they never decide what is a problem. ``render(result, fmt)`` picks one
 by name: ``text``, ``json``, ``github`` or ``sarif``.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flux_semver.result import CheckResult
+from flux_semver.check_result import CheckResult
 
 Format = Literal["text", "json", "github", "sarif"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flux_semver.result import CheckResult
+from flux_semver.check_result import CheckResult
 from flux_semver.workflow_commands import annotation
 
 from . import text

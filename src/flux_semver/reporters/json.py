@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flux_semver.result import CheckResult
+from flux_semver.check_result import CheckResult
 
 
 def render(result: CheckResult) -> str:

@@ -12,8 +12,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from flux_semver.check_result import CheckResult
 from flux_semver.model import Finding
-from flux_semver.result import CheckResult
 from flux_semver.rules import RULES, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

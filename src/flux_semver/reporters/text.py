@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from flux_semver.check_result import CheckResult
 from flux_semver.printable import printable
-from flux_semver.result import CheckResult
 
 _COLORS = {"error": "red", "warning": "yellow"}
 

@@ -1,7 +1,7 @@
 """The checks (README: Rules): a registry of rules and one function that runs them.
 
 ``RULES`` maps each code to its :class:`~flux_semver.rules.base.Rule`; :func:`run` applies the
-selected rules to a scanned repository and returns a :class:`~flux_semver.result.CheckResult`;
+selected rules to a scanned repository and returns a :class:`~flux_semver.check_result.CheckResult`;
 :func:`check` does it all for a repository on disk, as ``flux-semver check`` and the hooks do.
 """
 
@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from importlib import import_module
 from pathlib import Path
 
-from flux_semver import config as config_module
-from flux_semver import manifests
+from flux_semver.check_result import CheckResult, relative_paths
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Finding
-from flux_semver.result import CheckResult, relative_paths
+from flux_semver.repo import config as config_module
+from flux_semver.repo import manifests
 
 from .base import Rule, Scanned
 

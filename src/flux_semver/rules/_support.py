@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flux_semver.model import Config, Policy, Stage
-from flux_semver.ranges import InvalidRange, Range
-from flux_semver.version import Version
+from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.version import Version
 
 
 @functools.lru_cache(maxsize=4096)

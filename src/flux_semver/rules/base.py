@@ -16,7 +16,7 @@ from flux_semver.model import Config, FileError, Finding, Policy, Severity
 
 
 class Scanned(Protocol):
-    """What the rules read from a scanned repository (``flux_semver.manifests.Repository``)."""
+    """What the rules read from a scanned repository (``flux_semver.repo.manifests.Repository``)."""
 
     @property
     def policies(self) -> tuple[Policy, ...]: ...

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver.model import Finding, Severity
-from flux_semver.ranges import InvalidRange, Range, clip
+from flux_semver.semver.ranges import InvalidRange, Range, clip
 
 from ._support import semver
 from .base import Scanned, finding

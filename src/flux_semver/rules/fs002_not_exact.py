@@ -36,11 +36,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from flux_semver import git, yamlfast
 from flux_semver.errors import GitError
 from flux_semver.model import Finding, Policy, Severity
-from flux_semver.ranges import Range
-from flux_semver.version import Version
+from flux_semver.repo import git
+from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.semver.ranges import Range
+from flux_semver.semver.version import Version
 
 from ._support import by_app_and_stage, is_release, parse, range_of, semver, stage_of
 from .base import Scanned, finding

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver.model import Finding, Policy, Severity
-from flux_semver.ranges import Range
+from flux_semver.semver.ranges import Range
 
 from ._support import by_app_and_stage, is_release, range_of, semver, stage_of, where
 from .base import Scanned, finding

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver import crds
 from flux_semver.model import Finding, Severity
+from flux_semver.repo import crds
 
 from .base import Scanned, finding
 

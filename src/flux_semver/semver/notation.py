@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flux_semver.ranges import InvalidRange, Range
-from flux_semver.version import Version
+from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.version import Version
 
 _LITERAL = re.compile(
     r"""

@@ -22,9 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from flux_semver import notation
 from flux_semver.errors import PlanError
-from flux_semver.manifests import Repository
 from flux_semver.model import (
     Action,
     Config,
@@ -35,9 +33,11 @@ from flux_semver.model import (
     Stage,
     release_words,
 )
-from flux_semver.ranges import InvalidRange, Range, clip, lookalike
-from flux_semver.release import classify, compare
-from flux_semver.version import InvalidVersion, Version
+from flux_semver.release.classify import classify, compare
+from flux_semver.repo.manifests import Repository
+from flux_semver.semver import notation
+from flux_semver.semver.ranges import InvalidRange, Range, clip, lookalike
+from flux_semver.semver.version import InvalidVersion, Version
 
 RELEASE_TYPE_CHOICES = ("auto", "patch", "minor", "major")
 _RELEASE_TYPES: dict[str, ReleaseType] = {

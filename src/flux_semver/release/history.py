@@ -17,15 +17,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flux_semver import git, trailers
-from flux_semver.editing import set_ranges
 from flux_semver.errors import GitError, PlanError
-from flux_semver.manifests import Repository, read
 from flux_semver.model import Policy
-from flux_semver.plan import resolve_app, semver_policies
-from flux_semver.ranges import InvalidRange, Range, clip, lookalike
-from flux_semver.stages import StageResolver
-from flux_semver.yamlfast import YamlError
+from flux_semver.release import trailers
+from flux_semver.release.plan import resolve_app, semver_policies
+from flux_semver.repo import git
+from flux_semver.repo.editing import set_ranges
+from flux_semver.repo.manifests import Repository, read
+from flux_semver.repo.stages import StageResolver
+from flux_semver.repo.yaml_positions import YamlError
+from flux_semver.semver.ranges import InvalidRange, Range, clip, lookalike
 
 Source = Literal["trailers", "diff"]
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from flux_semver import yamlfast
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
-from flux_semver.stages import StageResolver, resolve_app
+from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo.stages import StageResolver, resolve_app
 
 API_GROUP = "image.toolkit.fluxcd.io/"
 KIND = "ImagePolicy"

@@ -36,8 +36,8 @@ from typing import Literal, NamedTuple
 import re2
 
 from flux_semver.errors import FluxSemverError
-from flux_semver.intervals import ALL, EMPTY, Interval, IntervalSet, Triple, next_patch
-from flux_semver.version import InvalidVersion, Version
+from flux_semver.semver.intervals import ALL, EMPTY, Interval, IntervalSet, Triple, next_patch
+from flux_semver.semver.version import InvalidVersion, Version
 
 __all__ = [
     "Ceiling", "Comparator", "InvalidRange", "Range", "Window", "clip", "go_quote", "lookalike",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flux_semver.version import Version
+from flux_semver.semver.version import Version
 
 __all__ = ["ALL", "EMPTY", "Interval", "IntervalSet", "Triple", "next_patch"]
 

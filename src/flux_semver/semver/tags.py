@@ -22,8 +22,8 @@ from collections.abc import Iterable
 import re2
 
 from flux_semver.errors import FluxSemverError
-from flux_semver.ranges import Range
-from flux_semver.version import InvalidVersion, Version
+from flux_semver.semver.ranges import Range
+from flux_semver.semver.version import InvalidVersion, Version
 
 __all__ = ["InvalidPattern", "TagFilter", "latest_tag", "select"]
 
@@ -150,7 +150,7 @@ def latest_tag(
 ) -> str | None:
     """The tag image-reflector-controller reports for a semver range, or None if none fits.
 
-    Raises :class:`~flux_semver.ranges.InvalidRange` for a range Flux rejects and
+    Raises :class:`~flux_semver.semver.ranges.InvalidRange` for a range Flux rejects and
     :class:`InvalidPattern` for a pattern it cannot compile.
     """
     rng = Range(range_text)

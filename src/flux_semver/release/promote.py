@@ -6,10 +6,10 @@ files changed comes back so the faces can print them or commit them.
 
 from __future__ import annotations
 
-from flux_semver.editing import set_ranges
 from flux_semver.errors import PlanError
-from flux_semver.manifests import Repository
 from flux_semver.model import Plan, PlanChange, Policy
+from flux_semver.repo.editing import set_ranges
+from flux_semver.repo.manifests import Repository
 
 
 def _policy_of(repo: Repository, change: PlanChange) -> Policy:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from flux_semver.errors import PlanError
 from flux_semver.model import ReleaseType
-from flux_semver.version import Version
+from flux_semver.semver.version import Version
 
 RELEASE_TYPES: tuple[ReleaseType, ...] = ("patch", "minor", "major")
 

@@ -21,9 +21,9 @@ from typing import Any, cast
 
 import yaml
 
-from flux_semver import yamlfast
 from flux_semver.errors import ConfigError
 from flux_semver.model import Config, Stage, StageRule
+from flux_semver.repo import yaml_positions as yamlfast
 
 FILE_NAME = ".flux-semver.yaml"
 RELEASE_TYPES = ("patch", "minor", "major", "prerelease")

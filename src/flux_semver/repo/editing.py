@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from flux_semver import yamlfast
 from flux_semver.errors import FluxSemverError
-from flux_semver.manifests import KIND, RANGE_PATH
 from flux_semver.model import Policy
+from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo.manifests import KIND, RANGE_PATH
 
 
 class EditError(FluxSemverError):

@@ -1,0 +1,2 @@
+"""Releases: classification, the plan, promotion, history, rollback, and the commit
+trailers that history reads back."""
