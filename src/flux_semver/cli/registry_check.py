@@ -1,0 +1,136 @@
+"""The CLI's side of consulting a registry (``--registry-check``, ``policies --live``,
+``latest --image/--registry``): options, and how the answers are printed. The work is in
+:mod:`flux_semver.registry`; without these options no command touches the network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from flux_semver.cli import Context
+from flux_semver.errors import FluxSemverError
+from flux_semver.model import Plan, Policy
+from flux_semver.printable import printable
+from flux_semver.registry.deploys import Deployment, Deploys
+from flux_semver.registry.listing import Listings, OciImage, from_image_repository
+from flux_semver.registry.reference import parse
+from flux_semver.repo import config as config_module
+from flux_semver.repo import image_repositories, manifests
+from flux_semver.repo.manifests import Repository
+
+CHECK_ENV = "FLUX_SEMVER_REGISTRY_CHECK"
+ARROW = "→"
+
+
+def registry_check_option(func: Callable[..., None]) -> Callable[..., None]:
+    """``--registry-check/--no-registry-check`` (default: FLUX_SEMVER_REGISTRY_CHECK, else off)."""
+    option = click.option(
+        "--registry-check/--no-registry-check", "registry_check", default=False,
+        envvar=CHECK_ENV, show_envvar=True,
+        help="Read each app's ImageRepository and list its tags in the registry: show per "
+             "stage the tag Flux deploys now and after this change, and warn when that is "
+             "not VERSION. Off by default: nothing is looked up.")
+    decorated: Callable[..., None] = option(func)
+    return decorated
+
+
+@contextmanager
+def deploys_for(repo: Repository) -> Iterator[Deploys]:
+    """A :class:`Deploys` over the repository's ImageRepositories; one listing per image."""
+    listings = Listings()
+    try:
+        yield Deploys(image_repositories.scan(repo.root), listings)
+    finally:
+        listings.close()
+
+
+def _tag(tag: str | None) -> str:
+    return printable(tag) if tag is not None else "nothing"
+
+
+def deploy_lines(deployments: Sequence[Deployment]) -> list[str]:
+    """``stage  Flux deploys X now → Y after this change`` per policy, warnings beneath."""
+    if not deployments:
+        return []
+    width = max(len(d.stage or "-") for d in deployments)
+    lines = ["registry:"]
+    for d in deployments:
+        stage = printable(d.stage or "-").ljust(width)
+        change = ("after this change" if d.action == "update" else "(no Git change)")
+        lines.append(f"  {stage}  Flux deploys {_tag(d.now)} now {ARROW} {_tag(d.after)} "
+                     f"{change}  [{printable(d.policy)}]")
+        if d.warning:
+            lines.append(f"  {' ' * width}  warning: {printable(d.warning)}")
+    return lines
+
+
+def deploy_markdown(deployments: Sequence[Deployment]) -> str:
+    """The same as a Markdown table, for ``--format markdown``."""
+    if not deployments:
+        return ""
+    from flux_semver.reporters.plan_markdown import escape
+
+    rows = ["", "### What Flux deploys", "", "| stage | now | after | note |",
+            "| --- | --- | --- | --- |"]
+    for d in deployments:
+        note = f"⚠️ {escape(d.warning)}" if d.warning else ""
+        rows.append(f"| {escape(d.stage or '-')} | {escape(_tag(d.now))} | "
+                    f"{escape(_tag(d.after))} | {note} |")
+    return "\n".join(rows) + "\n"
+
+
+def plan_with_registry(plan: Plan, repo: Repository, deploys: Deploys) -> dict[str, Any]:
+    """The plan's JSON with a ``registry`` list: per policy ``now``, ``after``, ``warning``."""
+    return {**plan.to_json(),
+            "registry": [d.to_json() for d in deploys.for_plan(plan, repo.policies)]}
+
+
+def registry_tags(obj: Context, app: str | None, image: str | None) -> list[str]:
+    """The tags ``latest --image APP`` or ``latest --registry IMAGE`` chooses among."""
+    if image is not None:
+        source = OciImage(parse(image))
+    else:
+        source = from_image_repository(_app_repository(obj, app or ""))
+    listings = Listings()
+    try:
+        return listings.tags(source)
+    finally:
+        listings.close()
+
+
+def _app_repository(obj: Context, app: str) -> image_repositories.ImageRepository:
+    repositories = image_repositories.scan(obj.root)
+    repo = manifests.scan(obj.root, config_module.load(obj.root, obj.config))
+    for policy in repo.policies_for(app):
+        found = image_repositories.for_policy(repositories, policy)
+        if found is not None:
+            return found
+    found = image_repositories.nearest(repositories, app, None, "")
+    if found is None:
+        known = sorted({r.name for r in repositories})
+        raise FluxSemverError(f"--image {app}: no ImageRepository for that app under "
+                              f"{obj.root} — known: {', '.join(known) or 'none'}; or give "
+                              "--registry IMAGE")
+    return found
+
+
+NO_REPOSITORY = "(no ImageRepository)"
+NOTHING = "(nothing)"
+
+
+def live_tags(repo: Repository, policies: Sequence[Policy]) -> dict[int, str]:
+    """Index of a semver policy in ``policies`` -> the tag Flux deploys for it now (or why
+    none); each image is listed once."""
+    found: dict[int, str] = {}
+    with deploys_for(repo) as deploys:
+        for index, policy in enumerate(policies):
+            if policy.kind != "semver" or policy.patch or policy.range_text is None:
+                continue
+            if deploys.repository_of(policy) is None:
+                found[index] = NO_REPOSITORY
+                continue
+            found[index] = deploys.deployed(policy, policy.range_text) or NOTHING
+    return found
