@@ -11,18 +11,14 @@ from typing import Any, Literal
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.registry_check import (
-    deploy_lines,
-    deploy_markdown,
-    deploys_for,
-    registry_check_option,
-)
+from flux_semver.cli.registry_check import deploys_for, registry_check_option
 from flux_semver.model import Plan
 from flux_semver.registry.deploys import Deployment
 from flux_semver.release.plan import RELEASE_TYPE_CHOICES, make_plan
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.manifests import Repository
+from flux_semver.reporters import deploys as deploys_report
 from flux_semver.reporters import plan_markdown, plan_text
 
 PlanFormat = Literal["text", "json", "markdown"]
@@ -93,8 +89,8 @@ def render_with_registry(plan: Plan, fmt: PlanFormat, deployments: Sequence[Depl
                 "registry": [d.to_json() for d in deployments]}
         return json.dumps(data, indent=2) + "\n"
     if fmt == "markdown":
-        return render(plan, fmt) + deploy_markdown(deployments)
-    lines = deploy_lines(deployments)
+        return render(plan, fmt) + deploys_report.markdown(deployments)
+    lines = deploys_report.lines(deployments)
     return render(plan, fmt) + "".join(line + "\n" for line in lines)
 
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import click
 
 from flux_semver.cli import Context
 from flux_semver.errors import FluxSemverError
-from flux_semver.model import Plan, Policy
-from flux_semver.printable import printable
-from flux_semver.registry.deploys import Deployment, Deploys
+from flux_semver.model import Policy
+from flux_semver.registry.deploys import Deploys
 from flux_semver.registry.listing import Listings, OciImage, from_image_repository
 from flux_semver.registry.reference import parse
 from flux_semver.repo import config as config_module
@@ -22,7 +20,6 @@ from flux_semver.repo import image_repositories, manifests
 from flux_semver.repo.manifests import Repository
 
 CHECK_ENV = "FLUX_SEMVER_REGISTRY_CHECK"
-ARROW = "→"
 
 
 def registry_check_option(func: Callable[..., None]) -> Callable[..., None]:
@@ -45,47 +42,6 @@ def deploys_for(repo: Repository) -> Iterator[Deploys]:
         yield Deploys(image_repositories.scan(repo.root), listings)
     finally:
         listings.close()
-
-
-def _tag(tag: str | None) -> str:
-    return printable(tag) if tag is not None else "nothing"
-
-
-def deploy_lines(deployments: Sequence[Deployment]) -> list[str]:
-    """``stage  Flux deploys X now → Y after this change`` per policy, warnings beneath."""
-    if not deployments:
-        return []
-    width = max(len(d.stage or "-") for d in deployments)
-    lines = ["registry:"]
-    for d in deployments:
-        stage = printable(d.stage or "-").ljust(width)
-        change = ("after this change" if d.action == "update" else "(no Git change)")
-        lines.append(f"  {stage}  Flux deploys {_tag(d.now)} now {ARROW} {_tag(d.after)} "
-                     f"{change}  [{printable(d.policy)}]")
-        if d.warning:
-            lines.append(f"  {' ' * width}  warning: {printable(d.warning)}")
-    return lines
-
-
-def deploy_markdown(deployments: Sequence[Deployment]) -> str:
-    """The same as a Markdown table, for ``--format markdown``."""
-    if not deployments:
-        return ""
-    from flux_semver.reporters.plan_markdown import escape
-
-    rows = ["", "### What Flux deploys", "", "| stage | now | after | note |",
-            "| --- | --- | --- | --- |"]
-    for d in deployments:
-        note = f"⚠️ {escape(d.warning)}" if d.warning else ""
-        rows.append(f"| {escape(d.stage or '-')} | {escape(_tag(d.now))} | "
-                    f"{escape(_tag(d.after))} | {note} |")
-    return "\n".join(rows) + "\n"
-
-
-def plan_with_registry(plan: Plan, repo: Repository, deploys: Deploys) -> dict[str, Any]:
-    """The plan's JSON with a ``registry`` list: per policy ``now``, ``after``, ``warning``."""
-    return {**plan.to_json(),
-            "registry": [d.to_json() for d in deploys.for_plan(plan, repo.policies)]}
 
 
 def registry_tags(obj: Context, app: str | None, image: str | None) -> list[str]:
