@@ -57,6 +57,9 @@ def test_flux_default_exclusion_list_applies_when_missing_or_empty() -> None:
     kept = ["1.0.0", "1.2.0.sigx", "sig"]
     assert exclusion.apply(tags, None) == kept
     assert exclusion.apply(tags, []) == kept
+    # The default's shortcut agrees with the expression itself, line breaks included.
+    odd = ["a\nb.sig", "x.sig\n", ".sig", "1.0.0.SIG", "sig.sig.sig"]
+    assert exclusion.apply(odd, None) == exclusion.apply(odd, list(exclusion.DEFAULT))
     # A list of one's own replaces the default; entries match anywhere (unanchored).
     assert exclusion.apply(tags, ["cosign"]) == ["1.0.0", "sha256-abc.sig", "1.2.0.sigx", "sig"]
 
