@@ -24,6 +24,8 @@ from pathlib import Path
 import bcrypt
 import requests
 
+from registry_token import TokenService
+
 USER = "ci"
 PASSWORD = "registry-pass-1"
 BINARY = "docker-registry"
@@ -79,35 +81,45 @@ class Registry:
         return digest
 
 
-def _config(directory: Path, port: int) -> Path:
-    htpasswd = directory / "htpasswd"
-    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    htpasswd.write_text(f"{USER}:{hashed}\n", encoding="utf-8")
+def _config(directory: Path, port: int, token: TokenService | None) -> Path:
+    if token is not None:
+        auth = token.config(directory)
+    else:
+        htpasswd = directory / "htpasswd"
+        hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+        htpasswd.write_text(f"{USER}:{hashed}\n", encoding="utf-8")
+        auth = f"auth:\n  htpasswd:\n    realm: flux-semver-tests\n    path: {htpasswd}\n"
     config = directory / "config.yml"
     config.write_text(
         "version: 0.1\n"
         "log:\n  level: error\n  accesslog:\n    disabled: true\n"
         f"storage:\n  filesystem:\n    rootdirectory: {directory / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-        f"auth:\n  htpasswd:\n    realm: flux-semver-tests\n    path: {htpasswd}\n",
+        f"http:\n  addr: 127.0.0.1:{port}\n" + auth,
         encoding="utf-8")
     return config
 
 
 @contextmanager
-def running(directory: Path) -> Iterator[Registry]:
-    """Start the registry in ``directory``; stop it (by its own process) on exit."""
+def running(directory: Path, token: TokenService | None = None,
+            pusher: str = "") -> Iterator[Registry]:
+    """Start the registry in ``directory``, with htpasswd basic auth, or with ``token``'s
+    bearer-token auth (the session then pushes to ``pusher`` with a token minted for it);
+    stop it (by its own process) on exit."""
     binary = shutil.which(BINARY)
     assert binary is not None, (
         "the CNCF distribution registry is not installed: run python3 tasks.py test (or "
         "apt-get install -y docker-registry) first")
     port = free_port()
-    config = _config(directory, port)
+    config = _config(directory, port, token)
     log = (directory / "registry.log").open("wb")
     process = subprocess.Popen([binary, "serve", str(config)], stdout=log,
                                stderr=subprocess.STDOUT)
     session = requests.Session()
-    session.auth = (USER, PASSWORD)
+    if token is None:
+        session.auth = (USER, PASSWORD)
+    else:
+        minted = token.mint("pusher", pusher, ["pull", "push"])
+        session.headers["Authorization"] = f"Bearer {minted}"
     try:
         deadline = time.monotonic() + 20
         while True:

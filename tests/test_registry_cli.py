@@ -17,6 +17,7 @@ import pytest
 
 import registry_double
 import registry_server
+import registry_token
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
 IMAGE_FILE = "base/imagerepository.yaml"
@@ -35,6 +36,16 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[registry_serv
     with registry_server.running(tmp_path_factory.mktemp("registry")) as running:
         running.push(REPOSITORY, TAGS)
         yield running
+
+
+@pytest.fixture(scope="session")
+def token_registry(tmp_path_factory: pytest.TempPathFactory,
+                   ) -> Iterator[tuple[registry_server.Registry, registry_token.TokenService]]:
+    """The real registry again, with bearer-token auth against the tests' token service."""
+    with registry_token.serving() as service, registry_server.running(
+            tmp_path_factory.mktemp("token-registry"), service, pusher=REPOSITORY) as running:
+        running.push(REPOSITORY, TAGS)
+        yield running, service
 
 
 @pytest.fixture
@@ -239,7 +250,54 @@ def test_a_bad_image_name_points_at_its_file(tmp_path: Path) -> None:
     assert f"{IMAGE_FILE}:5: spec.image: " in line and "should not include a tag" in line
 
 
-# -- the token flow, pagination, retries, malformed pages (the token-auth registry) --------
+# -- the token flow against the real registry --------------------------------------------
+
+
+def test_token_flow_with_credentials_against_the_real_registry(
+        tmp_path: Path,
+        token_registry: tuple[registry_server.Registry, registry_token.TokenService]) -> None:
+    running, service = token_registry
+    root = gitops(tmp_path, f"{running.host}/{REPOSITORY}")
+    before = len(service.log)
+    result = fs(root, "latest", "1.2.x", "--image", "myapp", env={
+        "FLUX_SEMVER_REGISTRY_USERNAME": registry_token.USER,
+        "FLUX_SEMVER_REGISTRY_PASSWORD": registry_token.PASSWORD})
+    assert result.stdout == "1.2.4\n", result.stderr
+    path, auth = service.log[before]
+    assert "scope=repository%3Aexample-org%2Fmyapp%3Apull" in path
+    assert "service=flux-semver-tests" in path
+    assert auth is not None and auth.startswith("Basic ")
+
+
+def test_anonymous_token_flow_against_the_real_registry(
+        tmp_path: Path,
+        token_registry: tuple[registry_server.Registry, registry_token.TokenService]) -> None:
+    running, service = token_registry
+    image = f"{running.host}/{REPOSITORY}"
+    # Private: the anonymous token grants nothing and the registry says so.
+    line = one_error_line(fs(tmp_path, "latest", "1.x", "--registry", image))
+    assert "needs credentials (401)" in line
+    service.public.add(REPOSITORY)
+    try:
+        result = fs(tmp_path, "latest", "1.x", "--registry", image)
+    finally:
+        service.public.discard(REPOSITORY)
+    assert result.stdout == "1.3.5\n", result.stderr
+    assert service.log[-1][1] is None  # no credentials were sent to the token service
+
+
+def test_wrong_credentials_at_the_real_registrys_token_service(
+        tmp_path: Path,
+        token_registry: tuple[registry_server.Registry, registry_token.TokenService]) -> None:
+    running, _ = token_registry
+    line = one_error_line(fs(tmp_path, "latest", "1.x", "--registry",
+                             f"{running.host}/{REPOSITORY}",
+                             env={"FLUX_SEMVER_REGISTRY_USERNAME": registry_token.USER,
+                                  "FLUX_SEMVER_REGISTRY_PASSWORD": "wrong"}))
+    assert "refused the credentials from FLUX_SEMVER_REGISTRY_USERNAME" in line
+
+
+# -- pagination, retries, malformed pages (the token-auth registry double) ----------------
 
 
 def test_anonymous_token_flow_for_a_public_image(

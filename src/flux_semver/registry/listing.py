@@ -1,10 +1,12 @@
 """Tag sources and one listing per source per run.
 
 A :class:`TagSource` says what to list (``key``), where it was asked for (``where``: an
-ImageRepository's ``file:line``, or ``--registry``) and how (``list_with``). Today there is
-:class:`OciImage` (an ImageRepository's image); a Helm chart index (HelmRelease/HelmChart) or
-an OCIRepository's tags are further sources with the same three members, and every consumer
-(``latest``, ``policies --live``, ``plan``/``promote --registry-check``) works with them as is.
+ImageRepository's ``file:line``, or ``--registry``), how (``list_with``) and which of the
+listed tags Flux keeps (``kept``). Today there is :class:`OciImage` (an ImageRepository's
+image). A HelmRelease/HelmChart's chart index (``index.yaml`` of a HelmRepository: its
+``entries[chart][].version``) or an OCIRepository's tags (the same OCI listing, no exclusion
+list) are further sources with the same four members; :class:`Listings` caches them alike,
+and ``deploys`` chooses among their versions with ``latest_tag`` as it does for images.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ class TagSource(Protocol):
     @property
     def where(self) -> str: ...
 
-    def list_with(self, client: RegistryClient) -> list[str]: ...
+    def list_with(self, client: RegistryClient) -> list[str]:
+        """Every tag (version) the source holds, as listed."""
+        ...
+
+    def kept(self, tags: list[str]) -> list[str]:
+        """The listed tags Flux keeps (an ImageRepository's exclusion list, say)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class Listings:
                                                settings_from(env))
         self._raw: dict[str, list[str]] = {}
 
-    def tags(self, source: OciImage) -> list[str]:
+    def tags(self, source: TagSource) -> list[str]:
         """The source's tags as Flux stores them (after the exclusion list)."""
         raw = self._raw.get(source.key)
         if raw is None:
