@@ -11,8 +11,10 @@ requests, a tags page that is not JSON. Every request is logged.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ class State:
     failures: list[int] = field(default_factory=list)  # statuses for the next tag requests
     malformed: set[str] = field(default_factory=set)  # images whose pages are not JSON
     max_page: int = 100  # the most tags one page holds, whatever n asks
+    stall: float = 0.0  # seconds every tags answer waits first (a registry that hangs)
     log: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Authorization)
     issued: dict[str, set[str]] = field(default_factory=dict)  # token -> images it may pull
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,7 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        # A client that gave up (a timeout test) has nothing more to be told.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(),
@@ -98,6 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(401, {"errors": [{"code": "UNAUTHORIZED"}]},
                        {"WWW-Authenticate": challenge})
             return
+        if self.state.stall:
+            time.sleep(self.state.stall)
         with self.state.lock:
             failure = self.state.failures.pop(0) if self.state.failures else None
         if failure is not None:

@@ -225,6 +225,13 @@ def test_no_credentials_for_a_private_registry(tmp_path: Path,
     line = one_error_line(fs(tmp_path, "latest", "1.x", "--registry",
                              f"{registry.host}/{REPOSITORY}"))
     assert "needs credentials (401)" in line and "FLUX_SEMVER_REGISTRY_USERNAME" in line
+    # A cloud provider's ImageRepository: the line says how to log in.
+    root = gitops(tmp_path, f"{registry.host}/{REPOSITORY}")
+    path = root / IMAGE_FILE
+    path.write_text(path.read_text() + "  provider: aws\n")
+    line = one_error_line(fs(root, "latest", "1.x", "--image", "myapp"))
+    assert line.endswith("(spec.provider: aws: flux-semver does not log in to the cloud "
+                         "itself; docker login with the cloud's credential helper first)")
 
 
 def test_unknown_image(tmp_path: Path, registry: registry_server.Registry) -> None:
@@ -376,3 +383,31 @@ def test_wrong_credentials_at_the_token_service(
     line = one_error_line(fs(tmp_path, "latest", "1.x", "--registry", f"{host}/team/app",
                              env={"DOCKER_CONFIG": str(docker)}))
     assert f"refused the credentials from {docker / 'config.json'}" in line
+
+
+def test_a_registry_that_does_not_answer_times_out(
+        tmp_path: Path, double: tuple[str, registry_double.State]) -> None:
+    host, state = double
+    state.images["public/app"] = ["1.0.0"]
+    state.public.add("public/app")
+    state.stall = 3.0
+    line = one_error_line(fs(tmp_path, "latest", "1.0.x", "--registry", f"{host}/public/app",
+                             env={"FLUX_SEMVER_REGISTRY_TIMEOUT": "0.5",
+                                  "FLUX_SEMVER_REGISTRY_RETRIES": "0"}))
+    assert "did not answer within 0.5 s (1 tries)" in line
+    assert "FLUX_SEMVER_REGISTRY_TIMEOUT" in line
+
+
+def test_an_app_without_an_image_repository(tmp_path: Path) -> None:
+    root = gitops(tmp_path, "ghcr.io/example-org/myapp")
+    (root / IMAGE_FILE).unlink()
+    line = one_error_line(fs(root, "latest", "1.x", "--image", "myapp"))
+    assert "--image myapp: no ImageRepository for that app" in line
+    line = one_error_line(fs(root, "plan", "1.3.0", "--registry-check"))
+    assert "clusters/dev/imagepolicy.yaml:" in line and "no ImageRepository named 'myapp'" in line
+
+
+def test_bad_registry_settings_are_one_clear_line(tmp_path: Path) -> None:
+    line = one_error_line(fs(tmp_path, "latest", "1.x", "--registry", "ghcr.io/a/b",
+                             env={"FLUX_SEMVER_REGISTRY_TIMEOUT": "soon"}))
+    assert "FLUX_SEMVER_REGISTRY_TIMEOUT must be seconds" in line

@@ -18,3 +18,7 @@ from flux_semver.errors import FluxSemverError
 
 class RegistryError(FluxSemverError):
     """A registry could not be read (down, refused the credentials, no such image, bad page)."""
+
+
+class RegistryAuthError(RegistryError):
+    """The registry (or its token service) wants other credentials than it was given."""

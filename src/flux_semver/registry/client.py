@@ -25,9 +25,11 @@ from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
-from flux_semver.registry import RegistryError
+from flux_semver.registry import RegistryAuthError, RegistryError
 from flux_semver.registry.credentials import Credentials
 from flux_semver.registry.reference import ImageName
 
@@ -35,6 +37,7 @@ PAGE_SIZE = 1000
 MAX_PAGES = 10_000  # 10 million tags: past that a registry is looping
 USER_AGENT = "flux-semver"
 _RETRY_STATUSES = (429, 500, 502, 503, 504)
+_TIMEOUTS = (TimeoutError, Urllib3Timeout)
 _CHALLENGE = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
@@ -124,7 +127,7 @@ class RegistryClient:
         scheme, params = challenge(response.headers.get("WWW-Authenticate", ""))
         if scheme == "basic":
             if credentials.username is None:
-                raise RegistryError(_needs_credentials(image))
+                raise RegistryAuthError(_needs_credentials(image))
             pair = f"{credentials.username}:{credentials.password or ''}".encode()
             return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
         if scheme != "bearer" or not params.get("realm"):
@@ -147,7 +150,7 @@ class RegistryClient:
             raise RegistryError(f"{image}: cannot reach the registry's token service {realm} "
                                 f"({_reason(exc)}) — check the network") from None
         if answer.status_code in (401, 403):
-            raise RegistryError(_refused(image, answer.status_code, credentials))
+            raise RegistryAuthError(_refused(image, answer.status_code, credentials))
         if answer.status_code != 200:
             raise RegistryError(f"{image}: the token service {realm} answered "
                                 f"{answer.status_code} — try again later")
@@ -166,29 +169,45 @@ class RegistryClient:
             self.requests_sent += 1
             return self._session.get(url, headers=headers, timeout=self.settings.timeout,
                                      allow_redirects=True)
-        except requests.Timeout:
-            raise RegistryError(
-                f"{image}: the registry {image.registry} did not answer within "
-                f"{self.settings.timeout:g} s ({self.settings.retries + 1} tries) — try again, "
-                "or raise FLUX_SEMVER_REGISTRY_TIMEOUT") from None
-        except requests.exceptions.RetryError as exc:
-            raise RegistryError(f"{image}: the registry {image.registry} kept failing "
-                                f"({_reason(exc)}) after {self.settings.retries + 1} tries — "
-                                "try again later") from None
         except requests.RequestException as exc:
+            tries = self.settings.retries + 1
+            cause = _cause(exc)
+            timed_out = isinstance(cause, _TIMEOUTS) and not isinstance(cause, NewConnectionError)
+            if isinstance(exc, requests.Timeout) or timed_out:
+                raise RegistryError(
+                    f"{image}: the registry {image.registry} did not answer within "
+                    f"{self.settings.timeout:g} s ({tries} tries) — try again, or raise "
+                    "FLUX_SEMVER_REGISTRY_TIMEOUT") from None
+            if isinstance(exc, requests.exceptions.RetryError):
+                raise RegistryError(f"{image}: the registry {image.registry} kept failing "
+                                    f"({_reason(cause)}) after {tries} tries — try again "
+                                    "later") from None
             raise RegistryError(
-                f"{image}: cannot reach the registry {image.registry} ({_reason(exc)}) after "
-                f"{self.settings.retries + 1} tries — check the image name and that the "
-                "registry is up") from None
+                f"{image}: cannot reach the registry {image.registry} ({_reason(cause)}) after "
+                f"{tries} tries — check the image name and that the registry is up") from None
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The innermost reason of a requests error (urllib3 wraps it in MaxRetryError)."""
+    seen = exc
+    for _ in range(5):
+        inner = getattr(seen, "reason", None)
+        if inner is None and seen.args and isinstance(seen.args[0], BaseException):
+            inner = seen.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        seen = inner
+    return seen
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost cause of a requests/urllib3 error, short: 'Connection refused'."""
+    """A short reason: 'Connection refused', 'Name or service not known'."""
     text = str(exc)
-    for marker in ("] ", "Caused by "):
-        if marker in text:
-            text = text.rsplit(marker, 1)[-1]
-    return text.strip("()'\"")[:120] or type(exc).__name__
+    if "] " in text:
+        text = text.rsplit("] ", 1)[-1]
+    elif ": " in text:
+        text = text.rsplit(": ", 1)[-1]
+    return text.strip("()'\" ")[:120] or type(exc).__name__
 
 
 def _needs_credentials(image: ImageName) -> str:
@@ -222,7 +241,7 @@ def _raise_for(image: ImageName, response: requests.Response,
     codes = _errors(response)
     detail = f"{status} {codes}".strip()
     if status in (401, 403):
-        raise RegistryError(_refused(image, status, credentials))
+        raise RegistryAuthError(_refused(image, status, credentials))
     if status == 404:
         raise RegistryError(f"{image}: the registry has no such image ({detail}) — check "
                             "the image name (ImageRepository spec.image)")

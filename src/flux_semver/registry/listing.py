@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from flux_semver.registry import RegistryError, credentials, exclusion
+from flux_semver.registry import RegistryAuthError, RegistryError, credentials, exclusion
 from flux_semver.registry.client import RegistryClient, Settings
 from flux_semver.registry.reference import ImageName, parse
 from flux_semver.repo.image_repositories import ImageRepository
@@ -50,6 +50,7 @@ class OciImage:
     image: ImageName
     exclusion_list: tuple[str, ...] | None = None
     where: str = "--registry"
+    provider: str = "generic"  # spec.provider: aws, azure and gcp log in through the cloud
 
     @property
     def key(self) -> str:
@@ -68,7 +69,7 @@ def from_image_repository(repository: ImageRepository) -> OciImage:
         image = parse(repository.image, insecure=repository.insecure)
     except RegistryError as exc:
         raise RegistryError(f"{repository.where}: spec.image: {exc}") from None
-    return OciImage(image, repository.exclusion_list, repository.where)
+    return OciImage(image, repository.exclusion_list, repository.where, repository.provider)
 
 
 def settings_from(environ: Mapping[str, str]) -> Settings:
@@ -99,10 +100,16 @@ class Listings:
         """The source's tags as Flux stores them (after the exclusion list)."""
         raw = self._raw.get(source.key)
         if raw is None:
+            where = "" if source.where == "--registry" else f"{source.where}: "
             try:
                 raw = source.list_with(self.client)
+            except RegistryAuthError as exc:
+                provider = getattr(source, "provider", "generic")
+                hint = "" if provider == "generic" else (
+                    f" (spec.provider: {provider}: flux-semver does not log in to the cloud "
+                    "itself; docker login with the cloud's credential helper first)")
+                raise RegistryAuthError(f"{where}{exc}{hint}") from None
             except RegistryError as exc:
-                where = "" if source.where == "--registry" else f"{source.where}: "
                 raise RegistryError(f"{where}{exc}") from None
             self._raw[source.key] = raw
         return source.kept(raw)
