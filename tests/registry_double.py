@@ -35,6 +35,7 @@ class State:
     malformed: set[str] = field(default_factory=set)  # images whose pages are not JSON
     max_page: int = 100  # the most tags one page holds, whatever n asks
     stall: float = 0.0  # seconds every tags answer waits first (a registry that hangs)
+    next_host: str = ""  # a host the Link header sends the next page to (a hostile registry)
     log: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Authorization)
     issued: dict[str, set[str]] = field(default_factory=dict)  # token -> images it may pull
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -124,8 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
         page, more = rest[:size], len(rest) > size
         headers = {}
         if more:
-            headers["Link"] = (f'</v2/{image}/tags/list?n={size}&last={quote(page[-1])}>; '
-                               'rel="next"')
+            origin = f"http://{self.state.next_host}" if self.state.next_host else ""
+            headers["Link"] = (f'<{origin}/v2/{image}/tags/list?n={size}&last='
+                               f'{quote(page[-1])}>; rel="next"')
         self._json(200, {"name": image, "tags": page}, headers)
 
 

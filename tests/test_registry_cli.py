@@ -411,3 +411,13 @@ def test_bad_registry_settings_are_one_clear_line(tmp_path: Path) -> None:
     line = one_error_line(fs(tmp_path, "latest", "1.x", "--registry", "ghcr.io/a/b",
                              env={"FLUX_SEMVER_REGISTRY_TIMEOUT": "soon"}))
     assert "FLUX_SEMVER_REGISTRY_TIMEOUT must be seconds" in line
+
+
+def test_a_next_page_on_another_host_is_refused(
+        tmp_path: Path, double: tuple[str, registry_double.State]) -> None:
+    host, state = double
+    state.images["public/app"] = [f"1.0.{i}" for i in range(150)]
+    state.public.add("public/app")
+    state.next_host = "203.0.113.9:5000"
+    line = one_error_line(fs(tmp_path, "latest", "1.0.x", "--registry", f"{host}/public/app"))
+    assert "next tags page is on another host (203.0.113.9:5000)" in line

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -79,7 +79,7 @@ class RegistryClient:
         self._session.mount("https://", adapter)
         # (registry, repository) -> the Authorization header that answered its challenge
         self._answers: dict[tuple[str, str], dict[str, str]] = {}
-        self.requests_sent = 0
+        self._credentials: dict[str, Credentials] = {}
 
     def close(self) -> None:
         self._session.close()
@@ -104,10 +104,19 @@ class RegistryClient:
             response = self._get(image, url)
             yield _page(image, response)
             link = response.links.get("next", {}).get("url")
-            url = urljoin(response.url or url, link) if link else None
+            following = urljoin(response.url or url, link) if link else None
+            if following is not None and urlsplit(following).netloc != urlsplit(url).netloc:
+                raise RegistryError(f"{image}: the registry's next tags page is on another "
+                                    f"host ({urlsplit(following).netloc}); flux-semver sends "
+                                    "credentials to the registry only — report this to the "
+                                    "registry's operator")
+            url = following
 
     def _get(self, image: ImageName, url: str) -> requests.Response:
-        credentials = self._credentials_for(image.registry)
+        credentials = self._credentials.get(image.registry)
+        if credentials is None:  # found once per registry (a credential helper is a process)
+            credentials = self._credentials[image.registry] = \
+                self._credentials_for(image.registry)
         key = (image.registry, image.repository)
         if credentials.token is not None:
             headers = {"Authorization": f"Bearer {credentials.token}"}
@@ -143,7 +152,6 @@ class RegistryClient:
             auth = (credentials.username, credentials.password or "")
         realm = params["realm"]
         try:
-            self.requests_sent += 1
             answer = self._session.get(realm, params=query, auth=auth,
                                        timeout=self.settings.timeout)
         except requests.RequestException as exc:
@@ -166,7 +174,6 @@ class RegistryClient:
 
     def _send(self, image: ImageName, url: str, headers: dict[str, str]) -> requests.Response:
         try:
-            self.requests_sent += 1
             return self._session.get(url, headers=headers, timeout=self.settings.timeout,
                                      allow_redirects=True)
         except requests.RequestException as exc:
