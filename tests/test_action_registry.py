@@ -69,6 +69,8 @@ def test_registry_check_reports_what_flux_deploys(
         "deploy 2.0.1, not 2.0.0: 2.0.1 is the highest tag 2.0.x admits |" in rows
     assert any(line.startswith("::warning") and "dev: Flux would deploy 2.0.1" in line
                for line in result.stdout.splitlines())
+    # One listing for the three stages' policies: the 401 that starts the token flow, one page.
+    assert registry[1].tag_requests("acme/myapp") == 2
 
 
 def test_without_the_input_the_registry_is_never_asked(
