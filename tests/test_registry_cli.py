@@ -165,6 +165,21 @@ def test_plan_says_what_flux_deploys_now_and_after(tmp_path: Path,
     assert by_stage["prod"]["warning"] is None
 
 
+
+def test_plan_warns_of_a_release_not_pushed_yet(tmp_path: Path,
+                                               registry: registry_server.Registry) -> None:
+    root = gitops(tmp_path, f"{registry.host}/{REPOSITORY}")
+    result = fs(root, "plan", "1.2.5", "--registry-check", "--format", "json", env=basic_env())
+    assert result.returncode == 0, result.stderr
+    by_stage = {row["stage"]: row for row in json.loads(result.stdout)["registry"]}
+    assert by_stage["dev"]["warning"] == ("Flux would deploy 1.2.4, not 1.2.5: no tag 1.2.5 "
+                                          "in the registry yet (push the image first)")
+    assert by_stage["prod"]["after"] is None
+    assert by_stage["prod"]["warning"] == (
+        "Flux would deploy nothing, not 1.2.5: no tag 1.2.5 in the registry yet; the "
+        "ImagePolicy fails and the stage stays on 1.2.3")
+
+
 def test_plan_without_the_option_stays_offline(tmp_path: Path) -> None:
     root = gitops(tmp_path, "127.0.0.1:9/example-org/myapp")  # nothing listens there
     result = fs(root, "plan", "1.3.0")

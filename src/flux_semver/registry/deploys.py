@@ -107,9 +107,8 @@ class Deploys:
             warning = None
             if change.action in ("update", "auto") and wanted is not None and \
                     _version(after) != wanted:
-                warning = (f"Flux would deploy {after or 'nothing'}, not {plan.version}: "
-                           + ("no tag the new range admits exists" if after is None else
-                              f"{after} is the highest tag {new_range} admits"))
+                warning = _warning(plan.version, now, after, new_range,
+                                   self.deployed(policy, plan.version, tags) is not None)
             out.append(Deployment(change.stage, change.policy, change.file, change.line,
                                   change.action, now, after, warning))
         return out
@@ -125,6 +124,21 @@ class Deploys:
             if self.deployed(policy, change.to_range, tags) is None:
                 missing.append(MissingTag(change, image, nearest(tags, change.to_range)))
         return missing
+
+
+def _warning(version: str, now: str | None, after: str | None, new_range: str | None,
+             pushed: bool) -> str:
+    """Why a stage that takes ``version`` would deploy ``after`` instead."""
+    if after is None:
+        stays = f"; the ImagePolicy fails and the stage stays on {now}" if now else ""
+        why = (f"{new_range} admits no tag in the registry" if pushed
+               else f"no tag {version} in the registry yet")
+        return f"Flux would deploy nothing, not {version}: {why}{stays}"
+    if not pushed:
+        return (f"Flux would deploy {after}, not {version}: no tag {version} in the registry "
+                "yet (push the image first)")
+    return (f"Flux would deploy {after}, not {version}: {after} is the highest tag "
+            f"{new_range} admits")
 
 
 def _policy_of(change: PlanChange, policies: Sequence[Policy]) -> Policy | None:
