@@ -436,3 +436,24 @@ def test_a_next_page_on_another_host_is_refused(
     state.next_host = "203.0.113.9:5000"
     line = one_error_line(fs(tmp_path, "latest", "1.0.x", "--registry", f"{host}/public/app"))
     assert "next tags page is on another host (203.0.113.9:5000)" in line
+
+
+def test_a_pin_through_filter_tags_needs_a_tag_the_filter_keeps(
+        tmp_path: Path, double: tuple[str, registry_double.State]) -> None:
+    host, state = double
+    state.images["team/app"] = ["main-1.2.3", "main-1.2.4", "main-1.3.0", "1.2.5"]
+    state.public.add("team/app")
+    root = gitops(tmp_path, f"{host}/team/app")
+    prod = root / PROD
+    prod.write_text(prod.read_text().replace('range: "1.2.3"', 'range: "1.2.4"') +
+                    "  filterTags:\n    pattern: '^main-(?P<v>.*)$'\n    extract: '$v'\n")
+    before = snapshot(root)
+    # 1.2.5 exists, but not as main-1.2.5: prod's filter could never select it.
+    result = fs(root, "promote", "1.2.5", "--registry-check")
+    assert result.returncode == 1, result
+    assert "(nearest: main-1.2.3, main-1.2.4, main-1.3.0)" in result.stderr
+    assert snapshot(root) == before
+    state.images["team/app"].append("main-1.2.5")
+    result = fs(root, "promote", "1.2.5", "--registry-check")
+    assert result.returncode == 0, result.stderr
+    assert 'range: "1.2.5"' in prod.read_text()

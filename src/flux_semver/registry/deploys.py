@@ -17,7 +17,7 @@ from flux_semver.registry import RegistryError
 from flux_semver.registry.listing import Listings, from_image_repository
 from flux_semver.repo.image_repositories import ImageRepository, for_policy
 from flux_semver.semver.ranges import InvalidRange, Range
-from flux_semver.semver.tags import InvalidPattern, latest_tag
+from flux_semver.semver.tags import InvalidPattern, TagFilter, latest_tag
 from flux_semver.semver.version import InvalidVersion, Version
 
 NEAREST = 2  # tags named on each side of a missing one
@@ -122,7 +122,8 @@ class Deploys:
                 continue
             tags, image = self.tags_for(policy)
             if self.deployed(policy, change.to_range, tags) is None:
-                missing.append(MissingTag(change, image, nearest(tags, change.to_range)))
+                missing.append(MissingTag(change, image, _nearest_for(policy, tags,
+                                                                      change.to_range)))
         return missing
 
 
@@ -161,6 +162,17 @@ def _is_exact(range_text: str) -> bool:
         return Range(range_text).exact is not None
     except InvalidRange:
         return False
+
+
+def _nearest_for(policy: Policy, tags: list[str], range_text: str) -> tuple[str, ...]:
+    """The nearest tags the policy itself could select (through its filterTags)."""
+    if not policy.filter_pattern and not policy.filter_extract:
+        return nearest(tags, range_text)
+    try:
+        kept = TagFilter(policy.filter_pattern or "", policy.filter_extract or "").apply(tags)
+    except InvalidPattern:
+        return ()
+    return tuple(kept[text] for text in nearest(kept, range_text))
 
 
 def nearest(tags: Iterable[str], range_text: str, count: int = NEAREST) -> tuple[str, ...]:
