@@ -1,6 +1,7 @@
 """The CLI's side of consulting a registry (``--registry-check``, ``policies --live``,
-``latest --image/--registry``): options, and how the answers are printed. The work is in
-:mod:`flux_semver.registry`; without these options no command touches the network."""
+``latest --image/--registry``): the option, and the calls that find a command's tags. The
+work is in :mod:`flux_semver.registry`, the printing in :mod:`flux_semver.reporters.deploys`;
+without these options no command touches the network."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from flux_semver.repo import image_repositories, manifests
 from flux_semver.repo.manifests import Repository
 
 CHECK_ENV = "FLUX_SEMVER_REGISTRY_CHECK"
+NO_REPOSITORY = "(no ImageRepository)"  # policies --live, for a policy whose image is unknown
+NOTHING = "(nothing)"  # policies --live, when no tag is admitted
 
 
 def registry_check_option(func: Callable[..., None]) -> Callable[..., None]:
@@ -71,10 +74,6 @@ def _app_repository(obj: Context, app: str) -> image_repositories.ImageRepositor
                               f"{obj.root} — known: {', '.join(known) or 'none'}; or give "
                               "--registry IMAGE")
     return found
-
-
-NO_REPOSITORY = "(no ImageRepository)"
-NOTHING = "(nothing)"
 
 
 def live_tags(repo: Repository, policies: Sequence[Policy]) -> dict[int, str]:
