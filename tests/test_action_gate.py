@@ -190,6 +190,12 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     assert "### Verified in pre-prod" in result.summary
     assert "reconciliation succeeded" in result.summary
     assert "approved by alice" in result.summary
+    comments = [c["body"] for c in runner.server.comments_on(prod)
+                if "flux-semver:gate stage=prod" in c["body"]]
+    assert len(comments) == 1  # one comment, edited as the verdict changes
+    assert "### Verified in pre-prod" in comments[0]
+    assert "**✅ passed**" in comments[0]
+    assert "Soak: 1d1h55m elapsed, 0m left of 1d." in comments[0]
     posts = len(runner.server.statuses_of(status_sha(runner, prod)))
     gate(runner, at(26, 10))  # nothing changed: the same status is not posted again
     assert len(runner.server.statuses_of(status_sha(runner, prod))) == posts

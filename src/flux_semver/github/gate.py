@@ -194,6 +194,9 @@ def _post(client: GitHubClient, pull: Mapping[str, Any], result: GateResult, lin
             result.state, description):
         client.create_status(sha, result.state, STATUS_CONTEXT, description, link)
         runner.info(f"#{number} {result.stage}: {STATUS_CONTEXT} {result.state}: {description}")
+        # The evidence of the verdict on the pull request itself, edited when the verdict is.
+        marker = f"<!-- flux-semver:gate stage={result.stage} -->"
+        client.upsert_sticky_comment(number, marker, verified.render(result))
     else:
         runner.info(f"#{number} {result.stage}: {STATUS_CONTEXT} already {result.state}")
     allowed = config.stage(result.stage).approvals_for(result.release_type) == 0
