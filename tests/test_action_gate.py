@@ -90,7 +90,8 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 def gate(runner: Runner, now: str, event: str = "schedule",
          payload: dict[str, Any] | None = None) -> Result:
     runner.env["FLUX_SEMVER_NOW"] = now
-    result = runner.run(event=event, ref="refs/heads/main", command="gate", payload=payload or {
+    result = runner.run(event=event, ref="refs/heads/main", command="gate", auto_merge="true",
+                        payload=payload or {
         "schedule": "*/15 * * * *",
         "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}})
     assert result.code == 0, result.stdout + result.stderr
@@ -230,6 +231,31 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     # The window closes: the gate passes again.
     gate(runner, "2026-03-06T23:30:00Z")
     assert gate_status(runner, prod)["state"] == "success"
+    # A major release needs approval in prod, and dev is not gated: no auto-merge anywhere.
+    assert runner.server.state.auto_merge == []
+
+
+def test_a_patch_for_prod_auto_merges_once_the_gate_lets_it(runner: Runner) -> None:
+    opened = runner.run(version="1.2.4")  # pre-prod's 1.2.x admits it already
+    assert opened.code == 0, opened.stdout + opened.stderr
+    prod = next(p["number"] for p in opened.pulls if p["stage"] == "prod")
+    assert [p["stage"] for p in opened.pulls if p["number"]] == ["prod"]
+    main = git(runner.author, "rev-parse", "HEAD", env=runner.env).strip()
+
+    # Auto-merge goes on at once: GitHub merges only when the required check passes.
+    gate(runner, at(0))
+    status = gate_status(runner, prod)
+    assert status["state"] == "pending"
+    assert status["description"].startswith("waiting for Flux to report pre-prod healthy")
+    assert runner.server.state.auto_merge == [prod]
+    runner.server.set_clock(at(1))
+    flux_posts(runner, main, "ReconciliationSucceeded", "info")
+    gate(runner, at(26))
+    assert gate_status(runner, prod)["state"] == "success"
+    assert runner.server.state.auto_merge == [prod]  # enabled once, not again
+    graphql = [r for r in runner.server.requests if r.path == "/api/graphql"]
+    assert len(graphql) == 1
+    assert "enablePullRequestAutoMerge" in graphql[0].body["query"]
 
 
 def status_event(sha: str, context: str, state: str, description: str,

@@ -5,10 +5,10 @@ For each open pull request whose head is ``flux-semver/<app>/<stage>`` and whose
 base branch, the release comes from its head commit's trailers; the stage's gate is evaluated
 against the base branch's history, Flux's commit statuses and the pull request's reviews, and
 the verdict is posted on the head commit — unless the latest ``flux-semver/gate`` status there
-already says the same. Auto-merge is enabled where the ``auto-merge`` input is on and the stage
-needs no approval for the release type; the required status check holds the merge until the
-gate passes. A stage without a gate gets ``success`` at once, so making the check required
-never holds its pull requests.
+already says the same. Auto-merge is enabled on a gated stage's pull request where the
+``auto-merge`` input is on and the stage needs no approval for the release type; the required
+status check holds the merge until the gate passes. A stage without a gate gets ``success`` at
+once, so making the check required never holds its pull requests.
 
 The clock is the runner's, or ``FLUX_SEMVER_NOW`` (ISO 8601) to evaluate as at another time.
 """
@@ -199,7 +199,9 @@ def _post(client: GitHubClient, pull: Mapping[str, Any], result: GateResult, lin
         client.upsert_sticky_comment(number, marker, verified.render(result))
     else:
         runner.info(f"#{number} {result.stage}: {STATUS_CONTEXT} already {result.state}")
-    allowed = config.stage(result.stage).approvals_for(result.release_type) == 0
+    # Only what the gate holds: a gated stage's pull request whose release needs no approval.
+    allowed = (result.gate is not None
+               and config.stage(result.stage).approvals_for(result.release_type) == 0)
     if inputs.auto_merge and allowed and result.state != "failure" and not pull.get("auto_merge"):
         warning = client.enable_auto_merge(PullRequest(
             number=number, url=str(pull.get("html_url", "")), node_id=str(pull.get("node_id")),
