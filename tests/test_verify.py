@@ -229,3 +229,15 @@ def test_the_status_description_fits_githubs_140_characters() -> None:
     assert result.state == "failure"
     assert len(result.description) == 140
     assert result.description.endswith("…")
+
+
+def test_a_rollback_waits_for_no_gate_but_for_its_approvals() -> None:
+    prod = Stage("prod", after="pre-prod", approval={"rollback": "required"})
+    rollback = GateFacts(stage=prod, gate=None, version="1.2.3", release_type="rollback",
+                         history=(), reviews=[])
+    assert evaluate(rollback, h(0)).description == "0 of 1 required approval(s)"
+    approved = GateFacts(stage=prod, gate=None, version="1.2.3", release_type="rollback",
+                         history=(), reviews=[review("alice", "APPROVED", 0)])
+    result = evaluate(approved, h(1))
+    assert (result.state, result.description) == (
+        "success", "a rollback does not wait for a gate stage")

@@ -7,7 +7,7 @@ the soak elapsed and left, the approvals and the freeze state — one row per co
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flux_semver.evidence import escape
 from flux_semver.release.verify import Condition, GateResult
@@ -19,7 +19,7 @@ _STATE = {"success": "✅ passed", "pending": "⏳ pending", "failure": "❌ fai
 
 
 def _time(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _cell(condition: Condition) -> str:

@@ -9,7 +9,7 @@ its committer date: when it landed, not when it was first written. This feeds
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flux_semver.errors import GitError
 from flux_semver.model import Policy
@@ -66,7 +66,7 @@ def base_history(repo: Repository, policies: list[Policy], version: Version,
                     parsed[key] = []
             admits = admits or any(_admits(other, version) for other in parsed[key]
                                    if other.ref == policy.ref and other.kind == "semver")
-        history.append(BaseCommit(sha, datetime.fromisoformat(when), admits))
+        history.append(BaseCommit(sha, datetime.fromisoformat(when).astimezone(UTC), admits))
     return history
 
 

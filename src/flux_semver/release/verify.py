@@ -117,8 +117,8 @@ class GateResult:
     def description(self) -> str:
         """The commit status description: the first missing condition, short."""
         if self.state == "success":
-            text = f"{self.version} verified in {self.gate}" if self.gate else (
-                f"{self.stage} has no gate stage")
+            text = (f"{self.version} verified in {self.gate}" if self.gate
+                    else self.conditions[0].detail)
         else:
             first = self.missing[0]
             text = first.detail
@@ -230,7 +230,9 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
     soak = verify.soak if verify is not None else None
     start: datetime | None = None
     if gate is None:
-        conditions.append(Condition("admitted", True, f"{stage.name} has no gate stage"))
+        why = ("a rollback does not wait for a gate stage" if facts.release_type == "rollback"
+               else f"{stage.name} has no gate stage")
+        conditions.append(Condition("admitted", True, why))
     else:
         run = admission(facts.history)
         if not run:
