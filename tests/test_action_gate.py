@@ -190,6 +190,7 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     assert status["description"] == "2.0.0 verified in pre-prod"
     assert "### Verified in pre-prod" in result.summary
     assert "reconciliation succeeded" in result.summary
+    assert f"([link](https://github.test/{OWNER}/{REPO}/commit/{merged}))" in result.summary
     assert "approved by alice" in result.summary
     comments = [c["body"] for c in runner.server.comments_on(prod)
                 if "flux-semver:gate stage=prod" in c["body"]]

@@ -33,7 +33,13 @@ from flux_semver.github.where import RunnerEnv
 from flux_semver.model import Config
 from flux_semver.release import trailers
 from flux_semver.release.admission import base_history, gate_policies
-from flux_semver.release.verify import STATUS_CONTEXT, GateFacts, GateResult, evaluate
+from flux_semver.release.verify import (
+    STATUS_CONTEXT,
+    GateFacts,
+    GateResult,
+    admission,
+    evaluate,
+)
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver.version import InvalidVersion, Version
 
@@ -108,7 +114,8 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
     with workspace.worktree(base_commit) as tree:
         config, repo = load(tree / relative, inputs)
         for pull in pulls:
-            result = _one(workspace, client, config, repo, pull, base_commit, moment, runner)
+            result = _one(workspace, client, config, repo, pull, base_commit, moment, runner,
+                          f"{where.server_url.rstrip('/')}/{slug}/commit")
             if result is None:
                 continue
             _post(client, pull, result, link, runner, inputs, config)
@@ -148,8 +155,8 @@ def _release(workspace: Workspace, pull: Mapping[str, Any]) -> _Release | None:
 
 
 def _one(workspace: Workspace, client: GitHubClient, config: Config, repo: Repository,
-         pull: Mapping[str, Any], base_commit: str, moment: datetime,
-         runner: Runner) -> GateResult | None:
+         pull: Mapping[str, Any], base_commit: str, moment: datetime, runner: Runner,
+         commit_page: str) -> GateResult | None:
     """The verdict for one pull request: its strictest stage's."""
     number = int(pull["number"])
     release = _release(workspace, pull)
@@ -173,9 +180,10 @@ def _one(workspace: Workspace, client: GitHubClient, config: Config, repo: Repos
                                       f"{release.version!r}, which is not a version") from None
             history = base_history(repo, gate_policies(repo, release.app, gate_stage.name),
                                    version, base_commit)
+        pages = {c.sha: f"{commit_page}/{c.sha}" for c in admission(history)}
         facts = GateFacts(stage=stage, gate=gate_stage, version=release.version,
                           release_type=release.release_type, history=history,
-                          commit_url={})
+                          commit_url=pages)
         author = pull.get("user", {}).get("login") if isinstance(pull.get("user"), dict) else None
         facts = with_github(facts, client, number, author)
         results.append(evaluate(facts, moment))
