@@ -136,3 +136,29 @@ def test_bad_input_is_one_line(repo: Path, tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith("flux-semver: error: this clone is shallow")
     assert "fetch-depth: 0" in err and err.count("\n") == 1
+
+
+def test_the_evidence_summary_shows_the_verdict(
+        repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = gate(repo, capsys, "--at", "2026-03-03T03:00:00Z", "--format", "json",
+                     "--release-type", "patch")
+    assert code == 1
+    (tmp_path / "gate.json").write_text(out)
+    assert main(["-C", str(repo), "plan", "1.3.0", "--stage", "prod", "--format", "json"]) == 0
+    (tmp_path / "plan.json").write_text(capsys.readouterr().out)
+    assert main(["evidence", "--plan", str(tmp_path / "plan.json"),
+                 "--gate", str(tmp_path / "gate.json")]) == 0
+    page = capsys.readouterr().out
+    section = page.split("### Verified in pre-prod\n", 1)[1].split("\n### ", 1)[0]
+    assert "`prod` takes 1.3.0 (patch): **⏳ pending** at 2026-03-03 03:00 UTC." in section
+    assert "Soak: 18h elapsed, 6h left of 1d." in section
+    assert ("| ⏳ Soak | soak in pre-prod until 2026-03-03 09:00 UTC (6h left) | "
+            "2026-03-03 09:00 UTC |") in section
+    assert page.index("### Verified in pre-prod") < page.index("### Rollback plan")
+
+    (tmp_path / "bad.json").write_text('{"state": "green"}')
+    assert main(["evidence", "--plan", str(tmp_path / "plan.json"),
+                 "--gate", str(tmp_path / "bad.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"flux-semver: error: {tmp_path / 'bad.json'}: not a gate verdict")
+    assert err.count("\n") == 1

@@ -130,6 +130,9 @@ class GateResult:
         return {"stage": self.stage, "gate": self.gate, "version": self.version,
                 "release_type": self.release_type, "now": _iso(self.now), "state": self.state,
                 "description": self.description, "until": _iso(self.until),
+                "healthy_commit": self.healthy_commit,
+                "soak_seconds": _seconds(self.soak),
+                "soak_elapsed_seconds": _seconds(self.soak_elapsed),
                 "conditions": [c.to_json() for c in self.conditions]}
 
 
@@ -152,6 +155,14 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _seconds(span: timedelta | None) -> int | None:
+    return None if span is None else int(span.total_seconds())
+
+
+def _span(value: Any) -> timedelta | None:
+    return None if value is None else timedelta(seconds=int(value))
 
 
 def _when(moment: datetime) -> str:
@@ -330,3 +341,40 @@ def _approval_condition(facts: GateFacts) -> Condition:
         return Condition("approvals", False, f"{len(approved)} of {needed} required "
                          f"approval(s){have}")
     return Condition("approvals", True, f"approved by {', '.join(approved)}")
+
+
+def result_from_json(data: Any) -> GateResult:
+    """A verdict read back from ``flux-semver gate --format json``; ValueError says what is
+    wrong with it."""
+    if not isinstance(data, dict):
+        raise ValueError("expected the JSON object `flux-semver gate --format json` prints")
+    try:
+        conditions = tuple(
+            Condition(check=c["check"], met=bool(c["met"]), detail=str(c["detail"]),
+                      at=_parsed(c.get("at")), until=_parsed(c.get("until")),
+                      link=c.get("link") if isinstance(c.get("link"), str) else None,
+                      failed=bool(c.get("failed", False)))
+            for c in data["conditions"])
+        state = data["state"]
+        if state not in ("success", "pending", "failure") or any(
+                c.check not in ("admitted", "healthy", "soak", "approvals", "freeze")
+                for c in conditions):
+            raise ValueError(f"unknown state {state!r} or condition")
+        now = _parsed(data["now"])
+        if now is None:
+            raise ValueError("no `now`")
+        return GateResult(stage=str(data["stage"]), gate=data.get("gate"),
+                          version=str(data["version"]), release_type=str(data["release_type"]),
+                          now=now, state=state, conditions=conditions,
+                          healthy_commit=data.get("healthy_commit"),
+                          soak=_span(data.get("soak_seconds")),
+                          soak_elapsed=_span(data.get("soak_elapsed_seconds")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"missing or malformed value ({exc})") from None
+
+
+def _parsed(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
