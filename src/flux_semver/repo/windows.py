@@ -9,12 +9,13 @@ instead; the config loader adds the file and line.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(
@@ -63,8 +64,22 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        if not _has_database():
+            raise WindowError(f"cannot read time zone {name!r}: this Python has no time zone "
+                              "database — install the tzdata package (pip install tzdata)"
+                              ) from None
         raise WindowError(f"unknown time zone {name!r} — use an IANA name such as "
                           "Europe/Berlin, America/New_York or UTC") from None
+
+
+def _has_database() -> bool:
+    """Whether zoneinfo has zones to read: the system's, or the tzdata package's (slim
+    container images ship without /usr/share/zoneinfo)."""
+    try:
+        importlib.import_module("tzdata")
+    except ImportError:
+        return bool(available_timezones())
+    return True
 
 
 @dataclass(frozen=True)
