@@ -243,6 +243,15 @@ def test_a_patch_for_prod_auto_merges_once_the_gate_lets_it(runner: Runner) -> N
     assert [p["stage"] for p in opened.pulls if p["number"]] == ["prod"]
     main = git(runner.author, "rev-parse", "HEAD", env=runner.env).strip()
 
+    # A dry run says what it would set and writes nothing.
+    before = len(runner.server.writes)
+    runner.env["FLUX_SEMVER_NOW"] = at(0)
+    dry = runner.run(event="schedule", ref="refs/heads/main", command="gate", dry_run="true",
+                     auto_merge="true", payload={"schedule": "*/15 * * * *"})
+    assert dry.code == 0, dry.stdout + dry.stderr
+    assert f"#{prod} prod: would set flux-semver/gate pending: waiting for Flux" in dry.stdout
+    assert len(runner.server.writes) == before
+
     # Auto-merge goes on at once: GitHub merges only when the required check passes.
     gate(runner, at(0))
     status = gate_status(runner, prod)

@@ -101,9 +101,7 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
     base_commit = workspace.fetch_base(base)
     root = inputs.root(where.workspace).resolve()
     relative = root.relative_to(workspace.top.resolve())
-    pulls = [p for p in client.open_pulls()
-             if _BRANCH.fullmatch(str(p.get("head", {}).get("ref", "")))
-             and p.get("base", {}).get("ref") == base]
+    pulls = [p for p in client.open_pulls() if _ours(p, base, slug)]
     if not pulls:
         runner.info(f"no open flux-semver pull request targets {base}: nothing to gate")
         report.summary.append(f"### flux-semver gate\n\nNo open flux-semver pull request "
@@ -118,12 +116,27 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
                           f"{where.server_url.rstrip('/')}/{slug}/commit")
             if result is None:
                 continue
-            _post(client, pull, result, link, runner, inputs, config)
+            if inputs.dry_run:
+                runner.info(f"#{pull['number']} {result.stage}: would set {STATUS_CONTEXT} "
+                            f"{result.state}: {result.description} (dry-run)")
+            else:
+                _post(client, pull, result, link, runner, inputs, config)
             number = int(pull["number"])
             sections.append(verified.render(result, f"#{number}"))
             report.pulls.append(PullRecord(result.stage, number, pull.get("html_url"),
                                            "updated"))
     report.summary.append("\n\n".join(sections))
+
+
+def _ours(pull: Mapping[str, Any], base: str, slug: str) -> bool:
+    """A flux-semver pull request into ``base``, from a branch of this repository (a fork's
+    branch may carry the same name)."""
+    head: Mapping[str, Any] = pull.get("head") or {}
+    target: Mapping[str, Any] = pull.get("base") or {}
+    repo = head.get("repo")
+    if isinstance(repo, dict) and repo.get("full_name") not in (None, slug):
+        return False
+    return bool(_BRANCH.fullmatch(str(head.get("ref", "")))) and target.get("ref") == base
 
 
 def _release(workspace: Workspace, pull: Mapping[str, Any]) -> _Release | None:
