@@ -27,7 +27,7 @@ from flux_semver.github.api import GitHubClient, PullRequest
 from flux_semver.github.gate_reads import with_github
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
-from flux_semver.github.outcome import PullRecord, Report, load
+from flux_semver.github.outcome import PullRecord, Report
 from flux_semver.github.runner import Runner
 from flux_semver.github.where import RunnerEnv
 from flux_semver.model import Config
@@ -40,6 +40,8 @@ from flux_semver.release.verify import (
     admission,
     evaluate,
 )
+from flux_semver.repo import config as config_module
+from flux_semver.repo import manifests
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver.version import InvalidVersion, Version
 
@@ -110,7 +112,10 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
     moment = now()
     sections = [f"### flux-semver gate at {moment.astimezone(UTC):%Y-%m-%d %H:%M UTC}"]
     with workspace.worktree(base_commit) as tree:
-        config, repo = load(tree / relative, inputs)
+        root_here = tree / relative
+        config = config_module.load(root_here,
+                                    root_here / inputs.config if inputs.config else None)
+        repo = manifests.scan(root_here, config)
         for pull in pulls:
             result = _one(workspace, client, config, repo, pull, base_commit, moment, runner,
                           f"{where.server_url.rstrip('/')}/{slug}/commit")
