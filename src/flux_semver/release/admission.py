@@ -23,6 +23,7 @@ from flux_semver.semver.ranges import InvalidRange, Range
 from flux_semver.semver.version import Version
 
 HISTORY_LIMIT = 1000  # first-parent commits read; a gate older than that counts from there
+_CHUNK = 64  # commits whose blobs one git cat-file call reads
 
 
 def gate_policies(repo: Repository, app: str, gate: str) -> list[Policy]:
@@ -33,7 +34,8 @@ def gate_policies(repo: Repository, app: str, gate: str) -> list[Policy]:
 def base_history(repo: Repository, policies: list[Policy], version: Version,
                  revision: str = "HEAD") -> list[BaseCommit]:
     """``revision``'s first-parent history, oldest first, each commit marked ``admits`` when
-    one of ``policies`` (found again by file and ``namespace/name``) admits ``version``."""
+    one of ``policies`` (found again by file and ``namespace/name``) admits ``version`` —
+    back to the first commit that does not (all the gate needs: the run ending at the tip)."""
     if not git.is_repository(repo.root):
         raise GitError(f"{repo.root} is not inside a git repository, so the gate has no "
                        "history to read; run this in a clone of the GitOps repository")
@@ -48,26 +50,36 @@ def base_history(repo: Repository, policies: list[Policy], version: Version,
         return []  # no commit yet
     commits = [line.split(" ", 1) for line in out.splitlines() if line.strip()]
     files = sorted({p.file for p in policies})
-    blobs = git.show_files(repo.root, [(sha, f) for sha, _ in commits for f in files])
     resolver = StageResolver(repo.config)
     parsed: dict[tuple[str, bytes], list[Policy]] = {}
-    history: list[BaseCommit] = []
-    for sha, when in reversed(commits):
-        admits = False
-        for policy in policies:
-            raw = blobs.get((sha, policy.file))
-            if raw is None:
-                continue
-            key = (policy.file, raw)
-            if key not in parsed:
-                try:
-                    parsed[key] = read(raw, policy.file, resolver)
-                except YamlError:
-                    parsed[key] = []
-            admits = admits or any(_admits(other, version) for other in parsed[key]
-                                   if other.ref == policy.ref and other.kind == "semver")
-        history.append(BaseCommit(sha, datetime.fromisoformat(when).astimezone(UTC), admits))
-    return history
+    walked: list[BaseCommit] = []  # newest first
+    # From the tip back, in chunks: the walk ends at the first commit that does not admit
+    # the version, so a recent release reads a few blobs, not the whole history.
+    for start in range(0, len(commits), _CHUNK):
+        chunk = commits[start:start + _CHUNK]
+        blobs = git.show_files(repo.root, [(sha, f) for sha, _ in chunk for f in files])
+        for sha, when in chunk:
+            admits = any(_admits_at(blobs.get((sha, p.file)), p, version, resolver, parsed)
+                         for p in policies)
+            walked.append(BaseCommit(sha, datetime.fromisoformat(when).astimezone(UTC), admits))
+            if not admits:
+                return walked[::-1]
+    return walked[::-1]
+
+
+def _admits_at(raw: bytes | None, policy: Policy, version: Version, resolver: StageResolver,
+               parsed: dict[tuple[str, bytes], list[Policy]]) -> bool:
+    """Whether the policy named like ``policy`` in a file's bytes admits ``version``."""
+    if raw is None:
+        return False
+    key = (policy.file, raw)
+    if key not in parsed:
+        try:
+            parsed[key] = read(raw, policy.file, resolver)
+        except YamlError:
+            parsed[key] = []
+    return any(_admits(other, version) for other in parsed[key]
+               if other.ref == policy.ref and other.kind == "semver")
 
 
 def _admits(policy: Policy, version: Version) -> bool:
