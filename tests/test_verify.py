@@ -231,6 +231,15 @@ def test_the_status_description_fits_githubs_140_characters() -> None:
     assert result.description.endswith("…")
 
 
+def test_a_hotfix_waits_for_its_approvals_not_for_the_gate() -> None:
+    never = (BaseCommit("a" * 40, h(-5), False),)  # the gate runs a newer line
+    hotfix = evaluate(facts([], [review("alice", "APPROVED", 1)], "hotfix", history=never), h(2))
+    assert (hotfix.state, hotfix.description) == ("pending", "1 of 2 required approval(s) "
+                                                  "(approved by alice)")
+    assert hotfix.gate is None
+    assert hotfix.conditions[0].detail == "a hotfix does not wait for a gate stage"
+
+
 def test_a_rollback_waits_for_no_gate_but_for_its_approvals() -> None:
     prod = Stage("prod", after="pre-prod", approval={"rollback": "required"})
     rollback = GateFacts(stage=prod, gate=None, version="1.2.3", release_type="rollback",

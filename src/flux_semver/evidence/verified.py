@@ -33,8 +33,8 @@ def _cell(condition: Condition) -> str:
 
 def render(result: GateResult, pull_request: str | None = None) -> str:
     """The section as Markdown (escaped: names and descriptions come from users and GitHub)."""
-    gate = result.gate or "the gate stage"
-    title = f"### Verified in {escape.inline(gate)}"
+    title = (f"### Verified in {escape.inline(result.gate)}" if result.gate
+             else f"### Gate of {escape.inline(result.stage)}")
     lines = [title, ""]
     where = f" ({escape.inline(pull_request)})" if pull_request else ""
     lines.append(f"`{escape.inline(result.stage)}` takes {escape.inline(result.version)} "

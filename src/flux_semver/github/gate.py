@@ -35,6 +35,7 @@ from flux_semver.release import trailers
 from flux_semver.release.admission import base_history, gate_policies
 from flux_semver.release.verify import (
     STATUS_CONTEXT,
+    UNGATED,
     GateFacts,
     GateResult,
     admission,
@@ -188,7 +189,8 @@ def _one(workspace: Workspace, client: GitHubClient, config: Config, repo: Repos
         if stage_name not in config.stage_names:
             continue
         stage = config.stage(stage_name)
-        gate_stage = config.stage(stage.after) if stage.after and not release.rollback else None
+        gate_stage = (config.stage(stage.after)
+                      if stage.after and release.release_type not in UNGATED else None)
         history = []
         if gate_stage is not None:
             try:

@@ -34,6 +34,9 @@ State = Literal["success", "pending", "failure"]
 Check = Literal["admitted", "healthy", "soak", "approvals", "freeze"]
 DESCRIPTION_LIMIT = 140  # characters GitHub accepts in a commit status description
 STATUS_CONTEXT = "flux-semver/gate"
+# Release types that reach a gated stage without its gate having run them (a hotfix below the
+# gate's line, a rollback): they wait for their approvals only.
+UNGATED = ("hotfix", "rollback")
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,8 @@ def _approvals(reviews: Sequence[Review], author: str | None) -> tuple[list[str]
 def evaluate(facts: GateFacts, now: datetime) -> GateResult:
     """The gate's verdict at ``now`` (an aware datetime)."""
     stage, gate, version = facts.stage, facts.gate, facts.version
+    if facts.release_type in UNGATED:
+        gate = None  # below the gate's line, or back to what ran: the approvals decide
     conditions: list[Condition] = []
     healthy_commit: str | None = None
     soak_elapsed: timedelta | None = None
@@ -241,8 +246,8 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
     soak = verify.soak if verify is not None else None
     start: datetime | None = None
     if gate is None:
-        why = ("a rollback does not wait for a gate stage" if facts.release_type == "rollback"
-               else f"{stage.name} has no gate stage")
+        why = (f"a {facts.release_type} does not wait for a gate stage"
+               if facts.release_type in UNGATED else f"{stage.name} has no gate stage")
         conditions.append(Condition("admitted", True, why))
     else:
         run = admission(facts.history)
