@@ -18,7 +18,7 @@ from typing import Any, Literal, cast
 
 from flux_semver.errors import FluxSemverError
 
-Command = Literal["promote", "check", "rollback"]
+Command = Literal["promote", "check", "rollback", "gate"]
 PullRequestMode = Literal["per-stage", "single", "none"]
 EvidencePolicy = Literal["report", "block"]
 
@@ -210,7 +210,8 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
     event = load_event(env)
     payload = _payload(event, env.get("GITHUB_EVENT_NAME", ""))
 
-    command = _choice("command", raw["command"], ("promote", "check", "rollback"), "promote")
+    command = _choice("command", raw["command"], ("promote", "check", "rollback", "gate"),
+                      "promote")
     version: str | None = None
     version_source = "input `version`"
     if raw["version"]:
