@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding, Severity
-from flux_semver.repo import crds
+from flux_semver.model import Finding, Policy, Severity
+from flux_semver.repo import crds, kinds
 
 from .base import Scanned, finding
 
@@ -45,6 +45,9 @@ def check(repo: Scanned) -> Iterator[Finding]:
     for policy in repo.policies:
         if policy.patch:
             continue  # a Kustomize patch is a fragment: it need not carry required fields
+        if policy.resource != crds.IMAGE_POLICY:
+            yield from _other_kind(policy)
+            continue
         if policy.api_version not in known:
             yield finding(
                 CODE,
@@ -63,3 +66,16 @@ def check(repo: Scanned) -> Iterator[Finding]:
         for violation in crds.validate(document, policy.api_version, written):
             yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
                           at_api_version=violation.path == "apiVersion")
+
+
+def _other_kind(policy: Policy) -> Iterator[Finding]:
+    """A HelmRelease, HelmChart, OCIRepository or GitRepository against its current CRD; an
+    older apiVersion is left alone (flux-semver ships only the current schemas of these)."""
+    if not crds.has_schema(policy.api_version, policy.resource):
+        return
+    document = {key: value for key, value in policy.body.items() if key != "status"}
+    key = kinds.KINDS[policy.resource].range_key
+    written = {key: policy.range_text} if policy.range_text else {}
+    for violation in crds.validate(document, policy.api_version, written, policy.resource):
+        yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
+                      at_api_version=violation.path == "apiVersion")
