@@ -28,6 +28,7 @@ Then Flux's post-build substitution (``substitution``) fills in ``${VAR}`` range
 from __future__ import annotations
 
 import copy
+import functools
 import posixpath
 import re
 from collections import defaultdict
@@ -55,6 +56,31 @@ def is_kustomization_file(file: str) -> bool:
     return file.rpartition("/")[2] in KUSTOMIZATION_FILES
 
 
+_CHANGES = (b"patch", b"omponent", b"bases", b"namePrefix", b"nameSuffix")
+
+
+def relevant(kustomizations: list[tuple[str, bytes]],
+             policy_files: set[str]) -> list[tuple[str, bytes]]:
+    """The kustomization files (path, bytes) that can change a policy: those that patch or
+    rename, and those that name a policy file or the directory of a kustomization that does
+    (a resource names what it includes: its last path segment stands in the text)."""
+    names = {file.rpartition("/")[2].encode() for file in policy_files}
+    chosen: list[tuple[str, bytes]] = []
+    pending = list(kustomizations)
+    while True:
+        found = [(rel, raw) for rel, raw in pending
+                 if any(word in raw for word in _CHANGES) or any(name in raw for name in names)]
+        if not found:
+            return sorted(chosen)
+        chosen.extend(found)
+        picked = {rel for rel, _ in found}
+        pending = [(rel, raw) for rel, raw in pending if rel not in picked]
+        for rel, _ in found:
+            directory = rel.rpartition("/")[0]
+            if directory:
+                names.add(directory.rpartition("/")[2].encode())
+
+
 @dataclass(frozen=True)
 class Source:
     """A YAML file as read for a layout: its path, text and documents."""
@@ -64,7 +90,7 @@ class Source:
     documents: list[yamlfast.Document]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Overlay:
     """One kustomization file: a directory Kustomize can build."""
 
@@ -72,10 +98,33 @@ class _Overlay:
     source: Source
     document: yamlfast.Document
 
-    @property
+    @functools.cached_property
     def data(self) -> dict[str, Any]:
-        value = self.document.data
-        return value if isinstance(value, dict) else {}
+        """The kustomization's data; without patches, only the plain keys a build reads,
+        taken from the nodes (building all of it cost more than the rest of a scan)."""
+        node = self.document.node
+        if not isinstance(node, yaml.MappingNode):
+            return {}
+        keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+        if keys & _PATCH_KEYS:
+            value = self.document.data
+            return value if isinstance(value, dict) else {}
+        data: dict[str, Any] = {}
+        for key in _LIST_KEYS & keys:
+            found = yamlfast.entry(node, key)
+            if found is not None and isinstance(found[1], yaml.SequenceNode):
+                data[key] = [item.value for item in found[1].value
+                             if isinstance(item, yaml.ScalarNode)]
+        for key in _TEXT_KEYS & keys:
+            text = yamlfast.scalar(node, key)
+            if text is not None:
+                data[key] = text
+        return data
+
+
+_PATCH_KEYS = frozenset({"patches", "patchesStrategicMerge", "patchesJson6902"})
+_LIST_KEYS = frozenset({"resources", "bases", "components"})
+_TEXT_KEYS = frozenset({"namespace", "namePrefix", "nameSuffix", "apiVersion", "kind"})
 
 
 @dataclass(frozen=True)
@@ -164,14 +213,14 @@ class Layout:
 
     def add(self, source: Source, document: yamlfast.Document) -> bool:
         """Keep a document if it is a kustomization or a Flux Kustomization."""
-        data = document.data
-        if not isinstance(data, dict):
-            return False
-        api = str(data.get("apiVersion") or "")
-        kind = data.get("kind")
+        api = yamlfast.scalar(document.node, "apiVersion") or ""
+        kind = yamlfast.scalar(document.node, "kind")
         file = source.file
         self._sources.setdefault(file, source)
         if kind == "Kustomization" and api.startswith(FLUX_GROUP):
+            data = document.data
+            if not isinstance(data, dict):
+                return False
             spec, metadata = data.get("spec"), data.get("metadata")
             spec = spec if isinstance(spec, dict) else {}
             metadata = metadata if isinstance(metadata, dict) else {}

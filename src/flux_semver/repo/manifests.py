@@ -78,6 +78,7 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
     # What cannot be read may hold a policy: it is reported (FS009) and stops a release,
     # rather than leave a stage out unseen.
     unlisted: list[tuple[str, str]] = []
+    deferred: list[tuple[str, bytes]] = []
     for path, rel in sorted(_files(root, follow_symlinks, unlisted), key=lambda pair: pair[1]):
         count += 1
         try:
@@ -92,19 +93,33 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
             continue
         if b"ConfigMap" in raw:
             layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
-        if _MARKERS.search(raw) is None and not layouts.is_kustomization_file(rel):
+        if layouts.is_kustomization_file(rel):
+            deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
-        try:
-            policies.extend(read(raw, rel, resolver, layout))
-        except yamlfast.YamlError as exc:
-            if _MARKER in raw or _TOP_KIND.search(raw):  # else no policy can be lost
-                errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
-                                        template=exc.template))
+        if _MARKERS.search(raw) is None:
+            continue
+        _read_into(raw, rel, resolver, layout, policies, errors)
+    if deferred:
+        # Most kustomizations only list manifests: those that can change a policy are read
+        # (patches, components, or naming a policy file or a directory that leads to one).
+        for rel, raw in layouts.relevant(deferred, {p.file for p in policies}):
+            _read_into(raw, rel, resolver, layout, policies, errors)
+        policies.sort(key=lambda p: p.file)
     errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
     return Repository(root, config, tuple(effective), tuple(errors), count)
+
+
+def _read_into(raw: bytes, rel: str, resolver: StageResolver, layout: Layout,
+               policies: list[Policy], errors: list[FileError]) -> None:
+    try:
+        policies.extend(read(raw, rel, resolver, layout))
+    except yamlfast.YamlError as exc:
+        if _MARKER in raw or _TOP_KIND.search(raw):  # else no policy can be lost
+            errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
+                                    template=exc.template))
 
 
 class _TooLarge(Exception):  # noqa: N818 - internal signal, becomes a FileError
@@ -163,23 +178,26 @@ def read(raw: bytes, file: str, resolver: StageResolver,
     found: list[Policy] = []
     for document in documents:
         kind = yamlfast.scalar(document.node, "kind")
-        if kind not in kinds.KINDS and kind != "Kustomization" and not (
-                kind in (None, "Component") and layout is not None
-                and layouts.is_kustomization_file(file)):
-            continue  # build data only for the documents that matter
-        data = document.data
-        if not isinstance(data, dict):
-            continue
-        if kind == KIND and _is_flux(data.get("apiVersion")):
-            found.append(_policy(document, text, file, resolver))
-        elif kind in kinds.KINDS and kinds.KINDS[kind].owns(data.get("apiVersion")):
-            policy = _ranged(kinds.KINDS[kind], document, text, file, resolver)
-            if policy is not None:
-                found.append(policy)
-        else:
+        if kind in kinds.KINDS:
+            data = document.data
+            if not isinstance(data, dict):
+                continue
+            if kind == KIND and _is_flux(data.get("apiVersion")):
+                found.append(_policy(document, text, file, resolver))
+            elif kind != KIND and kinds.KINDS[kind].owns(data.get("apiVersion")):
+                policy = _ranged(kinds.KINDS[kind], document, text, file, resolver)
+                if policy is not None:
+                    found.append(policy)
+        elif kind == "Kustomization" or (kind in (None, "Component") and layout is not None
+                                         and layouts.is_kustomization_file(file)):
+            # the data of a kustomization is built only when it has patches (layouts reads
+            # the few plain keys it needs from the nodes): most have none
             if layout is not None:
                 layout.add(layouts.Source(file, text, documents), document)
-            if isinstance(data.get("patches"), list) and "kustomize" in str(data.get("apiVersion")):
+            if (yamlfast.entry(document.node, "patches") is not None
+                    and "kustomize" in str(yamlfast.scalar(document.node, "apiVersion"))
+                    and isinstance(document.data, dict)
+                    and isinstance(document.data.get("patches"), list)):
                 found.extend(_patches(document, file, resolver))
     return found
 
