@@ -1,10 +1,14 @@
-"""An ImagePolicy that does not validate against its apiVersion's CRD schema.
+"""A policy that does not validate against its apiVersion's CRD schema.
 
 **Why.** The Kubernetes API server rejects a document with a wrong type or a missing required
 field, so a Flux Kustomization that applies it fails as a whole; and it silently drops a field it
 does not know, so a misspelt `rnage:` or `filtertags:` never reaches the controller. flux-semver
 validates every ImagePolicy against the schema of the CRD for its own apiVersion (`v1`, `v1beta2`
 or `v1beta1`, taken from Flux's image-reflector-controller) and treats unknown fields as errors.
+HelmReleases (`helm.toolkit.fluxcd.io/v2`), HelmCharts, OCIRepositories and GitRepositories
+(`source.toolkit.fluxcd.io/v1`) are validated against their current CRDs the same way (older
+apiVersions of these are not checked). A policy an overlay builds is validated as the overlay
+builds it, base and patches merged: a base meant to be patched need not be complete.
 
 Fails:
 
