@@ -147,3 +147,32 @@ def test_a_chart_version_that_does_not_validate_is_fs004(fleet: Path) -> None:
     findings = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "FS004"]
     assert [(f["file"], f["stage"]) for f in findings] == [(STAGING, "pre-prod")]
     assert '"sepc"' in findings[0]["message"]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "user.name=Release Bot",
+                    "-c", "user.email=bot@example.com", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def test_history_and_rollback_read_the_overlay_and_the_variable(fleet: Path) -> None:
+    _git(fleet, "init", "-q")
+    _git(fleet, "add", "-A")
+    _git(fleet, "commit", "-q", "-m", "Initial layout")
+    for args, message in (
+        (("6.5.4", "--image", "podinfo"), "podinfo 6.5.4"),
+        (("1.17.0", "--image", "cert-manager", "--stage", "prod"), "cert-manager 1.17.0"),
+    ):
+        assert fs(fleet, "promote", *args).returncode == 0
+        _git(fleet, "commit", "-q", "-a", "-m", message)
+    history = json.loads(fs(fleet, "history", "--stage", "prod", "--format", "json").stdout)
+    assert [(c["policy"], c["file"], c["from"], c["to"]) for c in history[:2]] == [
+        ("OCIRepository/cert-manager/cert-manager", "clusters/production/infrastructure.yaml",
+         "1.16.2", "1.17.0"),
+        ("HelmRelease/podinfo/podinfo", PRODUCTION, "6.5.3", "6.5.4"),
+    ]
+    result = fs(fleet, "rollback", "--image", "cert-manager", "--stage", "prod")
+    assert result.returncode == 0, result.stderr
+    assert "OCIRepository/cert-manager/cert-manager 1.17.0 -> 1.16.2" in result.stdout
+    assert (fleet / "clusters/production/infrastructure.yaml").read_bytes() == (
+        LAYOUT / "clusters/production/infrastructure.yaml").read_bytes()

@@ -8,10 +8,13 @@ patch, in a Flux Kustomization's ``postBuild.substitute`` or in a ConfigMap.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import yaml
 
+from flux_semver.model import Policy
 from flux_semver.repo import yaml_positions as yamlfast
 
 Step = str | int
@@ -97,3 +100,47 @@ def _outer_offset(text: str, block: yaml.Node, inner: str, at: int) -> int | Non
             return None
         offset += 1
     return offset + indent + column
+
+
+def value_of(raw: bytes, policy: Policy) -> str | None:
+    """The range a policy whose place is a path (``Policy.value_path``: an overlay's patch, a
+    variable's value) has in a file's bytes — another commit's, say; None when not there."""
+    try:
+        _, text = yamlfast.decode(raw)
+        documents = yamlfast.load(text)
+    except yamlfast.YamlError:
+        return None
+    if policy.document >= len(documents):
+        return None
+    data: Any = documents[policy.document].data
+    if policy.inline:
+        data = _step(data, policy.inline)
+        if not isinstance(data, str):
+            return None
+        try:
+            inner = yamlfast.load(data)
+        except yamlfast.YamlError:
+            return None
+        data = inner[0].data if len(inner) == 1 else None
+    value = _step(data, policy.value_path)
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value)
+    if policy.value_span is not None:
+        return _default(text)
+    return text
+
+
+def _step(data: Any, path: Sequence[Step]) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            data = data[key] if isinstance(data, list) and 0 <= key < len(data) else None
+        else:
+            data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _default(text: str) -> str | None:
+    """The default of the one ``${VAR:=default}`` a range is written as."""
+    match = re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]*)\}", text)
+    return match.group(1) if match else None
