@@ -165,7 +165,8 @@ def test_history_and_rollback_read_the_overlay_and_the_variable(fleet: Path) -> 
     ):
         assert fs(fleet, "promote", *args).returncode == 0
         _git(fleet, "commit", "-q", "-a", "-m", message)
-    history = json.loads(fs(fleet, "history", "--stage", "prod", "--format", "json").stdout)
+    history = json.loads(fs(fleet, "history", "--stage", "prod", "--format", "json").stdout)[
+        "changes"]
     assert [(c["policy"], c["file"], c["from"], c["to"]) for c in history[:2]] == [
         ("OCIRepository/cert-manager/cert-manager", "clusters/production/infrastructure.yaml",
          "1.16.2", "1.17.0"),
