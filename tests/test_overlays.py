@@ -258,12 +258,16 @@ resources:
     assert {s: (p["policy"], p["range"], p["shared"]) for s, p in found.items()} == {
         "pre-prod": ("stg/myapp", "1.2.x", True), "prod": ("prd/myapp", "1.2.x", True)}
     before = (root / "apps/base/myapp/imagepolicy.yaml").read_bytes()
-    result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod")
-    assert result.returncode == 2
+    result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod",
+                "--format", "json")
+    assert result.returncode == 1
     assert (root / "apps/base/myapp/imagepolicy.yaml").read_bytes() == before
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1
-    assert "apps/base/myapp/imagepolicy.yaml:11: stg/myapp in stage pre-prod" in message
+    assert result.stderr == ("flux-semver: blocked: nothing was written; add the patch each "
+                             "blocked stage's reason gives\n")
+    change = json.loads(result.stdout)["changes"][0]
+    assert (change["action"], change["to"]) == ("blocked", "1.3.x")
+    message = change["reason"]
+    assert message.startswith("apps/base/myapp/imagepolicy.yaml:11: stg/myapp in stage pre-prod")
     # the exact patch the message gives, added to the overlay, is what makes it work
     entry = message.split("then retry: ", 1)[1]
     overlay = root / "apps/staging/kustomization.yaml"

@@ -127,16 +127,25 @@ def _check_new(policy: Policy, new_range: str) -> None:
     if policy.kind != "semver":
         raise EditError(f"{policy.file}:{policy.line}: {policy.ref} is a {policy.kind} policy; "
                         "only semver ranges are rewritten")
-    if policy.shared is not None:
-        raise EditError(overlay_patch(policy, new_range))
-    if policy.range_line is None:
-        raise EditError(f"{policy.file}:{policy.line}: {policy.ref} has no range written in one "
-                        f"place ({policy.origin or 'Flux applies its default'}) — write "
-                        f"{'.'.join(kinds.KINDS[policy.resource].range_path)}: {new_range} "
-                        "there by hand, then retry")
+    why = unwritable(policy, new_range)
+    if why is not None:
+        raise EditError(why)
     if not new_range.strip() or any(c in new_range for c in "\r\n\x85\u2028\u2029"):
         raise EditError(f"{_where(policy)}: the new range {new_range!r} is empty or spans "
                         "lines — give a one-line range such as 1.2.x")
+
+
+def unwritable(policy: Policy, new_range: str) -> str | None:
+    """Why ``new_range`` cannot be written where the policy's range is (a base other stages
+    share, no one place that holds it), with what to do instead; None when it can."""
+    if policy.shared is not None:
+        return overlay_patch(policy, new_range)
+    if policy.range_line is None:
+        return (f"{policy.file}:{policy.line}: {policy.ref} has no range written in one place "
+                f"({policy.origin or 'Flux applies its default'}) — no file was changed; write "
+                f"{'.'.join(kinds.KINDS[policy.resource].range_path)}: {new_range} there by "
+                "hand, then retry")
+    return None
 
 
 def _where(policy: Policy) -> str:
