@@ -343,3 +343,17 @@ data:
     assert "MYAPP_RANGE: 1.3.x\n" in (root / "clusters/staging/cluster-vars.yaml").read_text()
     assert (root / "apps/myapp/imagepolicy.yaml").read_text() == policy.replace(
         ":=1.2.x", ":=1.3.x")
+
+
+def test_overlays_that_include_each_level_twice_take_no_exponential_time(tmp_path: Path) -> None:
+    # 2^24 inclusions if built naively; the build stops at a fixed budget and the scan goes on
+    files = dict(BASE)
+    for level in range(24):
+        for side in "ab":
+            below = (f"  - ../a{level + 1}\n  - ../b{level + 1}\n" if level < 23
+                     else "  - ../base/myapp\n")
+            files[f"apps/{side}{level}/kustomization.yaml"] = f"resources:\n{below}"
+    files["apps/dev/kustomization.yaml"] = "resources:\n  - ../a0\n  - ../b0\n"
+    root = write(tmp_path, files)
+    result = fs(root, "policies", "--format", "json")
+    assert result.returncode == 0, result.stderr

@@ -49,6 +49,7 @@ FLUX_GROUP = "kustomize.toolkit.fluxcd.io/"
 _KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
 _POLICY_KINDS: tuple[PolicyKind, ...] = ("semver", "alphabetical", "numerical")
 _MAX_DEPTH = 32
+_BUDGET = 20_000  # overlay builds and objects per scan
 
 
 def is_kustomization_file(file: str) -> bool:
@@ -399,6 +400,9 @@ class _Build:
         for policy in policies:
             if not policy.patch and policy.resource in kinds.KINDS:
                 self.by_file[policy.file].append(policy)
+        # Kustomize would reject a resource included twice; a hostile tree of overlays that
+        # each include the next level twice must not take exponential time here either.
+        self.budget = _BUDGET
         self.consumed: set[tuple[str, int]] = set()  # (file, document) of bases and patches
         self.applied: set[tuple[str, int]] = set()  # (file, line) of patch entries that applied
 
@@ -415,7 +419,8 @@ class _Build:
 
     def overlay(self, directory: str, stack: tuple[str, ...]) -> list[_Object]:
         overlay = self.layout.overlays[directory]
-        if directory in stack or len(stack) > _MAX_DEPTH:
+        self.budget -= 1
+        if directory in stack or len(stack) > _MAX_DEPTH or self.budget < 0:
             return []
         inner = (*stack, directory)
         data = overlay.data
@@ -451,6 +456,9 @@ class _Build:
         found = []
         for policy in self.by_file.get(target, ()):
             self.consumed.add((policy.file, policy.document))
+            self.budget -= 1
+            if self.budget < 0:
+                break
             where = None
             if policy.range_line is not None and policy.range_text is not None:
                 where = Where(policy.file, policy.document,
