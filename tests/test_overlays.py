@@ -357,3 +357,58 @@ def test_overlays_that_include_each_level_twice_take_no_exponential_time(tmp_pat
     root = write(tmp_path, files)
     result = fs(root, "policies", "--format", "json")
     assert result.returncode == 0, result.stderr
+
+
+def test_components_label_selectors_and_name_prefixes(tmp_path: Path) -> None:
+    files = dict(BASE)
+    files["apps/base/myapp/imagepolicy.yaml"] = files["apps/base/myapp/imagepolicy.yaml"].replace(
+        "  name: myapp\n", "  name: myapp\n  labels:\n    tier: web\n", 1)
+    files["components/pinned/kustomization.yaml"] = """\
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+  - target:
+      kind: ImagePolicy
+      labelSelector: tier=web
+    path: pin.yaml
+"""
+    files["components/pinned/pin.yaml"] = """\
+- op: add
+  path: /spec/policy
+  value: {semver: {range: 1.4.2}}
+"""
+    files["apps/production/kustomization.yaml"] = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namePrefix: eu-
+resources:
+  - ../base/myapp
+components:
+  - ../../components/pinned
+"""
+    files["apps/staging/kustomization.yaml"] = """\
+resources:
+  - ../base/myapp
+patches:
+  - target: {kind: ImagePolicy, labelSelector: tier=api}
+    patch: '[{"op": "add", "path": "/spec/policy", "value": {"semver": {"range": "9.x"}}}]'
+  - target: {kind: ImagePolicy, name: "my.+"}
+    patch: '[{"op": "add", "path": "/spec/policy", "value": {"semver": {"range": "1.4.x"}}}]'
+"""
+    root = write(tmp_path, files)
+    found = policies(root)
+    assert {s: (p["policy"], p["file"], p["range"]) for s, p in found.items()} == {
+        "prod": ("flux-system/eu-myapp", "components/pinned/pin.yaml", "1.4.2"),
+        "pre-prod": ("flux-system/myapp", "apps/staging/kustomization.yaml", "1.4.x"),
+    }
+    # the pinned range is in a component only prod uses: the edit goes there, in flow style
+    result = fs(root, "promote", "1.4.3", "--image", "myapp")
+    assert result.returncode == 0, result.stderr
+    assert (root / "components/pinned/pin.yaml").read_text() == files[
+        "components/pinned/pin.yaml"].replace("1.4.2", "1.4.3")
+    # a range in an inline patch that is not a literal block is shown, never edited
+    plan = json.loads(fs(root, "plan", "1.5.0", "--image", "myapp", "--stage", "pre-prod",
+                         "--format", "json").stdout)
+    change = plan["changes"][0]
+    assert (change["action"], change["file"]) == ("blocked", "apps/staging/kustomization.yaml")
+    assert "not a literal block (patch: |)" in change["reason"]

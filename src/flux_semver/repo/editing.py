@@ -141,10 +141,10 @@ def unwritable(policy: Policy, new_range: str) -> str | None:
     if policy.shared is not None:
         return overlay_patch(policy, new_range)
     if policy.range_line is None:
-        return (f"{policy.file}:{policy.line}: {policy.ref} has no range written in one place "
-                f"({policy.origin or 'Flux applies its default'}) — no file was changed; write "
-                f"{'.'.join(kinds.KINDS[policy.resource].range_path)}: {new_range} there by "
-                "hand, then retry")
+        return (f"{policy.file}:{policy.line}: {policy.ref}'s range is not written where "
+                f"flux-semver can edit it ({policy.origin or 'Flux applies its default'}) — no "
+                f"file was changed; write {'.'.join(kinds.KINDS[policy.resource].range_path)}: "
+                f"{new_range} there by hand, then retry")
     return None
 
 

@@ -164,6 +164,7 @@ class Where:
     value: str
     line: int
     column: int
+    exact: bool = True  # False: in an inline patch not written as a literal block (not edited)
 
 
 @dataclass
@@ -327,6 +328,9 @@ class Layout:
         origin = f"overlay {directory or '.'}"
         if obj.touched:
             origin += f", patched by {', '.join(obj.touched)}"
+        if where is not None and not where.exact:
+            origin += (f"; the range is in an inline patch of {where.file} that is not a "
+                       "literal block (patch: |), which flux-semver does not edit")
         if where is not None and others:
             origin += f"; the range is in {where.file}, shared with {', '.join(others)}"
         elif where is None and range_text is not None:
@@ -341,8 +345,8 @@ class Layout:
             namespace=None if namespace is None else str(namespace),
             kind=policy_kind,
             range_text=range_text,
-            range_line=where.line if where is not None else None,
-            range_column=where.column if where is not None else None,
+            range_line=where.line if where is not None and where.exact else None,
+            range_column=where.column if where is not None and where.exact else None,
             app=resolve_app(labels, _scalar(kinds.get(data, kind.app_path))),
             stage=stage,
             stage_source=stage_source,
@@ -366,6 +370,15 @@ def _key(obj: _Object) -> tuple[Any, ...]:
     if where is None:
         return ("unwritten", obj.policy.file, obj.policy.document)
     return (where.file, where.document, where.inline, where.path)
+
+
+def _step(data: Any, path: tuple[locate.Step, ...]) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            data = data[key] if isinstance(data, list) and 0 <= key < len(data) else None
+        else:
+            data = data.get(key) if isinstance(data, dict) else None
+    return _scalar(data)
 
 
 def _scalar(value: Any) -> str | None:
@@ -577,8 +590,14 @@ class _Build:
             node = overlay.document.node if overlay is not None else None
         if patch.inline:
             found = locate.inline_token(source.text, node, patch.inline, path)
-            if found is None:
-                return None
+            if found is None:  # written there, in a form an edit cannot point into
+                value = _scalar(kinds.get(patch.data, tuple(p for p in path if isinstance(
+                    p, str))) if not isinstance(patch.data, list) else _step(patch.data, path))
+                if value is None:
+                    return None
+                line = int(patch.shown.rpartition(":")[2] or 1)
+                return Where(source.file, patch.document, path, patch.inline, value, line, 1,
+                             exact=False)
             token, value = found
         else:
             located = locate.walk(node, path)
@@ -598,7 +617,8 @@ def _same(patch: Mapping[str, Any], obj: _Object) -> bool:
     if metadata.get("name") != obj.metadata.get("name"):
         return False
     namespace = metadata.get("namespace")
-    return namespace is None or namespace == obj.metadata.get("namespace")
+    return namespace in (None, obj.metadata.get("namespace")) or not obj.metadata.get(
+        "namespace")  # a namespace the kustomization sets after its patches
 
 
 def _selects(target: Mapping[str, Any], obj: _Object) -> bool:
