@@ -56,6 +56,9 @@ def to_json(policy: Policy) -> dict[str, Any]:
         "stage_source": policy.stage_source,
         "patch": policy.patch,
         "labels": dict(policy.labels),
+        "resource": policy.resource,
+        "origin": policy.origin,
+        "shared": policy.shared is not None,
     }
 
 
@@ -66,6 +69,9 @@ def _api(api_version: str) -> str:
 
 def _row(policy: Policy) -> tuple[str, ...]:
     kind = f"{policy.kind} (kustomize patch)" if policy.patch else policy.kind
+    if policy.resource != "ImagePolicy":
+        kind = policy.resource if policy.kind == "semver" else f"{policy.resource} {kind}"
+    source = policy.stage_source + (f"; {policy.origin}" if policy.origin else "")
     return tuple(printable(cell) for cell in (
         f"{policy.file}:{policy.line}",
         policy.ref or "-",
@@ -75,7 +81,7 @@ def _row(policy: Policy) -> tuple[str, ...]:
         kind,
         policy.range_text if policy.range_text is not None else "-",
         window(policy) or "-",
-        policy.stage_source,
+        source,
     ))
 
 
@@ -126,8 +132,9 @@ def _select(repo: manifests.Repository, image: str | None, stage: str | None) ->
                    "registry (the image of its ImageRepository; --registry-check credentials).")
 @click.pass_obj
 def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: bool) -> None:
-    """List every ImagePolicy: file:line, namespace/name, apiVersion, stage and where it came
-    from, app, policy kind, range and window.
+    """List every semver range Flux evaluates (ImagePolicy, HelmRelease, HelmChart,
+    OCIRepository, GitRepository) as each stage runs it: file:line where it is written,
+    namespace/name, apiVersion, stage and where it came from, app, kind, range and window.
 
     Files that mention ImagePolicy but are not valid YAML (Helm or Go templates) are listed
     after the table as `file:line:col: error: ...` lines (on stderr with --format json).

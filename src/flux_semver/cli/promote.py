@@ -84,6 +84,9 @@ def _promote(repo: Repository, plan: Plan, fmt: PlanFormat, dry_run: bool,
         if not changed and not plan.blocked:
             click.echo("nothing to write: no stage needs a Git change")
     if plan.blocked:
-        click.echo("flux-semver: blocked: nothing was written; promote the gate stage first",
-                   err=True)
+        shared = any(" other stages share " in c.reason for c in plan.changes
+                     if c.action == "blocked")
+        click.echo("flux-semver: blocked: nothing was written; "
+                   + ("add the patch each blocked stage's reason gives" if shared
+                      else "promote the gate stage first"), err=True)
         exit_with(1)
