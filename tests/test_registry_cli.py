@@ -121,6 +121,20 @@ def test_an_exclusion_list_replaces_the_default(tmp_path: Path,
     assert result.stdout == "1.3.1\n", result.stderr
 
 
+def test_more_tags_than_the_page_asked_for(registry: registry_server.Registry,
+                                           tmp_path: Path) -> None:
+    # flux-semver asks for pages of 1,000 (?n=1000); the CNCF registry 2.8 answers every tag
+    # in one page regardless: all 1,200 are read.
+    registry.push("bulk/app", ["0.0.1"])
+    registry.retag("bulk/app", [f"1.{i // 100}.{i % 100}" for i in range(1200)])
+    result = fs(tmp_path, "latest", ">=1.0.0", "--registry", f"{registry.host}/bulk/app",
+                env=basic_env())
+    assert result.stdout == "1.11.99\n", result.stderr
+    result = fs(tmp_path, "latest", "1.0.x", "--registry", f"{registry.host}/bulk/app",
+                env=basic_env())
+    assert result.stdout == "1.0.99\n", result.stderr
+
+
 def test_latest_with_a_docker_config_login(tmp_path: Path,
                                            registry: registry_server.Registry) -> None:
     pair = f"{registry_server.USER}:{registry_server.PASSWORD}".encode()
