@@ -120,7 +120,10 @@ def write(root: Path, files: dict[str, str]) -> Path:
 def policies(root: Path) -> dict[str | None, dict[str, Any]]:
     result = fs(root, "policies", "--format", "json")
     assert result.returncode == 0, result.stderr
-    return {p["stage"]: p for p in json.loads(result.stdout)}
+    listed = json.loads(result.stdout)
+    by_stage = {p["stage"]: p for p in listed}
+    assert len(by_stage) == len(listed), listed  # one policy per stage in these layouts
+    return by_stage
 
 
 def test_each_overlay_is_a_stage_with_its_effective_range(tmp_path: Path) -> None:
@@ -272,12 +275,14 @@ resources:
     entry = message.split("then retry: ", 1)[1]
     overlay = root / "apps/staging/kustomization.yaml"
     overlay.write_text(overlay.read_text() + "patches:\n  " + entry + "\n")
+    # the overlay's patches see the base's namespace: its own `namespace:` applies after them
     assert yaml.safe_load(overlay.read_text())["patches"][0]["target"] == {
-        "kind": "ImagePolicy", "name": "myapp", "namespace": "stg"}
-    found = policies(root)
-    assert (found["pre-prod"]["file"], found["pre-prod"]["range"], found["pre-prod"]["shared"],
-            found["prod"]["range"]) == ("apps/staging/kustomization.yaml", "1.3.x", False,
-                                        "1.2.x")
+        "kind": "ImagePolicy", "name": "myapp", "namespace": "flux-system"}
+    listed = json.loads(fs(root, "policies", "--format", "json").stdout)
+    assert [(p["stage"], p["file"], p["range"], p["shared"], p["patch"]) for p in listed] == [
+        ("prod", "apps/base/myapp/imagepolicy.yaml", "1.2.x", False, False),
+        ("pre-prod", "apps/staging/kustomization.yaml", "1.3.x", False, False),
+    ]
 
 
 def test_post_build_variables_from_a_default_a_configmap_and_a_secret(tmp_path: Path) -> None:

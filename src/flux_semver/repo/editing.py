@@ -226,9 +226,10 @@ def overlay_patch(policy: Policy, new_range: str) -> str:
     stage's own overlay instead (one line of YAML for its ``patches:`` list)."""
     pointer = "/" + "/".join(kinds.KINDS[policy.resource].range_path)
     op = json.dumps([{"op": "add", "path": pointer, "value": new_range}])
-    target = f"kind: {policy.resource}, name: {policy.name}"
-    if policy.namespace:
-        target += f", namespace: {policy.namespace}"
+    name, namespace = policy.patch_target
+    target = f"kind: {policy.resource}, name: {name or policy.name}"
+    if namespace:
+        target += f", namespace: {namespace}"
     where = (f"{policy.file}:{policy.range_line}" if policy.range_line is not None
              else f"{policy.file} (not written: Flux's default)")
     return (f"{where}: {policy.ref} in stage {policy.stage or '-'} takes its range from a "

@@ -175,6 +175,9 @@ class _Object:
     data: dict[str, Any]
     where: Where | None
     touched: list[str] = field(default_factory=list)  # the patches that changed it, in order
+    # (name, namespace) as the outermost overlay's own patches see it: before its namespace,
+    # namePrefix and nameSuffix apply, as Kustomize orders them
+    seen: tuple[str, str | None] = ("", None)
 
     @property
     def kind(self) -> kinds.Kind:
@@ -360,6 +363,7 @@ class Layout:
             inline=where.inline if where is not None else (),
             origin=origin,
             shared=shared,
+            patch_target=obj.seen,
             api_version_line=base.api_version_line if where is None else None,
             api_version_column=base.api_version_column if where is None else None,
         )
@@ -452,6 +456,9 @@ class _Build:
         namespace = data.get("namespace")
         prefix, suffix = data.get("namePrefix"), data.get("nameSuffix")
         for obj in objects:
+            seen_namespace = obj.metadata.get("namespace")
+            obj.seen = (str(obj.metadata.get("name") or ""),
+                        None if seen_namespace is None else str(seen_namespace))
             if isinstance(namespace, str) and namespace:
                 obj.metadata["namespace"] = namespace
             if isinstance(prefix, str) or isinstance(suffix, str):
