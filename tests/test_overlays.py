@@ -260,29 +260,67 @@ resources:
     found = policies(root)
     assert {s: (p["policy"], p["range"], p["shared"]) for s, p in found.items()} == {
         "pre-prod": ("stg/myapp", "1.2.x", True), "prod": ("prd/myapp", "1.2.x", True)}
-    before = (root / "apps/base/myapp/imagepolicy.yaml").read_bytes()
-    result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod",
-                "--format", "json")
-    assert result.returncode == 1
-    assert (root / "apps/base/myapp/imagepolicy.yaml").read_bytes() == before
-    assert result.stderr == ("flux-semver: blocked: nothing was written; add the patch each "
-                             "blocked stage's reason gives\n")
-    change = json.loads(result.stdout)["changes"][0]
-    assert (change["action"], change["to"]) == ("blocked", "1.3.x")
-    message = change["reason"]
-    assert message.startswith("apps/base/myapp/imagepolicy.yaml:11: stg/myapp in stage pre-prod")
-    # the exact patch the message gives, added to the overlay, is what makes it work
-    entry = message.split("then retry: ", 1)[1]
-    overlay = root / "apps/staging/kustomization.yaml"
-    overlay.write_text(overlay.read_text() + "patches:\n  " + entry + "\n")
-    # the overlay's patches see the base's namespace: its own `namespace:` applies after them
-    assert yaml.safe_load(overlay.read_text())["patches"][0]["target"] == {
-        "kind": "ImagePolicy", "name": "myapp", "namespace": "flux-system"}
+    plan = json.loads(fs(root, "plan", "1.3.0", "--image", "myapp", "--stage", "pre-prod",
+                         "--format", "json").stdout)
+    assert plan["changes"][0]["reason"].endswith(
+        "(in a patch added to apps/staging/kustomization.yaml: the range is in a base other "
+        "stages share)")
+    result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("changed: apps/staging/kustomization.yaml\n")
+    assert (root / "apps/base/myapp/imagepolicy.yaml").read_text() == base[
+        "apps/base/myapp/imagepolicy.yaml"]
+    # the stage's own overlay gets one patch, the way a person writes one; the overlay's
+    # patches see the base's namespace (its own `namespace:` applies after them)
+    assert (root / "apps/staging/kustomization.yaml").read_text() == rename.format(
+        env="stg") + """\
+patches:
+  - target:
+      kind: ImagePolicy
+      name: myapp
+      namespace: flux-system
+    patch: |
+      - op: add
+        path: /spec/policy/semver/range
+        value: "1.3.x"
+"""
     listed = json.loads(fs(root, "policies", "--format", "json").stdout)
     assert [(p["stage"], p["file"], p["range"], p["shared"], p["patch"]) for p in listed] == [
         ("prod", "apps/base/myapp/imagepolicy.yaml", "1.2.x", False, False),
         ("pre-prod", "apps/staging/kustomization.yaml", "1.3.x", False, False),
     ]
+    # the next release edits that patch in place
+    result = fs(root, "promote", "1.4.0", "--image", "myapp", "--stage", "pre-prod")
+    assert result.returncode == 0, result.stderr
+    assert 'value: "1.4.x"' in (root / "apps/staging/kustomization.yaml").read_text()
+
+
+def test_an_overlay_whose_patches_cannot_be_extended_gets_the_exact_patch(
+        tmp_path: Path) -> None:
+    base = dict(BASE)
+    base["apps/base/myapp/imagepolicy.yaml"] += "  policy:\n    semver:\n      range: 1.2.x\n"
+    overlay = "resources: [../base/myapp]\npatches: []\n"
+    root = write(tmp_path, {**base, "apps/staging/kustomization.yaml": overlay,
+                            "apps/production/kustomization.yaml": overlay})
+    result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod",
+                "--format", "json")
+    assert result.returncode == 1
+    assert result.stderr == ("flux-semver: blocked: nothing was written; add the patch each "
+                             "blocked stage's reason gives\n")
+    change = json.loads(result.stdout)["changes"][0]
+    assert (change["action"], change["to"]) == ("blocked", "1.3.x")
+    message = change["reason"]
+    assert message.startswith("apps/base/myapp/imagepolicy.yaml:11: flux-system/myapp in stage "
+                              "pre-prod takes its range from a base other stages share")
+    # the exact entry the message gives, put in the overlay, is what makes it work
+    entry = message.split("then retry: ", 1)[1]
+    path = root / "apps/staging/kustomization.yaml"
+    path.write_text("resources: [../base/myapp]\npatches:\n  " + entry + "\n")
+    assert yaml.safe_load(path.read_text())["patches"][0]["target"] == {
+        "kind": "ImagePolicy", "name": "myapp", "namespace": "flux-system"}
+    found = policies(root)
+    assert (found["pre-prod"]["file"], found["pre-prod"]["range"],
+            found["pre-prod"]["shared"]) == ("apps/staging/kustomization.yaml", "1.3.x", False)
 
 
 def test_post_build_variables_from_a_default_a_configmap_and_a_secret(tmp_path: Path) -> None:

@@ -113,6 +113,8 @@ class Policy:
     # (name, namespace) a patch in that overlay targets this policy by (Kustomize applies an
     # overlay's namespace and name prefix after its patches)
     patch_target: tuple[str, str | None] = ("", None)
+    # whether that overlay's ``patches`` can take one more entry (then promote adds it)
+    extendable: bool = False
 
     @property
     def ref(self) -> str:

@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from flux_semver.model import Policy, PolicyKind
-from flux_semver.repo import kinds, locate, substitution
+from flux_semver.repo import kinds, locate, overlay_patch, substitution
 from flux_semver.repo import yaml_positions as yamlfast
 from flux_semver.repo.stages import StageResolver, resolve_app
 
@@ -364,6 +364,9 @@ class Layout:
             origin=origin,
             shared=shared,
             patch_target=obj.seen,
+            extendable=shared is not None and overlay_patch.extendable(
+                self.overlays[directory].document.node,
+                len(self.overlays[directory].source.documents)),
             api_version_line=base.api_version_line if where is None else None,
             api_version_column=base.api_version_column if where is None else None,
         )
