@@ -199,7 +199,12 @@ class _Patch:
     document: int
     data: Any
     inline: tuple[locate.Step, ...]  # the path to the patch text, for an inline patch
-    shown: str  # file:line, for messages
+    line: int  # where the patch starts
+
+    @property
+    def shown(self) -> str:
+        """``file:line``, for messages."""
+        return f"{self.source.file}:{self.line}"
 
 
 class Layout:
@@ -530,7 +535,7 @@ class _Build:
                     continue
                 self.consumed.add((source.file, document.index))
                 line = (document.node.start_mark.line + 1) if document.node is not None else 1
-                yield _Patch(source, document.index, data, (), f"{source.file}:{line}")
+                yield _Patch(source, document.index, data, (), line)
         elif isinstance(item.get("patch"), str):
             try:
                 documents = yamlfast.compose(item["patch"])
@@ -541,8 +546,7 @@ class _Build:
             found = locate.walk(overlay.document.node, inline)
             if found is not None:
                 line = found[1].start_mark.line + 1
-            yield _Patch(overlay.source, overlay.document.index, data, inline,
-                         f"{overlay.source.file}:{line}")
+            yield _Patch(overlay.source, overlay.document.index, data, inline, line)
 
     def _apply(self, patch: _Patch, target: Mapping[str, Any] | None,
                objects: list[_Object]) -> bool:
@@ -605,9 +609,8 @@ class _Build:
                     p, str))) if not isinstance(patch.data, list) else _step(patch.data, path))
                 if value is None:
                     return None
-                line = int(patch.shown.rpartition(":")[2] or 1)
-                return Where(source.file, patch.document, path, patch.inline, value, line, 1,
-                             exact=False)
+                return Where(source.file, patch.document, path, patch.inline, value,
+                             patch.line, 1, exact=False)
             token, value = found
         else:
             located = locate.walk(node, path)
