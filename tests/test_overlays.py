@@ -455,3 +455,50 @@ patches:
     change = plan["changes"][0]
     assert (change["action"], change["file"]) == ("blocked", "apps/staging/kustomization.yaml")
     assert "not a literal block (patch: |)" in change["reason"]
+
+
+def test_a_directory_two_clusters_apply_is_a_policy_in_each_stage(tmp_path: Path) -> None:
+    kustomization = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: infra-controllers
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./infrastructure/controllers
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+    root = write(tmp_path, {
+        "infrastructure/controllers/kustomization.yaml": "resources:\n  - cert-manager.yaml\n",
+        "infrastructure/controllers/cert-manager.yaml": """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: cert-manager
+  namespace: cert-manager
+spec:
+  interval: 12h
+  url: oci://registry.example.com/charts/cert-manager
+  ref:
+    semver: "1.x"
+""",
+        "clusters/staging/infrastructure.yaml": kustomization,
+        "clusters/production/infrastructure.yaml": kustomization,
+    })
+    found = policies(root)
+    assert {s: (p["range"], p["file"], p["range_line"]) for s, p in found.items()} == {
+        "pre-prod": ("1.x", "infrastructure/controllers/cert-manager.yaml", None),
+        "prod": ("1.x", "infrastructure/controllers/cert-manager.yaml", None),
+    }
+    assert "written once for all of them" in found["prod"]["origin"]
+    # production runs 1.x as well: not one exact version
+    findings = json.loads(fs(root, "check", "--format", "json").stdout)["findings"]
+    assert [(f["code"], f["stage"], f["policy"]) for f in findings] == [
+        ("FS002", "prod", "OCIRepository/cert-manager/cert-manager")]
+    plan = json.loads(fs(root, "plan", "1.5.0", "--image", "cert-manager", "--stage", "prod",
+                         "--format", "json").stdout)
+    assert [(c["stage"], c["action"]) for c in plan["changes"]] == [("prod", "blocked")]

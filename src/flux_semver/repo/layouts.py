@@ -314,8 +314,8 @@ class Layout:
         labels = ({str(k): str(v) for k, v in raw_labels.items()}
                   if isinstance(raw_labels, dict) else {})
         overlay = self.overlays[directory].source.file
-        places = [overlay, *(k.source.file for k in self.flux if k.path == directory)]
-        stage, stage_source = self.stage(resolver, name, labels, places)
+        # else the Flux Kustomizations that apply it decide (substitution._by_cluster)
+        stage, stage_source = self.stage(resolver, name, labels, [overlay])
         policy_kind: PolicyKind = "semver"
         if kind.name == kinds.IMAGE_POLICY:
             spec_policy = kinds.get(data, ("spec", "policy"))
