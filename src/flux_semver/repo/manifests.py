@@ -112,6 +112,7 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
+    effective = kinds.distinct_apps(effective)
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 
