@@ -5,12 +5,19 @@ shared by two stages, ``${VAR:=default}`` and a variable from a ConfigMap or a S
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flux_semver import rules
+from flux_semver.repo.config import DEFAULT_CONFIG
+from flux_semver.repo.manifests import scan
 
 BASE = {
     "apps/base/myapp/kustomization.yaml": """\
@@ -502,3 +509,29 @@ spec:
     plan = json.loads(fs(root, "plan", "1.5.0", "--image", "cert-manager", "--stage", "prod",
                          "--format", "json").stdout)
     assert [(c["stage"], c["action"]) for c in plan["changes"]] == [("prod", "blocked")]
+
+
+KUSTOMIZE_PIECES = [
+    "resources:\n  - ../base/myapp\n", "resources: [../base/myapp, ../base/myapp]\n",
+    "components:\n  - ../base/myapp\n", "namespace: x\n", "namePrefix: p-\n",
+    "patches:\n  - path: missing.yaml\n", "patches:\n  - patch: |\n      - op: remove\n"
+    "        path: /spec\n    target: {kind: ImagePolicy}\n",
+    "patches:\n  - patch: '[{\"op\": \"add\", \"path\": \"/spec/policy/semver/range\", "
+    "\"value\": {\"a\": 1}}]'\n    target: {kind: ImagePolicy, name: '('}\n",
+    "patchesStrategicMerge:\n  - |\n    kind: ImagePolicy\n    metadata: {name: myapp}\n"
+    "    spec: {policy: null}\n", "patchesJson6902:\n  - target: {kind: ImagePolicy}\n"
+    "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/policy/semver/range/0\"}]'\n",
+    "patches: 7\n", "resources: {a: 1}\n", "- a\n", "&a x\n", "*a\n", "\t", "{{ x }}\n",
+]
+
+
+@given(st.lists(st.sampled_from(KUSTOMIZE_PIECES), min_size=1, max_size=5))
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_hostile_kustomizations_never_crash_a_scan(tmp_path: Path, pieces: list[str]) -> None:
+    root = tmp_path / "repo"
+    shutil.rmtree(root, ignore_errors=True)
+    write(root, {**BASE, **OVERLAYS, "apps/dev/kustomization.yaml": "".join(pieces)})
+    repo = scan(root, DEFAULT_CONFIG)
+    result = rules.run(repo)
+    assert all(f.message and f.line >= 1 for f in result.findings)

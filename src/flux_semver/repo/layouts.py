@@ -108,7 +108,10 @@ class _Overlay:
             return {}
         keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         if keys & _PATCH_KEYS:
-            value = self.document.data
+            try:
+                value = self.document.data
+            except yamlfast.YamlError:
+                return {}  # not data (a duplicate key): Kustomize cannot build it either
             return value if isinstance(value, dict) else {}
         data: dict[str, Any] = {}
         for key in _LIST_KEYS & keys:
@@ -140,7 +143,10 @@ class FluxKustomization:
 
     @property
     def data(self) -> dict[str, Any]:
-        value = self.document.data
+        try:
+            value = self.document.data
+        except yamlfast.YamlError:
+            return {}
         return value if isinstance(value, dict) else {}
 
     @property
@@ -412,6 +418,10 @@ def _normal(directory: str, relative: str) -> str | None:
     return joined
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -501,7 +511,7 @@ class _Build:
         data = overlay.data
         items = yamlfast.entry(overlay.document.node, "patches")
         nodes = items[1].value if items and isinstance(items[1], yaml.SequenceNode) else []
-        for index, item in enumerate(data.get("patches") or []):
+        for index, item in enumerate(_list(data.get("patches"))):
             if not isinstance(item, dict):
                 continue
             node = nodes[index] if index < len(nodes) else None
@@ -511,12 +521,12 @@ class _Build:
             for patch in self._contents(overlay, item, ("patches", index, "patch")):
                 if self._apply(patch, target, objects):
                     self.applied.add((overlay.source.file, line))
-        for index, entry in enumerate(data.get("patchesStrategicMerge") or []):
+        for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
             if isinstance(entry, str):
                 item = {"patch": entry} if "\n" in entry else {"path": entry}
                 for patch in self._contents(overlay, item, ("patchesStrategicMerge", index)):
                     self._apply(patch, None, objects)
-        for index, item in enumerate(data.get("patchesJson6902") or []):
+        for index, item in enumerate(_list(data.get("patchesJson6902"))):
             if isinstance(item, dict) and isinstance(item.get("target"), dict):
                 for patch in self._contents(overlay, item, ("patchesJson6902", index, "patch")):
                     self._apply(patch, item["target"], objects)

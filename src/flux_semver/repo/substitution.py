@@ -114,7 +114,8 @@ def _join(first: str | None, second: str) -> str:
 def _values(kustomization: FluxKustomization, post_build: Mapping[str, Any],
             configmaps: _ConfigMaps) -> dict[str, _Value]:
     values: dict[str, _Value] = {}
-    for index, item in enumerate(post_build.get("substituteFrom") or []):
+    for index, item in enumerate(post_build.get("substituteFrom")
+                                  if isinstance(post_build.get("substituteFrom"), list) else []):
         if not isinstance(item, dict):
             continue
         kind, name = item.get("kind"), str(item.get("name") or "")
