@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # a plain value here; its arithmetic lives in repo.windows
+    from flux_semver.repo.windows import FreezeWindow
 
 ReleaseType = Literal["patch", "minor", "major", "prerelease"]
 StageRule = Literal["auto", "follow", "hold"]
@@ -27,6 +31,14 @@ def release_words(release_type: str, *, plural: bool = False) -> str:
 
 
 @dataclass(frozen=True)
+class Verify:
+    """``verify:`` of a gate stage: the commit-status context Flux posts, and the soak time."""
+
+    status: str | None = None  # a context prefix, e.g. "kustomization/apps"
+    soak: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class Stage:
     """One environment in promotion order (README: Configuration)."""
 
@@ -36,7 +48,16 @@ class Stage:
     paths: tuple[str, ...] = ()
     exact: bool = False
     after: str | None = None
-    approval: Mapping[str, str] = field(default_factory=dict)
+    approval: Mapping[str, str | int] = field(default_factory=dict)
+    verify: Verify | None = None
+    freeze: tuple[FreezeWindow, ...] = ()
+
+    def approvals_for(self, release_type: str) -> int:
+        """How many approving reviews a pull request of this release type needs here."""
+        value = self.approval.get(release_type, "none")
+        if value == "required":
+            return 1
+        return value if isinstance(value, int) else 0
 
     def rule_for(self, release_type: str) -> StageRule:
         """The stage's rule for a release type; prereleases hold unless configured."""

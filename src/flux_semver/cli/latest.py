@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from flux_semver.cli import exit_with
+from flux_semver.cli import Context, exit_with
 from flux_semver.cli.match import parse_range
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
@@ -77,9 +77,21 @@ def ignored_note(ignored: list[str]) -> str:
 @click.option("-v", "--verbose", is_flag=True,
               help="Say on stderr which tags Flux cannot read as versions, also when a tag "
                    "is chosen.")
-def command(range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
-            pattern: str | None, extract: str | None, kind: str, verbose: bool) -> None:
+@click.option("--image", "app", metavar="APP", default=None,
+              help="Read the tags from the registry: the image of APP's ImageRepository in "
+                   "the repository (-C), with its exclusionList.")
+@click.option("--registry", "registry_image", metavar="IMAGE", default=None,
+              help="Read the tags of IMAGE (e.g. ghcr.io/org/app) from its registry, minus "
+                   "Flux's default exclusion list (*.sig).")
+@click.pass_obj
+def command(obj: Context, range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
+            pattern: str | None, extract: str | None, kind: str, verbose: bool,
+            app: str | None, registry_image: str | None) -> None:
     """Print the tag Flux would deploy for the semver RANGE, given the registry's tags.
+
+    The tags come from the arguments, --tags-file, or the registry: --image APP lists the
+    image of APP's ImageRepository (as Flux stores its tags: exclusionList applied),
+    --registry IMAGE lists IMAGE (Flux's default exclusion list applied).
 
     Tags are read as Flux reads them: only tags with at least two dots are versions; of
     equal versions (1.2.4 and v1.2.4) Flux keeps the one that sorts last as a string. The
@@ -91,7 +103,16 @@ def command(range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
     helm = kind in ("HelmRelease", "HelmChart")
     rng = parse_range(range_text if range_text.strip() or not helm else "*")
     candidates = list(tags)
-    if tags_file is not None:
+    if app is not None or registry_image is not None:
+        if app is not None and registry_image is not None:
+            raise FluxSemverError("give --image APP or --registry IMAGE, not both")
+        if tags or tags_file is not None:
+            raise FluxSemverError("give tags (arguments or --tags-file) or a registry "
+                                  "(--image/--registry), not both")
+        from flux_semver.cli.registry_check import registry_tags  # the network, only now
+
+        candidates = registry_tags(obj, app, registry_image)
+    elif tags_file is not None:
         candidates.extend(read_tags(tags_file))
     elif not tags:
         raise FluxSemverError("no tags given: pass them as arguments or with --tags-file FILE "

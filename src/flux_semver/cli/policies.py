@@ -7,7 +7,7 @@ a name, file name or directory), so a surprising mapping is easy to see and fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -85,10 +85,14 @@ def _row(policy: Policy) -> tuple[str, ...]:
     ))
 
 
-def table(policies: Sequence[Policy]) -> str:
-    """An aligned text table, one policy per line, under a header."""
+def table(policies: Sequence[Policy], live: Mapping[int, str] | None = None) -> str:
+    """An aligned text table, one policy per line, under a header; with ``live`` (policy
+    index -> tag), a DEPLOYS column before the last."""
     rows = [HEADERS, *(_row(p) for p in policies)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    if live is not None:
+        rows = [(*row[:-1], "DEPLOYS" if i == 0 else printable(live.get(i - 1, "-")), row[-1])
+                for i, row in enumerate(rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -123,8 +127,11 @@ def _select(repo: manifests.Repository, image: str | None, stage: str | None) ->
 @click.option("--stage", "stage", metavar="S", default=None, help="Only policies of this stage.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--live", is_flag=True,
+              help="Also show the tag Flux deploys now for each semver policy, read from the "
+                   "registry (the image of its ImageRepository; --registry-check credentials).")
 @click.pass_obj
-def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> None:
+def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: bool) -> None:
     """List every semver range Flux evaluates (ImagePolicy, HelmRelease, HelmChart,
     OCIRepository, GitRepository) as each stage runs it: file:line where it is written,
     namespace/name, apiVersion, stage and where it came from, app, kind, range and window.
@@ -135,13 +142,22 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> Non
     config = config_module.load(obj.root, obj.config)
     repo = manifests.scan(obj.root, config)
     chosen = _select(repo, image, stage)
+    deploys: dict[int, str] | None = None
+    if live:
+        from flux_semver.cli.registry_check import live_tags  # the network, only when asked
+
+        deploys = live_tags(repo, chosen)
     if fmt == "json":
-        click.echo(json.dumps([to_json(p) for p in chosen], indent=2))
+        rows = [to_json(p) for p in chosen]
+        if deploys is not None:
+            for index, row in enumerate(rows):
+                row["deploys"] = deploys.get(index)
+        click.echo(json.dumps(rows, indent=2))
         for error in repo.errors:
             click.echo(error_line(error), err=True)
         return
     if chosen:
-        click.echo(table(chosen), nl=False)
+        click.echo(table(chosen, deploys), nl=False)
     else:
         click.echo("no ImagePolicy matches" if image or stage else "no ImagePolicy found")
     for error in repo.errors:

@@ -307,7 +307,7 @@ def plan_release(
     ]
     final = _unwritten(changes, _apply_gates(config, staged, changes, version))
     approval = any(
-        c.action == "update" and config.stage(c.stage).approval.get(kind) == "required"
+        c.action == "update" and config.stage(c.stage).approvals_for(kind) > 0
         for c in final
     )
     return Plan(app, str(version), kind, tuple(final), approval_required=approval)
