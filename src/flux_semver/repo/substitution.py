@@ -114,8 +114,8 @@ def _join(first: str | None, second: str) -> str:
 def _values(kustomization: FluxKustomization, post_build: Mapping[str, Any],
             configmaps: _ConfigMaps) -> dict[str, _Value]:
     values: dict[str, _Value] = {}
-    for index, item in enumerate(post_build.get("substituteFrom")
-                                  if isinstance(post_build.get("substituteFrom"), list) else []):
+    sources = post_build.get("substituteFrom")
+    for index, item in enumerate(sources if isinstance(sources, list) else []):
         if not isinstance(item, dict):
             continue
         kind, name = item.get("kind"), str(item.get("name") or "")
