@@ -275,7 +275,12 @@ def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
     out = []
     for (policy, _), change in zip(changes, final, strict=True):
         why = unwritable(policy, change.to_range or "") if change.action == "update" else None
-        out.append(change if why is None else replace(change, action="blocked", reason=why))
+        if why is not None:
+            change = replace(change, action="blocked", reason=why)
+        elif change.action == "update" and policy.shared is not None:
+            change = replace(change, reason=f"{change.reason} (in a patch added to "
+                             f"{policy.shared}: the range is in a base other stages share)")
+        out.append(change)
     return out
 
 

@@ -1,11 +1,13 @@
-"""Discovery: every ImagePolicy in a GitOps repository, with where its range is written.
+"""Discovery: every semver range Flux evaluates in a GitOps repository, with where it is written.
 
 ``scan`` walks the tree (``.yaml``/``.yml`` files, ``.git`` skipped, symlinks never followed
-out of the root), reads only the files whose bytes mention ``ImagePolicy`` as YAML, and
-returns a ``Repository``: the policies in file order, and one ``FileError`` per file that
-mentions ImagePolicy but is not valid YAML (a Helm or Go template) or cannot be read.
-Kustomize patches that target an ImagePolicy are listed too, with ``patch=True``; they are
-reported, never rewritten.
+out of the root), reads as YAML only the files whose bytes mention a kind with a range
+(ImagePolicy, HelmRelease, HelmChart, OCIRepository, GitRepository) or a Kustomization, and
+the kustomization files that can change a policy, and returns a ``Repository``: the policies in
+file order — as each stage runs them, once ``layouts`` has built the overlays and filled in
+post-build variables — and one ``FileError`` per file that holds a policy but is not valid
+YAML (a Helm or Go template) or cannot be read. Kustomize patches that target an ImagePolicy
+outside the repository are listed too, with ``patch=True``; they are reported, never rewritten.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class Repository:
 
 
 def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Repository:
-    """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError."""
+    """Every policy under ``root`` (see the module's documentation); a file that cannot be
+    parsed becomes a FileError."""
     if not root.is_dir():
         raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
                               "root (flux-semver -C DIR)")
@@ -109,6 +112,7 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
+    effective = kinds.distinct_apps(effective)
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 
