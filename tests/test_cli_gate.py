@@ -191,8 +191,11 @@ def test_with_a_token_flux_statuses_on_the_base_branch_count(
     code, out = gate(repo, capsys, "--at", "2026-03-03T12:59:00Z", *args)
     assert code == 1  # the soak restarted at 13:00 with the success after the failure
     assert "[wait] soak: soak in pre-prod until 2026-03-03 13:00 UTC (1m left)" in out
-    code, out = gate(repo, capsys, "--at", "2026-03-03T13:00:00Z", *args)
+    code, out = gate(repo, capsys, "--at", "2026-03-03T13:00:00Z", "--format", "json", *args)
     assert code == 0, out
+    healthy = next(c for c in json.loads(out)["conditions"] if c["check"] == "healthy")
+    assert healthy["at"] == "2026-03-02T13:00:00Z"
+    assert healthy["link"] == f"{server.base}/acme/gitops/commit/{heads[0]}"
     statuses_read = [r.path for r in server.requests if r.path.endswith("/statuses")]
     assert statuses_read[:2] == [f"/api/v3/repos/acme/gitops/commits/{heads[1]}/statuses",
                                  f"/api/v3/repos/acme/gitops/commits/{heads[0]}/statuses"]
