@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,6 @@ PROVIDER_UID = "0c9c2e41-7f2e-4a4b-9a3c-2f1d7c1e9b10"  # the Flux Provider's met
 
 def at(hours: float, minutes: int = 0) -> str:
     """T0 plus some time, as GitHub writes timestamps."""
-    from datetime import datetime, timedelta
-
     moment = datetime.fromisoformat(T0) + timedelta(hours=hours, minutes=minutes)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
