@@ -289,3 +289,17 @@ def status_sha(runner: Runner, number: int) -> str:
     branch = runner.server.pull(number)["head"]
     return git(runner.tmp, "--git-dir", str(runner.origin), "rev-parse", f"refs/heads/{branch}",
                env=runner.env).strip()
+
+
+def test_one_pull_request_for_every_stage_fails_the_gate_with_the_way_out(
+        runner: Runner) -> None:
+    opened = runner.run(pull_requests="single")
+    assert opened.code == 0, opened.stdout + opened.stderr
+    number = opened.pulls[0]["number"]
+    assert {p["number"] for p in opened.pulls} == {number}
+    gate(runner, at(0))
+    status = gate_status(runner, number)
+    assert status["state"] == "failure"
+    assert status["description"].startswith(
+        "pre-prod and prod take 2.0.0 in one pull request; pre-prod cannot run it first — use "
+        "pull-requests: per-stage")

@@ -259,3 +259,13 @@ def test_a_rollback_waits_for_no_gate_but_for_its_approvals() -> None:
     result = evaluate(approved, h(1))
     assert (result.state, result.description) == (
         "success", "a rollback does not wait for a gate stage")
+
+
+def test_the_gate_and_its_stage_in_one_change_fail_with_the_way_out() -> None:
+    together = GateFacts(stage=PROD, gate=PRE, version="2.0.0", release_type="patch",
+                         history=HISTORY[:1], statuses=[], reviews=[], same_change=True)
+    result = evaluate(together, h(1))
+    assert result.state == "failure"
+    assert result.description == (
+        "pre-prod and prod take 2.0.0 in one pull request; pre-prod cannot run it first — use "
+        "pull-requests: per-stage (+2 more)")

@@ -152,6 +152,7 @@ class GateFacts:
     reviews: Sequence[Review] | None = None
     author: str | None = None  # the pull request's author: never counts as an approver
     commit_url: Mapping[str, str] = field(default_factory=dict)  # sha -> page
+    same_change: bool = False  # the change also moves the gate stage (one pull request)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -268,7 +269,13 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
         conditions.append(Condition("admitted", True, why))
     else:
         run = admission(facts.history)
-        if not run:
+        if facts.same_change:
+            run = ()
+            conditions.append(Condition(
+                "admitted", False, f"{gate.name} and {stage.name} take {version} in one pull "
+                f"request; {gate.name} cannot run it first — use pull-requests: per-stage",
+                failed=True))
+        elif not run:
             conditions.append(Condition(
                 "admitted", False, f"{gate.name} does not admit {version} on the base branch "
                 f"yet: merge the {gate.name} pull request first"))
