@@ -193,11 +193,12 @@ def test_a_file_that_does_not_exist_is_an_input_error(
 ) -> None:
     root = fixture(tmp_path, "fs001")  # pre-prod holds an FS001 error
     monkeypatch.chdir(root)
-    code, out, err = run(capsys, "check", "nonexist.yaml")
+    code, out, err = run(capsys, "-C", ".", "check", "nonexist.yaml")
     assert code == 2 and out == ""
     assert err == ("flux-semver: error: nonexist.yaml: no such file — name a file inside the "
                    "repository (-C DIR)\n")
-    code, out, err = run(capsys, "check", "clusters/dev/podinfo.yaml", "clusters/dev/typo.yaml")
+    code, out, err = run(capsys, "-C", ".", "check", "clusters/dev/podinfo.yaml",
+                         "clusters/dev/typo.yaml")
     assert code == 2 and out == "" and "clusters/dev/typo.yaml: no such file" in err
 
 

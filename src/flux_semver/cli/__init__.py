@@ -12,12 +12,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import click
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
+from flux_semver.repo.root import find_top_level
 
 # command name -> module of this package that defines it
 COMMANDS: dict[str, str] = {
@@ -33,12 +35,30 @@ COMMANDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """What the global options say: the repository root and an explicit config file."""
+    """What the global options say: the repository root and an explicit config file.
 
-    root: Path
+    Without ``-C`` the root is the enclosing git repository's top level, found from the
+    working directory as git finds it; outside a git repository it is the working directory,
+    and the first command that reads the repository says so once, on stderr.
+    """
+
+    given_root: Path | None
     config: Path | None
+
+    @cached_property
+    def root(self) -> Path:
+        if self.given_root is not None:
+            return self.given_root
+        cwd = Path.cwd()
+        top = find_top_level(cwd)
+        if top is not None:
+            return top
+        click.echo("flux-semver: not inside a git repository: using the current directory "
+                   f"{printable(str(cwd))} as the repository root (-C DIR to choose another)",
+                   err=True)
+        return cwd
 
 
 class _LazyGroup(click.Group):
@@ -60,9 +80,10 @@ class _LazyGroup(click.Group):
 @click.option(
     "-C",
     "root",
-    default=".",
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Root of the GitOps repository (default: the current directory).",
+    help="Root of the GitOps repository (default: the top level of the git repository that "
+    "holds the current directory).",
 )
 @click.option(
     "--config",
@@ -72,9 +93,9 @@ class _LazyGroup(click.Group):
 )
 @click.version_option(package_name="flux-semver")
 @click.pass_context
-def cli(ctx: click.Context, root: Path, config: Path | None) -> None:
+def cli(ctx: click.Context, root: Path | None, config: Path | None) -> None:
     """Run the semantic-versioning release process of Flux ImagePolicies."""
-    ctx.obj = Context(root=root, config=config)
+    ctx.obj = Context(given_root=root, config=config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -90,6 +90,11 @@ def table(policies: Sequence[Policy]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def count(number: int, one: str, many: str | None = None) -> str:
+    """``1 policy``, ``2 policies``: a number with its noun in the right form."""
+    return f"{number} {one if number == 1 else many or one + 's'}"
+
+
 def error_line(error: FileError) -> str:
     """``file:line:col: error: message``, as compilers and editors expect it."""
     return printable(f"{error.file}:{error.line}:{error.column}: error: {error.message}")
@@ -140,5 +145,6 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> Non
     for error in repo.errors:
         click.echo(error_line(error))
     files = len({p.file for p in chosen})
-    click.echo(f"{len(chosen)} policies in {files} files; {repo.files_scanned} YAML files "
-               f"scanned, {len(repo.errors)} could not be read")
+    click.echo(f"{count(len(chosen), 'policy', 'policies')} in {count(files, 'file')}; "
+               f"{count(repo.files_scanned, 'YAML file')} scanned, {len(repo.errors)} could "
+               "not be read")
