@@ -33,6 +33,7 @@ from flux_semver.model import (
     Stage,
     release_words,
 )
+from flux_semver.release import tracks
 from flux_semver.release.classify import classify, compare
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver import notation
@@ -322,7 +323,8 @@ def make_plan(
     _require_readable(repo)
     config = repo.config
     chosen_app = resolve_app(repo, app)
-    parsed = version if isinstance(version, Version) else parse_version(version)
+    policies = semver_policies(repo, chosen_app)
+    parsed = version if isinstance(version, Version) else _release_version(policies, version)
     chosen = check_stages(config, stages)
     kind: ReleaseType | None = None
     if release_type not in (None, "auto"):
@@ -331,6 +333,34 @@ def make_plan(
             raise PlanError(
                 f"unknown release type {release_type!r}; use auto, patch, minor or major"
             )
-    return plan_release(
-        config, semver_policies(repo, chosen_app), chosen_app, parsed, chosen, kind
-    )
+    tag = version if isinstance(version, str) else str(version)
+    on_track, off_track = tracks.split(policies, tag.strip(), parsed)
+    if not on_track and off_track:
+        reasons = "; ".join(f"{o.policy.ref} ({o.policy.file}): {o.reason}" for o in off_track)
+        raise PlanError(f"no policy of {chosen_app} can select {tag.strip()}: {reasons}; give "
+                        "the version as the tag those filters keep")
+    plan = plan_release(config, on_track, chosen_app, parsed, chosen, kind)
+    return _with_other_tracks(plan, off_track, config, chosen)
+
+
+def _release_version(policies: Sequence[Policy], text: str) -> Version:
+    """The version given, or the one a track's tag stands for (``live-1.2.3``: 1.2.3)."""
+    try:
+        return parse_version(text)
+    except PlanError:
+        found = tracks.version_in(policies, text.strip())
+        if found is None:
+            raise
+        return found
+
+
+def _with_other_tracks(plan: Plan, off_track: Sequence[tracks.OffTrack], config: Config,
+                       stages: Sequence[str] | None) -> Plan:
+    """The plan with an ``unchanged`` entry, saying why, for each policy of another track."""
+    if not off_track:
+        return plan
+    order = {name: i for i, name in enumerate(config.stage_names)}
+    others = [_change(o.policy, "unchanged", o.reason) for o in off_track
+              if o.policy.stage in order and (stages is None or o.policy.stage in stages)]
+    changes = sorted([*plan.changes, *others], key=lambda c: order[c.stage])
+    return replace(plan, changes=tuple(changes))
