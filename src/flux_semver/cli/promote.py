@@ -9,28 +9,36 @@ import click
 from flux_semver.cli import Context, exit_with
 from flux_semver.cli.plan import PlanRequest, load_repository, plan_options, render
 from flux_semver.printable import printable
-from flux_semver.release.promote import apply_plan
+from flux_semver.release.promote import apply_plan, require_clean
+from flux_semver.repo.worktree import exclusive
 from flux_semver.reporters.plan_markdown import escape
 
 
 @click.command("promote")
 @plan_options
 @click.option("--dry-run", is_flag=True, help="Show the plan and the files it would change.")
+@click.option("--allow-dirty", is_flag=True,
+              help="Write into files that have uncommitted changes (refused by default).")
 @click.pass_obj
-def command(obj: Context, request: PlanRequest, dry_run: bool) -> None:
+def command(obj: Context, request: PlanRequest, dry_run: bool, allow_dirty: bool) -> None:
     """Release VERSION: rewrite the ranges the plan updates, and print the changed files.
 
-    Only the range values change, byte for byte. A blocked plan writes nothing and exits 1.
+    Only the range values change, byte for byte. A blocked plan writes nothing and exits 1;
+    a file with uncommitted changes is not written without --allow-dirty (exit 2). Two
+    promotes at once on one repository run one after the other.
     """
-    repo = load_repository(obj)
-    plan = request.plan(repo)
+    with exclusive(obj.root):
+        repo = load_repository(obj)
+        plan = request.plan(repo)
+        if plan.blocked:
+            changed: list[str] = []
+        elif dry_run:
+            changed = list(dict.fromkeys(c.file for c in plan.updates))
+        else:
+            if not allow_dirty:
+                require_clean(repo, plan)
+            changed = apply_plan(repo, plan)
     fmt = request.fmt
-    if plan.blocked:
-        changed: list[str] = []
-    elif dry_run:
-        changed = list(dict.fromkeys(c.file for c in plan.updates))
-    else:
-        changed = apply_plan(repo, plan)
     if fmt == "json":
         data = {**plan.to_json(), "dry_run": dry_run, "changed_files": changed}
         click.echo(json.dumps(data, indent=2))
