@@ -8,6 +8,7 @@ turns exceptions into exit codes (0 ok, 1 findings/blocked/no match, 2 input err
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 import click
 
 from flux_semver.errors import FluxSemverError
+from flux_semver.model import Config
 from flux_semver.printable import printable
 from flux_semver.repo.root import find_top_level
 
@@ -46,6 +48,7 @@ class Context:
 
     given_root: Path | None
     config: Path | None
+    exclude: tuple[str, ...] = ()
 
     @cached_property
     def root(self) -> Path:
@@ -59,6 +62,15 @@ class Context:
                    f"{printable(str(cwd))} as the repository root (-C DIR to choose another)",
                    err=True)
         return cwd
+
+    def load_config(self) -> Config:
+        """The config at the root (or ``--config``), with the ``--exclude`` globs added."""
+        from flux_semver.repo import config as config_module
+
+        config = config_module.load(self.root, self.config)
+        if not self.exclude:
+            return config
+        return dataclasses.replace(config, exclude=(*config.exclude, *self.exclude))
 
 
 class _LazyGroup(click.Group):
@@ -91,11 +103,18 @@ class _LazyGroup(click.Group):
     default=None,
     help="Config file (default: .flux-semver.yaml at the repository root, if present).",
 )
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Never read the files this glob matches (repeatable; added to the config's exclude).",
+)
 @click.version_option(package_name="flux-semver")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, config: Path | None) -> None:
+def cli(ctx: click.Context, root: Path | None, config: Path | None,
+        exclude: tuple[str, ...]) -> None:
     """Run the semantic-versioning release process of Flux ImagePolicies."""
-    ctx.obj = Context(given_root=root, config=config)
+    ctx.obj = Context(given_root=root, config=config, exclude=exclude)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

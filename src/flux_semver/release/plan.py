@@ -33,7 +33,7 @@ from flux_semver.model import (
     Stage,
     release_words,
 )
-from flux_semver.release import tracks
+from flux_semver.release import blockers, tracks
 from flux_semver.release.classify import classify, compare
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver import notation
@@ -296,17 +296,6 @@ def plan_release(
     return Plan(app, str(version), kind, tuple(final), approval_required=approval)
 
 
-def _require_readable(repo: Repository) -> None:
-    """A release planned without a policy file that could not be read might skip its stage.
-    Helm or Go templates are no obstacle: their policies are rendered elsewhere, never edited."""
-    for error in repo.errors:
-        if error.mentions_policy and not error.template:
-            raise PlanError(
-                f"{error.file}:{error.line}:{error.column}: no release is planned while this "
-                f"ImagePolicy file cannot be read: {error.message}"
-            )
-
-
 def make_plan(
     repo: Repository,
     version: str | Version,
@@ -320,9 +309,13 @@ def make_plan(
     (``auto`` or None classifies). Raises PlanError for an unknown app or stage, a bad
     version, or a version older than everything deployed.
     """
-    _require_readable(repo)
     config = repo.config
-    chosen_app = resolve_app(repo, app)
+    try:
+        chosen_app = resolve_app(repo, app)
+    except PlanError:
+        blockers.require_readable(repo, None)  # a file that cannot be read may hide the app
+        raise
+    blockers.require_readable(repo, chosen_app)
     policies = semver_policies(repo, chosen_app)
     parsed = version if isinstance(version, Version) else _release_version(policies, version)
     chosen = check_stages(config, stages)

@@ -11,7 +11,7 @@ reported, never rewritten.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,8 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
     # What cannot be read may hold a policy: it is reported (FS009) and stops a release,
     # rather than leave a stage out unseen.
     unlisted: list[tuple[str, str]] = []
-    for path, rel in sorted(_files(root, follow_symlinks, unlisted), key=lambda pair: pair[1]):
+    walk = _Walk(root, follow_symlinks, config.exclude)
+    for path, rel in sorted(walk.files(), key=lambda pair: pair[1]):
         count += 1
         try:
             raw = _read(path)
@@ -88,9 +89,14 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
         except yamlfast.YamlError as exc:
             errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
                                     template=exc.template))
+    unlisted.extend(walk.unlisted)
     errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
+    errors.extend(FileError(rel, 1, 1, f"a symbolic link to {target}, outside the repository, "
+                            "which flux-semver never reads — copy what it holds into the "
+                            "repository, or exclude it (exclude: in .flux-semver.yaml)", True)
+                  for rel, target in sorted(walk.outside))
     return Repository(root, config, tuple(policies), tuple(errors), count)
 
 
@@ -296,37 +302,73 @@ def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
         into[prefix] = str(value)
 
 
-def _files(root: Path, follow_symlinks: bool,
-           unlisted: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-    """(path, relative posix path) of every YAML file; never leaves ``root``. Directories
-    that cannot be listed go to ``unlisted`` as (relative path, reason)."""
-    top = os.path.realpath(root)
-    seen = {top}
-    stack: list[tuple[str, str]] = [(str(root), "")]
-    while stack:
-        directory, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError as exc:
-            unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
-            continue
-        for entry in entries:
-            name = entry.name
-            rel = prefix + name
-            if entry.is_symlink():
-                if not follow_symlinks:
-                    continue
-                real = os.path.realpath(entry.path)
-                if not real.startswith(top + os.sep):
-                    continue  # a link out of the repository
-                if Path(real).is_dir():
-                    if real not in seen and name != ".git":
-                        seen.add(real)
+class _Walk:
+    """Every YAML file under ``root``, never leaving it and never reading an excluded one.
+
+    What the walk cannot see is kept for the scan to report: directories that cannot be
+    listed (``unlisted``: relative path, reason) and symbolic links, to a YAML file or a
+    directory, that point out of the repository (``outside``: relative path, target).
+    """
+
+    def __init__(self, root: Path, follow_symlinks: bool, exclude: tuple[str, ...]) -> None:
+        self.root = root
+        self.follow_symlinks = follow_symlinks
+        self.unlisted: list[tuple[str, str]] = []
+        self.outside: list[tuple[str, str]] = []
+        self._excluded = _matcher(exclude)
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """(path, relative posix path) of every YAML file that is not excluded."""
+        top = os.path.realpath(self.root)
+        seen = {top}
+        stack: list[tuple[str, str]] = [(str(self.root), "")]
+        excluded = self._excluded
+        while stack:
+            directory, prefix = stack.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError as exc:
+                self.unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
+                continue
+            for entry in entries:
+                name = entry.name
+                rel = prefix + name
+                if entry.is_symlink():
+                    yield from self._link(entry, rel, top, seen, stack)
+                elif entry.is_dir(follow_symlinks=False):
+                    if name != ".git" and not (excluded and excluded(rel + "/")):
                         stack.append((entry.path, rel + "/"))
-                elif name.endswith(EXTENSIONS) and Path(real).is_file():
-                    yield entry.path, rel
-            elif entry.is_dir(follow_symlinks=False):
-                if name != ".git":
-                    stack.append((entry.path, rel + "/"))
-            elif name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False):
-                yield entry.path, rel  # never a FIFO or a device: reading one would block
+                elif (name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False)
+                      and not (excluded and excluded(rel))):
+                    yield entry.path, rel  # never a FIFO or a device: reading one would block
+
+    def _link(self, entry: os.DirEntry[str], rel: str, top: str, seen: set[str],
+              stack: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        real = os.path.realpath(entry.path)
+        is_dir = Path(real).is_dir()
+        if not is_dir and not entry.name.endswith(EXTENSIONS):
+            return
+        if self._excluded and self._excluded(rel + "/" if is_dir else rel):
+            return
+        if real != top and not real.startswith(top + os.sep):
+            # never followed out of the repository, but never dropped without a word
+            self.outside.append((rel, str(Path(entry.path).readlink())))
+            return
+        if not self.follow_symlinks:
+            return  # its target inside the repository is read under its own name
+        if is_dir:
+            if real not in seen and entry.name != ".git":
+                seen.add(real)
+                stack.append((entry.path, rel + "/"))
+        elif Path(real).is_file():
+            yield entry.path, rel
+
+
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """A test of a relative path (a directory's ends with ``/``) against the exclude globs."""
+    if not patterns:
+        return None
+    from wcmatch import glob  # imported only for configs that exclude something
+
+    flags = glob.GLOBSTAR | glob.DOTGLOB
+    return lambda rel: bool(glob.globmatch(rel, patterns, flags=flags))
