@@ -7,6 +7,10 @@ a name, file name or directory), so a surprising mapping is easy to see and fix.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,15 +82,53 @@ def _row(policy: Policy) -> tuple[str, ...]:
     ))
 
 
-def table(policies: Sequence[Policy]) -> str:
-    """An aligned text table, one policy per line, under a header."""
+# Columns that may be cut to fit a terminal: index -> keep the end (paths, namespace/name)
+# or the start (app, kind, range). The last column (where the stage came from) wraps instead.
+_CUTTABLE = {0: "end", 1: "end", 4: "start", 5: "start", 6: "start"}
+_NARROWEST = {0: 28, 1: 16, 4: 10, 5: 8, 6: 9}
+_LAST_COLUMN = 20
+
+
+def table(policies: Sequence[Policy], width: int | None = None) -> str:
+    """An aligned text table, one policy per line, under a header; within ``width`` columns
+    when given: the widest columns are cut with an ellipsis (a path keeps its end,
+    ``…/prod/podinfo.yaml:12``) and the last column wraps under itself."""
     rows = [HEADERS, *(_row(p) for p in policies)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    if width is not None:
+        while sum(widths) + 2 * len(widths) + _LAST_COLUMN > width:
+            index = max(_CUTTABLE, key=lambda i: widths[i] - _NARROWEST[i])
+            if widths[index] <= _NARROWEST[index]:
+                break
+            widths[index] -= 1
+    offset = sum(widths) + 2 * len(widths)
+    room = None if width is None else max(_LAST_COLUMN, width - offset)
     lines = []
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
+        cells = [_cut(cell, size, _CUTTABLE.get(i)).ljust(size)
+                 for i, (cell, size) in enumerate(zip(row, widths, strict=False))]
+        last = [row[-1]] if room is None else textwrap.wrap(row[-1], room) or [""]
+        lines.append("  ".join([*cells, last[0]]).rstrip())
+        lines.extend(" " * offset + more for more in last[1:])
     return "\n".join(lines) + "\n"
+
+
+def _cut(cell: str, size: int, keep: str | None) -> str:
+    """``cell`` within ``size`` characters, an ellipsis where text was cut."""
+    if len(cell) <= size or keep is None:
+        return cell
+    return "…" + cell[-(size - 1):] if keep == "end" else cell[:size - 1] + "…"
+
+
+def terminal_width() -> int | None:
+    """The width to fit: ``COLUMNS`` when set, else the terminal's; None when the output goes
+    to a file or pipe (lines are kept whole there, for grep and cut)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def count(number: int, one: str, many: str | None = None) -> str:
@@ -137,7 +179,7 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> Non
             click.echo(error_line(error), err=True)
         return
     if chosen:
-        click.echo(table(chosen), nl=False)
+        click.echo(table(chosen, terminal_width()), nl=False)
     else:
         click.echo("no ImagePolicy matches" if image or stage else "no ImagePolicy found")
     for error in repo.errors:

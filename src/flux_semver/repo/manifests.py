@@ -20,6 +20,7 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
+from flux_semver.repo import leftovers
 from flux_semver.repo import yaml_positions as yamlfast
 from flux_semver.repo.stages import StageResolver, resolve_app
 
@@ -341,6 +342,8 @@ class _Walk:
                 elif (name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False)
                       and not (excluded and excluded(rel))):
                     yield entry.path, rel  # never a FIFO or a device: reading one would block
+                elif name.endswith(".tmp") and name.startswith("."):
+                    leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
 
     def _link(self, entry: os.DirEntry[str], rel: str, top: str, seen: set[str],
               stack: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
