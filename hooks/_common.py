@@ -8,7 +8,8 @@ pre-commit passes no deleted file, and runs the hooks (``always_run``) even when
 is staged: under pre-commit the hook reads the commit's changes from git itself. A commit that
 deletes or renames a policy file, or changes the config, is judged by every finding in the
 repository (what it removed or renamed changes what the other files mean); a commit that
-touches no YAML file at all is done at once, without a scan.
+touches no YAML file at all is done at once, without a scan; otherwise only the policy files
+of the apps the commit touches are parsed (the findings about its files are about those apps).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 CONFIG_NAME = ".flux-semver.yaml"
@@ -43,6 +44,30 @@ def _whole_repository(root: Path, config: Path | None) -> bool | None:
     return bool(changes.deleted_policy_files(root, found, revision))
 
 
+def _focus(root: Path, names: Sequence[str],
+           config: Path | None) -> Callable[[str, bytes], bool] | None:
+    """Which policy files to parse for a commit of ``names``: those files, and the ones that
+    mention an app whose policies they hold — every finding about the commit's files is about
+    those apps. None (parse everything) when a committed file cannot be read as YAML."""
+    from flux_semver.check_result import relative_paths
+    from flux_semver.repo import config as config_module
+    from flux_semver.repo import manifests
+    from flux_semver.repo.stages import StageResolver
+    from flux_semver.repo.yaml_positions import YamlError
+
+    chosen = relative_paths(root, names)
+    resolver = StageResolver(config_module.load(root, config))
+    apps: set[bytes] = set()
+    for rel in chosen:
+        try:
+            raw = (root / rel).read_bytes()
+            found = manifests.read(raw, rel, resolver) if manifests.KIND.encode() in raw else []
+        except (OSError, YamlError):
+            return None
+        apps.update(p.app.encode() for p in found if p.app)
+    return lambda rel, raw: rel in chosen or any(app in raw for app in apps)
+
+
 def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> int:
     """Run the rules ``codes`` (all when empty); 0 clean, 1 findings, 2 bad input."""
     parser = argparse.ArgumentParser(description=description)
@@ -63,7 +88,8 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
         from flux_semver import rules
         from flux_semver.reporters import text
 
-        result = rules.check(root, args.config, files=files, selected=codes)
+        focus = _focus(root, files, args.config) if whole is False else None
+        result = rules.check(root, args.config, files=files, selected=codes, parse_only=focus)
     except FluxSemverError as exc:
         print(f"flux-semver: error: {exc}", file=sys.stderr)
         return 2

@@ -58,8 +58,14 @@ class Repository:
         return sorted(mine, key=lambda p: order.get(p.stage or "", len(order)))
 
 
-def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Repository:
-    """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError."""
+def scan(root: Path, config: Config, *, follow_symlinks: bool = False,
+         parse_only: Callable[[str, bytes], bool] | None = None) -> Repository:
+    """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError.
+
+    ``parse_only(relative path, bytes)``, when given, says which of the files that mention
+    ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
+    apps a commit touches); the others are counted as scanned and passed over.
+    """
     if not root.is_dir():
         raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
                               "root (flux-semver -C DIR)")
@@ -83,7 +89,7 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
             errors.append(FileError(rel, 1, 1, f"cannot read the file ({exc.strerror}) — make "
                                     "it readable, or remove it from the repository", True))
             continue
-        if _MARKER not in raw:
+        if _MARKER not in raw or (parse_only is not None and not parse_only(rel, raw)):
             continue
         try:
             policies.extend(read(raw, rel, resolver))

@@ -7,7 +7,7 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.check_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
@@ -101,6 +101,7 @@ def check(
     ignored: Sequence[str] = (),
     strict_files: bool = False,
     exclude: Sequence[str] = (),
+    parse_only: Callable[[str, bytes], bool] | None = None,
 ) -> CheckResult:
     """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
     in ``files`` when any are named (paths as the user gave them; see ``relative_paths``).
@@ -117,5 +118,5 @@ def check(
     config = config_module.load(root, config_path)
     if exclude:  # globs given on the command line, beside the config's
         config = replace(config, exclude=(*config.exclude, *exclude))
-    result = run(manifests.scan(root, config), chosen)
+    result = run(manifests.scan(root, config, parse_only=parse_only), chosen)
     return result.only(wanted) if files else result
