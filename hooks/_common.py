@@ -48,10 +48,11 @@ def _focus(root: Path, names: Sequence[str],
            config: Path | None) -> Callable[[str, bytes], bool] | None:
     """Which policy files to parse for a commit of ``names``: those files, and the ones that
     mention an app whose policies they hold — every finding about the commit's files is about
-    those apps. None (parse everything) when a committed file cannot be read as YAML."""
+    those apps. None (parse everything) when a committed file cannot be read as YAML, or is
+    a kustomization (an overlay can change the policies of files it never names)."""
     from flux_semver.check_result import relative_paths
     from flux_semver.repo import config as config_module
-    from flux_semver.repo import manifests
+    from flux_semver.repo import layouts, manifests
     from flux_semver.repo.stages import StageResolver
     from flux_semver.repo.yaml_positions import YamlError
 
@@ -59,9 +60,12 @@ def _focus(root: Path, names: Sequence[str],
     resolver = StageResolver(config_module.load(root, config))
     apps: set[bytes] = set()
     for rel in chosen:
+        if not rel.endswith(YAML):
+            continue
+        if layouts.is_kustomization_file(rel):
+            return None
         try:
-            raw = (root / rel).read_bytes()
-            found = manifests.read(raw, rel, resolver) if manifests.KIND.encode() in raw else []
+            found = manifests.read((root / rel).read_bytes(), rel, resolver)
         except (OSError, YamlError):
             return None
         apps.update(p.app.encode() for p in found if p.app)

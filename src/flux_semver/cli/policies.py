@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -59,6 +59,9 @@ def to_json(policy: Policy) -> dict[str, Any]:
         "stage_source": policy.stage_source,
         "patch": policy.patch,
         "labels": dict(policy.labels),
+        "resource": policy.resource,
+        "origin": policy.origin,
+        "shared": policy.shared is not None,
     }
 
 
@@ -69,6 +72,9 @@ def _api(api_version: str) -> str:
 
 def _row(policy: Policy) -> tuple[str, ...]:
     kind = f"{policy.kind} (kustomize patch)" if policy.patch else policy.kind
+    if policy.resource != "ImagePolicy":
+        kind = policy.resource if policy.kind == "semver" else f"{policy.resource} {kind}"
+    source = policy.stage_source + (f"; {policy.origin}" if policy.origin else "")
     return tuple(printable(cell) for cell in (
         f"{policy.file}:{policy.line}",
         policy.ref or "-",
@@ -78,7 +84,7 @@ def _row(policy: Policy) -> tuple[str, ...]:
         kind,
         policy.range_text if policy.range_text is not None else "-",
         window(policy) or "-",
-        policy.stage_source,
+        source,
     ))
 
 
@@ -89,12 +95,17 @@ _NARROWEST = {0: 28, 1: 16, 4: 10, 5: 8, 6: 9}
 _LAST_COLUMN = 20
 
 
-def table(policies: Sequence[Policy], width: int | None = None) -> str:
-    """An aligned text table, one policy per line, under a header; within ``width`` columns
-    when given: the widest columns are cut with an ellipsis (a path keeps its end,
+def table(policies: Sequence[Policy], live: Mapping[int, str] | None = None,
+          width: int | None = None) -> str:
+    """An aligned text table, one policy per line, under a header; with ``live`` (policy
+    index -> tag), a DEPLOYS column before the last. Within ``width`` columns when given:
+    the widest columns are cut with an ellipsis (a path keeps its end,
     ``…/prod/podinfo.yaml:12``) and the last column wraps under itself."""
     rows = [HEADERS, *(_row(p) for p in policies)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    if live is not None:
+        rows = [(*row[:-1], "DEPLOYS" if i == 0 else printable(live.get(i - 1, "-")), row[-1])
+                for i, row in enumerate(rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     if width is not None:
         while sum(widths) + 2 * len(widths) + _LAST_COLUMN > width:
             index = max(_CUTTABLE, key=lambda i: widths[i] - _NARROWEST[i])
@@ -163,23 +174,36 @@ def _select(repo: manifests.Repository, image: str | None, stage: str | None) ->
 @click.option("--stage", "stage", metavar="S", default=None, help="Only policies of this stage.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--live", is_flag=True,
+              help="Also show the tag Flux deploys now for each semver policy, read from the "
+                   "registry (the image of its ImageRepository; --registry-check credentials).")
 @click.pass_obj
-def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> None:
-    """List every ImagePolicy: file:line, namespace/name, apiVersion, stage and where it came
-    from, app, policy kind, range and window.
+def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: bool) -> None:
+    """List every semver range Flux evaluates (ImagePolicy, HelmRelease, HelmChart,
+    OCIRepository, GitRepository) as each stage runs it: file:line where it is written,
+    namespace/name, apiVersion, stage and where it came from, app, kind, range and window.
 
     Files that mention ImagePolicy but are not valid YAML (Helm or Go templates) are listed
     after the table as `file:line:col: error: ...` lines (on stderr with --format json).
     """
     repo = manifests.scan(obj.root, obj.load_config())
     chosen = _select(repo, image, stage)
+    deploys: dict[int, str] | None = None
+    if live:
+        from flux_semver.cli.registry_check import live_tags  # the network, only when asked
+
+        deploys = live_tags(repo, chosen)
     if fmt == "json":
-        click.echo(json.dumps([to_json(p) for p in chosen], indent=2))
+        rows = [to_json(p) for p in chosen]
+        if deploys is not None:
+            for index, row in enumerate(rows):
+                row["deploys"] = deploys.get(index)
+        click.echo(json.dumps(rows, indent=2))
         for error in repo.errors:
             click.echo(error_line(error), err=True)
         return
     if chosen:
-        click.echo(table(chosen, terminal_width()), nl=False)
+        click.echo(table(chosen, deploys, terminal_width()), nl=False)
     else:
         click.echo("no ImagePolicy matches" if image or stage else "no ImagePolicy found")
     for error in repo.errors:
