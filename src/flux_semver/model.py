@@ -70,6 +70,7 @@ class Config:
 
     stages: tuple[Stage, ...]
     source: str | None = None  # the file it came from; None for the built-in defaults
+    exclude: tuple[str, ...] = ()  # globs of files never read, relative to the root
 
     def stage(self, name: str) -> Stage:
         for stage in self.stages:

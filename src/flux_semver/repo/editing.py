@@ -26,7 +26,7 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
-from flux_semver.repo import kinds, locate, overlay_patch
+from flux_semver.repo import kinds, leftovers, locate, overlay_patch
 from flux_semver.repo import yaml_positions as yamlfast
 
 
@@ -430,20 +430,8 @@ def _stage(path: Path, content: bytes) -> str:
 def _sweep(real: Path) -> None:
     """Remove the temporary files of ``real`` left by runs that were killed mid-write: those
     named ``.<name>.<pid>.<random>.tmp`` whose process no longer exists."""
-    for stale in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
-        pid = stale.name[len(real.name) + 2:].split(".", 1)[0]
-        if pid.isascii() and pid.isdigit() and pid != str(os.getpid()) and not _alive(int(pid)):
-            stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # another user's process (or no pid at all): leave its file alone
-    return True
+    for found in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
+        leftovers.remove_if_stale(str(found), found.name)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
