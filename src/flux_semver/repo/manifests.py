@@ -296,7 +296,7 @@ def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
         into[prefix] = str(value)
 
 
-def _files(root: Path, follow_symlinks: bool,
+def _files(root: Path, follow_symlinks: bool,  # noqa: C901 - one walk, one check per kind of path
            unlisted: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """(path, relative posix path) of every YAML file; never leaves ``root``. Directories
     that cannot be listed go to ``unlisted`` as (relative path, reason)."""

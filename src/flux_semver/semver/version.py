@@ -339,37 +339,39 @@ def _fill(v: Version, major: int, minor: int, patch: int, prerelease: str, metad
 
 def _checked(major: object, minor: object, patch: object, prerelease: object, metadata: object,
              original: object) -> tuple[int, int, int, str, str, str | None]:
-    """The constructor's arguments, refused unless they make a version Masterminds could hold.
-
-    Numbers may exceed 64 bits: ranges use the version just past the largest as an
-    exclusive bound.
-    """
-    numbers: list[int] = []
-    for name, value in (("major", major), ("minor", minor), ("patch", patch)):
-        if type(value) is not int:  # bool is an int subclass, and no version number
-            raise TypeError(f"Version {name} must be an int, not {type(value).__name__}; "
-                            "parse text with Version.parse")
-        if value < 0:
-            raise InvalidVersion(str(value), f"{name} is negative",
-                                 "version numbers are 0 or more")
-        numbers.append(value)
-    parts: list[str] = []
-    for name, value in (("prerelease", prerelease), ("metadata", metadata)):
-        if not isinstance(value, str):
-            raise TypeError(f"Version {name} must be a str, not {type(value).__name__}")
-        if value and _IDENTIFIERS.fullmatch(value) is None:
-            raise InvalidVersion(value, f"invalid {name} string",
-                                 "dot-separated identifiers of [0-9A-Za-z-], none empty")
-        parts.append(value)
-    if parts[0]:
-        _check_prerelease(parts[0], parts[0])
-    if original is not None and not isinstance(original, str):
+    """The constructor's arguments, refused unless they make a version Masterminds could hold."""
+    numbers = (_checked_number("major", major), _checked_number("minor", minor),
+               _checked_number("patch", patch))
+    pre = _checked_identifiers("prerelease", prerelease)
+    meta = _checked_identifiers("metadata", metadata)
+    if pre:
+        _check_prerelease(pre, pre)
+    if original is None:
+        return (*numbers, pre, meta, None)
+    if not isinstance(original, str):
         raise TypeError(f"Version original must be a str, not {type(original).__name__}")
-    made = (numbers[0], numbers[1], numbers[2], parts[0], parts[1], original)
-    if original is not None:
-        written = _parse_lenient(original)
-        if written.triple != tuple(numbers) or (written.prerelease, written.metadata) != (
-                parts[0], parts[1]):
-            raise InvalidVersion(original, "original text is a different version",
-                                 "leave original out; it defaults to the canonical text")
-    return made
+    written = _parse_lenient(original)
+    if (written.triple, written.prerelease, written.metadata) != (numbers, pre, meta):
+        raise InvalidVersion(original, "original text is a different version",
+                             "leave original out; it defaults to the canonical text")
+    return (*numbers, pre, meta, original)
+
+
+def _checked_number(name: str, value: object) -> int:
+    """A version number: an int of 0 or more. It may exceed 64 bits: ranges use the version
+    just past the largest as an exclusive bound."""
+    if type(value) is not int:  # bool is an int subclass, and no version number
+        raise TypeError(f"Version {name} must be an int, not {type(value).__name__}; "
+                        "parse text with Version.parse")
+    if value < 0:
+        raise InvalidVersion(str(value), f"{name} is negative", "version numbers are 0 or more")
+    return value
+
+
+def _checked_identifiers(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"Version {name} must be a str, not {type(value).__name__}")
+    if value and _IDENTIFIERS.fullmatch(value) is None:
+        raise InvalidVersion(value, f"invalid {name} string",
+                             "dot-separated identifiers of [0-9A-Za-z-], none empty")
+    return value
