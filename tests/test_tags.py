@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from flux_semver import InvalidRange, latest_tag
 from flux_semver.errors import FluxSemverError
 from flux_semver.semver.tags import InvalidPattern, TagFilter
-from vectors import flux, params
+from tests.support.vectors import flux, params
 
 
 @pytest.mark.parametrize("row", params(flux("cases"), "label", "range"))

@@ -9,7 +9,7 @@ import pytest
 
 from flux_semver import InvalidVersion, Version
 from flux_semver.errors import FluxSemverError
-from vectors import flux, masterminds, params
+from tests.support.vectors import flux, masterminds, params
 
 
 @pytest.mark.parametrize("row", params(masterminds("version_parse"), "input"))

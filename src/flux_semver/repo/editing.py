@@ -1,6 +1,6 @@
 """Lossless range edits (README: flux-semver promote).
 
-``set_range`` changes the bytes of one range value and nothing else: indentation, comments,
+``set_ranges`` changes the bytes of each range value and nothing else: indentation, comments,
 line endings (CRLF too), a byte-order mark, a missing final newline, anchors, the other
 documents and the file's mode all stay. The value keeps its quote style where that still
 reads back as the new range; a plain value that would not (``>=2.0.0 <3.0.0`` would start a
@@ -46,11 +46,6 @@ class _Edit:
     new: str
     token: yamlfast.Token
     style: str  # how the new value is written: plain, single or double
-
-
-def set_range(root: Path, policy: Policy, new_range: str) -> bool:
-    """Write ``new_range`` as the policy's range; return whether the file changed."""
-    return bool(set_ranges(root, [(policy, new_range)]))
 
 
 def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:

@@ -595,13 +595,6 @@ class Range:
                 return True
         return False
 
-    def check(self, version: Version) -> bool:
-        """``admits`` evaluated comparator by comparator, exactly as upstream's loop does."""
-        for include, group in zip(self._p.include_pre, self.groups, strict=True):
-            if all(not c.failure(version, include) for c in group):
-                return True
-        return False
-
     def explain(self, version: Version | str) -> tuple[bool, str]:
         """Whether ``version`` is admitted, and one line that says why."""
         if isinstance(version, str):
