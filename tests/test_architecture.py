@@ -20,7 +20,7 @@ LAYERS: dict[str, int] = {
     "bottom": 0,  # BOTTOM: shared vocabulary, errors, text safety, packaged data
     "semver": 1,  # versions, ranges, tags: Flux's semantics
     "repo": 2,  # files, config, manifests, edits, git
-    "release": 3,  # classify, plan, promote, history
+    "release": 3, "registry": 3,  # a release: plan, promote, history; registry tags
     "rules": 4, "evidence": 4,  # checks over a scanned repository; release evidence
     "reporters": 5,  # check results as text, JSON, SARIF, annotations
     "": 6,  # flux_semver/__init__.py: the public Python API
@@ -28,6 +28,17 @@ LAYERS: dict[str, int] = {
     "__main__": 8, "entrypoint": 8,  # launchers of a face
 }
 
+
+# Imports against the rule that were there when it was written down, each with why. Fix one
+# and drop it here; never add one.
+KNOWN: dict[tuple[str, str], str] = {
+    ("flux_semver.model", "flux_semver.repo.windows"):
+        "a type annotation only (under TYPE_CHECKING)",
+    ("flux_semver.cli.gate", "flux_semver.github.api"):
+        "the CLI's gate reads reviews through the Action's GitHub client: move it below",
+    ("flux_semver.cli.gate", "flux_semver.github.gate_reads"):
+        "the CLI's gate reads reviews through the Action's GitHub client: move it below",
+}
 
 BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "data"}
 
@@ -86,11 +97,18 @@ def test_imports_follow_the_layers(module: str, path: Path) -> None:
     source = _layer(module)
     wrong = []
     for line, imported in _imports(module, path):
+        if (module.removesuffix(".__init__"), imported) in KNOWN:
+            continue
         target = _layer(imported if imported != "flux_semver" else "flux_semver.__init__")
         if target != source and LAYERS.get(target, 99) >= LAYERS[source]:
             wrong.append(f"{path.relative_to(ROOT)}:{line} imports {imported} "
                          f"({target or 'the package'} is not below {source or 'the package'})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_known_exception_still_exists() -> None:
+    found = {(m.removesuffix(".__init__"), name) for m, p in MODULES for _, name in _imports(m, p)}
+    assert set(KNOWN) <= found, f"fixed, drop from KNOWN: {sorted(set(KNOWN) - found)}"
 
 
 def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
