@@ -1,6 +1,6 @@
 """Lossless range edits (README: flux-semver promote).
 
-``set_range`` changes the bytes of one range value and nothing else: indentation, comments,
+``set_ranges`` changes the bytes of each range value and nothing else: indentation, comments,
 line endings (CRLF too), a byte-order mark, a missing final newline, anchors, the other
 documents and the file's mode all stay. The value keeps its quote style where that still
 reads back as the new range; a plain value that would not (``>=2.0.0 <3.0.0`` would start a
@@ -50,11 +50,6 @@ class _Edit:
     style: str  # how the new value is written: plain, single or double
 
 
-def set_range(root: Path, policy: Policy, new_range: str) -> bool:
-    """Write ``new_range`` as the policy's range; return whether the file changed."""
-    return bool(set_ranges(root, [(policy, new_range)]))
-
-
 def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     """Apply several range edits, each file atomically; return the files that changed.
 
@@ -75,7 +70,7 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     return [file for file, _, _, _ in pending]
 
 
-def _edited(path: Path, file: str,
+def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refusal
             items: list[tuple[Policy, str]]) -> tuple[bytes, bytes] | None:
     """The file's (old, new) bytes, or None when every range already has its new value."""
     try:
@@ -164,7 +159,7 @@ def _where(policy: Policy) -> str:
     return f"{policy.file}:{policy.range_line or policy.line}:{policy.range_column or 1}"
 
 
-def _locate(policy: Policy, documents: list[yamlfast.Document],
+def _locate(policy: Policy, documents: list[yamlfast.Document],  # noqa: C901
             text: str) -> tuple[yamlfast.Token, str]:
     """The policy's range token in the current text, checked against what the scan saw."""
     stale = StalePolicyError(f"{_where(policy)}: {policy.ref} changed since the repository "
@@ -281,7 +276,7 @@ def _splice(text: str, edits: list[_Edit]) -> str:
     return "".join(parts)
 
 
-def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> list[_Edit]:
+def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> list[_Edit]:  # noqa: C901
     """The edits whose value does not read back, or all of them if anything else changed."""
     try:
         new = yamlfast.load(new_text)

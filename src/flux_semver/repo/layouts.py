@@ -507,7 +507,7 @@ class _Build:
 
     # -- patches ------------------------------------------------------------------------------
 
-    def _patch(self, overlay: _Overlay, objects: list[_Object]) -> None:
+    def _patch(self, overlay: _Overlay, objects: list[_Object]) -> None:  # noqa: C901
         data = overlay.data
         items = yamlfast.entry(overlay.document.node, "patches")
         nodes = items[1].value if items and isinstance(items[1], yaml.SequenceNode) else []

@@ -67,7 +67,7 @@ class Repository:
         return sorted(mine, key=lambda p: order.get(p.stage or "", len(order)))
 
 
-def scan(root: Path, config: Config, *, follow_symlinks: bool = False,
+def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: C901
          parse_only: Callable[[str, bytes], bool] | None = None) -> Repository:
     """Every policy under ``root`` (see the module's documentation); a file that cannot be
     parsed becomes a FileError.
