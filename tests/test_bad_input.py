@@ -111,7 +111,16 @@ def repo(tmp_path: Path) -> Path:
 
 
 def check_refuses(root: Path, finding: str, summary: str = ONE_ERROR) -> None:
-    """``check`` reports exactly ``finding`` (exit 1), and ``promote`` refuses, writing nothing."""
+    """``check`` reports exactly ``finding`` (exit 1), and ``promote`` refuses, writing nothing.
+
+    A broken file stops only the releases of the apps it could hold (the ones it names), so
+    a readable one gets a last line naming this app: it is a broken policy file of myapp's.
+    """
+    path = root / finding.split(":", 1)[0]
+    readable = path.is_file() and not path.is_symlink() and os.access(path, os.R_OK)
+    if readable and path.stat().st_size < MAX_BYTES:
+        with path.open("ab") as stream:
+            stream.write(b"\n# app: myapp\n")
     before = snapshot(root)
     result = run(root, "check")
     assert (result.code, result.out, result.err) == (1, [finding, summary], [])
@@ -301,20 +310,33 @@ def test_template_syntax_away_from_the_error_leaves_a_broken_file_broken(repo: P
                   "block mapping did not find expected key — fix the YAML syntax here")
 
 
-def test_symlink_to_etc_passwd_is_never_read(repo: Path) -> None:
+OUTSIDE = ("outside the repository, which flux-semver never reads — copy what it holds into "
+           "the repository, or exclude it (exclude: in .flux-semver.yaml)")
+
+
+def test_symlink_to_etc_passwd_is_never_read_but_reported(repo: Path) -> None:
     (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
-    check_ignores(repo)
-    assert "root:" not in run(repo, "policies").stdout
+    check_refuses(repo, f"apps/passwd.yaml:1:1: {FS009}a symbolic link to /etc/passwd, "
+                        f"{OUTSIDE}", "1 error, 0 warnings in 3 files (3 policies)")
+    listed = run(repo, "policies")
+    assert "root:" not in listed.stdout + listed.stderr
+    assert "apps/passwd.yaml:1:1: error: a symbolic link to /etc/passwd" in listed.stdout
+    (repo / ".flux-semver.yaml").write_text(
+        "stages: [{name: dev}, {name: pre-prod}, {name: prod, exact: true, after: pre-prod}]\n"
+        "exclude: [apps/passwd.yaml]\n")
+    result = run(repo, "check")  # excluded: never looked at (the config is a YAML file too)
+    assert (result.code, result.out) == (0, ["no problems in 4 files (3 policies)"])
 
 
-def test_symlink_to_a_policy_outside_the_repository_is_never_edited(
+def test_symlink_to_a_policy_outside_the_repository_is_never_edited_but_reported(
         repo: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere" / "imagepolicy.yaml"
     outside.parent.mkdir()
     outside.write_text(POLICY.format(stage="outside-prod", range="1.2.3"))
     before = outside.read_bytes()
     (repo / "clusters" / "prod" / "linked.yaml").symlink_to(outside)
-    check_ignores(repo)
+    check_refuses(repo, f"clusters/prod/linked.yaml:1:1: {FS009}a symbolic link to {outside}, "
+                        f"{OUTSIDE}", "1 error, 0 warnings in 3 files (3 policies)")
     assert outside.read_bytes() == before
 
 
@@ -439,7 +461,7 @@ CONFIG_CASES: dict[str, tuple[str, str]] = {
     "unknown top-level key": (
         "stagez:\n  - name: dev\n",
         ".flux-semver.yaml:1: unknown key 'stagez' in the top level — allowed keys are "
-        "stages; check the spelling"),
+        "exclude, stages; check the spelling"),
     "a stage named twice": (
         "stages:\n  - name: dev\n  - name: prod\n  - name: dev\n",
         ".flux-semver.yaml:4: stage 'dev' is listed twice — give every stage its own name"),

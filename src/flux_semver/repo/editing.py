@@ -26,7 +26,7 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
-from flux_semver.repo import kinds, locate
+from flux_semver.repo import kinds, leftovers, locate, overlay_patch
 from flux_semver.repo import yaml_positions as yamlfast
 
 
@@ -57,8 +57,9 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     leaves all files as they were.
     """
     by_file: dict[str, list[tuple[Policy, str]]] = {}
-    for policy, new_range in edits:
-        by_file.setdefault(policy.file, []).append((policy, new_range))
+    for policy, new_range in edits:  # a range in a shared base is set by its overlay's patch
+        file = policy.shared if policy.shared is not None else policy.file
+        by_file.setdefault(file, []).append((policy, new_range))
     pending: list[tuple[str, Path, bytes, bytes]] = []
     for file, items in by_file.items():
         path = root / file
@@ -82,6 +83,10 @@ def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refu
         documents = yamlfast.load(text)
     except yamlfast.YamlError as exc:  # changed since the scan, or another document is bad
         raise EditError(f"{file}:{exc.line}:{exc.column}: {exc.message}") from None
+    additions = [(p, r) for p, r in items if p.shared is not None]
+    for policy, new_range in additions:
+        _check_new(policy, new_range)
+    items = [(p, r) for p, r in items if p.shared is None]
     edits: dict[int, _Edit] = {}
     for policy, new_range in items:
         _check_new(policy, new_range)
@@ -97,12 +102,17 @@ def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refu
             raise EditError(f"{_where(policy)}: {new_range!r} cannot stand inside the variable's "
                             "default — edit it by hand")
         edits[token.start] = _Edit(policy, new_range, token, style)
-    if not edits:
+    if not edits and not additions:
         return None
     for _attempt in range(2):
         new_text = _splice(text, list(edits.values()))
-        wrong = _verify(new_text, documents, list(edits.values()))
+        wrong = _verify(new_text, documents, list(edits.values())) if edits else []
         if not wrong:
+            if additions:
+                added = overlay_patch.add(new_text, additions)
+                if added is None:
+                    raise EditError(refusal(*additions[0]))
+                new_text = added
             return raw, (bom + new_text).encode("utf-8")
         retry = [e for e in wrong if e.style == "plain"]
         if not retry:
@@ -133,8 +143,10 @@ def _check_new(policy: Policy, new_range: str) -> None:
 def unwritable(policy: Policy, new_range: str) -> str | None:
     """Why ``new_range`` cannot be written where the policy's range is (a base other stages
     share, no one place that holds it), with what to do instead; None when it can."""
+    if policy.shared is not None and not policy.extendable:
+        return refusal(policy, new_range)
     if policy.shared is not None:
-        return overlay_patch(policy, new_range)
+        return None  # a patch is added to the overlay (see overlay_patch.add)
     if policy.range_line is None:
         return (f"{policy.file}:{policy.line}: {policy.ref}'s range is not written where "
                 f"flux-semver can edit it ({policy.origin or 'Flux applies its default'}) — no "
@@ -216,14 +228,15 @@ def _path(policy: Policy) -> tuple[locate.Step, ...]:
     return policy.value_path or kinds.KINDS[policy.resource].range_path
 
 
-def overlay_patch(policy: Policy, new_range: str) -> str:
+def refusal(policy: Policy, new_range: str) -> str:
     """Why a range in a shared base is not edited, and the exact patch that sets it in the
     stage's own overlay instead (one line of YAML for its ``patches:`` list)."""
     pointer = "/" + "/".join(kinds.KINDS[policy.resource].range_path)
     op = json.dumps([{"op": "add", "path": pointer, "value": new_range}])
-    target = f"kind: {policy.resource}, name: {policy.name}"
-    if policy.namespace:
-        target += f", namespace: {policy.namespace}"
+    name, namespace = policy.patch_target
+    target = f"kind: {policy.resource}, name: {name or policy.name}"
+    if namespace:
+        target += f", namespace: {namespace}"
     where = (f"{policy.file}:{policy.range_line}" if policy.range_line is not None
              else f"{policy.file} (not written: Flux's default)")
     return (f"{where}: {policy.ref} in stage {policy.stage or '-'} takes its range from a "
@@ -412,20 +425,8 @@ def _stage(path: Path, content: bytes) -> str:
 def _sweep(real: Path) -> None:
     """Remove the temporary files of ``real`` left by runs that were killed mid-write: those
     named ``.<name>.<pid>.<random>.tmp`` whose process no longer exists."""
-    for stale in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
-        pid = stale.name[len(real.name) + 2:].split(".", 1)[0]
-        if pid.isascii() and pid.isdigit() and pid != str(os.getpid()) and not _alive(int(pid)):
-            stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # another user's process (or no pid at all): leave its file alone
-    return True
+    for found in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
+        leftovers.remove_if_stale(str(found), found.name)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
