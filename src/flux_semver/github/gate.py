@@ -99,6 +99,11 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
     slug = workspace.repository_slug() or where.repository
     client = GitHubClient(where.api_url, inputs.token, slug, where.graphql_url)
     base = inputs.base or where.event_default_branch or client.default_branch()
+    branches = [b.get("name") for b in event.get("branches") or [] if isinstance(b, dict)]
+    if where.event_name == "status" and branches and base not in branches:
+        runner.info(f"the status is on a commit that is not on {base} (CI on a branch): only "
+                    f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate")
+        return
     if workspace.git("rev-parse", "--is-shallow-repository").strip() == "true":
         workspace.git("fetch", "--quiet", "--unshallow", "--no-tags", "origin")
     base_commit = workspace.fetch_base(base)
