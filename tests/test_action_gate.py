@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from github_server import github_server
-from test_action import OWNER, REPO, START, TOKEN, Result, Runner, git
+from tests.support.action_runner import OWNER, REPO, START, TOKEN, Result, Runner, git
+from tests.support.github_server import github_server
 
 CONFIG = """\
 stages:

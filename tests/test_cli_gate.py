@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
-from github_server import GitHubServer, github_server
+from tests.support.github_server import GitHubServer, github_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """\
@@ -96,7 +96,7 @@ def test_json_says_each_condition_with_its_time(
 
 
 @pytest.fixture
-def server(repo: Path) -> Iterator[GitHubServer]:
+def server(repo: Path) -> Iterator[GitHubServer]:  # noqa: ARG001 - the repository first
     with github_server("acme", "gitops", "cli-token") as running:
         yield running
 
