@@ -24,7 +24,6 @@ from typing import Any
 from flux_semver.errors import FluxSemverError, GitError
 from flux_semver.evidence import verified
 from flux_semver.github.api import GitHubClient, PullRequest
-from flux_semver.github.gate_reads import with_github
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
 from flux_semver.github.outcome import PullRecord, Report
@@ -33,6 +32,7 @@ from flux_semver.github.where import RunnerEnv
 from flux_semver.model import Config
 from flux_semver.release import trailers
 from flux_semver.release.admission import base_history, gate_policies
+from flux_semver.release.github_reads import with_github
 from flux_semver.release.verify import (
     STATUS_CONTEXT,
     UNGATED,
