@@ -14,10 +14,10 @@ from typing import Any
 
 from flux_semver.github.checking import check
 from flux_semver.github.inputs import ActionInputs
-from flux_semver.github.outcome import Report
 from flux_semver.github.release import release
+from flux_semver.github.report import Report
 from flux_semver.github.runner import Runner
-from flux_semver.github.where import RunnerEnv
+from flux_semver.github.runner_env import RunnerEnv
 
 OUTPUT_NAMES = ("release-type", "plan", "changed-files", "pull-requests", "summary-file")
 

@@ -22,11 +22,12 @@ from github import Auth, Github, GithubException
 from github.PullRequest import PullRequest as _PyGithubPull
 
 from flux_semver.errors import FluxSemverError
+from flux_semver.evidence.limits import PR_BODY
 
 T = TypeVar("T")
 Operation = Literal["created", "updated", "closed", "none"]
 
-BODY_LIMIT = 65_536  # characters GitHub accepts in a pull request body or a comment
+BODY_LIMIT = PR_BODY.size  # characters GitHub accepts in a pull request body or a comment
 BACKOFF_ENV = "FLUX_SEMVER_GITHUB_BACKOFF"
 ATTEMPTS = 6
 _MAX_WAIT = 60.0
@@ -61,6 +62,9 @@ class PullRequest:
     node_id: str
     title: str
     body: str
+    labels: tuple[str, ...] = ()
+    auto_merge: bool = False
+    head_sha: str = ""
 
 
 def fit_body(text: str, limit: int = BODY_LIMIT) -> str:
@@ -126,9 +130,10 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
         return PullRequestsNotPermittedError(_NOT_PERMITTED_HELP)
     if exc.status == 403 and "resource not accessible by integration" in lowered:
         return ReadOnlyTokenError(
-            f"could not {what}: the token is read-only (a pull request from a fork gets one); "
-            "run the action on push, release or repository_dispatch events, or pass a token "
-            "with contents: write and pull-requests: write")
+            f"could not {what}: GitHub answered 403 {text}: the token lacks "
+            "`pull-requests: write` (add `permissions: {contents: write, pull-requests: "
+            "write}` to the job, or pass a token that has them; a pull request from a fork "
+            "only ever gets a read-only token)")
     if exc.status == 401:
         return GitHubError(f"could not {what}: GitHub rejected the token (401 {text}); "
                            "check the `token` input")
@@ -183,8 +188,23 @@ class GitHubClient:
 
     @staticmethod
     def _value(pull: _PyGithubPull) -> PullRequest:
+        raw = pull.raw_data
         return PullRequest(number=pull.number, url=pull.html_url, node_id=pull.node_id,
-                           title=pull.title, body=pull.body or "")
+                           title=pull.title, body=pull.body or "",
+                           labels=tuple(label.name for label in pull.labels),
+                           auto_merge=bool(raw.get("auto_merge")),
+                           head_sha=str((raw.get("head") or {}).get("sha") or ""))
+
+    def find_closed_pull(self, branch: str, head_sha: str) -> PullRequest | None:
+        """The newest pull request of ``branch`` closed without merging at ``head_sha``."""
+        def unit() -> PullRequest | None:
+            for pull in self._repo.get_pulls(state="closed", head=f"{self.owner}:{branch}"):
+                value = self._value(pull)
+                if not pull.raw_data.get("merged") and value.head_sha == head_sha:
+                    return value
+            return None
+
+        return self._call(f"look up the closed pull requests of {branch}", unit)
 
     def find_open_pull(self, branch: str) -> PullRequest | None:
         """The open pull request whose head is ``branch`` in this repository, if any."""
@@ -217,13 +237,30 @@ class GitHubClient:
         return self._call(f"open or update the pull request for {branch}", unit)
 
     def close_pull(self, number: int, comment: str | None = None) -> None:
-        """Close a pull request, then say why in a comment."""
-        self._call(f"close pull request #{number}",
-                   lambda: self._repo.get_pull(number).edit(state="closed"))
+        """Say why in a comment (posted once, even when GitHub answers 5xx after posting),
+        then close the pull request."""
         if comment:
             text = fit_body(comment)
-            self._call(f"comment on pull request #{number}",
-                       lambda: self._repo.get_pull(number).create_issue_comment(text))
+
+            def post() -> None:
+                pull = self._repo.get_pull(number)
+                if not any(c.body == text for c in pull.get_issue_comments()):
+                    pull.create_issue_comment(text)
+
+            self._call(f"comment on pull request #{number}", post)
+        self._call(f"close pull request #{number}",
+                   lambda: self._repo.get_pull(number).edit(state="closed"))
+
+    def remove_labels(self, number: int, labels: Iterable[str]) -> None:
+        for name in labels:
+            def unit(name: str = name) -> None:
+                try:
+                    self._repo.get_pull(number).remove_from_labels(name)
+                except GithubException as exc:
+                    if exc.status != 404:  # already gone: what was wanted
+                        raise
+
+            self._call(f"remove label {name} from pull request #{number}", unit)
 
     def add_labels(self, number: int, labels: Iterable[str]) -> None:
         names = list(dict.fromkeys(label for label in labels if label))
@@ -257,12 +294,15 @@ class GitHubClient:
         return self._call(f"post the summary comment on pull request #{number}", unit)
 
     # -- auto-merge -------------------------------------------------------------------------
-    def enable_auto_merge(self, pull: PullRequest, method: str = "SQUASH") -> str | None:
-        """Turn on auto-merge; returns a warning instead of raising when GitHub says no."""
-        query = ("mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {"
-                 " enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId,"
-                 " mergeMethod: $mergeMethod}) { pullRequest { number } } }")
-        variables: dict[str, Any] = {"pullRequestId": pull.node_id, "mergeMethod": method}
+    def _auto_merge(self, pull: PullRequest, enable: bool, method: str) -> None:
+        name = "enablePullRequestAutoMerge" if enable else "disablePullRequestAutoMerge"
+        merge = ", mergeMethod: $mergeMethod" if enable else ""
+        params = ", $mergeMethod: PullRequestMergeMethod!" if enable else ""
+        query = (f"mutation($pullRequestId: ID!{params}) {{ {name}(input: "
+                 f"{{pullRequestId: $pullRequestId{merge}}}) {{ pullRequest {{ number }} }} }}")
+        variables: dict[str, Any] = {"pullRequestId": pull.node_id}
+        if enable:
+            variables["mergeMethod"] = method
         requester = self._github.requester
 
         def unit() -> None:
@@ -273,9 +313,18 @@ class GitHubClient:
                 raise GithubException(400, data, None, "; ".join(
                     str(e.get("message", e)) for e in errors if isinstance(e, dict)))
 
+        verb = "enable" if enable else "disable"
+        self._call(f"{verb} auto-merge on pull request #{pull.number}", unit)
+
+    def enable_auto_merge(self, pull: PullRequest, method: str = "SQUASH") -> str | None:
+        """Turn on auto-merge; returns a warning instead of raising when GitHub says no."""
         try:
-            self._call(f"enable auto-merge on pull request #{pull.number}", unit)
+            self._auto_merge(pull, True, method)
         except GitHubError as exc:
             return (f"{exc} (auto-merge needs Settings → General → \"Allow auto-merge\" and a "
                     "branch protection rule; merge the pull request by hand)")
         return None
+
+    def disable_auto_merge(self, pull: PullRequest) -> None:
+        """Turn auto-merge off: a failure is an error, as the pull request would merge."""
+        self._auto_merge(pull, False, "")

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from flux_semver import rules
 from flux_semver.evidence import escape
-from flux_semver.github.inputs import ActionInputs, InputError
-from flux_semver.github.outcome import Report, load, workspace_path
+from flux_semver.github.inputs import ActionInputs
+from flux_semver.github.report import Report
 from flux_semver.github.runner import Runner
-from flux_semver.github.where import RunnerEnv
+from flux_semver.github.runner_env import RunnerEnv
 
 
 def check(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report) -> None:
     """Run every rule over the workspace's GitOps tree; exit code 1 on any error."""
     root = inputs.root(where.workspace)
-    if not root.is_dir():
-        raise InputError(f"input `path`: {inputs.path} is not a directory of the workspace")
-    _, repo = load(root, inputs)
-    result = rules.run(repo)
+    result = rules.check(root, inputs.config_path(root))
     for finding in result.findings:
         runner.annotate(finding.severity, f"{finding.code} {finding.name}: {finding.message}",
-                        file=workspace_path(inputs, finding.file), line=finding.line,
+                        file=inputs.workspace_path(finding.file), line=finding.line,
                         col=finding.column, title=f"flux-semver {finding.code}")
     lines = ["## flux-semver check", "",
              f"{result.files} files, {result.policies} ImagePolicies: "
@@ -33,7 +30,7 @@ def check(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report
                   "| --- | --- | --- | --- | --- | --- |"]
         for f in result.findings:
             icon = "❌" if f.severity == "error" else "⚠️"
-            where_text = escape.code(f"{workspace_path(inputs, f.file)}:{f.line}:{f.column}",
+            where_text = escape.code(f"{inputs.workspace_path(f.file)}:{f.line}:{f.column}",
                                      in_table=True)
             lines.append(f"| {icon} | {f.code} {escape.inline(f.name)} | {where_text} | "
                          f"{escape.inline(f.policy or '')} | {escape.inline(f.stage or '')} | "
