@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pytest
 
+from action_runner import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
 from flux_semver.repo.manifests import MAX_BYTES
 from flux_semver.repo.yaml_positions import MAX_DEPTH, MAX_VALUES
 from github_server import github_server
-from test_action import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
 from unprivileged import as_a_user
 
 POLICY = """\

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from action_runner import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
 from github_server import github_server
-from test_action import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
 
 HOSTILE = "x\n::error::injected %0A::stop-commands::tok\r\n::warning::w"
 HOSTILE_NAME = "evil\n::error::name%0A::stop-commands::tok"
