@@ -101,6 +101,18 @@ class Result:
         return value
 
 
+@dataclass
+class Started:
+    process: subprocess.Popen[str]
+    output: Path
+    summary: Path
+
+
+def release_event(version: str) -> dict[str, Any]:
+    return {"action": "published", "release": {"tag_name": f"v{version}"},
+            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}
+
+
 class Runner:
     """A simulated Actions runner around one GitOps repository and one fake GitHub."""
 
@@ -182,6 +194,17 @@ class Runner:
 
     def run(self, event: str = "release", payload: dict[str, Any] | None = None,
             ref: str = "refs/tags/v2.0.0", graphql_url: bool = True, **inputs: str) -> Result:
+        return self.finish(self.start(event, payload, ref, graphql_url, **inputs))
+
+    def release(self, version: str, **inputs: str) -> Result:
+        """A run on the release event of ``version``."""
+        return self.finish(self.start("release", release_event(version),
+                                      f"refs/tags/v{version}", True, **inputs))
+
+    def start(self, event: str = "release", payload: dict[str, Any] | None = None,
+              ref: str = "refs/tags/v2.0.0", graphql_url: bool = True,
+              **inputs: str) -> Started:
+        """Start the action without waiting for it (two runs at once race as on GitHub)."""
         self.runs += 1
         files = self.tmp / f"run{self.runs}"
         files.mkdir()
@@ -215,10 +238,16 @@ class Runner:
         }
         if graphql_url:
             env["GITHUB_GRAPHQL_URL"] = self.server.graphql_url
-        done = subprocess.run([sys.executable, str(ENTRYPOINT)], cwd=self.workspace, env=env,
-                              capture_output=True, text=True, check=False, timeout=120)
-        return Result(done.returncode, done.stdout, done.stderr, read_outputs(output),
-                      summary.read_text(encoding="utf-8"))
+        process = subprocess.Popen([sys.executable, str(ENTRYPOINT)], cwd=self.workspace,
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        return Started(process, output, summary)
+
+    @staticmethod
+    def finish(started: Started) -> Result:
+        stdout, stderr = started.process.communicate(timeout=120)
+        return Result(started.process.returncode, stdout, stderr, read_outputs(started.output),
+                      started.summary.read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -37,7 +37,9 @@ SECONDARY_RATE_LIMIT = (
 class Fault:
     """Fail the next ``times`` requests that match ``method`` and ``path`` (a regex)."""
 
-    kind: str  # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only", "drop"
+    # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only", "drop",
+    # "too-many" (429 without Retry-After), "validation" (422 with GitHub's errors[])
+    kind: str
     method: str | None = None
     path: str | None = None
     times: int = 1
@@ -200,6 +202,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": retry_after})
         elif kind == "read-only":
             self._send(403, {"message": READ_ONLY})
+        elif kind == "too-many":  # a 429 with no Retry-After header
+            self._send(429, {"message": "Too Many Requests"})
+        elif kind == "validation":
+            self._send(422, {"message": "Validation Failed", "errors": [
+                {"resource": "PullRequest", "field": "base", "code": "invalid"}]})
         else:
             raise AssertionError(f"unknown fault {kind}")
 

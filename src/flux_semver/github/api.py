@@ -97,6 +97,10 @@ def _message(exc: GithubException) -> str:
         for error in data.get("errors") or []:
             if isinstance(error, dict) and isinstance(error.get("message"), str):
                 parts.append(error["message"])
+            elif isinstance(error, dict):  # {"resource", "field", "code"}: say them
+                said = [str(error[k]) for k in ("resource", "field", "code") if error.get(k)]
+                if said:
+                    parts.append(f"({' '.join(said)})")
             elif isinstance(error, str):
                 parts.append(error)
     elif exc.message:
@@ -115,12 +119,38 @@ def _retry_after(exc: GithubException) -> float | None:
         return None
 
 
+def _rate_reset(exc: GithubException) -> float | None:
+    """Seconds until a primary rate limit resets, when the answer is one."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    if exc.status not in (403, 429) or headers.get("x-ratelimit-remaining") != "0":
+        return None
+    try:
+        return max(float(headers.get("x-ratelimit-reset", "")) - time.time(), 0.0)
+    except ValueError:
+        return None
+
+
 def _is_transient(exc: GithubException) -> bool:
-    if exc.status >= 500:
+    if exc.status >= 500 or exc.status == 429:
         return True
     text = _message(exc).lower()
-    limited = "secondary rate limit" in text or _retry_after(exc) is not None
-    return exc.status in (403, 429) and limited
+    limited = ("secondary rate limit" in text or _retry_after(exc) is not None
+               or _rate_reset(exc) is not None)
+    return exc.status == 403 and limited
+
+
+def _too_long(exc: GithubException, what: str) -> GitHubError | None:
+    """A wait GitHub asks for that is longer than a workflow step should sleep."""
+    wait = _retry_after(exc)
+    kind = "a secondary rate limit"
+    if wait is None:
+        wait, kind = _rate_reset(exc), "the API rate limit"
+    if wait is None or wait <= _MAX_WAIT:
+        return None
+    until = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
+    return GitHubError(f"could not {what}: GitHub asks to wait {wait:.0f} s ({kind}, until "
+                       f"{until}); re-run the workflow after that, or use a token of its own "
+                       "(a GitHub App token) for a separate limit")
 
 
 def _translate(exc: GithubException, what: str) -> GitHubError:
@@ -137,6 +167,9 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
     if exc.status == 401:
         return GitHubError(f"could not {what}: GitHub rejected the token (401 {text}); "
                            "check the `token` input")
+    if exc.status == 403 and _rate_reset(exc) is not None:
+        return GitHubError(f"could not {what}: GitHub's API rate limit is used up (403 {text});"
+                           " re-run after it resets, or use a GitHub App token")
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
@@ -148,6 +181,7 @@ class GitHubClient:
         if "/" not in repository:
             raise GitHubError(f"GITHUB_REPOSITORY={repository!r} is not OWNER/NAME")
         self.owner = repository.split("/", 1)[0]
+        self._api_url = api_url.rstrip("/")
         self._base = backoff_base()
         self._sleep = sleep
         self._github = Github(auth=Auth.Token(token), base_url=api_url.rstrip("/"), retry=None,
@@ -163,14 +197,22 @@ class GitHubClient:
             try:
                 return unit()
             except GithubException as exc:
+                too_long = _too_long(exc, what)
+                if too_long is not None:
+                    raise too_long from None
                 if not _is_transient(exc) or last:
                     raise _translate(exc, what) from None
-                wait = max(_retry_after(exc) or 0.0, self._base * 2**attempt)
+                wait = max(_retry_after(exc) or _rate_reset(exc) or 0.0,
+                           self._base * 2**attempt)
             except (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
                     requests.exceptions.Timeout) as exc:
                 if last:
-                    raise GitHubError(f"could not {what}: {type(exc).__name__}: {exc}; "
-                                      "GitHub did not answer, re-run the workflow") from None
+                    kind = ("timed out" if isinstance(exc, requests.exceptions.Timeout)
+                            else "no answer" if isinstance(exc, requests.exceptions.ConnectionError)
+                            else "kept failing")
+                    raise GitHubError(f"could not {what}: GitHub's API at {self._api_url} "
+                                      f"{kind} after {ATTEMPTS} attempts; check "
+                                      "GITHUB_API_URL and re-run the workflow") from None
                 wait = self._base * 2**attempt
             self._sleep(min(wait, _MAX_WAIT))
         raise AssertionError("unreachable")  # pragma: no cover

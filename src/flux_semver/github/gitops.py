@@ -294,7 +294,8 @@ class Workspace:
                 return
             except GitError as exc:
                 said = exc.stderr.lower()
-                if "stale info" in said or "fetch first" in said:
+                if any(s in said for s in ("stale info", "fetch first", "cannot lock ref",
+                                           "reference already exists")):
                     raise LeaseLostError(f"{branch} moved on origin while this run worked "
                                          "on it") from None
                 if any(s in said for s in _TRANSIENT_PUSH) and attempt < _PUSH_ATTEMPTS - 1:

@@ -203,6 +203,7 @@ class _Writer:
         self.known: dict[str, str] = {}  # stage -> URL of the pull request carrying this release
         self.written: list[_Written] = []
         self.writes = job.client is not None
+        self.held: set[str] = set()
 
     # -- reading --------------------------------------------------------------------------
     def _state(self, branch: str, tip: Tip | None) -> BranchState:
@@ -232,6 +233,7 @@ class _Writer:
 
     # -- the run --------------------------------------------------------------------------
     def run(self, request: Request) -> None:
+        self.held = set(request.held)
         states = self._states()
         targets = decide(self.change, request, states)
         for target in targets:
@@ -389,7 +391,10 @@ class _Writer:
         if not self.writes or job.client is None:
             job.runner.info(f"{target.branch}: would close #{pull.number}: {target.reason}")
             return
-        job.client.close_pull(pull.number, f"Closed by flux-semver: {target.reason}.")
+        comment = f"Closed by flux-semver: {target.reason}."
+        if self.held & set(target.stages):  # show the failing evidence that closed it
+            comment += "\n\n" + self.change.summary(self.evidence, self.known, PR_BODY)
+        job.client.close_pull(pull.number, comment)
         self.report.record(target.stages, pull.number, pull.url, "closed")
         if target.state.tip is not None:
             with suppress(LeaseLostError):  # pushed to since: not ours to delete any more
