@@ -17,10 +17,8 @@ from pathlib import Path
 from flux_semver.errors import FluxSemverError
 from flux_semver.evidence import escape
 from flux_semver.github.api import GitHubError
-from flux_semver.github.checking import check
 from flux_semver.github.inputs import ActionInputs, load_event
 from flux_semver.github.ownership import hand_back
-from flux_semver.github.release import release
 from flux_semver.github.report import Report
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
@@ -51,9 +49,15 @@ def _run(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runne
     try:
         inputs = read()
         where = RunnerEnv.read(env, load_event(env))
+        # Each command imports what it needs: `check` loads every rule and its schemas,
+        # `promote` and `rollback` the GitHub client; neither pays for the other's.
         if inputs.command == "check":
+            from flux_semver.github.checking import check
+
             check(inputs, where, runner, report)
         else:
+            from flux_semver.github.release import release
+
             release(inputs, where, runner, report)
         return report.exit_code
     except GitHubError as exc:

@@ -37,8 +37,8 @@ _GITHUB_REMOTE = re.compile(r"(?:[:/])(?P<owner>[^/:]+)/(?P<repo>[^/]+?)(?:\.git
 _TRANSIENT_PUSH = ("returned error: 5", "502", "503", "504", "early eof",
                    "remote end hung up unexpectedly", "connection reset")
 _PUSH_ATTEMPTS = 3
-# The YAML a scan reads: only these files of the base are written into the sparse tree.
-YAML_PATTERNS = ("*.yaml", "*.yml")
+YAML_PATTERNS = ("*.yaml", "*.yml")  # the files a scan reads
+_SPARSE_SPECIAL = re.compile(r"[*?\[\]\\!#]")
 
 
 @dataclass(frozen=True)
@@ -214,12 +214,62 @@ class Workspace:
             tips[name] = Tip(commit, tuple(parents.split()), tree, message)
         return tips
 
+    def files_mentioning(self, commit: str, text: str, under: str = "") -> list[str]:
+        """The YAML files of ``commit`` (below ``under``, from the top level) holding ``text``,
+        found by ``git grep`` in the object store: nothing is checked out to find them."""
+        prefix = f"{under.strip('/')}/" if under.strip("/.") else ""
+        try:
+            out = self.git("grep", "-l", "-z", "--fixed-strings", "-e", text, commit, "--",
+                           *(f"{prefix}{pattern}" for pattern in YAML_PATTERNS))
+        except GitError as exc:
+            if not exc.stderr.strip():  # exit code 1, no error: no file matches
+                return []
+            raise
+        return [entry.split(":", 1)[1] for entry in out.split("\0") if ":" in entry]
+
     @contextmanager
-    def sparse_tree(self, commit: str, extra: Sequence[str] = ()) -> Iterator[Path]:
-        """A detached worktree at ``commit`` holding only its YAML (and ``extra`` paths).
+    def files_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:
+        """A temporary directory holding ``paths`` (from the top level) as ``commit`` has
+        them, read in one ``git cat-file --batch``: no worktree, no index."""
+        holder = Path(tempfile.mkdtemp(prefix="flux-semver-"))
+        tree = holder / "tree"
+        tree.mkdir()
+        try:
+            wanted = list(dict.fromkeys(p for p in paths if "\n" not in p))
+            for odd in dict.fromkeys(p for p in paths if "\n" in p):  # --batch reads lines
+                try:
+                    data = git_module.run(self.path, "cat-file", "blob", f"{commit}:{odd}",
+                                          env=self._env, secret=self._secret)
+                except GitError:
+                    continue
+                (tree / odd).parent.mkdir(parents=True, exist_ok=True)
+                (tree / odd).write_bytes(data)
+            request = "".join(f"{commit}:{path}\n" for path in wanted).encode("utf-8")
+            out = git_module.run(self.path, "cat-file", "--batch", stdin=request,
+                                 env=self._env, secret=self._secret) if wanted else b""
+            position = 0
+            for path in wanted:
+                end = out.index(b"\n", position)
+                header = out[position:end].split()
+                position = end + 1
+                if len(header) != 3 or header[1] != b"blob":
+                    continue  # missing, or a submodule or tree by that name
+                size = int(header[2])
+                target = tree / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(out[position:position + size])
+                position += size + 1
+            yield tree
+        finally:
+            shutil.rmtree(holder, ignore_errors=True)
+
+    @contextmanager
+    def sparse_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:
+        """A detached worktree at ``commit`` holding only ``paths`` (from the top level).
 
         The sparse patterns live in the worktree's own git directory, so the checkout's
-        configuration is never touched.
+        configuration is never touched; the other files of a large repository are never
+        written.
         """
         holder = Path(tempfile.mkdtemp(prefix="flux-semver-"))
         tree = holder / "tree"
@@ -230,8 +280,10 @@ class Workspace:
             if not sparse.is_absolute():
                 sparse = tree / sparse
             sparse.parent.mkdir(parents=True, exist_ok=True)
-            patterns = [*YAML_PATTERNS, *(f"/{p.lstrip('/')}" for p in extra)]
-            sparse.write_text("\n".join(patterns) + "\n", encoding="utf-8")
+            patterns = ["/" + _SPARSE_SPECIAL.sub(r"\\\g<0>", p.lstrip("/")) for p in paths]
+            # An empty list would check out everything: name a path that cannot exist.
+            sparse.write_text("\n".join(patterns or ["/.flux-semver-nothing"]) + "\n",
+                              encoding="utf-8")
             self.git("-c", "core.sparseCheckout=true", "read-tree", "-mu", "HEAD", cwd=tree)
             yield tree
         finally:
@@ -246,14 +298,14 @@ class Workspace:
                      who: Identity) -> tuple[str, str]:
         """A commit on ``parent`` whose tree differs in ``files`` (paths from the top level):
         ``(commit, tree)``. Built in a temporary index; no file is checked out."""
+        modes = self._modes(parent, list(files))
+        entries = "".join(f"{modes.get(path, '100644')} {self._hash(data)}\t{path}\0"
+                          for path, data in files.items())
         with tempfile.TemporaryDirectory(prefix="flux-semver-index-") as holder:
             index = {"GIT_INDEX_FILE": str(Path(holder) / "index")}
             self.git("read-tree", parent, extra_env=index)
-            modes = self._modes(parent, list(files))
-            for path, data in files.items():
-                blob = self._hash(data)
-                self.git("update-index", "--add", "--cacheinfo",
-                         f"{modes.get(path, '100644')},{blob},{path}", extra_env=index)
+            if entries:
+                self.git("update-index", "-z", "--index-info", stdin=entries, extra_env=index)
             tree = self.git("write-tree", extra_env=index).strip()
         identity = {"GIT_AUTHOR_NAME": who.name, "GIT_AUTHOR_EMAIL": who.email,
                     "GIT_COMMITTER_NAME": who.name, "GIT_COMMITTER_EMAIL": who.email}
@@ -279,29 +331,50 @@ class Workspace:
     def push(self, commit: str, branch: str, expect: str | None) -> None:
         """Push ``commit`` to ``branch``, only if origin still has ``expect`` there (None:
         only if the branch does not exist). Transient server errors are retried."""
-        lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
-        self._push(branch, lease, f"{commit}:refs/heads/{branch}")
+        if self.push_many([(commit, branch, expect)]):
+            raise LeaseLostError(f"{branch} moved on origin while this run worked on it")
+
+    def push_many(self, pushes: Sequence[tuple[str, str, str | None]]) -> set[str]:
+        """Push each ``(commit, branch, expect)`` in one ``git push``, each with its own lease;
+        the branches whose lease was lost (pushed to since). Other refusals raise."""
+        if not pushes:
+            return set()
+        leases = [f"--force-with-lease=refs/heads/{b}:{e or ''}" for _, b, e in pushes]
+        refspecs = [f"{c}:refs/heads/{b}" for c, b, _ in pushes]
+        return self._push(", ".join(b for _, b, _ in pushes), leases, refspecs)
 
     def delete_branch(self, branch: str, expect: str) -> None:
         """Delete ``branch`` on origin, only if it still points at ``expect``."""
-        self._push(branch, f"--force-with-lease=refs/heads/{branch}:{expect}",
-                   f":refs/heads/{branch}")
+        if self._push(branch, [f"--force-with-lease=refs/heads/{branch}:{expect}"],
+                      [f":refs/heads/{branch}"]):
+            raise LeaseLostError(f"{branch} moved on origin while this run worked on it")
 
-    def _push(self, branch: str, lease: str, refspec: str) -> None:
+    def _push(self, what: str, leases: Sequence[str], refspecs: Sequence[str]) -> set[str]:
         for attempt in range(_PUSH_ATTEMPTS):
             try:
-                self.git("push", "--quiet", "--no-verify", lease, "origin", refspec)
-                return
+                self.git("push", "--quiet", "--no-verify", *leases, "origin", *refspecs)
+                return set()
             except GitError as exc:
+                lost = _lost_leases(exc.stderr)
+                others = [line for line in exc.stderr.splitlines()
+                          if "rejected]" in line and not _LEASE_LOST.search(line)]
+                if lost and not others:
+                    return lost
                 said = exc.stderr.lower()
-                if any(s in said for s in ("stale info", "fetch first", "cannot lock ref",
-                                           "reference already exists")):
-                    raise LeaseLostError(f"{branch} moved on origin while this run worked "
-                                         "on it") from None
                 if any(s in said for s in _TRANSIENT_PUSH) and attempt < _PUSH_ATTEMPTS - 1:
                     time.sleep(self._sleep * 2 ** attempt)
                     continue
-                raise _push_error(branch, exc) from None
+                raise _push_error(what, exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+_LEASE_LOST = re.compile(r"rejected\].*?->\s*(?P<branch>\S+)\s+\((?:stale info|fetch first|"
+                         r"cannot lock ref|reference already exists|failed to update ref)")
+
+
+def _lost_leases(stderr: str) -> set[str]:
+    """The branches git reports as pushed to by someone else (their lease lost)."""
+    return {m["branch"] for m in _LEASE_LOST.finditer(stderr)}
 
 
 def _push_error(branch: str, exc: GitError) -> Exception:

@@ -43,6 +43,7 @@ from flux_semver.release.plan import make_plan
 from flux_semver.release.promote import apply_plan
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
+from flux_semver.repo.config import FILE_NAME as CONFIG_NAME
 
 LABEL = "flux-semver"
 _LEASE_ATTEMPTS = 3
@@ -72,8 +73,11 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         raise InputError("command rollback needs the `image` and `stages` inputs: the app "
                          "and the stages whose previous range to restore")
     job = _job(inputs, where, runner)
-    extra = [str(job.relative_root / inputs.config)] if inputs.config else []
-    with job.workspace.sparse_tree(job.base_commit, extra) as tree:
+    # A rollback reads the stages' history, so it needs a (sparse) worktree; a release only
+    # the files, read straight from the object store.
+    laid_out = (job.workspace.sparse_tree if inputs.command == "rollback"
+                else job.workspace.files_tree)
+    with laid_out(job.base_commit, _wanted_files(job)) as tree:
         root = tree / job.relative_root
         config = config_module.load(root, inputs.config_path(root))
         repo = manifests.scan(root, config)
@@ -121,6 +125,15 @@ def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
     commit = ws.fetch_base(base, history=inputs.command == "rollback")
     relative = root.resolve().relative_to(ws.top.resolve())
     return _Job(inputs, runner, ws, base, commit, relative, client, where.fork_pull_request)
+
+
+def _wanted_files(job: _Job) -> list[str]:
+    """What the plan reads of the base: the config and the YAML files naming ImagePolicy (the
+    scan skips every other file), so a large repository is never checked out."""
+    under = job.relative_root.as_posix()
+    config = job.inputs.config or CONFIG_NAME
+    top = (job.relative_root / config).as_posix().removeprefix("./")
+    return [top, *job.workspace.files_mentioning(job.base_commit, manifests.KIND, under)]
 
 
 def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
@@ -176,6 +189,14 @@ def _pull_state(pull: PullRequest) -> PullState:
                      pull.auto_merge)
 
 
+@dataclass(frozen=True)
+class _Built:
+    commit: str
+    tree: str
+    message: str
+    same: bool  # origin's branch already holds this tree on this base with this message
+
+
 @dataclass
 class _Written:
     """A pull request this run wrote, to link and comment on once all are known."""
@@ -204,6 +225,9 @@ class _Writer:
         self.written: list[_Written] = []
         self.writes = job.client is not None
         self.held: set[str] = set()
+        self.built: dict[str, _Built] = {}  # branch -> its commit, built before any push
+        self.pushed: set[str] = set()
+        self.lost: set[str] = set()  # branches whose batched push lost its lease
 
     # -- reading --------------------------------------------------------------------------
     def _state(self, branch: str, tip: Tip | None) -> BranchState:
@@ -236,6 +260,7 @@ class _Writer:
         self.held = set(request.held)
         states = self._states()
         targets = decide(self.change, request, states)
+        self.lost = self._push_all(targets)
         for target in targets:
             if target.action == "write" and target.state.open_pull is not None:
                 self.known.update({s: target.state.open_pull.url for s in target.stages})
@@ -261,6 +286,26 @@ class _Writer:
                 self.report.pulls.append(PullRecord(stage))
         order = {s: i for i, s in enumerate(request.stages)}
         self.report.pulls.sort(key=lambda p: order.get(p.stage, len(order)))
+
+    def _push_all(self, targets: tuple[Target, ...]) -> set[str]:
+        """Build every branch's commit and push them all in one ``git push``; the branches
+        whose lease was lost (they go the slow way, read and decided again)."""
+        pushes = []
+        for target in targets:
+            if target.action != "write":
+                continue
+            built = self._build(target)
+            self.built[target.branch] = built
+            if not built.same and self.writes:
+                pushes.append((built.commit, target.branch, target.state.tip))
+        lost = self.job.workspace.push_many(pushes) if pushes else set()
+        for commit, branch, _ in pushes:
+            if branch not in lost:
+                self.pushed.add(branch)
+                built = self.built[branch]
+                self.tips[branch] = Tip(commit, (self.job.base_commit,), built.tree,
+                                        built.message)
+        return lost
 
     def _carry_out(self, target: Target, request: Request,
                    states: dict[str, BranchState]) -> None:
@@ -312,27 +357,38 @@ class _Writer:
             for file, data in originals.items():
                 (root / file).write_bytes(data)
 
+    def _build(self, target: Target) -> _Built:
+        """The branch's commit, and whether origin already has exactly that."""
+        job, branch, state = self.job, target.branch, target.state
+        message = self.change.message(target.stages)
+        who = Identity(job.inputs.author_name, job.inputs.author_email)
+        commit, tree = job.workspace.build_commit(job.base_commit, self._edits(target.stages),
+                                                  message, who)
+        tip = self.tips.get(branch)
+        same = (tip is not None and state.ours and tip.parents == (job.base_commit,)
+                and tip.tree == tree and tip.message.strip() == message.strip())
+        return _Built(commit, tree, message, same)
+
     def _write(self, target: Target) -> None:
         job, change, runner = self.job, self.change, self.job.runner
         stages, branch, state = target.stages, target.branch, target.state
         if target.reason:
             runner.info(target.reason)
-        message = change.message(stages)
-        who = Identity(job.inputs.author_name, job.inputs.author_email)
-        commit, tree = job.workspace.build_commit(job.base_commit, self._edits(stages),
-                                                  message, who)
-        tip = self.tips.get(branch)
-        same = (tip is not None and state.ours and tip.parents == (job.base_commit,)
-                and tip.tree == tree and tip.message.strip() == message.strip())
+        built = self.built.get(branch)
+        if built is None or branch in self.lost:
+            built = self._build(target)
+            if not built.same and self.writes:
+                job.workspace.push(built.commit, branch, state.tip)
+                self.tips[branch] = Tip(built.commit, (job.base_commit,), built.tree,
+                                        built.message)
+            self.lost.discard(branch)
+        same = built.same
         if not self.writes:
             runner.info(f"{branch}: committed locally, not pushed "
                         f"({'dry-run' if job.inputs.dry_run else 'pull-requests: none'})")
             return
         client = job.client
         assert client is not None
-        if not same:
-            job.workspace.push(commit, branch, state.tip)
-            self.tips[branch] = Tip(commit, (job.base_commit,), tree, message)
         title, body = change.title(stages), self._body(target)
         pull = self.open.get(branch) if state.open_pull is not None else None
         operation: Operation
