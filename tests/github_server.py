@@ -271,6 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
             "base": {"ref": pull["base"], "label": f"{self.state.owner}:{pull['base']}"},
             "labels": [_label(n) for n in pull["labels"]],
             "draft": False, "merged": pull.get("merged", False),
+            "merged_at": "2026-01-01T00:00:00Z" if pull.get("merged") else None,
             "auto_merge": ({"merge_method": "squash", "enabled_by": {"login": "bot"}}
                            if pull.get("auto_merge") else None),
         }

@@ -28,7 +28,8 @@ OUTPUT_NAMES = ("release-type", "plan", "changed-files", "pull-requests", "summa
 # The library speaks the CLI's options; the action's user sets inputs.
 _OPTION_TO_INPUT = (("--image", "the `image` input"), ("--stage", "the `stages` input"),
                     ("--release-type", "the `release-type` input"),
-                    ("--config", "the `config` input"), ("-C DIR", "the `path` input"))
+                    ("--config", "the `config` input"),
+                    ("flux-semver -C DIR", "the `path` input"), ("-C DIR", "the `path` input"))
 
 
 def main(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runner,

@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import requests
 from github import Auth, Github, GithubException
-from github.PullRequest import PullRequest as _PyGithubPull
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.evidence.limits import PR_BODY
@@ -222,27 +222,23 @@ class GitHubClient:
         return self._call("read the repository", lambda: self._repo.default_branch)
 
     # -- pull requests ----------------------------------------------------------------------
-    def _find(self, branch: str) -> _PyGithubPull | None:
+    def _pulls(self, branch: str, state: str) -> list[dict[str, Any]]:
         # Without the "OWNER:" prefix GitHub ignores the head filter and lists every PR.
-        for pull in self._repo.get_pulls(state="open", head=f"{self.owner}:{branch}"):
-            return pull
-        return None
+        data = self._rest("GET", "/pulls", parameters={
+            "state": state, "head": f"{self.owner}:{branch}", "per_page": 30})
+        return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
-    @staticmethod
-    def _value(pull: _PyGithubPull) -> PullRequest:
-        raw = pull.raw_data
-        return PullRequest(number=pull.number, url=pull.html_url, node_id=pull.node_id,
-                           title=pull.title, body=pull.body or "",
-                           labels=tuple(label.name for label in pull.labels),
-                           auto_merge=bool(raw.get("auto_merge")),
-                           head_sha=str((raw.get("head") or {}).get("sha") or ""))
+    def _find(self, branch: str) -> PullRequest | None:
+        found = self._pulls(branch, "open")
+        return self._from_json(found[0]) if found else None
 
     def find_closed_pull(self, branch: str, head_sha: str) -> PullRequest | None:
         """The newest pull request of ``branch`` closed without merging at ``head_sha``."""
         def unit() -> PullRequest | None:
-            for pull in self._repo.get_pulls(state="closed", head=f"{self.owner}:{branch}"):
-                value = self._value(pull)
-                if not pull.raw_data.get("merged") and value.head_sha == head_sha:
+            for data in self._pulls(branch, "closed"):
+                value = self._from_json(data)
+                merged = data.get("merged") or data.get("merged_at")
+                if not merged and value.head_sha == head_sha:
                     return value
             return None
 
@@ -250,21 +246,44 @@ class GitHubClient:
 
     def find_open_pull(self, branch: str) -> PullRequest | None:
         """The open pull request whose head is ``branch`` in this repository, if any."""
-        found = self._call(f"look up the pull request for {branch}", lambda: self._find(branch))
-        return None if found is None else self._value(found)
+        return self._call(f"look up the pull request for {branch}", lambda: self._find(branch))
 
-    def upsert_pull(self, branch: str, base: str, title: str,
-                    body: str) -> tuple[PullRequest, Operation]:
-        """Update the open pull request of ``branch`` in place, or open one."""
+    def _rest(self, method: str, suffix: str, body: dict[str, Any] | None = None,
+              parameters: dict[str, Any] | None = None) -> Any:
+        """One REST call on this repository, without PyGithub fetching the object first."""
+        _, data = self._github.requester.requestJsonAndCheck(
+            method, f"{self._repo.url}{suffix}", parameters=parameters, input=body)
+        return data
+
+    @staticmethod
+    def _from_json(data: dict[str, Any]) -> PullRequest:
+        return PullRequest(number=int(data["number"]), url=str(data.get("html_url") or ""),
+                           node_id=str(data.get("node_id") or ""),
+                           title=str(data.get("title") or ""), body=str(data.get("body") or ""),
+                           labels=tuple(str(label.get("name")) for label in
+                                        data.get("labels") or [] if isinstance(label, dict)),
+                           auto_merge=bool(data.get("auto_merge")),
+                           head_sha=str((data.get("head") or {}).get("sha") or ""))
+
+    def upsert_pull(self, branch: str, base: str, title: str, body: str,
+                    number: int | None = None,
+                    absent: bool = False) -> tuple[PullRequest, Operation]:
+        """Update the open pull request of ``branch`` in place, or open one. A caller that
+        knows it (``number``), or knows there is none (``absent``), saves the look-up."""
         body = fit_body(body)
+        looked_up = [absent]
 
         def unit() -> tuple[PullRequest, Operation]:
-            existing = self._find(branch)
-            if existing is None:
+            known = number
+            if known is None and not looked_up[0]:
+                existing = self._find(branch)
+                known = None if existing is None else existing.number
+            if known is None:
                 try:
-                    created = self._repo.create_pull(title=title, body=body, base=base,
-                                                     head=branch, maintainer_can_modify=True)
-                    return self._value(created), "created"
+                    created = self._rest("POST", "/pulls", {
+                        "title": title, "body": body, "base": base, "head": branch,
+                        "maintainer_can_modify": True})
+                    return self._from_json(created), "created"
                 except GithubException as exc:
                     # Opened by a run at the same time, or by our own POST that GitHub
                     # applied before answering 5xx: find it and update it instead.
@@ -273,10 +292,26 @@ class GitHubClient:
                     existing = self._find(branch)
                     if existing is None:
                         raise
-            existing.edit(title=title, body=body, base=base)
-            return self._value(existing), "updated"
+                    known = existing.number
+                finally:
+                    looked_up[0] = False  # a retry looks again: the POST may have applied
+            edited = self._rest("PATCH", f"/pulls/{known}",
+                                {"title": title, "body": body, "base": base})
+            return self._from_json(edited), "updated"
 
         return self._call(f"open or update the pull request for {branch}", unit)
+
+    def _comments(self, number: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in range(1, 51):
+            batch = self._rest("GET", f"/issues/{number}/comments",
+                               parameters={"per_page": 100, "page": page})
+            if not isinstance(batch, list):
+                break
+            found += [c for c in batch if isinstance(c, dict)]
+            if len(batch) < 100:
+                break
+        return found
 
     def close_pull(self, number: int, comment: str | None = None) -> None:
         """Say why in a comment (posted once, even when GitHub answers 5xx after posting),
@@ -285,19 +320,18 @@ class GitHubClient:
             text = fit_body(comment)
 
             def post() -> None:
-                pull = self._repo.get_pull(number)
-                if not any(c.body == text for c in pull.get_issue_comments()):
-                    pull.create_issue_comment(text)
+                if not any(c.get("body") == text for c in self._comments(number)):
+                    self._rest("POST", f"/issues/{number}/comments", {"body": text})
 
             self._call(f"comment on pull request #{number}", post)
         self._call(f"close pull request #{number}",
-                   lambda: self._repo.get_pull(number).edit(state="closed"))
+                   lambda: self._rest("PATCH", f"/pulls/{number}", {"state": "closed"}))
 
     def remove_labels(self, number: int, labels: Iterable[str]) -> None:
         for name in labels:
             def unit(name: str = name) -> None:
                 try:
-                    self._repo.get_pull(number).remove_from_labels(name)
+                    self._rest("DELETE", f"/issues/{number}/labels/{quote(name, safe='')}")
                 except GithubException as exc:
                     if exc.status != 404:  # already gone: what was wanted
                         raise
@@ -309,7 +343,7 @@ class GitHubClient:
         if not names:
             return
         self._call(f"label pull request #{number}",
-                   lambda: self._repo.get_pull(number).add_to_labels(*names))
+                   lambda: self._rest("POST", f"/issues/{number}/labels", {"labels": names}))
 
     # -- the sticky comment -----------------------------------------------------------------
     def upsert_sticky_comment(self, number: int, marker: str, body: str) -> Operation:
@@ -323,14 +357,13 @@ class GitHubClient:
         body = fit_body(body)
 
         def unit() -> Operation:
-            pull = self._repo.get_pull(number)
-            for comment in pull.get_issue_comments():
-                if marker in (comment.body or ""):
-                    if comment.body != body:
-                        comment.edit(body)
+            for comment in self._comments(number):
+                if marker in str(comment.get("body") or ""):
+                    if comment.get("body") != body:
+                        self._rest("PATCH", f"/issues/comments/{comment['id']}", {"body": body})
                         return "updated"
                     return "none"
-            pull.create_issue_comment(body)
+            self._rest("POST", f"/issues/{number}/comments", {"body": body})
             return "created"
 
         return self._call(f"post the summary comment on pull request #{number}", unit)

@@ -220,7 +220,7 @@ class Workspace:
         prefix = f"{under.strip('/')}/" if under.strip("/.") else ""
         try:
             out = self.git("grep", "-l", "-z", "--fixed-strings", "-e", text, commit, "--",
-                           *(f"{prefix}{pattern}" for pattern in YAML_PATTERNS))
+                           *(f"{prefix}{pattern}" for pattern in YAML_PATTERNS), cwd=self.top)
         except GitError as exc:
             if not exc.stderr.strip():  # exit code 1, no error: no file matches
                 return []
@@ -316,7 +316,7 @@ class Workspace:
     def _modes(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
         if not paths:
             return {}
-        out = self.git("ls-tree", "-z", commit, "--", *paths)
+        out = self.git("ls-tree", "-z", "--full-tree", commit, "--", *paths)
         modes: dict[str, str] = {}
         for entry in filter(None, out.split("\0")):
             meta, _, path = entry.partition("\t")

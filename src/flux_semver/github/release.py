@@ -393,7 +393,9 @@ class _Writer:
         pull = self.open.get(branch) if state.open_pull is not None else None
         operation: Operation
         if pull is None or pull.title != title or pull.body != fit_body(body):
-            opened, operation = client.upsert_pull(branch, job.base, title, body)
+            opened, operation = client.upsert_pull(
+                branch, job.base, title, body, None if pull is None else pull.number,
+                absent=state.open_pull is None and branch not in self.lost)
             if pull is not None:  # labels and auto-merge as they were before the edit
                 opened = replace(opened, labels=pull.labels, auto_merge=pull.auto_merge)
         else:
@@ -488,7 +490,8 @@ class _Writer:
         for done in self.written:
             fresh = self._body(done.target)
             if fit_body(fresh) != fit_body(done.body):
-                client.upsert_pull(done.target.branch, self.job.base, done.title, fresh)
+                client.upsert_pull(done.target.branch, self.job.base, done.title, fresh,
+                                   done.pull.number)
                 for record in done.record:
                     if record.operation == "none":
                         record.operation = "updated"
