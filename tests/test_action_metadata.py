@@ -74,15 +74,26 @@ def test_action_yml_declares_exactly_the_designed_inputs_and_outputs() -> None:
     assert meta["inputs"]["command"]["default"] == "promote"
 
 
+# A value for each input that differs from its default, so reading it changes the result.
+NON_DEFAULT = {
+    "command": "check", "version": "3.1.4", "image": "otherapp", "release-type": "minor",
+    "stages": "dev", "path": "gitops", "config": "flux.yaml", "dry-run": "true",
+    "pull-requests": "single", "base": "release", "token": "ghs_other", "labels": "train",
+    "auto-merge": "true", "commit-author": "Bot <bot@example.com>",
+    "evidence-url": "https://ci.example/1", "evidence-junit": "reports/*.xml",
+    "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://g.example/d/1",
+    "evidence-notes": "soaked a day", "evidence-policy": "block",
+}
+
+
 def test_every_input_is_read() -> None:
-    asked: list[str] = []
+    assert set(NON_DEFAULT) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
+    defaults = read_inputs(lambda name: "", {})
+    for name, value in NON_DEFAULT.items():
+        def only(asked: str, name: str = name, value: str = value) -> str:
+            return value if asked == name else ""
 
-    def get_input(name: str) -> str:
-        asked.append(name)
-        return ""
-
-    read_inputs(get_input, {})
-    assert set(asked) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
+        assert read_inputs(only, {}) != defaults, f"input `{name}` is not read"
 
 
 def test_entrypoint_reads_inputs_through_actions_toolkit() -> None:

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from flux_semver.evidence.limits import STEP_SUMMARY
 from flux_semver.workflow_commands import Level, annotation, command
 
-SUMMARY_LIMIT = 1024 * 1024  # bytes GitHub shows of one step's summary
+SUMMARY_LIMIT = STEP_SUMMARY.size  # bytes GitHub shows of one step's summary
 _SUMMARY_CUT = "\n\n> **Cut here:** the job summary reached GitHub's 1 MiB limit.\n"
 _ZERO_WIDTH = "\u200b"  # put before a line that would otherwise read as a workflow command
 
