@@ -53,6 +53,13 @@ class Runner:
             if piece.strip():
                 self._print(command("add-mask", piece))
 
+    def commands(self, text: str) -> None:
+        """Lines a reporter made workflow commands of, already escaped; the other lines are
+        printed as :meth:`info` prints them."""
+        for line in text.splitlines():
+            self._print(line if line.startswith(("::error ", "::warning ", "::notice "))
+                        else neutralise(line))
+
     def info(self, text: str) -> None:
         """A log line of user-influenced text, printed so it cannot act as a command."""
         self._print(neutralise(text))
