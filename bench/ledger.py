@@ -13,10 +13,10 @@ its printed results are read back line by line into rows of one table:
   every file (the floor), check-jsonschema and yamllint;
 - ``check.py``: ``flux-semver check`` against ``flux-semver policies`` on the same tree;
 - ``evidence.py``: an evidence summary of a 10,000-test JUnit report against junitparser;
+- ``registry.py``: listing 10,000 tags from a real registry and a paging token-auth one, and
+  choosing among them, against bare GETs and node-semver;
 - ``action.py``: the GitHub Action opening a major release's three pull requests on a large
   repository against the CLI's ``plan`` of the same release.
-
-``--only SCRIPT`` runs one benchmark and replaces its rows in the ledger, keeping the others.
 
 The ledger records the machine (CPU count, Python, platform) and the date with the table.
 """
@@ -110,6 +110,37 @@ def _evidence(out: str) -> Iterator[Row]:
                       times.get(peer, "?"), f"{found[1]}x the peer's time")
 
 
+def _registry(out: str) -> Iterator[Row]:
+    times = {m[1].strip(): m[2] for m in re.finditer(r"^\s+(\S.*?)\s{2,}([\d.]+) s$", out,
+                                                     re.MULTILINE)}
+    count = re.search(r"^tags: (\d+);", out, re.MULTILINE)
+    tags = f"{int(count[1]):,}" if count else "?"
+
+    def find(prefix: str) -> tuple[str, str] | None:
+        return next(((label, value) for label, value in times.items()
+                     if label.startswith(prefix)), None)
+
+    pairs = (
+        (f"list {tags} tags, real registry, s", "flux-semver list, real",
+         "floor: requests GET, real", "floor: one bare GET"),
+        (f"list {tags} tags, token-auth pages, s", "flux-semver list, token",
+         "floor: requests GET, token", "floor: bare GETs, token in hand"),
+        (f"choose among {tags} tags, s", "flux-semver choose", "node-semver max_satisfying",
+         "node-semver max_satisfying"),
+        ("latest RANGE, wall s", "flux-semver latest --registry",
+         "flux-semver latest --tags-file", "latest --tags-file (offline)"),
+    )
+    for measure, mine, theirs, peer in pairs:
+        ours, peers = find(mine), find(theirs)
+        if ours is not None and peers is not None:
+            pages = re.search(r"\((\d+ pages?)\)", ours[0])
+            shown = measure.replace("token-auth pages", f"token-auth, {pages[1]}") \
+                if pages else measure
+            ratio = float(ours[1]) / float(peers[1])
+            yield Row("registry", shown, peer, ours[1], peers[1],
+                      f"{ratio:.2f}x the peer's time")
+
+
 _ACTION_ROW = re.compile(r"^(action: .*?|flux-semver plan \(CLI\))\s{2,}([\d.]+)\s+([\d.]+)$",
                          re.MULTILINE)
 
@@ -132,6 +163,7 @@ BENCHMARKS = (
     Benchmark("scan.py", (), ("--files", "1000", "--repeat", "1"), _scan),
     Benchmark("check.py", (), ("--files", "1000", "--repeat", "1"), _check),
     Benchmark("evidence.py", (), ("--tests", "1000", "--rounds", "1"), _evidence),
+    Benchmark("registry.py", (), ("--tags", "1000", "--repeat", "1"), _registry),
     # 50,000 files take minutes to lay out on a small shared machine: the full run uses
     # 10,000 (the ratio is what counts; the action's fixed costs weigh more on a small tree).
     Benchmark("action.py", ("--files", "10000", "--yaml", "1000", "--repeat", "1"),
@@ -192,32 +224,30 @@ def render(results: list[Result], quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _merge(old: str, new: str, script: str) -> str:
-    """The ledger ``old`` with the rows, goal and command of ``script`` taken from ``new``."""
+def merge(ledger: str, result: Result, script: str) -> str:
+    """``ledger`` with one benchmark's rows, goal and command replaced by ``result``'s, and a
+    line saying when that benchmark alone was re-run."""
     name = script.removesuffix(".py")
-    fresh = new.splitlines()
-
-    def ours(line: str) -> bool:
-        command = f"- `python bench/{script}"
-        return (line.startswith((f"| {name} |", f"- {script}:"))
-                or line in (command + "`",) or line.startswith(command + " "))
-
-    kept = [line for line in old.splitlines() if not ours(line)]
-    added = [line for line in fresh if ours(line)]
-    date = next(line for line in fresh if line.startswith("- date:"))
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out: list[str] = []
-    for line in kept:
-        if line.startswith("- date:"):
-            line = f"{line} ({script}: {date.removeprefix('- date: ')})"
+    lines = ledger.rstrip("\n").split("\n")
+    rows = [f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
+            for r in result.rows]
+    for index, line in enumerate(lines):
+        if line.startswith(f"| {name} |") or line.startswith(f"- {script}:") \
+                or line == f"- `{result.command}`" or line.startswith(f"- {script} re-run"):
+            continue
         out.append(line)
-    rows = [line for line in added if line.startswith("|")]
-    goals = [line for line in added if line.startswith(f"- {script}:")]
-    commands = [line for line in added if line.startswith("- `")]
-    last_row = max(i for i, line in enumerate(out) if line.startswith("| "))
-    out[last_row + 1:last_row + 1] = rows
-    goal_at = out.index("Commands:") - 1
-    out[goal_at:goal_at] = goals
-    out += commands
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.startswith("|") and not following.startswith("|"):
+            out.extend(rows)
+        elif line.startswith("- sizes:"):
+            out.append(f"- {script} re-run alone: {now}")
+        elif line == "Goals, as each benchmark judges itself:":
+            pass
+    goals_at = out.index("Commands:") - 1
+    out[goals_at:goals_at] = [f"- {goal}" for goal in result.goals]
+    out.append(f"- `{result.command}`")
     return "\n".join(out) + "\n"
 
 
@@ -225,14 +255,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--output", type=Path, default=LEDGER, help="where to write the table")
-    parser.add_argument("--only", choices=[b.script for b in BENCHMARKS],
-                        help="run this benchmark alone; the ledger keeps the others' rows")
+    parser.add_argument("--only", metavar="SCRIPT", default=None,
+                        help="re-run one benchmark (e.g. registry.py) and replace only its "
+                             "rows, goal and command in the existing ledger")
     args = parser.parse_args(argv)
-    chosen = [b for b in BENCHMARKS if args.only in (None, b.script)]
-    results = [run(benchmark, args.quick) for benchmark in chosen]
-    text = render(results, args.quick)
-    if args.only and args.output.exists():
-        text = _merge(args.output.read_text(encoding="utf-8"), text, args.only)
+    if args.only is not None:
+        chosen = [b for b in BENCHMARKS if b.script == args.only]
+        if not chosen or not args.output.exists():
+            parser.error(f"--only: no benchmark {args.only!r}, or no ledger at {args.output} "
+                         "to update")
+        text = merge(args.output.read_text(encoding="utf-8"), run(chosen[0], args.quick),
+                     chosen[0].script)
+    else:
+        results = [run(benchmark, args.quick) for benchmark in BENCHMARKS]
+        text = render(results, args.quick)
     temporary = args.output.with_name(f".{args.output.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(args.output)

@@ -23,6 +23,7 @@ DESIGN_INPUTS = {
     "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
     "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
     "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
+    "registry-check", "registry-username", "registry-password",
 }
 DESIGN_OUTPUTS = {"release-type", "plan", "changed-files", "pull-requests", "summary-file"}
 
@@ -82,16 +83,21 @@ NON_DEFAULT = {
     "auto-merge": "true", "commit-author": "Bot <bot@example.com>",
     "evidence-url": "https://ci.example/1", "evidence-junit": "reports/*.xml",
     "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://g.example/d/1",
-    "evidence-notes": "soaked a day", "evidence-policy": "block",
+    "evidence-notes": "soaked a day", "evidence-policy": "block", "registry-check": "true",
+    "registry-username": "robot", "registry-password": "s3cret",
 }
+# Inputs that only go together: each is given with its partner's value.
+PAIRED = {"registry-username": "registry-password", "registry-password": "registry-username"}
 
 
 def test_every_input_is_read() -> None:
     assert set(NON_DEFAULT) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
     defaults = read_inputs(lambda name: "", {})
-    for name, value in NON_DEFAULT.items():
-        def only(asked: str, name: str = name, value: str = value) -> str:
-            return value if asked == name else ""
+    for name in NON_DEFAULT:
+        given = {name, PAIRED.get(name, name)}
+
+        def only(asked: str, given: set[str] = given) -> str:
+            return NON_DEFAULT[asked] if asked in given else ""
 
         assert read_inputs(only, {}) != defaults, f"input `{name}` is not read"
 

@@ -47,15 +47,24 @@ def main(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runne
 
 def _run(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runner,
          report: Report, secret: str) -> int:
+    secrets = [secret]
     try:
         inputs = read()
-        where = RunnerEnv.read(env, load_event(env))
+        if inputs.registry_password:
+            runner.mask(inputs.registry_password)
+            secrets.append(inputs.registry_password)
+        event = load_event(env)
+        where = RunnerEnv.read(env, event)
         # Each command imports what it needs: `check` loads every rule and its schemas,
         # `promote` and `rollback` the GitHub client; neither pays for the other's.
         if inputs.command == "check":
             from flux_semver.github.checking import check
 
             check(inputs, where, runner, report)
+        elif inputs.command == "gate":
+            from flux_semver.github.gate import gate
+
+            gate(inputs, where, runner, report, event, env)
         else:
             from flux_semver.github.release import release
 
@@ -68,8 +77,8 @@ def _run(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runne
     except Exception as exc:  # the one outer edge: anything else is a bug to report
         code, title = 3, "flux-semver: unexpected error"
         message = f"{type(exc).__name__}: {exc}; please report this with the workflow log"
-    if secret:
-        message = message.replace(secret, "***")
+    for hidden in filter(None, secrets):
+        message = message.replace(hidden, "***")
     runner.annotate("error", message, title=title)
     report.summary.append(f"> [!CAUTION]\n> **{title}:** {escape.inline(message)}\n")
     return code

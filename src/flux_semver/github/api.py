@@ -224,7 +224,7 @@ class GitHubClient:
     # -- pull requests ----------------------------------------------------------------------
     def _pulls(self, branch: str, state: str) -> list[dict[str, Any]]:
         # Without the "OWNER:" prefix GitHub ignores the head filter and lists every PR.
-        data = self._rest("GET", "/pulls", parameters={
+        data = self._raw("GET", "/pulls", parameters={
             "state": state, "head": f"{self.owner}:{branch}", "per_page": 30})
         return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
@@ -248,9 +248,10 @@ class GitHubClient:
         """The open pull request whose head is ``branch`` in this repository, if any."""
         return self._call(f"look up the pull request for {branch}", lambda: self._find(branch))
 
-    def _rest(self, method: str, suffix: str, body: dict[str, Any] | None = None,
-              parameters: dict[str, Any] | None = None) -> Any:
-        """One REST call on this repository, without PyGithub fetching the object first."""
+    def _raw(self, method: str, suffix: str, body: dict[str, Any] | None = None,
+             parameters: dict[str, Any] | None = None) -> Any:
+        """One REST call on this repository, without PyGithub fetching the object first and
+        outside the retry loop (for the units that :meth:`_call` retries whole)."""
         _, data = self._github.requester.requestJsonAndCheck(
             method, f"{self._repo.url}{suffix}", parameters=parameters, input=body)
         return data
@@ -280,7 +281,7 @@ class GitHubClient:
                 known = None if existing is None else existing.number
             if known is None:
                 try:
-                    created = self._rest("POST", "/pulls", {
+                    created = self._raw("POST", "/pulls", {
                         "title": title, "body": body, "base": base, "head": branch,
                         "maintainer_can_modify": True})
                     return self._from_json(created), "created"
@@ -295,7 +296,7 @@ class GitHubClient:
                     known = existing.number
                 finally:
                     looked_up[0] = False  # a retry looks again: the POST may have applied
-            edited = self._rest("PATCH", f"/pulls/{known}",
+            edited = self._raw("PATCH", f"/pulls/{known}",
                                 {"title": title, "body": body, "base": base})
             return self._from_json(edited), "updated"
 
@@ -304,7 +305,7 @@ class GitHubClient:
     def _comments(self, number: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for page in range(1, 51):
-            batch = self._rest("GET", f"/issues/{number}/comments",
+            batch = self._raw("GET", f"/issues/{number}/comments",
                                parameters={"per_page": 100, "page": page})
             if not isinstance(batch, list):
                 break
@@ -321,17 +322,17 @@ class GitHubClient:
 
             def post() -> None:
                 if not any(c.get("body") == text for c in self._comments(number)):
-                    self._rest("POST", f"/issues/{number}/comments", {"body": text})
+                    self._raw("POST", f"/issues/{number}/comments", {"body": text})
 
             self._call(f"comment on pull request #{number}", post)
         self._call(f"close pull request #{number}",
-                   lambda: self._rest("PATCH", f"/pulls/{number}", {"state": "closed"}))
+                   lambda: self._raw("PATCH", f"/pulls/{number}", {"state": "closed"}))
 
     def remove_labels(self, number: int, labels: Iterable[str]) -> None:
         for name in labels:
             def unit(name: str = name) -> None:
                 try:
-                    self._rest("DELETE", f"/issues/{number}/labels/{quote(name, safe='')}")
+                    self._raw("DELETE", f"/issues/{number}/labels/{quote(name, safe='')}")
                 except GithubException as exc:
                     if exc.status != 404:  # already gone: what was wanted
                         raise
@@ -343,7 +344,7 @@ class GitHubClient:
         if not names:
             return
         self._call(f"label pull request #{number}",
-                   lambda: self._rest("POST", f"/issues/{number}/labels", {"labels": names}))
+                   lambda: self._raw("POST", f"/issues/{number}/labels", {"labels": names}))
 
     # -- the sticky comment -----------------------------------------------------------------
     def upsert_sticky_comment(self, number: int, marker: str, body: str) -> Operation:
@@ -360,10 +361,10 @@ class GitHubClient:
             for comment in self._comments(number):
                 if marker in str(comment.get("body") or ""):
                     if comment.get("body") != body:
-                        self._rest("PATCH", f"/issues/comments/{comment['id']}", {"body": body})
+                        self._raw("PATCH", f"/issues/comments/{comment['id']}", {"body": body})
                         return "updated"
                     return "none"
-            self._rest("POST", f"/issues/{number}/comments", {"body": body})
+            self._raw("POST", f"/issues/{number}/comments", {"body": body})
             return "created"
 
         return self._call(f"post the summary comment on pull request #{number}", unit)
@@ -403,3 +404,52 @@ class GitHubClient:
     def disable_auto_merge(self, pull: PullRequest) -> None:
         """Turn auto-merge off: a failure is an error, as the pull request would merge."""
         self._auto_merge(pull, False, "")
+
+    # -- the gate: pull requests, commit statuses, reviews ----------------------------------
+    def _rest(self, method: str, suffix: str, what: str, *,
+              parameters: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+              ) -> Any:
+        """One REST call under the repository's URL, in the retry loop; its JSON."""
+        url = f"{self._repo.url}{suffix}"
+        requester = self._github.requester
+
+        def unit() -> Any:
+            _, data = requester.requestJsonAndCheck(method, url, parameters=parameters,
+                                                    input=body)
+            return data
+
+        return self._call(what, unit)
+
+    def _pages(self, suffix: str, what: str, **parameters: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in range(1, 11):  # 1,000 items at most: far more than a gate reads
+            chunk = self._rest("GET", suffix, what,
+                               parameters={**parameters, "per_page": 100, "page": page})
+            if not isinstance(chunk, list):
+                break
+            items += [item for item in chunk if isinstance(item, dict)]
+            if len(chunk) < 100:
+                break
+        return items
+
+    def open_pulls(self) -> list[dict[str, Any]]:
+        """Every open pull request, as GitHub's JSON (``GET /pulls?state=open``)."""
+        return self._pages("/pulls", "list the open pull requests", state="open")
+
+    def commit_statuses(self, sha: str) -> list[dict[str, Any]]:
+        """The statuses of a commit, newest first (``GET /commits/{ref}/statuses``)."""
+        return self._pages(f"/commits/{sha}/statuses", f"read the statuses of {sha[:12]}")
+
+    def reviews(self, number: int) -> list[dict[str, Any]]:
+        """The reviews of a pull request, oldest first (``GET /pulls/{n}/reviews``)."""
+        return self._pages(f"/pulls/{number}/reviews",
+                           f"read the reviews of pull request #{number}")
+
+    def create_status(self, sha: str, state: str, context: str, description: str,
+                      target_url: str | None = None) -> None:
+        """Post a commit status (``POST /statuses/{sha}``)."""
+        body: dict[str, Any] = {"state": state, "context": context, "description": description}
+        if target_url:
+            body["target_url"] = target_url
+        self._rest("POST", f"/statuses/{sha}", f"set the {context} status on {sha[:12]}",
+                   body=body)

@@ -37,7 +37,8 @@ _GITHUB_REMOTE = re.compile(r"(?:[:/])(?P<owner>[^/:]+)/(?P<repo>[^/]+?)(?:\.git
 _TRANSIENT_PUSH = ("returned error: 5", "502", "503", "504", "early eof",
                    "remote end hung up unexpectedly", "connection reset")
 _PUSH_ATTEMPTS = 3
-YAML_PATTERNS = ("*.yaml", "*.yml")  # the files a scan reads
+# What a scan may read: manifests, overlays and the patches they name (YAML or JSON).
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 _SPARSE_SPECIAL = re.compile(r"[*?\[\]\\!#]")
 
 
@@ -214,18 +215,29 @@ class Workspace:
             tips[name] = Tip(commit, tuple(parents.split()), tree, message)
         return tips
 
-    def files_mentioning(self, commit: str, text: str, under: str = "") -> list[str]:
-        """The YAML files of ``commit`` (below ``under``, from the top level) holding ``text``,
-        found by ``git grep`` in the object store: nothing is checked out to find them."""
-        prefix = f"{under.strip('/')}/" if under.strip("/.") else ""
+    def files_under(self, commit: str, under: str, suffixes: Sequence[str]) -> list[str]:
+        """The files of ``commit`` below ``under`` (from the top level) whose names end in one
+        of ``suffixes``, listed from the object store: nothing is checked out to find them."""
+        prefix = under.strip("/") if under.strip("/.") else ""
+        out = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit,
+                       *(["--", prefix] if prefix else []), cwd=self.top)
+        return [name for name in out.split("\0") if name.endswith(tuple(suffixes))]
+
+    @contextmanager
+    def worktree(self, commit: str) -> Iterator[Path]:
+        """A detached worktree at ``commit`` with every file, removed afterwards."""
+        holder = Path(tempfile.mkdtemp(prefix="flux-semver-"))
+        tree = holder / "tree"
+        self.git("worktree", "add", "--quiet", "--detach", str(tree), commit)
         try:
-            out = self.git("grep", "-l", "-z", "--fixed-strings", "-e", text, commit, "--",
-                           *(f"{prefix}{pattern}" for pattern in YAML_PATTERNS), cwd=self.top)
-        except GitError as exc:
-            if not exc.stderr.strip():  # exit code 1, no error: no file matches
-                return []
-            raise
-        return [entry.split(":", 1)[1] for entry in out.split("\0") if ":" in entry]
+            yield tree
+        finally:
+            try:
+                self.git("worktree", "remove", "--force", str(tree))
+            except GitError:
+                shutil.rmtree(holder, ignore_errors=True)
+                self.git("worktree", "prune")
+            shutil.rmtree(holder, ignore_errors=True)
 
     @contextmanager
     def files_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:

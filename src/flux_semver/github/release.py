@@ -22,6 +22,7 @@ from flux_semver.evidence.limits import PR_BODY, STEP_SUMMARY
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
+from flux_semver.github import registry_check
 from flux_semver.github.api import (
     GitHubClient,
     Operation,
@@ -30,7 +31,14 @@ from flux_semver.github.api import (
     fit_body,
 )
 from flux_semver.github.change import Change, Release, Rollback
-from flux_semver.github.gitops import Identity, LeaseLostError, PushRefusedError, Tip, Workspace
+from flux_semver.github.gitops import (
+    CONFIG_SUFFIXES,
+    Identity,
+    LeaseLostError,
+    PushRefusedError,
+    Tip,
+    Workspace,
+)
 from flux_semver.github.inputs import ActionInputs, InputError, check_image
 from flux_semver.github.pull_plan import BranchState, PullState, Request, Target, decide
 from flux_semver.github.report import PullRecord, Report
@@ -82,18 +90,25 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         config = config_module.load(root, inputs.config_path(root))
         repo = manifests.scan(root, config)
         change: Change
+        checked = None
         if inputs.command == "rollback":
             change = Rollback(rollback_plan(repo, inputs.image or "", inputs.stages))
         else:
             change = Release(make_plan(repo, inputs.version or "", app=inputs.image,
                                        stages=inputs.stages or None,
                                        release_type=inputs.release_type), inputs.evidence_url)
+            checked = registry_check.check(inputs, repo, change.plan) \
+                if inputs.registry_check else None
         plan = change.plan
         _check_app(plan)
         report.plan = plan
         report.release_type = plan.release_type
         report.changed_files = sorted({inputs.workspace_path(c.file) for c in plan.updates})
         evidence = _evidence(inputs, where, plan)
+        if checked is not None and registry_check.report(checked, report, runner):
+            # A pin to a tag that does not exist: no branch, no pull request.
+            report.summary.append(change.summary(evidence, {}, STEP_SUMMARY))
+            return
         writer = _Writer(job, change, evidence, report, repo, config)
         try:
             writer.run(_request(job, change, evidence, report))
@@ -128,12 +143,12 @@ def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
 
 
 def _wanted_files(job: _Job) -> list[str]:
-    """What the plan reads of the base: the config and the YAML files naming ImagePolicy (the
-    scan skips every other file), so a large repository is never checked out."""
+    """What the plan reads of the base: the config, and the YAML (and JSON: an overlay's
+    patch) below the GitOps root; the rest of a large repository is never written out."""
     under = job.relative_root.as_posix()
     config = job.inputs.config or CONFIG_NAME
     top = (job.relative_root / config).as_posix().removeprefix("./")
-    return [top, *job.workspace.files_mentioning(job.base_commit, manifests.KIND, under)]
+    return [top, *job.workspace.files_under(job.base_commit, under, CONFIG_SUFFIXES)]
 
 
 def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
