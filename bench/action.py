@@ -8,7 +8,7 @@ The repository: the bundled example (``examples/gitops-repo``, app ``myapp``) in
 generator) and the rest other files a monorepo holds. It is pushed to a bare origin and cloned
 at depth 1, as actions/checkout leaves it; the action runs as the Docker runner starts it
 (``entrypoint.py`` with ``INPUT_*`` variables) against the local GitHub of
-``tests/github_server.py``. Each action run starts from no branches and no pull requests. With
+``tests/support/github_server.py``. Each action run starts from no branches and no pull requests. With
 ``--old`` it also times one full worktree of the base: what each pull request used to cost.
 
 The goal: the action's run within 5x the CLI's plan, wall time.
@@ -30,9 +30,9 @@ from pathlib import Path
 from scan import _tool, generate, timed
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from github_server import github_server  # noqa: E402 - the tests' local GitHub
+from tests.support.github_server import github_server  # noqa: E402 - the tests' local GitHub
 
 GOAL = 5.0
 TOKEN = "ghs_benchtoken"  # noqa: S105 - the local server's

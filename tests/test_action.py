@@ -1,6 +1,6 @@
 """The GitHub Action end to end, one run at a time, through the simulated runner of
-``tests/action_runner.py`` (hyphenated ``INPUT_*``, an event file, a bare origin and the local
-GitHub of ``tests/github_server.py``).
+``tests/support/action_runner.py`` (hyphenated ``INPUT_*``, an event file, a bare origin and
+the local GitHub of ``tests/support/github_server.py``).
 """
 
 from __future__ import annotations
@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from action_runner import OWNER, REPO, TOKEN, Runner, git, range_of, runner
-from github_server import ACTIONS_NOT_PERMITTED, github_server
-
-__all__ = ["runner"]  # the fixture
+from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git, range_of
+from tests.support.github_server import ACTIONS_NOT_PERMITTED, github_server
 
 
 def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from flux_semver.github.action import OUTPUT_NAMES
@@ -75,31 +76,34 @@ def test_action_yml_declares_exactly_the_designed_inputs_and_outputs() -> None:
     assert meta["inputs"]["command"]["default"] == "promote"
 
 
-# A value for each input that differs from its default, so reading it changes the result.
-NON_DEFAULT = {
-    "command": "check", "version": "3.1.4", "image": "otherapp", "release-type": "minor",
-    "stages": "dev", "path": "gitops", "config": "flux.yaml", "dry-run": "true",
-    "pull-requests": "single", "base": "release", "token": "ghs_other", "labels": "train",
-    "auto-merge": "true", "commit-author": "Bot <bot@example.com>",
-    "evidence-url": "https://ci.example/1", "evidence-junit": "reports/*.xml",
-    "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://g.example/d/1",
-    "evidence-notes": "soaked a day", "evidence-policy": "block", "registry-check": "true",
-    "registry-username": "robot", "registry-password": "s3cret",
+# One valid value per input that differs from its default. Asking for a name proves nothing
+# (every name is asked for up front); a value that changes what read_inputs returns does.
+INPUT_SAMPLES = {
+    "command": "check", "version": "1.2.3", "image": "myapp", "release-type": "minor",
+    "stages": "dev", "path": "deploy", "config": "flux.yaml", "dry-run": "true",
+    "pull-requests": "single", "base": "release/1.x", "token": "t0ken", "labels": "release",
+    "auto-merge": "true", "commit-author": "Ann <ann@example.com>",
+    "evidence-url": "https://ci.example.com/run/1", "evidence-junit": "report.xml",
+    "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://grafana.example.com",
+    "evidence-notes": "canary ran", "evidence-policy": "block", "registry-check": "true",
+    "registry-username": "ann", "registry-password": "s3cret",
 }
-# Inputs that only go together: each is given with its partner's value.
-PAIRED = {"registry-username": "registry-password", "registry-password": "registry-username"}
+# Inputs that are only valid together: each is tested against a baseline that gives its
+# partner and another value of its own, so the input itself must be what changes the result.
+TOGETHER = {
+    "registry-username": {"registry-username": "bob", "registry-password": "s3cret"},
+    "registry-password": {"registry-username": "ann", "registry-password": "other"},
+}
 
 
-def test_every_input_is_read() -> None:
-    assert set(NON_DEFAULT) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
-    defaults = read_inputs(lambda name: "", {})
-    for name in NON_DEFAULT:
-        given = {name, PAIRED.get(name, name)}
-
-        def only(asked: str, given: set[str] = given) -> str:
-            return NON_DEFAULT[asked] if asked in given else ""
-
-        assert read_inputs(only, {}) != defaults, f"input `{name}` is not read"
+@pytest.mark.parametrize("name", sorted(INPUT_SAMPLES))
+def test_every_input_is_read(name: str) -> None:
+    assert set(INPUT_SAMPLES) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
+    baseline = TOGETHER.get(name, {})
+    defaults = read_inputs(lambda asked: baseline.get(asked, ""), {})
+    given = read_inputs(
+        lambda asked: INPUT_SAMPLES[name] if asked == name else baseline.get(asked, ""), {})
+    assert given != defaults, f"input {name!r} is asked for but changes nothing"
 
 
 def test_entrypoint_reads_inputs_through_actions_toolkit() -> None:

@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 
-from action_runner import OWNER, REPO, TOKEN, Runner, git, range_of, runner
-from github_server import github_server
-
-__all__ = ["runner"]  # the fixture
+from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git, range_of
+from tests.support.github_server import github_server
 
 PROD, PREPROD, DEV = "flux-semver/myapp/prod", "flux-semver/myapp/pre-prod", "flux-semver/myapp/dev"
 AT_2 = {"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}

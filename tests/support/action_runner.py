@@ -1,12 +1,8 @@
-"""A simulated Actions runner for the action's end-to-end tests: ``entrypoint.py`` run as a
-subprocess the way the Docker runner starts the container.
-
-It lays out what the runner gives the container: a workspace that is a clone (whose ``origin``
-is a bare repository on disk, so pushes need no network), ``GITHUB_*`` variables, every input
-as ``INPUT_<NAME>`` with its hyphen (defaults taken from action.yml, as the runner fills them),
-an event JSON file, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY`` files, and a GitHub on
-127.0.0.1 (``tests/github_server.py``) that checks the token and keeps pull requests, labels
-and comments like GitHub does.
+"""A simulated GitHub Actions runner around ``entrypoint.py``: a workspace that is a clone of a
+bare origin on disk, ``GITHUB_*`` variables, inputs as ``INPUT_<NAME>`` (hyphens kept), an
+event file, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``, and a GitHub on 127.0.0.1. Runs can
+be started side by side (``start``/``finish``) to race as on GitHub; a reviewer's push and a
+merge on origin are one call each.
 """
 
 from __future__ import annotations
@@ -16,17 +12,15 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from github_server import GitHubServer, github_server
+from tests.support.github_server import GitHubServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
 TOKEN = "ghs_testtoken123"
 OWNER, REPO = "acme", "gitops"
@@ -248,12 +242,6 @@ class Runner:
         stdout, stderr = started.process.communicate(timeout=120)
         return Result(started.process.returncode, stdout, stderr, read_outputs(started.output),
                       started.summary.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def runner(tmp_path: Path) -> Iterator[Runner]:
-    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
-        yield Runner(tmp_path, server)
 
 
 def range_of(text: str) -> str:
