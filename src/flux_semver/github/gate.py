@@ -26,9 +26,9 @@ from flux_semver.evidence import verified
 from flux_semver.github.api import GitHubClient, PullRequest
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
-from flux_semver.github.outcome import PullRecord, Report
+from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.runner import Runner
-from flux_semver.github.where import RunnerEnv
+from flux_semver.github.runner_env import RunnerEnv
 from flux_semver.model import Config
 from flux_semver.release import trailers
 from flux_semver.release.admission import base_history, gate_policies
