@@ -9,7 +9,8 @@ generator) and the rest other files a monorepo holds. It is pushed to a bare ori
 at depth 1, as actions/checkout leaves it; the action runs as the Docker runner starts it
 (``entrypoint.py`` with ``INPUT_*`` variables) against the local GitHub of
 ``tests/support/github_server.py``. Each action run starts from no branches and no pull
-requests. With ``--old`` it also times one full worktree of the base: what each pull request used to cost.
+requests. With ``--old`` it also times one full worktree of the base: what each pull
+request used to cost.
 
 The goal: the action's run within 5x the CLI's plan, wall time.
 
