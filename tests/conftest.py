@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,15 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
     with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
         yield Runner(tmp_path, server)
 
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No COLUMNS or LINES from whatever ran before in this process (a library, an earlier
+    test on the same xdist worker): ``policies`` fits its table to COLUMNS when set."""
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+        os.unsetenv(name)
 
 # Test files that build a hook environment or a wheel, or run the Action end to end: the
 # integration set, left out by ``python3 tasks.py quick`` (``python3 tasks.py test`` runs them).
