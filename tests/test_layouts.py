@@ -6,6 +6,7 @@ fluxcd/flux2-kustomize-helm-example)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,10 @@ PRODUCTION = "apps/production/podinfo-values.yaml"
 
 
 def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # the whole table, as into a pipe: no COLUMNS to fit it into
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
 
 
 @pytest.fixture
