@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
-from gitops import Repo, gitops_repo
+from tests.support.gitops import Repo, gitops_repo
 
 PROD = "clusters/prod/podinfo.yaml"
 CHART = """\

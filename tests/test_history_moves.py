@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checkout import git
 from flux_semver.cli import main
-from gitops import Repo, gitops_repo
+from tests.support.checkout import git
+from tests.support.gitops import Repo, gitops_repo
 
 PROD = "clusters/prod/podinfo.yaml"
 MOVED = "apps/production/podinfo.yaml"

@@ -129,7 +129,7 @@ def test_under_pre_commit_only_the_committed_apps_policies_are_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # another app's files are passed over; the gate stage's file of this app is not
-    from gitops import gitops_repo, policy
+    from tests.support.gitops import gitops_repo, policy
 
     repo = gitops_repo(tmp_path, {
         f"clusters/{stage}/other.yaml": policy("other", "other", rng)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from unprivileged import as_a_user
+from tests.support.unprivileged import as_a_user
 
 FILES = [f"clusters/{stage}/imagepolicy.yaml" for stage in ("dev", "pre-prod", "prod")]
 POLICY = """\
@@ -158,7 +158,7 @@ def test_a_real_write_limit_leaves_every_file_old(tmp_path: Path) -> None:
 def test_a_read_only_directory_leaves_every_file_old(
         repo: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
     # Real permissions: the child runs without root's power to write anywhere (see
-    # tests/unprivileged.py), so prod's read-only directory refuses its temporary file
+    # tests/support/unprivileged.py), so prod's read-only directory refuses its temporary file
     # after dev's and pre-prod's were staged.
     root, old, _ = repo
     (root / "clusters" / "prod").chmod(0o555)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
-from gitops import Repo, gitops_repo, policy
+from tests.support.gitops import Repo, gitops_repo, policy
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-world"
 

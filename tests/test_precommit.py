@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from checkout import copy_checkout, git, git_env
+from tests.support.checkout import copy_checkout, git, git_env
 
 DATA = Path(__file__).parent / "data" / "rules"
 PROD = "clusters/prod/podinfo.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
-from gitops import gitops_repo, policy
+from tests.support.gitops import gitops_repo, policy
 
 PROD = "clusters/prod/podinfo.yaml"
 SHARED = "clusters/podinfo.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
-from gitops import gitops_repo, policy
+from tests.support.gitops import gitops_repo, policy
 
 CONFIG = """\
 stages:

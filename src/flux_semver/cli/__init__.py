@@ -77,10 +77,10 @@ class Context:
 class _LazyGroup(click.Group):
     """Imports a command's module only when that command runs (fast start-up for hooks)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002 - click's signature
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: ARG002
         module = COMMANDS.get(cmd_name)
         if module is None:
             return None

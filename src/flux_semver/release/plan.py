@@ -145,7 +145,7 @@ def _step(rng: Range, version: Version, release_type: ReleaseType) -> ReleaseTyp
     return own if _RANK[own] > _RANK[release_type] else release_type
 
 
-def _decide(
+def _decide(  # noqa: C901 - one branch per release kind; split with the release vocabulary
     policy: Policy, stage: Stage, version: Version, release_type: ReleaseType, explicit: bool
 ) -> PlanChange:
     """The change one policy gets, before gates are considered."""
@@ -276,7 +276,12 @@ def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
     out = []
     for (policy, _), change in zip(changes, final, strict=True):
         why = unwritable(policy, change.to_range or "") if change.action == "update" else None
-        out.append(change if why is None else replace(change, action="blocked", reason=why))
+        if why is not None:
+            change = replace(change, action="blocked", reason=why)
+        elif change.action == "update" and policy.shared is not None:
+            change = replace(change, reason=f"{change.reason} (in a patch added to "
+                             f"{policy.shared}: the range is in a base other stages share)")
+        out.append(change)
     return out
 
 

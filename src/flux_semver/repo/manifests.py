@@ -1,11 +1,13 @@
-"""Discovery: every ImagePolicy in a GitOps repository, with where its range is written.
+"""Discovery: every semver range Flux evaluates in a GitOps repository, with where it is written.
 
 ``scan`` walks the tree (``.yaml``/``.yml`` files, ``.git`` skipped, symlinks never followed
-out of the root), reads only the files whose bytes mention ``ImagePolicy`` as YAML, and
-returns a ``Repository``: the policies in file order, and one ``FileError`` per file that
-mentions ImagePolicy but is not valid YAML (a Helm or Go template) or cannot be read.
-Kustomize patches that target an ImagePolicy are listed too, with ``patch=True``; they are
-reported, never rewritten.
+out of the root), reads as YAML only the files whose bytes mention a kind with a range
+(ImagePolicy, HelmRelease, HelmChart, OCIRepository, GitRepository) or a Kustomization, and
+the kustomization files that can change a policy, and returns a ``Repository``: the policies in
+file order — as each stage runs them, once ``layouts`` has built the overlays and filled in
+post-build variables — and one ``FileError`` per file that holds a policy but is not valid
+YAML (a Helm or Go template) or cannot be read. Kustomize patches that target an ImagePolicy
+outside the repository are listed too, with ``patch=True``; they are reported, never rewritten.
 """
 
 from __future__ import annotations
@@ -65,9 +67,10 @@ class Repository:
         return sorted(mine, key=lambda p: order.get(p.stage or "", len(order)))
 
 
-def scan(root: Path, config: Config, *, follow_symlinks: bool = False,
+def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: C901
          parse_only: Callable[[str, bytes], bool] | None = None) -> Repository:
-    """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError.
+    """Every policy under ``root`` (see the module's documentation); a file that cannot be
+    parsed becomes a FileError.
 
     ``parse_only(relative path, bytes)``, when given, says which of the files that mention
     ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
@@ -122,6 +125,7 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False,
                             "repository, or exclude it (exclude: in .flux-semver.yaml)", True)
                   for rel, target in sorted(walk.outside))
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
+    effective = kinds.distinct_apps(effective)
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 

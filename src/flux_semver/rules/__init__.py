@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from importlib import import_module
 from pathlib import Path
 
 from flux_semver.check_result import CheckResult, relative_paths
@@ -18,7 +17,18 @@ from flux_semver.model import Finding
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
-from . import suppressions
+from . import (
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
+    suppressions,
+)
 from .base import Rule, Scanned
 
 __all__ = [
@@ -26,23 +36,20 @@ __all__ = [
 ]
 
 #: The rule modules of this package, in code order: each defines CODE, NAME, SEVERITY, SUMMARY
-#: and check (see :meth:`Rule.from_module`).
+#: and check (see :meth:`Rule.from_module`). Imported by name, so mypy checks each of them.
 _MODULES = (
-    "fs001_invalid_range",
-    "fs002_not_exact",
-    "fs003_skips_stage",
-    "fs004_schema",
-    "fs005_deprecated_api",
-    "fs006_unmapped",
-    "fs007_missing_gate",
-    "fs008_conflicting",
-    "fs009_yaml",
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
 )
 
-RULES: dict[str, Rule] = {
-    rule.code: rule
-    for rule in (Rule.from_module(import_module(f"{__name__}.{name}")) for name in _MODULES)
-}
+RULES: dict[str, Rule] = {rule.code: rule for rule in map(Rule.from_module, _MODULES)}
 
 
 class UnknownRuleError(FluxSemverError):

@@ -106,7 +106,7 @@ def _fallback(old: str, version: Version, is_exact: bool, why: str) -> Rewrite:
     return Rewrite(new, f"{old!r} {why}; it becomes the stage window {new}")
 
 
-def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:
+def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:  # noqa: C901
     """The range a stage following ``version`` gets, in the notation of ``old``."""
     if is_exact:
         return exact(old, version)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from checkout import git, git_env
+from tests.support.checkout import git, git_env
 
 DATA = Path(__file__).parent / "data" / "rules"
 
