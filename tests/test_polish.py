@@ -16,7 +16,7 @@ import pytest
 from flux_semver.cli import main
 from tests.support.gitops import Repo, gitops_repo, policy
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-world"
+CORPUS = Path(__file__).parent / "data" / "corpus"  # the real-world corpus (SOURCES.md)
 
 
 def run(capsys: pytest.CaptureFixture[str], repo: Repo, *argv: str) -> tuple[int, str, str]:
