@@ -184,8 +184,8 @@ def test_text_outputs_keep_hostile_text_on_its_line(tmp_path: Path) -> None:
         assert commands(done.stdout + done.stderr) == [], (args, done.stdout, done.stderr)
         if args[0] in ("policies", "plan", "promote") and "markdown" not in args:
             assert "myapp-dev\\n::error::name" in done.stdout, args
-    # An error naming a hostile file is still one line (a broken file that names the app:
-    # it stops the app's release).
+    # An error naming a hostile file is still one line.
+    # (it names the app, so it could hold one of its stages and stops the release)
     (tmp_path / "clusters" / "x\n::error::file.yaml").write_text(
         "kind: ImagePolicy\n# myapp\n: [\n")
     done = cli("plan", "1.2.4")
