@@ -163,7 +163,8 @@ class Deploys:
             if change.action in ("update", "auto") and wanted is not None and \
                     _version(after) != wanted:
                 warning = _warning(plan.version, now, after, new_range,
-                                   self.deployed(policy, plan.version, tags) is not None)
+                                   self.deployed(policy, plan.version, tags) is not None,
+                                   policy.resource)
             out.append(Deployment(change.stage, change.policy, change.file, change.line,
                                   change.action, now, after, warning))
         return out
@@ -190,10 +191,10 @@ def _spec(policy: Policy) -> dict[str, Any]:
 
 
 def _warning(version: str, now: str | None, after: str | None, new_range: str | None,
-             pushed: bool) -> str:
+             pushed: bool, resource: str = IMAGE_POLICY) -> str:
     """Why a stage that takes ``version`` would deploy ``after`` instead."""
     if after is None:
-        stays = f"; the ImagePolicy fails and the stage stays on {now}" if now else ""
+        stays = f"; the {resource} fails and the stage stays on {now}" if now else ""
         why = (f"{new_range} admits no tag in the registry" if pushed
                else f"no tag {version} in the registry yet")
         return f"Flux would deploy nothing, not {version}: {why}{stays}"
