@@ -6,7 +6,7 @@ Two registries on 127.0.0.1, both started here:
 - the CNCF distribution registry (``docker-registry``, htpasswd basic auth), holding one
   image pushed through its API and re-tagged 10,000 times in its storage (it answers the
   whole list in one page: 2.8 ignores ``n`` for tags);
-- the tests' token-auth registry (``tests/registry_double.py``), paging
+- the tests' token-auth registry (``tests/support/registry_double.py``), paging
   behind the bearer-token flow: 1,000 tags a page, 10 pages.
 
 Measured in one process, medians of ``--repeat`` runs: flux-semver's listing
@@ -35,16 +35,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # tests.support: the registry doubles
 
 import nodesemver  # noqa: E402
 import requests  # noqa: E402
 
-import registry_double  # noqa: E402
-import registry_server  # noqa: E402
 from flux_semver.registry.listing import Listings, OciImage  # noqa: E402
 from flux_semver.registry.reference import parse  # noqa: E402
 from flux_semver.semver.tags import latest_tag  # noqa: E402
+from tests.support import registry_double, registry_server  # noqa: E402
 
 GOAL_X = 3.0  # listing (challenge, auth, exclusion list) against one bare GET
 

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import registry_double
-import registry_server
-import registry_token
+from tests.support import registry_double, registry_server, registry_token
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
 KINDS = Path(__file__).resolve().parent / "data" / "repos" / "kustomize-helm"

@@ -24,7 +24,7 @@ from pathlib import Path
 import bcrypt
 import requests
 
-from registry_token import TokenService
+from tests.support.registry_token import TokenService
 
 USER = "ci"
 PASSWORD = "registry-pass-1"
