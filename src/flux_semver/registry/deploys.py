@@ -66,12 +66,14 @@ class MissingTag:
     image: str  # the image, OCI artifact or chart index
     nearest: tuple[str, ...]
     what: str = "tag"  # "version" for a chart index
+    filtered: bool = False  # the policy reads its tags through filterTags
 
     def message(self) -> str:
         near = ", ".join(self.nearest) if self.nearest else "none: it has no versions"
+        through = " (read through its filterTags)" if self.filtered else ""
         return (f"{self.change.file}:{self.change.line}: {self.change.stage}: {self.image} has "
-                f"no {self.what} {self.change.to_range} for {self.change.policy} to pin "
-                f"(nearest: {near}) — push it first, or promote one of those")
+                f"no {self.what} {self.change.to_range}{through} for {self.change.policy} to "
+                f"pin (nearest: {near}) — push it first, or promote one of those")
 
 
 class Deploys:
@@ -180,8 +182,10 @@ class Deploys:
             tags, source = self.tags_for(policy)
             if self.deployed(policy, change.to_range, tags) is None:
                 what = "version" if isinstance(source, ChartIndex) else "tag"
+                filtered = bool(policy.filter_pattern or policy.filter_extract)
                 missing.append(MissingTag(change, str(source),
-                                          _nearest_for(policy, tags, change.to_range), what))
+                                          _nearest_for(policy, tags, change.to_range), what,
+                                          filtered))
         return missing
 
 
