@@ -461,8 +461,8 @@ def test_a_pin_through_filter_tags_needs_a_tag_the_filter_keeps(
     prod.write_text(prod.read_text().replace('range: "1.2.3"', 'range: "1.2.4"') +
                     "  filterTags:\n    pattern: '^main-(?P<v>.*)$'\n    extract: '$v'\n")
     before = snapshot(root)
-    # The main track's release main-1.2.5 pins prod to 1.2.5; the registry has 1.2.5, but not
-    # as main-1.2.5: prod's filter could never select it.
+    # 1.2.5 exists, but not as main-1.2.5, the tag of the release on prod's track: prod's filter
+    # could never select the other one.
     result = fs(root, "promote", "main-1.2.5", "--registry-check")
     assert result.returncode == 1, result
     assert "has no tag 1.2.5 (read through its filterTags)" in result.stderr
