@@ -58,7 +58,8 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_dockerfile_runs_entrypoint_in_exec_form_on_slim_python_with_safe_directory() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.12-slim", text, re.M)
+    # Python 3.11, the version the tests run on, pinned by digest rather than a moving tag.
+    assert re.search(r"^FROM python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}$", text, re.M)
     assert 'ENTRYPOINT ["python", "/app/entrypoint.py"]' in text
     assert "safe.directory" in text
     assert "--no-install-recommends" in text and "rm -rf /var/lib/apt/lists/*" in text
