@@ -12,7 +12,11 @@ its printed results are read back line by line into rows of one table:
 - ``scan.py``: ``flux-semver policies`` on a 10,000-file tree against a bare Python read of
   every file (the floor), check-jsonschema and yamllint;
 - ``check.py``: ``flux-semver check`` against ``flux-semver policies`` on the same tree;
-- ``evidence.py``: an evidence summary of a 10,000-test JUnit report against junitparser.
+- ``evidence.py``: an evidence summary of a 10,000-test JUnit report against junitparser;
+- ``install.py``: the light install (CLI and hooks) against the action's, in empty virtual
+  environments: distributions, MB on disk and pip's time.
+
+``--only SCRIPT`` runs one benchmark and keeps the other rows of the ledger as they were.
 
 The ledger records the machine (CPU count, Python, platform) and the date with the table.
 """
@@ -106,11 +110,32 @@ def _evidence(out: str) -> Iterator[Row]:
                       times.get(peer, "?"), f"{found[1]}x the peer's time")
 
 
+def _install(out: str) -> Iterator[Row]:
+    found = {m[1]: (int(m[2]), float(m[3]), float(m[4])) for m in
+             re.finditer(r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE)}
+    if "light" not in found or "action" not in found:
+        return
+    peer = "flux-semver[action] (the image; every install before the split)"
+    for name in ("light", "evidence"):
+        if name not in found:
+            continue
+        (dists, size, seconds), (their_dists, their_size, their_seconds) = (
+            found[name], found["action"])
+        label = "flux-semver" if name == "light" else "flux-semver[evidence]"
+        yield Row("install", f"{label}: distributions", peer, str(dists), str(their_dists),
+                  f"{dists / their_dists:.2f}x")
+        yield Row("install", f"{label}: site-packages, MB", peer, f"{size:.1f}",
+                  f"{their_size:.1f}", f"{size / their_size:.2f}x")
+        yield Row("install", f"{label}: pip install, s (cache warm)", peer, f"{seconds:.1f}",
+                  f"{their_seconds:.1f}", f"{seconds / their_seconds:.2f}x")
+
+
 BENCHMARKS = (
     Benchmark("ranges.py", (), ("--rounds", "1", "--versions", "100"), _ranges),
     Benchmark("scan.py", (), ("--files", "1000", "--repeat", "1"), _scan),
     Benchmark("check.py", (), ("--files", "1000", "--repeat", "1"), _check),
     Benchmark("evidence.py", (), ("--tests", "1000", "--rounds", "1"), _evidence),
+    Benchmark("install.py", (), (), _install),
 )
 
 
@@ -139,8 +164,10 @@ def run(benchmark: Benchmark, quick: bool) -> Result:
     return Result(rows, shown, goals)
 
 
-def render(results: list[Result], quick: bool) -> str:
+def render(results: list[Result], quick: bool, only: str | None = None,
+           before: str = "") -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    date = f"{now} ({only} alone; the other rows: {before})" if only else now
     lines = [
         "# Performance ledger",
         "",
@@ -148,7 +175,7 @@ def render(results: list[Result], quick: bool) -> str:
         "Each ratio compares runs made back to back in one process or on one tree; a busy",
         "machine moves the absolute numbers more than the ratios.",
         "",
-        f"- date: {now}",
+        f"- date: {date}",
         f"- machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.system()} "
         f"{platform.release()}",
         f"- Python {platform.python_version()}",
@@ -167,13 +194,41 @@ def render(results: list[Result], quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _kept(ledger: Path, script: str, fresh: list[Result]) -> list[Result]:
+    """The ledger's results of every other benchmark, read back, with ``fresh`` in order."""
+    text = ledger.read_text(encoding="utf-8") if ledger.exists() else ""
+    results: list[Result] = []
+    for benchmark in BENCHMARKS:
+        if benchmark.script == script:
+            results += fresh
+            continue
+        name = benchmark.script.removesuffix(".py")
+        rows = [Row(*(cell.strip() for cell in m[1].split(" | "))) for m in
+                re.finditer(rf"^\| ({re.escape(name)} \| .*) \|$", text, re.MULTILINE)]
+        commands = re.findall(rf"^- `(python bench/{re.escape(benchmark.script)}[^`]*)`$", text,
+                              re.MULTILINE)
+        goals = re.findall(rf"^- ({re.escape(benchmark.script)}: .*)$", text, re.MULTILINE)
+        if rows:
+            results.append(Result(rows, commands[0] if commands else "", goals))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--output", type=Path, default=LEDGER, help="where to write the table")
+    parser.add_argument("--only", metavar="SCRIPT", choices=[b.script for b in BENCHMARKS],
+                        help="run this benchmark alone; keep the ledger's other rows")
     args = parser.parse_args(argv)
-    results = [run(benchmark, args.quick) for benchmark in BENCHMARKS]
-    text = render(results, args.quick)
+    chosen = [b for b in BENCHMARKS if args.only in (None, b.script)]
+    results = [run(benchmark, args.quick) for benchmark in chosen]
+    before = ""
+    if args.only:
+        results = _kept(args.output, args.only, results)
+        old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        found = re.search(r"^- date: (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", old, re.MULTILINE)
+        before = found[1] if found else "unknown"
+    text = render(results, args.quick, args.only, before)
     temporary = args.output.with_name(f".{args.output.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(args.output)
