@@ -16,6 +16,7 @@ import yaml
 
 from flux_semver.github.action import OUTPUT_NAMES
 from flux_semver.github.inputs import INPUT_NAMES, read_inputs
+from flux_semver.project import REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -148,5 +149,5 @@ def test_readme_workflows_are_valid_yaml_using_the_action() -> None:
     for workflow in full:
         for job in workflow["jobs"].values():
             for step in job["steps"]:
-                if str(step.get("uses", "")).startswith("org/flux-semver-action@"):
+                if str(step.get("uses", "")).startswith(f"{REPOSITORY}@"):
                     assert set(step.get("with", {})) <= inputs
