@@ -12,8 +12,9 @@ per variant, as a user's ``pip install`` would:
   install pulled before the extras were split out).
 
 Size is every file under the environment's site-packages (bytecode included, as pip writes
-it); time is the ``pip install`` alone, with pip's cache warm from the wheel build and from
-earlier runs, so it measures installing rather than the network.
+it). Two times: ``pip install`` from the package index (pip's cache warm from earlier runs,
+so mostly the index look-ups, as a pre-commit hook's first run pays them), and from a local
+folder of the same wheels (``--no-index``: unpacking and compiling alone).
 """
 
 from __future__ import annotations
@@ -39,16 +40,23 @@ def _size(top: Path) -> int:
     return sum(p.stat().st_size for p in top.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _install(wheel: Path, extra: str, env: Path) -> tuple[float, list[str], int]:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
-    python = env / "bin" / "python"
+def _timed_install(python: Path, *args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([*PIP, "--python", str(python), "install", f"flux-semver{extra} @ "
-                    f"{wheel.as_uri()}"], check=True)
-    seconds = time.perf_counter() - started
-    site = _site(env)
+    subprocess.run([*PIP, "--python", str(python), "install", *args], check=True)
+    return time.perf_counter() - started
+
+
+def _install(wheel: Path, extra: str, base: Path) -> tuple[float, float, list[str], int]:
+    spec = f"flux-semver{extra} @ {wheel.as_uri()}"
+    envs = base / "index", base / "local"
+    for env in envs:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    online = _timed_install(envs[0] / "bin" / "python", spec)
+    offline = _timed_install(envs[1] / "bin" / "python", "--no-index", "--find-links",
+                             str(wheel.parent), spec)
+    site = _site(envs[0])
     names = sorted(p.name.split("-")[0] for p in site.glob("*.dist-info"))
-    return seconds, [n for n in names if n != "flux_semver"], _size(site)
+    return online, offline, [n for n in names if n != "flux_semver"], _size(site)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,11 +68,15 @@ def main(argv: list[str] | None = None) -> int:
                        check=True, capture_output=True)
         [wheel] = (base / "dist").glob("flux_semver-*.whl")
         print(f"wheel: {wheel.name}, {wheel.stat().st_size / 1024:.0f} KiB")
-        print(f"{'install':<10} {'dists':>5} {'MB':>7} {'s':>6}  dependencies")
+        # Every wheel any variant needs, for the --no-index installs.
+        subprocess.run([*PIP, "download", "-d", str(base / "dist"),
+                        f"flux-semver[action,evidence] @ {wheel.as_uri()}"], check=True)
+        print(f"{'install':<10} {'dists':>5} {'MB':>7} {'index s':>8} {'local s':>8}  "
+              "dependencies")
         for name, extra in VARIANTS:
-            seconds, deps, size = _install(wheel, extra, base / name)
-            print(f"{name:<10} {len(deps):>5} {size / 1e6:>7.1f} {seconds:>6.1f}  "
-                  f"{' '.join(deps)}")
+            online, offline, deps, size = _install(wheel, extra, base / name)
+            print(f"{name:<10} {len(deps):>5} {size / 1e6:>7.1f} {online:>8.1f} "
+                  f"{offline:>8.1f}  {' '.join(deps)}")
     return 0
 
 

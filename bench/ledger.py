@@ -111,23 +111,21 @@ def _evidence(out: str) -> Iterator[Row]:
 
 
 def _install(out: str) -> Iterator[Row]:
-    found = {m[1]: (int(m[2]), float(m[3]), float(m[4])) for m in
-             re.finditer(r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE)}
+    found = {m[1]: (int(m[2]), float(m[3]), float(m[4]), float(m[5])) for m in re.finditer(
+        r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE)}
     if "light" not in found or "action" not in found:
         return
     peer = "flux-semver[action] (the image; every install before the split)"
-    for name in ("light", "evidence"):
+    measures = ("distributions", "site-packages, MB", "pip install from the index, s",
+                "pip install from local wheels, s")
+    theirs = found["action"]
+    for name, label in (("light", "flux-semver"), ("evidence", "flux-semver[evidence]")):
         if name not in found:
             continue
-        (dists, size, seconds), (their_dists, their_size, their_seconds) = (
-            found[name], found["action"])
-        label = "flux-semver" if name == "light" else "flux-semver[evidence]"
-        yield Row("install", f"{label}: distributions", peer, str(dists), str(their_dists),
-                  f"{dists / their_dists:.2f}x")
-        yield Row("install", f"{label}: site-packages, MB", peer, f"{size:.1f}",
-                  f"{their_size:.1f}", f"{size / their_size:.2f}x")
-        yield Row("install", f"{label}: pip install, s (cache warm)", peer, f"{seconds:.1f}",
-                  f"{their_seconds:.1f}", f"{seconds / their_seconds:.2f}x")
+        for measure, mine, their in zip(measures, found[name], theirs, strict=True):
+            shown = (str(int(mine)), str(int(their))) if measure == "distributions" else (
+                f"{mine:.1f}", f"{their:.1f}")
+            yield Row("install", f"{label}: {measure}", peer, *shown, f"{mine / their:.2f}x")
 
 
 BENCHMARKS = (
@@ -226,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         results = _kept(args.output, args.only, results)
         old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        found = re.search(r"^- date: (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", old, re.MULTILINE)
+        # The date of the full run the kept rows come from (an --only run names it too).
+        found = re.search(r"^- date: (?:.*the other rows: )?(\d{4}-\d\d-\d\d \d\d:\d\d UTC)",
+                          old, re.MULTILINE)
         before = found[1] if found else "unknown"
     text = render(results, args.quick, args.only, before)
     temporary = args.output.with_name(f".{args.output.name}.tmp")
