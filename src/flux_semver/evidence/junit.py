@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 EXTRA_HINT = (
     "reading JUnit reports needs junitparser, which the light install of flux-semver leaves "
-    "out: install it with `pip install 'flux-semver[evidence]'` (pipx: `pipx install "
-    "'flux-semver[evidence]'`)"
+    "out: install flux-semver with its evidence extra (flux-semver[evidence]), or add "
+    "junitparser to its environment (pipx: `pipx inject flux-semver junitparser`)"
 )
 
 # Messages that only repeat the outcome (go-junit-report writes message="Failed"):
