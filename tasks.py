@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -41,11 +42,30 @@ def _ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+def _ensure_registry() -> None:
+    """Install the CNCF distribution registry (Debian package docker-registry) that the
+    registry tests start, where it is missing and apt-get may run (as root, or sudo -n)."""
+    if shutil.which("docker-registry") or not shutil.which("apt-get"):
+        return
+    sudo = [] if os.name != "posix" or os.geteuid() == 0 else ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    steps = ([*sudo, "apt-get", "update", "-qq"],
+             [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends",
+              "docker-registry"])
+    for step in steps:
+        print("+", " ".join(step), flush=True)
+        if subprocess.call(step, cwd=ROOT, env=env) != 0:
+            print("could not install docker-registry: the registry tests will fail; install "
+                  "it with: apt-get install -y docker-registry", file=sys.stderr)
+            return
+
+
 def demo(args: list[str]) -> int:
     return _run(BIN / "python", ROOT / "examples" / "demo.py", *args)
 
 
 def test(args: list[str]) -> int:
+    _ensure_registry()
     steps: tuple[list[str | Path], ...] = (
         [BIN / "ruff", "check", "."],
         [BIN / "mypy"],

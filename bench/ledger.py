@@ -13,10 +13,10 @@ its printed results are read back line by line into rows of one table:
   every file (the floor), check-jsonschema and yamllint;
 - ``check.py``: ``flux-semver check`` against ``flux-semver policies`` on the same tree;
 - ``evidence.py``: an evidence summary of a 10,000-test JUnit report against junitparser;
+- ``registry.py``: listing 10,000 tags from a real registry and a paging token-auth one, and
+  choosing among them, against bare GETs and node-semver;
 - ``install.py``: the light install (CLI and hooks) against the action's, in empty virtual
   environments: distributions, MB on disk and pip's time.
-
-``--only SCRIPT`` runs one benchmark and keeps the other rows of the ledger as they were.
 
 The ledger records the machine (CPU count, Python, platform) and the date with the table.
 """
@@ -110,6 +110,37 @@ def _evidence(out: str) -> Iterator[Row]:
                       times.get(peer, "?"), f"{found[1]}x the peer's time")
 
 
+def _registry(out: str) -> Iterator[Row]:
+    times = {m[1].strip(): m[2] for m in re.finditer(r"^\s+(\S.*?)\s{2,}([\d.]+) s$", out,
+                                                     re.MULTILINE)}
+    count = re.search(r"^tags: (\d+);", out, re.MULTILINE)
+    tags = f"{int(count[1]):,}" if count else "?"
+
+    def find(prefix: str) -> tuple[str, str] | None:
+        return next(((label, value) for label, value in times.items()
+                     if label.startswith(prefix)), None)
+
+    pairs = (
+        (f"list {tags} tags, real registry, s", "flux-semver list, real",
+         "floor: requests GET, real", "floor: one bare GET"),
+        (f"list {tags} tags, token-auth pages, s", "flux-semver list, token",
+         "floor: requests GET, token", "floor: bare GETs, token in hand"),
+        (f"choose among {tags} tags, s", "flux-semver choose", "node-semver max_satisfying",
+         "node-semver max_satisfying"),
+        ("latest RANGE, wall s", "flux-semver latest --registry",
+         "flux-semver latest --tags-file", "latest --tags-file (offline)"),
+    )
+    for measure, mine, theirs, peer in pairs:
+        ours, peers = find(mine), find(theirs)
+        if ours is not None and peers is not None:
+            pages = re.search(r"\((\d+ pages?)\)", ours[0])
+            shown = measure.replace("token-auth pages", f"token-auth, {pages[1]}") \
+                if pages else measure
+            ratio = float(ours[1]) / float(peers[1])
+            yield Row("registry", shown, peer, ours[1], peers[1],
+                      f"{ratio:.2f}x the peer's time")
+
+
 def _install(out: str) -> Iterator[Row]:
     found = {m[1]: (int(m[2]), float(m[3]), float(m[4]), float(m[5])) for m in re.finditer(
         r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE)}
@@ -133,6 +164,7 @@ BENCHMARKS = (
     Benchmark("scan.py", (), ("--files", "1000", "--repeat", "1"), _scan),
     Benchmark("check.py", (), ("--files", "1000", "--repeat", "1"), _check),
     Benchmark("evidence.py", (), ("--tests", "1000", "--rounds", "1"), _evidence),
+    Benchmark("registry.py", (), ("--tags", "1000", "--repeat", "1"), _registry),
     Benchmark("install.py", (), (), _install),
 )
 
@@ -162,10 +194,8 @@ def run(benchmark: Benchmark, quick: bool) -> Result:
     return Result(rows, shown, goals)
 
 
-def render(results: list[Result], quick: bool, only: str | None = None,
-           before: str = "") -> str:
+def render(results: list[Result], quick: bool) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    date = f"{now} ({only} alone; the other rows: {before})" if only else now
     lines = [
         "# Performance ledger",
         "",
@@ -173,7 +203,7 @@ def render(results: list[Result], quick: bool, only: str | None = None,
         "Each ratio compares runs made back to back in one process or on one tree; a busy",
         "machine moves the absolute numbers more than the ratios.",
         "",
-        f"- date: {date}",
+        f"- date: {now}",
         f"- machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.system()} "
         f"{platform.release()}",
         f"- Python {platform.python_version()}",
@@ -192,43 +222,51 @@ def render(results: list[Result], quick: bool, only: str | None = None,
     return "\n".join(lines) + "\n"
 
 
-def _kept(ledger: Path, script: str, fresh: list[Result]) -> list[Result]:
-    """The ledger's results of every other benchmark, read back, with ``fresh`` in order."""
-    text = ledger.read_text(encoding="utf-8") if ledger.exists() else ""
-    results: list[Result] = []
-    for benchmark in BENCHMARKS:
-        if benchmark.script == script:
-            results += fresh
+def merge(ledger: str, result: Result, script: str) -> str:
+    """``ledger`` with one benchmark's rows, goal and command replaced by ``result``'s, and a
+    line saying when that benchmark alone was re-run."""
+    name = script.removesuffix(".py")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out: list[str] = []
+    lines = ledger.rstrip("\n").split("\n")
+    rows = [f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
+            for r in result.rows]
+    for index, line in enumerate(lines):
+        if line.startswith(f"| {name} |") or line.startswith(f"- {script}:") \
+                or line == f"- `{result.command}`" or line.startswith(f"- {script} re-run"):
             continue
-        name = benchmark.script.removesuffix(".py")
-        rows = [Row(*(cell.strip() for cell in m[1].split(" | "))) for m in
-                re.finditer(rf"^\| ({re.escape(name)} \| .*) \|$", text, re.MULTILINE)]
-        commands = re.findall(rf"^- `(python bench/{re.escape(benchmark.script)}[^`]*)`$", text,
-                              re.MULTILINE)
-        goals = re.findall(rf"^- ({re.escape(benchmark.script)}: .*)$", text, re.MULTILINE)
-        if rows:
-            results.append(Result(rows, commands[0] if commands else "", goals))
-    return results
+        out.append(line)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.startswith("|") and not following.startswith("|"):
+            out.extend(rows)
+        elif line.startswith("- sizes:"):
+            out.append(f"- {script} re-run alone: {now}")
+        elif line == "Goals, as each benchmark judges itself:":
+            pass
+    goals_at = out.index("Commands:") - 1
+    out[goals_at:goals_at] = [f"- {goal}" for goal in result.goals]
+    out.append(f"- `{result.command}`")
+    return "\n".join(out) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--output", type=Path, default=LEDGER, help="where to write the table")
-    parser.add_argument("--only", metavar="SCRIPT", choices=[b.script for b in BENCHMARKS],
-                        help="run this benchmark alone; keep the ledger's other rows")
+    parser.add_argument("--only", metavar="SCRIPT", default=None,
+                        help="re-run one benchmark (e.g. registry.py) and replace only its "
+                             "rows, goal and command in the existing ledger")
     args = parser.parse_args(argv)
-    chosen = [b for b in BENCHMARKS if args.only in (None, b.script)]
-    results = [run(benchmark, args.quick) for benchmark in chosen]
-    before = ""
-    if args.only:
-        results = _kept(args.output, args.only, results)
-        old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        # The date of the full run the kept rows come from (an --only run names it too).
-        found = re.search(r"^- date: (?:.*the other rows: )?(\d{4}-\d\d-\d\d \d\d:\d\d UTC)",
-                          old, re.MULTILINE)
-        before = found[1] if found else "unknown"
-    text = render(results, args.quick, args.only, before)
+    if args.only is not None:
+        chosen = [b for b in BENCHMARKS if b.script == args.only]
+        if not chosen or not args.output.exists():
+            parser.error(f"--only: no benchmark {args.only!r}, or no ledger at {args.output} "
+                         "to update")
+        text = merge(args.output.read_text(encoding="utf-8"), run(chosen[0], args.quick),
+                     chosen[0].script)
+    else:
+        results = [run(benchmark, args.quick) for benchmark in BENCHMARKS]
+        text = render(results, args.quick)
     temporary = args.output.with_name(f".{args.output.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(args.output)

@@ -24,6 +24,7 @@ DESIGN_INPUTS = {
     "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
     "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
     "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
+    "registry-check", "registry-username", "registry-password",
 }
 DESIGN_OUTPUTS = {"release-type", "plan", "changed-files", "pull-requests", "summary-file"}
 

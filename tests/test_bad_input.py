@@ -427,7 +427,7 @@ CONFIG_CASES: dict[str, tuple[str, str]] = {
     "unknown key": (
         "stages:\n  - name: dev\n    aliases: [dev]\n    colour: blue\n",
         ".flux-semver.yaml:4: unknown key 'colour' in stages[0] — allowed keys are after, "
-        "aliases, approval, exact, name, on, paths; check the spelling"),
+        "aliases, approval, exact, freeze, name, on, paths, verify; check the spelling"),
     "unknown top-level key": (
         "stagez:\n  - name: dev\n",
         ".flux-semver.yaml:1: unknown key 'stagez' in the top level — allowed keys are "

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "match": "match",
     "latest": "latest",
     "evidence": "evidence",
+    "gate": "gate",
 }
 
 

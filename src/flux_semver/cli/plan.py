@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import click
 
 from flux_semver.cli import Context, exit_with
+from flux_semver.cli.registry_check import deploys_for, registry_check_option
 from flux_semver.model import Plan
+from flux_semver.registry.deploys import Deployment
 from flux_semver.release.plan import RELEASE_TYPE_CHOICES, make_plan
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.manifests import Repository
+from flux_semver.reporters import deploys as deploys_report
 from flux_semver.reporters import plan_markdown, plan_text
 
 PlanFormat = Literal["text", "json", "markdown"]
@@ -78,17 +81,39 @@ def render(plan: Plan, fmt: PlanFormat) -> str:
     return plan_text.render(plan)
 
 
+def render_with_registry(plan: Plan, fmt: PlanFormat, deployments: Sequence[Deployment],
+                         extra: dict[str, Any] | None = None) -> str:
+    """The plan with what Flux deploys per stage now and after it (``--registry-check``)."""
+    if fmt == "json":
+        data = {**plan.to_json(), **(extra or {}),
+                "registry": [d.to_json() for d in deployments]}
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "markdown":
+        return render(plan, fmt) + deploys_report.markdown(deployments)
+    lines = deploys_report.lines(deployments)
+    return render(plan, fmt) + "".join(line + "\n" for line in lines)
+
+
 @click.command("plan")
 @plan_options
+@registry_check_option
 @click.pass_obj
-def command(obj: Context, request: PlanRequest) -> None:
+def command(obj: Context, request: PlanRequest, registry_check: bool) -> None:
     """Show what releasing VERSION does to each stage's ImagePolicy.
 
     Each policy gets an action: auto (its range admits VERSION, Flux deploys it with no Git
     change), update (old range -> new range), hold (the stage waits), unchanged, or blocked
-    (its gate stage would not admit it). Exit status: 0, or 1 when a stage is blocked.
+    (its gate stage would not admit it). With --registry-check each stage also shows the tag
+    Flux deploys now and after the change, read from the registry. Exit status: 0, or 1 when
+    a stage is blocked.
     """
-    plan = request.plan(load_repository(obj))
-    click.echo(render(plan, request.fmt), nl=False)
+    repo = load_repository(obj)
+    plan = request.plan(repo)
+    if registry_check:
+        with deploys_for(repo) as deploys:
+            deployments = deploys.for_plan(plan, repo.policies)
+        click.echo(render_with_registry(plan, request.fmt, deployments), nl=False)
+    else:
+        click.echo(render(plan, request.fmt), nl=False)
     if plan.blocked:
         exit_with(1)

@@ -7,7 +7,7 @@ a name, file name or directory), so a surprising mapping is easy to see and fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -56,6 +56,9 @@ def to_json(policy: Policy) -> dict[str, Any]:
         "stage_source": policy.stage_source,
         "patch": policy.patch,
         "labels": dict(policy.labels),
+        "resource": policy.resource,
+        "origin": policy.origin,
+        "shared": policy.shared is not None,
     }
 
 
@@ -66,6 +69,9 @@ def _api(api_version: str) -> str:
 
 def _row(policy: Policy) -> tuple[str, ...]:
     kind = f"{policy.kind} (kustomize patch)" if policy.patch else policy.kind
+    if policy.resource != "ImagePolicy":
+        kind = policy.resource if policy.kind == "semver" else f"{policy.resource} {kind}"
+    source = policy.stage_source + (f"; {policy.origin}" if policy.origin else "")
     return tuple(printable(cell) for cell in (
         f"{policy.file}:{policy.line}",
         policy.ref or "-",
@@ -75,14 +81,18 @@ def _row(policy: Policy) -> tuple[str, ...]:
         kind,
         policy.range_text if policy.range_text is not None else "-",
         window(policy) or "-",
-        policy.stage_source,
+        source,
     ))
 
 
-def table(policies: Sequence[Policy]) -> str:
-    """An aligned text table, one policy per line, under a header."""
+def table(policies: Sequence[Policy], live: Mapping[int, str] | None = None) -> str:
+    """An aligned text table, one policy per line, under a header; with ``live`` (policy
+    index -> tag), a DEPLOYS column before the last."""
     rows = [HEADERS, *(_row(p) for p in policies)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    if live is not None:
+        rows = [(*row[:-1], "DEPLOYS" if i == 0 else printable(live.get(i - 1, "-")), row[-1])
+                for i, row in enumerate(rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -117,10 +127,14 @@ def _select(repo: manifests.Repository, image: str | None, stage: str | None) ->
 @click.option("--stage", "stage", metavar="S", default=None, help="Only policies of this stage.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--live", is_flag=True,
+              help="Also show the tag Flux deploys now for each semver policy, read from the "
+                   "registry (the image of its ImageRepository; --registry-check credentials).")
 @click.pass_obj
-def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> None:
-    """List every ImagePolicy: file:line, namespace/name, apiVersion, stage and where it came
-    from, app, policy kind, range and window.
+def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: bool) -> None:
+    """List every semver range Flux evaluates (ImagePolicy, HelmRelease, HelmChart,
+    OCIRepository, GitRepository) as each stage runs it: file:line where it is written,
+    namespace/name, apiVersion, stage and where it came from, app, kind, range and window.
 
     Files that mention ImagePolicy but are not valid YAML (Helm or Go templates) are listed
     after the table as `file:line:col: error: ...` lines (on stderr with --format json).
@@ -128,13 +142,22 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> Non
     config = config_module.load(obj.root, obj.config)
     repo = manifests.scan(obj.root, config)
     chosen = _select(repo, image, stage)
+    deploys: dict[int, str] | None = None
+    if live:
+        from flux_semver.cli.registry_check import live_tags  # the network, only when asked
+
+        deploys = live_tags(repo, chosen)
     if fmt == "json":
-        click.echo(json.dumps([to_json(p) for p in chosen], indent=2))
+        rows = [to_json(p) for p in chosen]
+        if deploys is not None:
+            for index, row in enumerate(rows):
+                row["deploys"] = deploys.get(index)
+        click.echo(json.dumps(rows, indent=2))
         for error in repo.errors:
             click.echo(error_line(error), err=True)
         return
     if chosen:
-        click.echo(table(chosen), nl=False)
+        click.echo(table(chosen, deploys), nl=False)
     else:
         click.echo("no ImagePolicy matches" if image or stage else "no ImagePolicy found")
     for error in repo.errors:

@@ -25,6 +25,7 @@ from flux_semver.evidence.markdown import render
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
+from flux_semver.github import registry_check
 from flux_semver.github.api import GitHubClient, ReadOnlyTokenError
 from flux_semver.github.gitops import Identity, Workspace
 from flux_semver.github.inputs import ActionInputs, InputError, check_image
@@ -76,6 +77,7 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         raise InputError("command rollback needs the `image` and `stages` inputs: the app "
                          "and the stages whose previous range to restore")
     job = _job(inputs, where, runner)
+    checked = None
     if inputs.command == "rollback":
         with job.tree() as root:
             job.config, repo = load(root, inputs)
@@ -85,11 +87,18 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
             job.config, repo = load(root, inputs)
             plan = make_plan(repo, inputs.version or "", app=inputs.image,
                              stages=inputs.stages or None, release_type=inputs.release_type)
+            checked = registry_check.check(inputs, repo, plan) \
+                if inputs.registry_check else None
     _check_app(plan)
     report.plan = plan
     report.release_type = plan.release_type
     report.changed_files = sorted({workspace_path(inputs, c.file) for c in plan.updates})
     evidence = _evidence(inputs, where, plan)
+    if inputs.command == "promote" and checked is not None and \
+            registry_check.report(checked, report, runner):
+        # A pin to a tag that does not exist: no branch, no pull request.
+        report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
+        return
     try:
         _pull_requests(job, plan, evidence, report)
     finally:  # the summary is written even when GitHub refuses half-way

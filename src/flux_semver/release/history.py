@@ -21,7 +21,7 @@ from flux_semver.errors import GitError, PlanError
 from flux_semver.model import Policy
 from flux_semver.release import trailers
 from flux_semver.release.plan import resolve_app, semver_policies
-from flux_semver.repo import git
+from flux_semver.repo import git, locate
 from flux_semver.repo.editing import set_ranges
 from flux_semver.repo.manifests import Repository, read
 from flux_semver.repo.stages import StageResolver
@@ -82,6 +82,8 @@ class _Reader:
         """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
         if raw is None:
             return None
+        if policy.value_path:  # written in an overlay's patch or a variable: read it there
+            return locate.value_of(raw, policy)
         key = (file, raw)
         if key not in self._seen:
             try:

@@ -34,6 +34,7 @@ from flux_semver.model import (
     release_words,
 )
 from flux_semver.release.classify import classify, compare
+from flux_semver.repo.editing import unwritable
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver import notation
 from flux_semver.semver.ranges import InvalidRange, Range, clip, lookalike
@@ -266,6 +267,18 @@ def _apply_gates(
     return [result[id(p)] for p, _ in changes]
 
 
+def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
+               final: list[PlanChange]) -> list[PlanChange]:
+    """An update that cannot be written where the range is (a base other stages share) is
+    ``blocked``, its reason the patch to add instead: a plan never suggests what promote
+    would refuse."""
+    out = []
+    for (policy, _), change in zip(changes, final, strict=True):
+        why = unwritable(policy, change.to_range or "") if change.action == "update" else None
+        out.append(change if why is None else replace(change, action="blocked", reason=why))
+    return out
+
+
 def plan_release(
     config: Config,
     policies: Sequence[Policy],
@@ -287,9 +300,9 @@ def plan_release(
         for p in staged
         if stages is None or p.stage in stages
     ]
-    final = _apply_gates(config, staged, changes, version)
+    final = _unwritten(changes, _apply_gates(config, staged, changes, version))
     approval = any(
-        c.action == "update" and config.stage(c.stage).approval.get(kind) == "required"
+        c.action == "update" and config.stage(c.stage).approvals_for(kind) > 0
         for c in final
     )
     return Plan(app, str(version), kind, tuple(final), approval_required=approval)

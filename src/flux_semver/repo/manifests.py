@@ -11,6 +11,7 @@ reported, never rewritten.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,9 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
+from flux_semver.repo import kinds, layouts
 from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo.layouts import Layout
 from flux_semver.repo.stages import StageResolver, resolve_app
 
 API_GROUP = "image.toolkit.fluxcd.io/"
@@ -28,6 +31,11 @@ KIND = "ImagePolicy"
 RANGE_PATH = ("spec", "policy", "semver", "range")
 EXTENSIONS = (".yaml", ".yml")
 _MARKER = KIND.encode()
+_TOP_KIND = re.compile(rb"(?m)^kind:[ \t]*[\"']?(?:" + b"|".join(
+    name.encode() for name in kinds.RANGE_KINDS) + rb")\b")
+# The files worth parsing: they mention a kind with a range, or a Kustomization (an overlay
+# that patches one, a Flux Kustomization whose post-build variables fill one in).
+_MARKERS = re.compile(b"|".join(name.encode() for name in (*kinds.KINDS, "Kustomization")))
 _CHUNK = 1 << 16
 # A Kubernetes object is at most 1.5 MiB; a YAML file past this is not a manifest to read.
 MAX_BYTES = 8 << 20
@@ -63,12 +71,14 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
         raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
                               "root (flux-semver -C DIR)")
     resolver = StageResolver(config)
+    layout = Layout()
     policies: list[Policy] = []
     errors: list[FileError] = []
     count = 0
     # What cannot be read may hold a policy: it is reported (FS009) and stops a release,
     # rather than leave a stage out unseen.
     unlisted: list[tuple[str, str]] = []
+    deferred: list[tuple[str, bytes]] = []
     for path, rel in sorted(_files(root, follow_symlinks, unlisted), key=lambda pair: pair[1]):
         count += 1
         try:
@@ -81,17 +91,35 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
             errors.append(FileError(rel, 1, 1, f"cannot read the file ({exc.strerror}) — make "
                                     "it readable, or remove it from the repository", True))
             continue
-        if _MARKER not in raw:
+        if b"ConfigMap" in raw:
+            layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
+        if layouts.is_kustomization_file(rel):
+            deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
-        try:
-            policies.extend(read(raw, rel, resolver))
-        except yamlfast.YamlError as exc:
-            errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
-                                    template=exc.template))
+        if _MARKERS.search(raw) is None:
+            continue
+        _read_into(raw, rel, resolver, layout, policies, errors)
+    if deferred:
+        # Most kustomizations only list manifests: those that can change a policy are read
+        # (patches, components, or naming a policy file or a directory that leads to one).
+        for rel, raw in layouts.relevant(deferred, {p.file for p in policies}):
+            _read_into(raw, rel, resolver, layout, policies, errors)
+        policies.sort(key=lambda p: p.file)
     errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
-    return Repository(root, config, tuple(policies), tuple(errors), count)
+    effective = layout.resolve(root, policies, resolver) if layout.active else policies
+    return Repository(root, config, tuple(effective), tuple(errors), count)
+
+
+def _read_into(raw: bytes, rel: str, resolver: StageResolver, layout: Layout,
+               policies: list[Policy], errors: list[FileError]) -> None:
+    try:
+        policies.extend(read(raw, rel, resolver, layout))
+    except yamlfast.YamlError as exc:
+        if _MARKER in raw or _TOP_KIND.search(raw):  # else no policy can be lost
+            errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
+                                    template=exc.template))
 
 
 class _TooLarge(Exception):  # noqa: N818 - internal signal, becomes a FileError
@@ -139,20 +167,38 @@ def _rest(handle: int, size: int, head: bytes) -> tuple[int, bool]:
     return size, mentions
 
 
-def read(raw: bytes, file: str, resolver: StageResolver) -> list[Policy]:
-    """The policies in one file's bytes; raises ``yamlfast.YamlError`` if it is not YAML."""
+def read(raw: bytes, file: str, resolver: StageResolver,
+         layout: Layout | None = None) -> list[Policy]:
+    """The policies in one file's bytes; raises ``yamlfast.YamlError`` if it is not YAML.
+
+    With a ``layout``, the file's Kustomizations (Kustomize's and Flux's) are handed to it, so
+    that ``scan`` can work out each stage's effective ranges (``layouts``)."""
     _, text = yamlfast.decode(raw)
     documents = yamlfast.compose(text)
     found: list[Policy] = []
     for document in documents:
         kind = yamlfast.scalar(document.node, "kind")
-        if kind not in (KIND, "Kustomization"):
-            continue  # build data only for the documents that matter
-        data = document.data
-        if kind == KIND and _is_flux(data.get("apiVersion")):
-            found.append(_policy(document, text, file, resolver))
-        elif isinstance(data.get("patches"), list) and "kustomize" in str(data.get("apiVersion")):
-            found.extend(_patches(document, file, resolver))
+        if kind in kinds.KINDS:
+            data = document.data
+            if not isinstance(data, dict):
+                continue
+            if kind == KIND and _is_flux(data.get("apiVersion")):
+                found.append(_policy(document, text, file, resolver))
+            elif kind != KIND and kinds.KINDS[kind].owns(data.get("apiVersion")):
+                policy = _ranged(kinds.KINDS[kind], document, text, file, resolver)
+                if policy is not None:
+                    found.append(policy)
+        elif kind == "Kustomization" or (kind in (None, "Component") and layout is not None
+                                         and layouts.is_kustomization_file(file)):
+            # the data of a kustomization is built only when it has patches (layouts reads
+            # the few plain keys it needs from the nodes): most have none
+            if layout is not None:
+                layout.add(layouts.Source(file, text, documents), document)
+            if (yamlfast.entry(document.node, "patches") is not None
+                    and "kustomize" in str(yamlfast.scalar(document.node, "apiVersion"))
+                    and isinstance(document.data, dict)
+                    and isinstance(document.data.get("patches"), list)):
+                found.extend(_patches(document, file, resolver))
     return found
 
 
@@ -216,6 +262,52 @@ def _policy(document: yamlfast.Document, text: str, file: str,
         body=data,
         api_version_line=api_line,
         api_version_column=api_column,
+    )
+
+
+def _ranged(kind: kinds.Kind, document: yamlfast.Document, text: str, file: str,
+            resolver: StageResolver) -> Policy | None:
+    """A HelmRelease, HelmChart, OCIRepository or GitRepository as a policy; None when it
+    selects no version by a range (a HelmRelease with a ``chartRef``, a source that follows a
+    branch, a tag or a digest). A chart with no version takes Flux's default, ``*``."""
+    data: dict[str, Any] = document.data
+    located = yamlfast.path(document.node, *kind.range_path)
+    written = located is not None and isinstance(located[1], yaml.ScalarNode)
+    if not written and (kind.name in ("OCIRepository", "GitRepository")
+                        or not isinstance(kinds.get(data, kind.range_path[:-1]), dict)):
+        return None
+    metadata = _mapping(data.get("metadata"))
+    labels = {str(k): str(v) for k, v in _mapping(metadata.get("labels")).items()}
+    range_text, range_line, range_column = "*", None, None
+    if located is not None and written:
+        token = yamlfast.value_token(text, *located)
+        range_text = str(located[1].value)
+        range_line, range_column = token.line, token.column
+    kind_entry = yamlfast.entry(document.node, "kind")
+    api_entry = yamlfast.entry(document.node, "apiVersion")
+    api_token = yamlfast.value_token(text, *api_entry) if api_entry is not None else None
+    name = _text(metadata.get("name")) or ""
+    match = resolver.resolve(name=name, file=file, labels=labels)
+    return Policy(
+        file=file,
+        line=kind_entry[0].start_mark.line + 1 if kind_entry else 1,
+        document=document.index,
+        name=name,
+        namespace=_text(metadata.get("namespace")),
+        api_version=_text(data.get("apiVersion")) or "",
+        kind="semver",
+        range_text=range_text,
+        range_line=range_line,
+        range_column=range_column,
+        app=resolve_app(labels, _text(kinds.get(data, kind.app_path))),
+        stage=match.stage,
+        stage_source=match.source,
+        labels=labels,
+        filter_pattern=_text(kinds.get(data, kind.filter_path)) if kind.filter_path else None,
+        body=data,
+        api_version_line=api_token.line if api_token else None,
+        api_version_column=api_token.column if api_token else None,
+        resource=kind.name,
     )
 
 

@@ -1,0 +1,198 @@
+"""Which tag Flux deploys for a policy: now, and after a plan's change.
+
+For each policy the tags come from its ImageRepository (listed once per run, exclusion list
+applied), then the policy's own ``filterTags`` and semver range choose, exactly as
+``latest`` does. A plan's stage that takes the release (``update``/``auto``) but would deploy
+another tag than the release's version gets a warning; an exact pin to a tag that does not
+exist is a :class:`MissingTag` (``promote --registry-check`` refuses it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flux_semver.model import Plan, PlanChange, Policy
+from flux_semver.registry import RegistryError
+from flux_semver.registry.listing import Listings, from_image_repository
+from flux_semver.repo.image_repositories import ImageRepository, for_policy
+from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.tags import InvalidPattern, TagFilter, latest_tag
+from flux_semver.semver.version import InvalidVersion, Version
+
+NEAREST = 2  # tags named on each side of a missing one
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What Flux deploys for one policy now and after the change (tags, None for nothing)."""
+
+    stage: str | None
+    policy: str
+    file: str
+    line: int
+    action: str
+    now: str | None
+    after: str | None
+    warning: str | None = None
+
+    def to_json(self) -> dict[str, str | int | None]:
+        return {"stage": self.stage, "policy": self.policy, "file": self.file,
+                "line": self.line, "action": self.action, "now": self.now,
+                "after": self.after, "warning": self.warning}
+
+
+@dataclass(frozen=True)
+class MissingTag:
+    """An exact pin whose tag the registry does not have."""
+
+    change: PlanChange
+    image: str
+    nearest: tuple[str, ...]
+
+    def message(self) -> str:
+        near = ", ".join(self.nearest) if self.nearest else "none: the image has no version tags"
+        return (f"{self.change.file}:{self.change.line}: {self.change.stage}: {self.image} has "
+                f"no tag {self.change.to_range} for {self.change.policy} to pin (nearest: "
+                f"{near}) — push the image first, or promote one of those")
+
+
+class Deploys:
+    """Answers per policy, reading each ImageRepository's tags once."""
+
+    def __init__(self, repositories: Sequence[ImageRepository], listings: Listings) -> None:
+        self._repositories = repositories
+        self.listings = listings
+
+    def repository_of(self, policy: Policy) -> ImageRepository | None:
+        """The ImageRepository the policy reads, if the repository holds it."""
+        return for_policy(self._repositories, policy)
+
+    def tags_for(self, policy: Policy) -> tuple[list[str], str]:
+        """The policy's tags as Flux stores them, and the image they come from."""
+        repository = self.repository_of(policy)
+        if repository is None:
+            name = policy.app or policy.name
+            raise RegistryError(f"{policy.file}:{policy.line}: no ImageRepository named "
+                                f"{name!r} in the repository for {policy.ref} — add it, or "
+                                "use latest --registry IMAGE")
+        source = from_image_repository(repository)
+        return self.listings.tags(source), str(source.image)
+
+    def deployed(self, policy: Policy, range_text: str | None,
+                 tags: Iterable[str] | None = None) -> str | None:
+        """The tag Flux picks for ``range_text`` with the policy's filterTags; None for none."""
+        if range_text is None or policy.kind != "semver":
+            return None
+        chosen_tags = self.tags_for(policy)[0] if tags is None else tags
+        try:
+            return latest_tag(range_text, chosen_tags, policy.filter_pattern,
+                              policy.filter_extract)
+        except (InvalidRange, InvalidPattern):
+            return None  # check reports these (FS001); Flux deploys nothing new
+
+    def for_plan(self, plan: Plan, policies: Sequence[Policy]) -> list[Deployment]:
+        """Per change of the plan: the tag Flux deploys now and after it, with a warning when
+        a stage that takes the release would deploy another version than the release."""
+        wanted = _version(plan.version)
+        out = []
+        for change in plan.changes:
+            policy = _policy_of(change, policies)
+            if policy is None or policy.kind != "semver" or policy.patch:
+                continue
+            tags, _ = self.tags_for(policy)
+            now = self.deployed(policy, change.from_range, tags)
+            new_range = change.to_range if change.action == "update" else change.from_range
+            after = self.deployed(policy, new_range, tags)
+            warning = None
+            if change.action in ("update", "auto") and wanted is not None and \
+                    _version(after) != wanted:
+                warning = _warning(plan.version, now, after, new_range,
+                                   self.deployed(policy, plan.version, tags) is not None)
+            out.append(Deployment(change.stage, change.policy, change.file, change.line,
+                                  change.action, now, after, warning))
+        return out
+
+    def missing_pins(self, plan: Plan, policies: Sequence[Policy]) -> list[MissingTag]:
+        """The plan's exact pins whose tag does not exist in the registry."""
+        missing = []
+        for change in plan.updates:
+            policy = _policy_of(change, policies)
+            if policy is None or change.to_range is None or not _is_exact(change.to_range):
+                continue
+            tags, image = self.tags_for(policy)
+            if self.deployed(policy, change.to_range, tags) is None:
+                missing.append(MissingTag(change, image, _nearest_for(policy, tags,
+                                                                      change.to_range)))
+        return missing
+
+
+def _warning(version: str, now: str | None, after: str | None, new_range: str | None,
+             pushed: bool) -> str:
+    """Why a stage that takes ``version`` would deploy ``after`` instead."""
+    if after is None:
+        stays = f"; the ImagePolicy fails and the stage stays on {now}" if now else ""
+        why = (f"{new_range} admits no tag in the registry" if pushed
+               else f"no tag {version} in the registry yet")
+        return f"Flux would deploy nothing, not {version}: {why}{stays}"
+    if not pushed:
+        return (f"Flux would deploy {after}, not {version}: no tag {version} in the registry "
+                "yet (push the image first)")
+    return (f"Flux would deploy {after}, not {version}: {after} is the highest tag "
+            f"{new_range} admits")
+
+
+def _policy_of(change: PlanChange, policies: Sequence[Policy]) -> Policy | None:
+    """The policy a plan's change is about: same file and ``namespace/name``."""
+    return next((p for p in policies if p.file == change.file and p.ref == change.policy
+                 and not p.patch), None)
+
+
+def _version(text: str | None) -> Version | None:
+    if text is None:
+        return None
+    try:
+        return Version.parse(text)
+    except InvalidVersion:
+        return None
+
+
+def _is_exact(range_text: str) -> bool:
+    try:
+        return Range(range_text).exact is not None
+    except InvalidRange:
+        return False
+
+
+def _nearest_for(policy: Policy, tags: list[str], range_text: str) -> tuple[str, ...]:
+    """The nearest tags the policy itself could select (through its filterTags)."""
+    if not policy.filter_pattern and not policy.filter_extract:
+        return nearest(tags, range_text)
+    try:
+        kept = TagFilter(policy.filter_pattern or "", policy.filter_extract or "").apply(tags)
+    except InvalidPattern:
+        return ()
+    return tuple(kept[text] for text in nearest(kept, range_text))
+
+
+def nearest(tags: Iterable[str], range_text: str, count: int = NEAREST) -> tuple[str, ...]:
+    """Up to ``count`` version tags below and above the version ``range_text`` pins
+    (prereleases only when the pin is one)."""
+    try:
+        target = Range(range_text).exact
+    except InvalidRange:
+        target = None
+    if target is None:
+        return ()
+    versions: dict[Version, str] = {}
+    for tag in sorted(set(tags)):
+        try:
+            version = Version.parse_tag(tag)
+        except InvalidVersion:
+            continue
+        if not version.is_prerelease or target.is_prerelease:
+            versions.setdefault(version, tag)
+    ordered = sorted(versions)
+    below = [versions[v] for v in ordered if v < target][-count:]
+    above = [versions[v] for v in ordered if v > target][:count]
+    return (*below, *above)
