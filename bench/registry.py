@@ -6,7 +6,7 @@ Two registries on 127.0.0.1, both started here:
 - the CNCF distribution registry (``docker-registry``, htpasswd basic auth), holding one
   image pushed through its API and re-tagged 10,000 times in its storage (it answers the
   whole list in one page: 2.8 ignores ``n`` for tags);
-- the tests' token-auth registry (``tests/registry_double.py``), paging
+- the tests' token-auth registry (``tests/support/registry_double.py``), paging
   behind the bearer-token flow: 1,000 tags a page, 10 pages.
 
 Measured in one process, medians of ``--repeat`` runs: flux-semver's listing
@@ -35,34 +35,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # tests.support: the registry doubles
 
 import nodesemver  # noqa: E402
 import requests  # noqa: E402
 
-import registry_double  # noqa: E402
-import registry_server  # noqa: E402
 from flux_semver.registry.listing import Listings, OciImage  # noqa: E402
 from flux_semver.registry.reference import parse  # noqa: E402
 from flux_semver.semver.tags import latest_tag  # noqa: E402
+from tests.support import registry_double, registry_server  # noqa: E402
 
 GOAL_X = 3.0  # listing (challenge, auth, exclusion list) against one bare GET
 
 
 def tags_for(count: int) -> list[str]:
     return [f"1.{i // 100}.{i % 100}" for i in range(count)]
-
-
-def seed(storage: Path, repository: str, tags: list[str]) -> None:
-    """Point ``tags`` at the image's one manifest in the registry's own storage layout (each
-    tag's ``current/link``: what the tags list and a pull by tag read)."""
-    manifests = storage / "docker/registry/v2/repositories" / repository / "_manifests"
-    existing = next((manifests / "tags").iterdir())
-    digest = (existing / "current" / "link").read_bytes()
-    for tag in tags:
-        current = manifests / "tags" / tag / "current"
-        current.mkdir(parents=True, exist_ok=True)
-        (current / "link").write_bytes(digest)
 
 
 def median(func: Callable[[], object], repeat: int) -> float:
@@ -113,7 +100,7 @@ def main() -> int:
             registry_server.running(Path(tmp)) as real, \
             registry_double.serving() as (double_host, state):
         real.push("bench/app", tags[:1])
-        seed(Path(tmp) / "data", "bench/app", tags)
+        real.retag("bench/app", tags)
         basic = {"FLUX_SEMVER_REGISTRY_USERNAME": registry_server.USER,
                  "FLUX_SEMVER_REGISTRY_PASSWORD": registry_server.PASSWORD}
         image = f"{real.host}/bench/app"

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from github_server import github_server
-from test_action import OWNER, REPO, START, TOKEN, Result, Runner, git
+from tests.support.action_runner import OWNER, REPO, START, TOKEN, Result, Runner, git
+from tests.support.github_server import github_server
 
 CONFIG = """\
 stages:
@@ -44,8 +45,6 @@ PROVIDER_UID = "0c9c2e41-7f2e-4a4b-9a3c-2f1d7c1e9b10"  # the Flux Provider's met
 
 def at(hours: float, minutes: int = 0) -> str:
     """T0 plus some time, as GitHub writes timestamps."""
-    from datetime import datetime, timedelta
-
     moment = datetime.fromisoformat(T0) + timedelta(hours=hours, minutes=minutes)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -290,3 +289,17 @@ def status_sha(runner: Runner, number: int) -> str:
     branch = runner.server.pull(number)["head"]
     return git(runner.tmp, "--git-dir", str(runner.origin), "rev-parse", f"refs/heads/{branch}",
                env=runner.env).strip()
+
+
+def test_one_pull_request_for_every_stage_fails_the_gate_with_the_way_out(
+        runner: Runner) -> None:
+    opened = runner.run(pull_requests="single")
+    assert opened.code == 0, opened.stdout + opened.stderr
+    number = opened.pulls[0]["number"]
+    assert {p["number"] for p in opened.pulls} == {number}
+    gate(runner, at(0))
+    status = gate_status(runner, number)
+    assert status["state"] == "failure"
+    assert status["description"].startswith(
+        "pre-prod and prod take 2.0.0 in one pull request; pre-prod cannot run it first — use "
+        "pull-requests: per-stage")

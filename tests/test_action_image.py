@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from checkout import ROOT, new_venv, registry_env
+from tests.support.checkout import ROOT, new_venv, registry_env
 
 LOCK = ROOT / "requirements" / "action.lock"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

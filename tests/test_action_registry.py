@@ -1,6 +1,6 @@
 """The action's ``registry-check`` input end to end: entrypoint.py in a simulated runner (see
 test_action.py), the GitOps repository's ImageRepository pointing at a token-auth registry
-on 127.0.0.1 (tests/registry_double.py)."""
+on 127.0.0.1 (tests/support/registry_double.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import registry_double
-from github_server import github_server
-from test_action import OWNER, REPO, START, TOKEN, Runner
+from tests.support import registry_double
+from tests.support.action_runner import OWNER, REPO, START, TOKEN, Runner
+from tests.support.github_server import github_server
 
 IMAGE_REPOSITORY = """\
 apiVersion: image.toolkit.fluxcd.io/v1
@@ -45,7 +45,7 @@ def runner(tmp_path: Path, registry: tuple[str, registry_double.State]) -> Itera
 
 
 def test_a_pin_to_a_tag_never_pushed_stops_the_run(
-        runner: Runner, registry: tuple[str, registry_double.State]) -> None:
+        runner: Runner, registry: tuple[str, registry_double.State]) -> None:  # noqa: ARG001 - started for the runner
     result = runner.run(registry_check="true")  # the release event's v2.0.0: prod pins 2.0.0
     assert result.code == 1, result.stdout + result.stderr
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
-from github_server import GitHubServer, github_server
+from tests.support.github_server import GitHubServer, github_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """\
@@ -96,7 +96,7 @@ def test_json_says_each_condition_with_its_time(
 
 
 @pytest.fixture
-def server(repo: Path) -> Iterator[GitHubServer]:
+def server(repo: Path) -> Iterator[GitHubServer]:  # noqa: ARG001 - the repository first
     with github_server("acme", "gitops", "cli-token") as running:
         yield running
 
@@ -162,3 +162,41 @@ def test_the_evidence_summary_shows_the_verdict(
     err = capsys.readouterr().err
     assert err.startswith(f"flux-semver: error: {tmp_path / 'bad.json'}: not a gate verdict")
     assert err.count("\n") == 1
+
+
+def test_with_a_token_flux_statuses_on_the_base_branch_count(
+        repo: Path, server: GitHubServer, capsys: pytest.CaptureFixture[str]) -> None:
+    config = repo / ".flux-semver.yaml"
+    config.write_text(CONFIG.replace("verify: {soak: 24h}",
+                                     "verify: {status: kustomization/apps, soak: 24h}"))
+    git(repo, "commit", "--quiet", "-am", "verify pre-prod", when="2026-03-02T09:30:00Z")
+    heads = git(repo, "log", "--format=%H", "-3").split()  # verify commit, 1.3.x, start
+    with server.state.lock:
+        for sha, state, when in ((heads[2], "success", "2026-03-02T08:00:00Z"),  # before 1.3
+                                 (heads[1], "success", "2026-03-02T10:00:00Z"),
+                                 (heads[0], "failure", "2026-03-02T12:00:00Z"),
+                                 (heads[0], "success", "2026-03-02T13:00:00Z")):
+            server.state.statuses.append({
+                "id": len(server.state.statuses) + 1, "sha": sha, "state": state,
+                "context": "kustomization/apps/0c9c2e41", "target_url": None,
+                "description": {"success": "reconciliation succeeded",
+                                "failure": "health check failed"}[state],
+                "created_at": when, "creator": "flux"})
+    args = ("--release-type", "patch", "--token", "cli-token", "--repository", "acme/gitops",
+            "--api-url", server.url)
+    code, out = gate(repo, capsys, "--at", "2026-03-02T12:30:00Z", *args)
+    assert code == 1
+    assert ("[FAIL] healthy: Flux reports pre-prod failing (kustomization/apps/0c9c2e41: "
+            "health check failed) since 2026-03-02 12:00 UTC") in out
+    code, out = gate(repo, capsys, "--at", "2026-03-03T12:59:00Z", *args)
+    assert code == 1  # the soak restarted at 13:00 with the success after the failure
+    assert "[wait] soak: soak in pre-prod until 2026-03-03 13:00 UTC (1m left)" in out
+    code, out = gate(repo, capsys, "--at", "2026-03-03T13:00:00Z", "--format", "json", *args)
+    assert code == 0, out
+    healthy = next(c for c in json.loads(out)["conditions"] if c["check"] == "healthy")
+    assert healthy["at"] == "2026-03-02T13:00:00Z"
+    assert healthy["link"] == f"{server.base}/acme/gitops/commit/{heads[0]}"
+    statuses_read = [r.path for r in server.requests if r.path.endswith("/statuses")]
+    assert statuses_read[:2] == [f"/api/v3/repos/acme/gitops/commits/{heads[1]}/statuses",
+                                 f"/api/v3/repos/acme/gitops/commits/{heads[0]}/statuses"]
+    assert all(heads[2] not in path for path in statuses_read)  # never admitted 1.3.0

@@ -177,3 +177,31 @@ def test_history_and_rollback_read_the_overlay_and_the_variable(fleet: Path) -> 
     assert "OCIRepository/cert-manager/cert-manager 1.17.0 -> 1.16.2" in result.stdout
     assert (fleet / "clusters/production/infrastructure.yaml").read_bytes() == (
         LAYOUT / "clusters/production/infrastructure.yaml").read_bytes()
+
+
+def test_a_chart_and_an_image_of_the_same_name_are_two_apps(fleet: Path) -> None:
+    (fleet / "apps/staging/podinfo-image.yaml").write_text("""\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: podinfo
+  policy:
+    semver:
+      range: 6.9.x
+""")
+    listed = json.loads(fs(fleet, "policies", "--format", "json").stdout)
+    assert sorted({(p["resource"], p["app"]) for p in listed}) == [
+        ("HelmRelease", "HelmRelease/podinfo"), ("ImagePolicy", "podinfo"),
+        ("OCIRepository", "cert-manager")]
+    # the image's release does not touch the chart's version, nor the other way round
+    plan = json.loads(fs(fleet, "plan", "6.10.0", "--image", "podinfo", "--format",
+                         "json").stdout)
+    assert [c["policy"] for c in plan["changes"]] == ["flux-system/podinfo"]
+    chart = json.loads(fs(fleet, "plan", "6.6.0", "--image", "HelmRelease/podinfo",
+                          "--format", "json").stdout)
+    assert {c["policy"] for c in chart["changes"]} == {"HelmRelease/podinfo/podinfo"}
+    assert "FS008" not in fs(fleet, "check").stdout

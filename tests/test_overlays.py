@@ -5,12 +5,19 @@ shared by two stages, ``${VAR:=default}`` and a variable from a ConfigMap or a S
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flux_semver import rules
+from flux_semver.repo.config import DEFAULT_CONFIG
+from flux_semver.repo.manifests import scan
 
 BASE = {
     "apps/base/myapp/kustomization.yaml": """\
@@ -120,7 +127,10 @@ def write(root: Path, files: dict[str, str]) -> Path:
 def policies(root: Path) -> dict[str | None, dict[str, Any]]:
     result = fs(root, "policies", "--format", "json")
     assert result.returncode == 0, result.stderr
-    return {p["stage"]: p for p in json.loads(result.stdout)}
+    listed = json.loads(result.stdout)
+    by_stage = {p["stage"]: p for p in listed}
+    assert len(by_stage) == len(listed), listed  # one policy per stage in these layouts
+    return by_stage
 
 
 def test_each_overlay_is_a_stage_with_its_effective_range(tmp_path: Path) -> None:
@@ -257,27 +267,67 @@ resources:
     found = policies(root)
     assert {s: (p["policy"], p["range"], p["shared"]) for s, p in found.items()} == {
         "pre-prod": ("stg/myapp", "1.2.x", True), "prod": ("prd/myapp", "1.2.x", True)}
-    before = (root / "apps/base/myapp/imagepolicy.yaml").read_bytes()
+    plan = json.loads(fs(root, "plan", "1.3.0", "--image", "myapp", "--stage", "pre-prod",
+                         "--format", "json").stdout)
+    assert plan["changes"][0]["reason"].endswith(
+        "(in a patch added to apps/staging/kustomization.yaml: the range is in a base other "
+        "stages share)")
+    result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("changed: apps/staging/kustomization.yaml\n")
+    assert (root / "apps/base/myapp/imagepolicy.yaml").read_text() == base[
+        "apps/base/myapp/imagepolicy.yaml"]
+    # the stage's own overlay gets one patch, the way a person writes one; the overlay's
+    # patches see the base's namespace (its own `namespace:` applies after them)
+    assert (root / "apps/staging/kustomization.yaml").read_text() == rename.format(
+        env="stg") + """\
+patches:
+  - target:
+      kind: ImagePolicy
+      name: myapp
+      namespace: flux-system
+    patch: |
+      - op: add
+        path: /spec/policy/semver/range
+        value: "1.3.x"
+"""
+    listed = json.loads(fs(root, "policies", "--format", "json").stdout)
+    assert [(p["stage"], p["file"], p["range"], p["shared"], p["patch"]) for p in listed] == [
+        ("prod", "apps/base/myapp/imagepolicy.yaml", "1.2.x", False, False),
+        ("pre-prod", "apps/staging/kustomization.yaml", "1.3.x", False, False),
+    ]
+    # the next release edits that patch in place
+    result = fs(root, "promote", "1.4.0", "--image", "myapp", "--stage", "pre-prod")
+    assert result.returncode == 0, result.stderr
+    assert 'value: "1.4.x"' in (root / "apps/staging/kustomization.yaml").read_text()
+
+
+def test_an_overlay_whose_patches_cannot_be_extended_gets_the_exact_patch(
+        tmp_path: Path) -> None:
+    base = dict(BASE)
+    base["apps/base/myapp/imagepolicy.yaml"] += "  policy:\n    semver:\n      range: 1.2.x\n"
+    overlay = "resources: [../base/myapp]\npatches: []\n"
+    root = write(tmp_path, {**base, "apps/staging/kustomization.yaml": overlay,
+                            "apps/production/kustomization.yaml": overlay})
     result = fs(root, "promote", "1.3.0", "--image", "myapp", "--stage", "pre-prod",
                 "--format", "json")
     assert result.returncode == 1
-    assert (root / "apps/base/myapp/imagepolicy.yaml").read_bytes() == before
     assert result.stderr == ("flux-semver: blocked: nothing was written; add the patch each "
                              "blocked stage's reason gives\n")
     change = json.loads(result.stdout)["changes"][0]
     assert (change["action"], change["to"]) == ("blocked", "1.3.x")
     message = change["reason"]
-    assert message.startswith("apps/base/myapp/imagepolicy.yaml:11: stg/myapp in stage pre-prod")
-    # the exact patch the message gives, added to the overlay, is what makes it work
+    assert message.startswith("apps/base/myapp/imagepolicy.yaml:11: flux-system/myapp in stage "
+                              "pre-prod takes its range from a base other stages share")
+    # the exact entry the message gives, put in the overlay, is what makes it work
     entry = message.split("then retry: ", 1)[1]
-    overlay = root / "apps/staging/kustomization.yaml"
-    overlay.write_text(overlay.read_text() + "patches:\n  " + entry + "\n")
-    assert yaml.safe_load(overlay.read_text())["patches"][0]["target"] == {
-        "kind": "ImagePolicy", "name": "myapp", "namespace": "stg"}
+    path = root / "apps/staging/kustomization.yaml"
+    path.write_text("resources: [../base/myapp]\npatches:\n  " + entry + "\n")
+    assert yaml.safe_load(path.read_text())["patches"][0]["target"] == {
+        "kind": "ImagePolicy", "name": "myapp", "namespace": "flux-system"}
     found = policies(root)
-    assert (found["pre-prod"]["file"], found["pre-prod"]["range"], found["pre-prod"]["shared"],
-            found["prod"]["range"]) == ("apps/staging/kustomization.yaml", "1.3.x", False,
-                                        "1.2.x")
+    assert (found["pre-prod"]["file"], found["pre-prod"]["range"],
+            found["pre-prod"]["shared"]) == ("apps/staging/kustomization.yaml", "1.3.x", False)
 
 
 def test_post_build_variables_from_a_default_a_configmap_and_a_secret(tmp_path: Path) -> None:
@@ -412,3 +462,76 @@ patches:
     change = plan["changes"][0]
     assert (change["action"], change["file"]) == ("blocked", "apps/staging/kustomization.yaml")
     assert "not a literal block (patch: |)" in change["reason"]
+
+
+def test_a_directory_two_clusters_apply_is_a_policy_in_each_stage(tmp_path: Path) -> None:
+    kustomization = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: infra-controllers
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./infrastructure/controllers
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+    root = write(tmp_path, {
+        "infrastructure/controllers/kustomization.yaml": "resources:\n  - cert-manager.yaml\n",
+        "infrastructure/controllers/cert-manager.yaml": """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: cert-manager
+  namespace: cert-manager
+spec:
+  interval: 12h
+  url: oci://registry.example.com/charts/cert-manager
+  ref:
+    semver: "1.x"
+""",
+        "clusters/staging/infrastructure.yaml": kustomization,
+        "clusters/production/infrastructure.yaml": kustomization,
+    })
+    found = policies(root)
+    assert {s: (p["range"], p["file"], p["range_line"]) for s, p in found.items()} == {
+        "pre-prod": ("1.x", "infrastructure/controllers/cert-manager.yaml", None),
+        "prod": ("1.x", "infrastructure/controllers/cert-manager.yaml", None),
+    }
+    assert "written once for all of them" in found["prod"]["origin"]
+    # production runs 1.x as well: not one exact version
+    findings = json.loads(fs(root, "check", "--format", "json").stdout)["findings"]
+    assert [(f["code"], f["stage"], f["policy"]) for f in findings] == [
+        ("FS002", "prod", "OCIRepository/cert-manager/cert-manager")]
+    plan = json.loads(fs(root, "plan", "1.5.0", "--image", "cert-manager", "--stage", "prod",
+                         "--format", "json").stdout)
+    assert [(c["stage"], c["action"]) for c in plan["changes"]] == [("prod", "blocked")]
+
+
+KUSTOMIZE_PIECES = [
+    "resources:\n  - ../base/myapp\n", "resources: [../base/myapp, ../base/myapp]\n",
+    "components:\n  - ../base/myapp\n", "namespace: x\n", "namePrefix: p-\n",
+    "patches:\n  - path: missing.yaml\n", "patches:\n  - patch: |\n      - op: remove\n"
+    "        path: /spec\n    target: {kind: ImagePolicy}\n",
+    "patches:\n  - patch: '[{\"op\": \"add\", \"path\": \"/spec/policy/semver/range\", "
+    "\"value\": {\"a\": 1}}]'\n    target: {kind: ImagePolicy, name: '('}\n",
+    "patchesStrategicMerge:\n  - |\n    kind: ImagePolicy\n    metadata: {name: myapp}\n"
+    "    spec: {policy: null}\n", "patchesJson6902:\n  - target: {kind: ImagePolicy}\n"
+    "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/policy/semver/range/0\"}]'\n",
+    "patches: 7\n", "resources: {a: 1}\n", "- a\n", "&a x\n", "*a\n", "\t", "{{ x }}\n",
+]
+
+
+@given(st.lists(st.sampled_from(KUSTOMIZE_PIECES), min_size=1, max_size=5))
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_hostile_kustomizations_never_crash_a_scan(tmp_path: Path, pieces: list[str]) -> None:
+    root = tmp_path / "repo"
+    shutil.rmtree(root, ignore_errors=True)
+    write(root, {**BASE, **OVERLAYS, "apps/dev/kustomization.yaml": "".join(pieces)})
+    repo = scan(root, DEFAULT_CONFIG)
+    result = rules.run(repo)
+    assert all(f.message and f.line >= 1 for f in result.findings)

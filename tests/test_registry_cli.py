@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import registry_double
-import registry_server
-import registry_token
+from tests.support import registry_double, registry_server, registry_token
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
+KINDS = Path(__file__).resolve().parent / "data" / "repos" / "kustomize-helm"
 IMAGE_FILE = "base/imagerepository.yaml"
 PROD = "clusters/prod/imagepolicy.yaml"
 PRE = "clusters/pre-prod/imagepolicy.yaml"
@@ -118,6 +117,20 @@ def test_an_exclusion_list_replaces_the_default(tmp_path: Path,
     assert result.stdout == "1.9.0-cosign.sig\n", result.stderr
     result = fs(root, "latest", "1.3.x", "--image", "myapp", env=basic_env())
     assert result.stdout == "1.3.1\n", result.stderr
+
+
+def test_more_tags_than_the_page_asked_for(registry: registry_server.Registry,
+                                           tmp_path: Path) -> None:
+    # flux-semver asks for pages of 1,000 (?n=1000); the CNCF registry 2.8 answers every tag
+    # in one page regardless: all 1,200 are read.
+    registry.push("bulk/app", ["0.0.1"])
+    registry.retag("bulk/app", [f"1.{i // 100}.{i % 100}" for i in range(1200)])
+    result = fs(tmp_path, "latest", ">=1.0.0", "--registry", f"{registry.host}/bulk/app",
+                env=basic_env())
+    assert result.stdout == "1.11.99\n", result.stderr
+    result = fs(tmp_path, "latest", "1.0.x", "--registry", f"{registry.host}/bulk/app",
+                env=basic_env())
+    assert result.stdout == "1.0.99\n", result.stderr
 
 
 def test_latest_with_a_docker_config_login(tmp_path: Path,
@@ -457,3 +470,73 @@ def test_a_pin_through_filter_tags_needs_a_tag_the_filter_keeps(
     result = fs(root, "promote", "1.2.5", "--registry-check")
     assert result.returncode == 0, result.stderr
     assert 'range: "1.2.5"' in prod.read_text()
+
+
+
+# -- the other kinds: a HelmRelease's chart index, an OCIRepository's tags -----------------
+
+
+def kinds_repo(tmp_path: Path, charts: str, oci: str) -> Path:
+    """The flux2-kustomize-helm-example layout with its HelmRepository at ``charts`` and its
+    OCIRepository at ``oci``."""
+    root = tmp_path / "kinds"
+    shutil.copytree(KINDS, root)
+    for rel, old, new in (
+            ("apps/base/podinfo/repository.yaml", "https://charts.example.com/podinfo", charts),
+            ("infrastructure/controllers/cert-manager.yaml",
+             "oci://registry.example.com/charts/cert-manager", oci)):
+        path = root / rel
+        path.write_text(path.read_text().replace(old, new))
+    return root
+
+
+def test_live_and_plan_for_a_helm_release_and_an_oci_repository(
+        tmp_path: Path, double: tuple[str, registry_double.State],
+        registry: registry_server.Registry) -> None:
+    host, state = double
+    state.charts["podinfo"] = ["6.6.0", "6.5.4", "6.5.3", "6.5.2", "6.5.2+build.1"]
+    registry.push("charts/cert-manager", ["1.15.3", "1.16.2", "1.16.3", "2.0.0-rc.1"])
+    root = kinds_repo(tmp_path, f"http://{host}/charts",
+                      f"oci://{registry.host}/charts/cert-manager")
+    result = fs(root, "policies", "--live", "--format", "json", env=basic_env())
+    assert result.returncode == 0, result.stderr
+    live = {(row["resource"], row["stage"]): row["deploys"]
+            for row in json.loads(result.stdout)}
+    assert live == {("HelmRelease", "prod"): "6.5.3", ("HelmRelease", "pre-prod"): "6.5.4",
+                    ("OCIRepository", "prod"): "1.16.2", ("OCIRepository", "pre-prod"): "1.16.3"}
+    assert state.log == [("/charts/index.yaml", None)]  # one index read for both stages
+
+    plan = fs(root, "plan", "6.6.0", "--image", "podinfo", "--registry-check", "--format",
+              "json", env=basic_env())
+    assert plan.returncode in (0, 1), plan.stderr
+    rows = {row["stage"]: row for row in json.loads(plan.stdout)["registry"]}
+    assert rows["pre-prod"]["now"] == "6.5.4"
+
+
+def test_promote_refuses_a_chart_version_the_index_does_not_have(
+        tmp_path: Path, double: tuple[str, registry_double.State],
+        registry: registry_server.Registry) -> None:
+    host, state = double
+    state.charts["podinfo"] = ["6.6.0", "6.5.4", "6.5.3"]
+    root = kinds_repo(tmp_path, f"http://{host}/charts",
+                      f"oci://{registry.host}/charts/cert-manager")
+    before = snapshot(root)
+    result = fs(root, "promote", "6.5.5", "--image", "podinfo", "--registry-check",
+                env=basic_env())
+    assert result.returncode == 1, result
+    assert snapshot(root) == before
+    assert ("has no version 6.5.5 for HelmRelease/podinfo/podinfo to pin (nearest: 6.5.3, "
+            "6.5.4, 6.6.0)") in result.stderr
+    assert f"http://{host}/charts/index.yaml (podinfo)" in result.stderr
+
+
+def test_a_chart_index_that_lacks_the_chart(
+        tmp_path: Path, double: tuple[str, registry_double.State],
+        registry: registry_server.Registry) -> None:
+    host, state = double
+    state.charts["other"] = ["1.0.0"]
+    root = kinds_repo(tmp_path, f"http://{host}/charts",
+                      f"oci://{registry.host}/charts/cert-manager")
+    line = one_error_line(fs(root, "policies", "--live", env=basic_env()))
+    assert line.startswith("flux-semver: error: apps/base/podinfo/repository.yaml:2: ")
+    assert "the index has no chart 'podinfo'" in line

@@ -113,6 +113,13 @@ def _state(result_facts: GateFacts, hours: float) -> tuple[str, str]:
      "soak in pre-prod until 2026-03-03 12:00 UTC"),
     ([flux("b", 0.1), flux("b", 3, "failure", context="kustomization/apps/7d1e0f00")], 25,
      "failure", "Flux reports pre-prod failing (kustomization/apps/7d1e0f00"),
+    # one cluster failing fails the gate even while another has not reported yet
+    ([flux("b", 0.1, "pending"), flux("b", 3, "failure", context="kustomization/apps/7d1e0f00")],
+     25, "failure", "Flux reports pre-prod failing"),
+    ([flux("b", 0.1), flux("b", 3, "pending", context="kustomization/apps/7d1e0f00")], 25,
+     "pending", "waiting for Flux"),
+    # evaluated as at an earlier time, a later failure has not happened yet
+    ([flux("b", 0.1), flux("b", 30, "failure")], 25, "success", "2.0.0 verified"),
 ])
 def test_flux_status_and_soak(statuses: list[CommitStatus], hours: float, state: str,
                               description: str) -> None:
@@ -153,6 +160,8 @@ def review(who: str, state: str, hours: float, bot: bool = False) -> Review:
      "pending", "changes requested by bob"),
     ("major", [review("bob", "CHANGES_REQUESTED", 1), review("bob", "APPROVED", 2)], "success",
      ""),
+    ("major", [review("alice", "APPROVED", 40)], "pending", "0 of 1"),  # not given yet at 30h
+    ("major", [Review("alice", "PENDING", None), review("bob", "APPROVED", 1)], "success", ""),
     ("hotfix", [review("alice", "APPROVED", 1)], "pending",
      "1 of 2 required approval(s) (approved by alice)"),
     ("hotfix", [review("alice", "APPROVED", 1), review("carol", "APPROVED", 1.5)], "success",
@@ -250,3 +259,13 @@ def test_a_rollback_waits_for_no_gate_but_for_its_approvals() -> None:
     result = evaluate(approved, h(1))
     assert (result.state, result.description) == (
         "success", "a rollback does not wait for a gate stage")
+
+
+def test_the_gate_and_its_stage_in_one_change_fail_with_the_way_out() -> None:
+    together = GateFacts(stage=PROD, gate=PRE, version="2.0.0", release_type="patch",
+                         history=HISTORY[:1], statuses=[], reviews=[], same_change=True)
+    result = evaluate(together, h(1))
+    assert result.state == "failure"
+    assert result.description == (
+        "pre-prod and prod take 2.0.0 in one pull request; pre-prod cannot run it first — use "
+        "pull-requests: per-stage (+2 more)")

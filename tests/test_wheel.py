@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checkout import ROOT, build_wheel, copy_checkout, git, git_env, install_wheel
 from flux_semver.cli import COMMANDS
 from flux_semver.cli.gate import GITHUB_EXTRA_HINT
 from flux_semver.evidence.junit import EXTRA_HINT
 from flux_semver.model import Plan, PlanChange
+from tests.support.checkout import ROOT, build_wheel, copy_checkout, git, git_env, install_wheel
 
 DATA = Path(__file__).parent / "data" / "rules"
 JUNIT = Path(__file__).parent / "data" / "junit"

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from checkout import ROOT, copy_checkout, git, git_env
+from tests.support.checkout import ROOT, copy_checkout, git, git_env
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))

@@ -70,6 +70,7 @@ class Config:
 
     stages: tuple[Stage, ...]
     source: str | None = None  # the file it came from; None for the built-in defaults
+    exclude: tuple[str, ...] = ()  # globs of files never read, relative to the root
 
     def stage(self, name: str) -> Stage:
         for stage in self.stages:
@@ -131,6 +132,11 @@ class Policy:
     # Set when the range is written in a base that other stages share: why it is not edited
     # there, and the exact patch to add to this stage's overlay instead.
     shared: str | None = None
+    # (name, namespace) a patch in that overlay targets this policy by (Kustomize applies an
+    # overlay's namespace and name prefix after its patches)
+    patch_target: tuple[str, str | None] = ("", None)
+    # whether that overlay's ``patches`` can take one more entry (then promote adds it)
+    extendable: bool = False
 
     @property
     def ref(self) -> str:

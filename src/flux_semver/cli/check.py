@@ -75,7 +75,7 @@ def command(
     clean, 1 findings (errors, or warnings with --strict), 2 bad input.
     """
     result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore,
-                         strict_files=True)
+                         strict_files=True, exclude=obj.exclude)
     chosen = fmt or default_format()
     if chosen in ("github", "sarif"):
         result = workspace_relative(result, obj.root)

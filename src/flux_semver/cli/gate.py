@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -122,4 +123,7 @@ def _with_github(facts: GateFacts, token: str, repository: str | None, api_url: 
     if pull is None:
         found = client.find_open_pull(branch)
         pull = found.number if found is not None else None
-    return with_github(facts, client, pull, author)
+    server = ("https://github.com" if api_url.rstrip("/") == "https://api.github.com"
+              else api_url.rstrip("/").removesuffix("/api/v3"))
+    pages = {c.sha: f"{server}/{repository}/commit/{c.sha}" for c in facts.history}
+    return with_github(replace(facts, commit_url=pages), client, pull, author)

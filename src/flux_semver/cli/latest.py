@@ -84,7 +84,7 @@ def ignored_note(ignored: list[str]) -> str:
               help="Read the tags of IMAGE (e.g. ghcr.io/org/app) from its registry, minus "
                    "Flux's default exclusion list (*.sig).")
 @click.pass_obj
-def command(obj: Context, range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,
+def command(obj: Context, range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,  # noqa: C901
             pattern: str | None, extract: str | None, kind: str, verbose: bool,
             app: str | None, registry_image: str | None) -> None:
     """Print the tag Flux would deploy for the semver RANGE, given the registry's tags.

@@ -15,7 +15,6 @@ from flux_semver.cli.registry_check import deploys_for, registry_check_option
 from flux_semver.model import Plan
 from flux_semver.registry.deploys import Deployment
 from flux_semver.release.plan import RELEASE_TYPE_CHOICES, make_plan
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.manifests import Repository
 from flux_semver.reporters import deploys as deploys_report
@@ -27,7 +26,7 @@ PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
 
 def load_repository(obj: Context) -> Repository:
     """The repository at ``-C`` with its config: what every promotion command starts from."""
-    return manifests.scan(obj.root, config_module.load(obj.root, obj.config))
+    return manifests.scan(obj.root, obj.load_config())
 
 
 @dataclass(frozen=True)

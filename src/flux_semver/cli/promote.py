@@ -19,8 +19,9 @@ from flux_semver.cli.registry_check import deploys_for, registry_check_option
 from flux_semver.model import Plan
 from flux_semver.printable import printable
 from flux_semver.registry.deploys import Deployment
-from flux_semver.release.promote import apply_plan
+from flux_semver.release.promote import apply_plan, require_clean
 from flux_semver.repo.manifests import Repository
+from flux_semver.repo.worktree import exclusive
 from flux_semver.reporters.plan_markdown import escape
 
 
@@ -31,19 +32,29 @@ from flux_semver.reporters.plan_markdown import escape
 @click.option("--allow-missing-tag", is_flag=True,
               help="With --registry-check: write an exact pin even when the registry has no "
                    "such tag yet (say, the image is pushed after this change).")
+@click.option("--allow-dirty", is_flag=True,
+              help="Write into files that have uncommitted changes (refused by default).")
 @click.pass_obj
 def command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: bool,
-            allow_missing_tag: bool) -> None:
+            allow_missing_tag: bool, allow_dirty: bool) -> None:
     """Release VERSION: rewrite the ranges the plan updates, and print the changed files.
 
     Only the range values change, byte for byte. A blocked plan writes nothing and exits 1.
     With --registry-check an exact pin to a tag the registry does not have is refused (exit
-    1, the nearest tags named, nothing written) unless --allow-missing-tag is given.
+    1, the nearest tags named, nothing written) unless --allow-missing-tag is given. A file
+    with uncommitted changes is not written without --allow-dirty (exit 2). Two promotes at
+    once on one repository run one after the other.
     """
+    with exclusive(obj.root):
+        _command(obj, request, dry_run, registry_check, allow_missing_tag, allow_dirty)
+
+
+def _command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: bool,
+             allow_missing_tag: bool, allow_dirty: bool) -> None:
     repo = load_repository(obj)
     plan = request.plan(repo)
     if not registry_check:
-        _promote(repo, plan, request.fmt, dry_run, None)
+        _promote(repo, plan, request.fmt, dry_run, None, allow_dirty)
         return
     with deploys_for(repo) as deploys:
         missing = [] if plan.blocked else deploys.missing_pins(plan, repo.policies)
@@ -56,16 +67,18 @@ def command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: b
             exit_with(1)
         # Every image is listed before anything is written: a registry failure writes nothing.
         deployments = deploys.for_plan(plan, repo.policies)
-    _promote(repo, plan, request.fmt, dry_run, deployments)
+    _promote(repo, plan, request.fmt, dry_run, deployments, allow_dirty)
 
 
 def _promote(repo: Repository, plan: Plan, fmt: PlanFormat, dry_run: bool,
-             deployments: list[Deployment] | None) -> None:
+             deployments: list[Deployment] | None, allow_dirty: bool) -> None:
     if plan.blocked:
         changed: list[str] = []
     elif dry_run:
         changed = list(dict.fromkeys(c.file for c in plan.updates))
     else:
+        if not allow_dirty:
+            require_clean(repo, plan)
         changed = apply_plan(repo, plan)
     if fmt == "json":
         data = {**plan.to_json(), "dry_run": dry_run, "changed_files": changed}

@@ -17,12 +17,14 @@ from flux_semver.registry.deploys import Deploys
 from flux_semver.registry.listing import Listings, OciImage, from_image_repository
 from flux_semver.registry.reference import parse
 from flux_semver.repo import config as config_module
-from flux_semver.repo import image_repositories, manifests
+from flux_semver.repo import helm_repositories, image_repositories, manifests
 from flux_semver.repo.manifests import Repository
 
 CHECK_ENV = "FLUX_SEMVER_REGISTRY_CHECK"
 NO_REPOSITORY = "(no ImageRepository)"  # policies --live, for a policy whose image is unknown
 NOTHING = "(nothing)"  # policies --live, when no tag is admitted
+NO_HELM_REPOSITORY = "(no HelmRepository)"
+NOT_LOOKED_UP = "(not looked up)"  # a GitRepository, a chart from a GitRepository or chartRef
 
 
 def registry_check_option(func: Callable[..., None]) -> Callable[..., None]:
@@ -42,7 +44,8 @@ def deploys_for(repo: Repository) -> Iterator[Deploys]:
     """A :class:`Deploys` over the repository's ImageRepositories; one listing per image."""
     listings = Listings()
     try:
-        yield Deploys(image_repositories.scan(repo.root), listings)
+        yield Deploys(image_repositories.scan(repo.root), listings,
+                      helm_repositories.scan(repo.root))
     finally:
         listings.close()
 
@@ -82,10 +85,14 @@ def live_tags(repo: Repository, policies: Sequence[Policy]) -> dict[int, str]:
     found: dict[int, str] = {}
     with deploys_for(repo) as deploys:
         for index, policy in enumerate(policies):
-            if policy.kind != "semver" or policy.patch or policy.range_text is None:
+            if policy.range_text is None or policy.kind != "semver" or policy.patch:
                 continue
-            if deploys.repository_of(policy) is None:
-                found[index] = NO_REPOSITORY
-                continue
-            found[index] = deploys.deployed(policy, policy.range_text) or NOTHING
+            if not deploys.lookable(policy):
+                found[index] = NOT_LOOKED_UP
+            elif deploys.source_of(policy) is None:
+                found[index] = NO_HELM_REPOSITORY if policy.resource in ("HelmRelease",
+                                                                        "HelmChart") \
+                    else NO_REPOSITORY
+            else:
+                found[index] = deploys.deployed(policy, policy.range_text) or NOTHING
     return found

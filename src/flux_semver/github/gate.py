@@ -203,7 +203,7 @@ def _one(workspace: Workspace, client: GitHubClient, config: Config, repo: Repos
         pages = {c.sha: f"{commit_page}/{c.sha}" for c in admission(history)}
         facts = GateFacts(stage=stage, gate=gate_stage, version=release.version,
                           release_type=release.release_type, history=history,
-                          commit_url=pages)
+                          commit_url=pages, same_change=stage.after in release.stages)
         author = pull.get("user", {}).get("login") if isinstance(pull.get("user"), dict) else None
         facts = with_github(facts, client, number, author)
         results.append(evaluate(facts, moment))

@@ -154,7 +154,8 @@ def _links_of(job: _Job, report: Report) -> dict[str, str]:
     return links
 
 
-def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
+# C901: to become a pure decision table, then I/O, when the release code is reshaped.
+def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:  # noqa: C901
     """Build, push and open (or update, or close) the pull requests the plan calls for."""
     inputs, runner = job.inputs, job.runner
     stage_order = list(dict.fromkeys(c.stage for c in plan.changes))

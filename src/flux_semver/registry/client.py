@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
@@ -130,6 +131,37 @@ class RegistryClient:
         _raise_for(image, response, credentials)
         return response
 
+    def chart_versions(self, url: str, chart: str) -> list[str]:
+        """The versions of ``chart`` in the Helm chart index at ``url`` (``/index.yaml``), in
+        the index's order (newest first, as Helm writes it); raises RegistryError."""
+        index = url.rstrip("/") + "/index.yaml"
+        host = urlsplit(index).netloc
+        credentials = self._credentials.get(host)
+        if credentials is None:
+            credentials = self._credentials[host] = self._credentials_for(host)
+        # Anonymous first, as for a registry: credentials go only to a host that asks for them.
+        response = self._send(index, index, {})
+        if response.status_code == 401 and not credentials.anonymous:
+            auth = None
+            if credentials.username is not None:
+                auth = (credentials.username, credentials.password or "")
+            headers = {"Authorization": f"Bearer {credentials.token}"} \
+                if credentials.token else {}
+            response = self._send(index, index, headers, auth)
+        if response.status_code in (401, 403):
+            raise RegistryAuthError(
+                f"{index}: the chart repository refused the request ({response.status_code}) — "
+                "set FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD" if
+                credentials.anonymous else f"{index}: the chart repository refused the "
+                f"credentials from {credentials.source} ({response.status_code})")
+        if response.status_code == 404:
+            raise RegistryError(f"{index}: no chart index there (404) — check the "
+                                "HelmRepository's spec.url")
+        if response.status_code != 200:
+            raise RegistryError(f"{index}: the chart repository answered "
+                                f"{response.status_code} after retrying — try again later")
+        return _chart_entries(index, response.content, chart)
+
     def _answer(self, image: ImageName, response: requests.Response,
                 credentials: Credentials) -> dict[str, str]:
         """The Authorization header that answers a 401's challenge."""
@@ -172,25 +204,29 @@ class RegistryClient:
                                 "— check the registry's address")
         return token
 
-    def _send(self, image: ImageName, url: str, headers: dict[str, str]) -> requests.Response:
+    def _send(self, image: ImageName | str, url: str, headers: dict[str, str],
+              auth: tuple[str, str] | None = None) -> requests.Response:
+        """GET ``url``; ``image`` names what is read in messages (an image, an index URL)."""
+        host = (f"the registry {image.registry}" if isinstance(image, ImageName)
+                else f"the chart repository {urlsplit(url).netloc}")
         try:
             return self._session.get(url, headers=headers, timeout=self.settings.timeout,
-                                     allow_redirects=True)
+                                     allow_redirects=True, auth=auth)
         except requests.RequestException as exc:
             tries = self.settings.retries + 1
             cause = _cause(exc)
             timed_out = isinstance(cause, _TIMEOUTS) and not isinstance(cause, NewConnectionError)
             if isinstance(exc, requests.Timeout) or timed_out:
                 raise RegistryError(
-                    f"{image}: the registry {image.registry} did not answer within "
+                    f"{image}: {host} did not answer within "
                     f"{self.settings.timeout:g} s ({tries} tries) — try again, or raise "
                     "FLUX_SEMVER_REGISTRY_TIMEOUT") from None
             if isinstance(exc, requests.exceptions.RetryError):
-                raise RegistryError(f"{image}: the registry {image.registry} kept failing "
+                raise RegistryError(f"{image}: {host} kept failing "
                                     f"({_reason(cause)}) after {tries} tries — try again "
                                     "later") from None
             raise RegistryError(
-                f"{image}: cannot reach the registry {image.registry} ({_reason(cause)}) after "
+                f"{image}: cannot reach {host} ({_reason(cause)}) after "
                 f"{tries} tries — check the image name and that the registry is up") from None
 
 
@@ -205,6 +241,27 @@ def _cause(exc: BaseException) -> BaseException:
             break
         seen = inner
     return seen
+
+
+def _chart_entries(index: str, content: bytes, chart: str) -> list[str]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data: Any = yaml.load(content, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise RegistryError(f"{index}{line}: the chart index is not valid YAML — check the "
+                            "HelmRepository's spec.url") from None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise RegistryError(f"{index}: not a Helm chart index (no 'entries') — check the "
+                            "HelmRepository's spec.url")
+    versions = entries.get(chart)
+    if not isinstance(versions, list):
+        raise RegistryError(f"{index}: the index has no chart {chart!r} — check the chart "
+                            "name (spec.chart)")
+    return [str(entry["version"]) for entry in versions
+            if isinstance(entry, dict) and entry.get("version") is not None]
 
 
 def _reason(exc: BaseException) -> str:

@@ -86,7 +86,7 @@ def _host_of(key: str) -> str:
     return DOCKER_HUB if host in ("docker.io", "registry-1.docker.io") else host
 
 
-def _docker_config(registry: str, environ: Mapping[str, str],
+def _docker_config(registry: str, environ: Mapping[str, str],  # noqa: C901
                    home: Path | None) -> Credentials | None:
     path = config_path(environ, home)
     try:

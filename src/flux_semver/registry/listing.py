@@ -51,16 +51,55 @@ class OciImage:
     exclusion_list: tuple[str, ...] | None = None
     where: str = "--registry"
     provider: str = "generic"  # spec.provider: aws, azure and gcp log in through the cloud
+    # image-reflector-controller's exclusion list; an OCIRepository or an OCI HelmRepository
+    # (source-controller) lists every tag.
+    excludes: bool = True
 
     @property
     def key(self) -> str:
         return f"oci://{self.image}"
 
+    def __str__(self) -> str:
+        return str(self.image)
+
     def list_with(self, client: RegistryClient) -> list[str]:
         return client.tags(self.image)
 
     def kept(self, tags: list[str]) -> list[str]:
+        if not self.excludes:
+            return tags
         return exclusion.apply(tags, self.exclusion_list, f"{self.where}: spec.exclusionList")
+
+
+@dataclass(frozen=True)
+class ChartIndex:
+    """A chart's versions in a HelmRepository's ``index.yaml`` (HTTP or HTTPS)."""
+
+    url: str
+    chart: str
+    where: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.url}#{self.chart}"
+
+    def __str__(self) -> str:
+        return f"{self.url.rstrip('/')}/index.yaml ({self.chart})"
+
+    def list_with(self, client: RegistryClient) -> list[str]:
+        return client.chart_versions(self.url, self.chart)
+
+    def kept(self, tags: list[str]) -> list[str]:
+        return tags
+
+
+def from_oci_url(url: str, where: str, insecure: bool = False) -> OciImage:
+    """The tags behind ``oci://host/path`` (an OCIRepository, an OCI HelmRepository's chart)."""
+    try:
+        image = parse(url.removeprefix("oci://"), insecure=insecure)
+    except RegistryError as exc:
+        raise RegistryError(f"{where}: {url}: {exc}") from None
+    return OciImage(image, None, where, excludes=False)
 
 
 def from_image_repository(repository: ImageRepository) -> OciImage:

@@ -51,7 +51,7 @@ def _loopback(registry: str) -> bool:
         return False
 
 
-def parse(text: str, *, insecure: bool = False) -> ImageName:
+def parse(text: str, *, insecure: bool = False) -> ImageName:  # noqa: C901
     """The image name ``text`` (``ghcr.io/org/app``, ``nginx``); raises RegistryError."""
     value = text.strip()
     if not value:

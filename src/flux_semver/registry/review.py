@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flux_semver.model import Plan
 from flux_semver.registry.deploys import Deployment, Deploys, MissingTag
 from flux_semver.registry.listing import Listings
-from flux_semver.repo import image_repositories
+from flux_semver.repo import helm_repositories, image_repositories
 from flux_semver.repo.manifests import Repository
 
 
@@ -26,7 +26,8 @@ def review(repo: Repository, plan: Plan, environ: Mapping[str, str]) -> Review:
     """List the app's images (credentials from ``environ``) and check the plan against them."""
     listings = Listings(environ=environ)
     try:
-        deploys = Deploys(image_repositories.scan(repo.root), listings)
+        deploys = Deploys(image_repositories.scan(repo.root), listings,
+                          helm_repositories.scan(repo.root))
         missing = () if plan.blocked else tuple(deploys.missing_pins(plan, repo.policies))
         return Review(tuple(deploys.for_plan(plan, repo.policies)), missing)
     finally:

@@ -33,6 +33,7 @@ from flux_semver.model import (
     Stage,
     release_words,
 )
+from flux_semver.release import blockers, tracks
 from flux_semver.release.classify import classify, compare
 from flux_semver.repo.editing import unwritable
 from flux_semver.repo.manifests import Repository
@@ -144,7 +145,7 @@ def _step(rng: Range, version: Version, release_type: ReleaseType) -> ReleaseTyp
     return own if _RANK[own] > _RANK[release_type] else release_type
 
 
-def _decide(
+def _decide(  # noqa: C901 - one branch per release kind; split with the release vocabulary
     policy: Policy, stage: Stage, version: Version, release_type: ReleaseType, explicit: bool
 ) -> PlanChange:
     """The change one policy gets, before gates are considered."""
@@ -275,7 +276,12 @@ def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
     out = []
     for (policy, _), change in zip(changes, final, strict=True):
         why = unwritable(policy, change.to_range or "") if change.action == "update" else None
-        out.append(change if why is None else replace(change, action="blocked", reason=why))
+        if why is not None:
+            change = replace(change, action="blocked", reason=why)
+        elif change.action == "update" and policy.shared is not None:
+            change = replace(change, reason=f"{change.reason} (in a patch added to "
+                             f"{policy.shared}: the range is in a base other stages share)")
+        out.append(change)
     return out
 
 
@@ -308,17 +314,6 @@ def plan_release(
     return Plan(app, str(version), kind, tuple(final), approval_required=approval)
 
 
-def _require_readable(repo: Repository) -> None:
-    """A release planned without a policy file that could not be read might skip its stage.
-    Helm or Go templates are no obstacle: their policies are rendered elsewhere, never edited."""
-    for error in repo.errors:
-        if error.mentions_policy and not error.template:
-            raise PlanError(
-                f"{error.file}:{error.line}:{error.column}: no release is planned while this "
-                f"ImagePolicy file cannot be read: {error.message}"
-            )
-
-
 def make_plan(
     repo: Repository,
     version: str | Version,
@@ -332,10 +327,15 @@ def make_plan(
     (``auto`` or None classifies). Raises PlanError for an unknown app or stage, a bad
     version, or a version older than everything deployed.
     """
-    _require_readable(repo)
     config = repo.config
-    chosen_app = resolve_app(repo, app)
-    parsed = version if isinstance(version, Version) else parse_version(version)
+    try:
+        chosen_app = resolve_app(repo, app)
+    except PlanError:
+        blockers.require_readable(repo, None)  # a file that cannot be read may hide the app
+        raise
+    blockers.require_readable(repo, chosen_app)
+    policies = semver_policies(repo, chosen_app)
+    parsed = version if isinstance(version, Version) else _release_version(policies, version)
     chosen = check_stages(config, stages)
     kind: ReleaseType | None = None
     if release_type not in (None, "auto"):
@@ -344,6 +344,34 @@ def make_plan(
             raise PlanError(
                 f"unknown release type {release_type!r}; use auto, patch, minor or major"
             )
-    return plan_release(
-        config, semver_policies(repo, chosen_app), chosen_app, parsed, chosen, kind
-    )
+    tag = version if isinstance(version, str) else str(version)
+    on_track, off_track = tracks.split(policies, tag.strip(), parsed)
+    if not on_track and off_track:
+        reasons = "; ".join(f"{o.policy.ref} ({o.policy.file}): {o.reason}" for o in off_track)
+        raise PlanError(f"no policy of {chosen_app} can select {tag.strip()}: {reasons}; give "
+                        "the version as the tag those filters keep")
+    plan = plan_release(config, on_track, chosen_app, parsed, chosen, kind)
+    return _with_other_tracks(plan, off_track, config, chosen)
+
+
+def _release_version(policies: Sequence[Policy], text: str) -> Version:
+    """The version given, or the one a track's tag stands for (``live-1.2.3``: 1.2.3)."""
+    try:
+        return parse_version(text)
+    except PlanError:
+        found = tracks.version_in(policies, text.strip())
+        if found is None:
+            raise
+        return found
+
+
+def _with_other_tracks(plan: Plan, off_track: Sequence[tracks.OffTrack], config: Config,
+                       stages: Sequence[str] | None) -> Plan:
+    """The plan with an ``unchanged`` entry, saying why, for each policy of another track."""
+    if not off_track:
+        return plan
+    order = {name: i for i, name in enumerate(config.stage_names)}
+    others = [_change(o.policy, "unchanged", o.reason) for o in off_track
+              if o.policy.stage in order and (stages is None or o.policy.stage in stages)]
+    changes = sorted([*plan.changes, *others], key=lambda c: order[c.stage])
+    return replace(plan, changes=tuple(changes))

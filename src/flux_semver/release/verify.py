@@ -152,6 +152,7 @@ class GateFacts:
     reviews: Sequence[Review] | None = None
     author: str | None = None  # the pull request's author: never counts as an approver
     commit_url: Mapping[str, str] = field(default_factory=dict)  # sha -> page
+    same_change: bool = False  # the change also moves the gate stage (one pull request)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -197,35 +198,52 @@ def admission(history: Sequence[BaseCommit]) -> tuple[BaseCommit, ...]:
     return tuple(reversed(run))
 
 
-def _health(statuses: Iterable[CommitStatus], admitting: set[str],
-            prefix: str) -> tuple[datetime | None, CommitStatus | None, CommitStatus | None]:
-    """(healthy since, the status that made it healthy, the failure that fails it)."""
+def _health(statuses: Iterable[CommitStatus], admitting: set[str], prefix: str,
+            now: datetime) -> tuple[datetime | None, CommitStatus | None, CommitStatus | None]:
+    """(healthy since, the status that made it healthy, the failure that fails it).
+
+    Every matching context counts (one per cluster reporting the stage): a failure in any
+    fails the gate; a context that has not decided yet keeps it waiting; else it is healthy
+    since the latest of their first successes after their last failure.
+    """
     by_context: dict[str, list[CommitStatus]] = {}
     for status in statuses:
-        if status.sha in admitting and context_matches(status.context, prefix):
+        if (status.sha in admitting and status.created_at <= now
+                and context_matches(status.context, prefix)):
             by_context.setdefault(status.context, []).append(status)
     since: datetime | None = None
     proof: CommitStatus | None = None
+    waiting = False
+    failing: CommitStatus | None = None
     for context in sorted(by_context):
         ordered = sorted(by_context[context], key=lambda s: s.created_at)
         decided = [s for s in ordered if s.state in ("success", "failure", "error")]
         if not decided:
-            return None, None, None
+            waiting = True
+            continue
         if decided[-1].state != "success":
-            return None, None, decided[-1]
+            failing = failing or decided[-1]
+            continue
         start = len(decided)
         while start > 0 and decided[start - 1].state == "success":
             start -= 1
         first = decided[start]
         if since is None or first.created_at > since:
             since, proof = first.created_at, first
+    if failing is not None:
+        return None, None, failing
+    if waiting:
+        return None, None, None
     return since, proof, None
 
 
-def _approvals(reviews: Sequence[Review], author: str | None) -> tuple[list[str], list[str]]:
-    """(approvers, reviewers asking for changes), from each reviewer's latest review."""
+def _approvals(reviews: Sequence[Review], author: str | None,
+               now: datetime) -> tuple[list[str], list[str]]:
+    """(approvers, reviewers asking for changes), from each reviewer's latest review given by
+    ``now`` (a review still being written has no time and does not count)."""
     latest: dict[str, Review] = {}
-    for review in sorted(reviews, key=lambda r: (r.submitted_at is None, r.submitted_at)):
+    given = [r for r in reviews if r.submitted_at is not None and r.submitted_at <= now]
+    for review in sorted(given, key=lambda r: r.submitted_at or now):
         if review.bot or review.reviewer == author or review.state in ("COMMENTED", "PENDING"):
             continue
         latest[review.reviewer] = review
@@ -234,7 +252,7 @@ def _approvals(reviews: Sequence[Review], author: str | None) -> tuple[list[str]
     return approved, blocking
 
 
-def evaluate(facts: GateFacts, now: datetime) -> GateResult:
+def evaluate(facts: GateFacts, now: datetime) -> GateResult:  # noqa: C901
     """The gate's verdict at ``now`` (an aware datetime)."""
     stage, gate, version = facts.stage, facts.gate, facts.version
     if facts.release_type in UNGATED:
@@ -251,7 +269,13 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
         conditions.append(Condition("admitted", True, why))
     else:
         run = admission(facts.history)
-        if not run:
+        if facts.same_change:
+            run = ()
+            conditions.append(Condition(
+                "admitted", False, f"{gate.name} and {stage.name} take {version} in one pull "
+                f"request; {gate.name} cannot run it first — use pull-requests: per-stage",
+                failed=True))
+        elif not run:
             conditions.append(Condition(
                 "admitted", False, f"{gate.name} does not admit {version} on the base branch "
                 f"yet: merge the {gate.name} pull request first"))
@@ -273,7 +297,7 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
                     "without a GitHub token"))
             else:
                 admitting = {c.sha for c in run}
-                since, proof, failing = _health(facts.statuses, admitting, verify.status)
+                since, proof, failing = _health(facts.statuses, admitting, verify.status, now)
                 if failing is not None:
                     conditions.append(Condition(
                         "healthy", False, f"Flux reports {gate.name} failing ({failing.context}: "
@@ -309,7 +333,7 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
                     conditions.append(Condition(
                         "soak", False, f"soak in {gate.name} until {_when(ends)} "
                         f"({format_duration(ends - now)} left)", at=start, until=ends))
-    conditions.append(_approval_condition(facts))
+    conditions.append(_approval_condition(facts, now))
     frozen = open_window(stage.freeze, now)
     if frozen is None:
         conditions.append(Condition("freeze", True, f"no freeze window of {stage.name} is open"))
@@ -330,7 +354,7 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:
                       soak_elapsed=soak_elapsed)
 
 
-def _approval_condition(facts: GateFacts) -> Condition:
+def _approval_condition(facts: GateFacts, now: datetime) -> Condition:
     needed = facts.stage.approvals_for(facts.release_type)
     if needed == 0:
         return Condition("approvals", True, f"no approval required for a {facts.release_type} "
@@ -338,7 +362,7 @@ def _approval_condition(facts: GateFacts) -> Condition:
     if facts.reviews is None:
         return Condition("approvals", False, f"{needed} approval(s) required; cannot read "
                          "reviews without a GitHub token and an open pull request")
-    approved, blocking = _approvals(facts.reviews, facts.author)
+    approved, blocking = _approvals(facts.reviews, facts.author, now)
     if blocking:
         return Condition("approvals", False, f"changes requested by {', '.join(blocking)}")
     if len(approved) < needed:

@@ -117,7 +117,9 @@ def parse(raw: bytes, shown: str) -> Config:
             f"{exc.first}) — keep one of them"
         ) from None
     _validate(data, lines, shown)
-    return _build(cast(dict[str, Any], data), lines, shown)
+    config = _build(cast(dict[str, Any], data), lines, shown)
+    exclude = cast(dict[str, Any], data).get("exclude")
+    return dataclasses.replace(config, exclude=tuple(exclude)) if exclude else config
 
 
 def _blank(node: yaml.Node | None) -> bool:

@@ -143,7 +143,7 @@ def _quick(api_version: str, kind: str) -> Callable[[Any], bool] | None:
     try:
         return compile_schema(found)
     except _UnsupportedError:
-        return lambda document: False  # always ask jsonschema
+        return lambda _document: False  # always ask jsonschema
 
 
 @functools.cache
@@ -219,13 +219,13 @@ def compile_schema(node: Mapping[str, Any]) -> Callable[[Any], bool]:
     return lambda instance: all(check(instance) for check in checks)
 
 
-def _type(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _type(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     names = [value] if isinstance(value, str) else list(value)
     tests = [_TYPES[name] for name in names]
     return lambda v: any(test(v) for test in tests)
 
 
-def _properties(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _properties(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     subs = {name: compile_schema(sub) for name, sub in value.items()}
 
     def check(v: Any) -> bool:
@@ -236,7 +236,7 @@ def _properties(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
     return check
 
 
-def _required(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _required(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     names = tuple(value)
     return lambda v: not isinstance(v, dict) or all(name in v for name in names)
 
@@ -246,7 +246,7 @@ def _additional(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
         raise _UnsupportedError("patternProperties")
     known = frozenset(node.get("properties", {}))
     if value is True:
-        return lambda v: True
+        return lambda _v: True
     if value is False:
         return lambda v: not isinstance(v, dict) or known.issuperset(v)
     sub = compile_schema(value)
@@ -255,27 +255,27 @@ def _additional(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
     )
 
 
-def _items(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _items(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     if not isinstance(value, Mapping):
         raise _UnsupportedError("items (tuple form)")
     sub = compile_schema(value)
     return lambda v: not isinstance(v, list) or all(sub(item) for item in v)
 
 
-def _enum(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _enum(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     if not all(isinstance(choice, str) for choice in value):
         raise _UnsupportedError("enum of non-strings")
     choices = frozenset(value)
     return lambda v: isinstance(v, str) and v in choices
 
 
-def _pattern(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _pattern(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     search = re.compile(value).search
     return lambda v: not isinstance(v, str) or search(v) is not None
 
 
 def _bound(test: Callable[[Any, Any], bool], kind: Callable[[Any], bool]) -> Any:
-    def compiler(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    def compiler(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
         return lambda v: not kind(v) or test(v, value)
 
     return compiler

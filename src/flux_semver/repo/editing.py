@@ -1,6 +1,6 @@
 """Lossless range edits (README: flux-semver promote).
 
-``set_range`` changes the bytes of one range value and nothing else: indentation, comments,
+``set_ranges`` changes the bytes of each range value and nothing else: indentation, comments,
 line endings (CRLF too), a byte-order mark, a missing final newline, anchors, the other
 documents and the file's mode all stay. The value keeps its quote style where that still
 reads back as the new range; a plain value that would not (``>=2.0.0 <3.0.0`` would start a
@@ -26,7 +26,7 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
-from flux_semver.repo import kinds, locate
+from flux_semver.repo import kinds, leftovers, locate, overlay_patch
 from flux_semver.repo import yaml_positions as yamlfast
 
 
@@ -50,11 +50,6 @@ class _Edit:
     style: str  # how the new value is written: plain, single or double
 
 
-def set_range(root: Path, policy: Policy, new_range: str) -> bool:
-    """Write ``new_range`` as the policy's range; return whether the file changed."""
-    return bool(set_ranges(root, [(policy, new_range)]))
-
-
 def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     """Apply several range edits, each file atomically; return the files that changed.
 
@@ -62,8 +57,9 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     leaves all files as they were.
     """
     by_file: dict[str, list[tuple[Policy, str]]] = {}
-    for policy, new_range in edits:
-        by_file.setdefault(policy.file, []).append((policy, new_range))
+    for policy, new_range in edits:  # a range in a shared base is set by its overlay's patch
+        file = policy.shared if policy.shared is not None else policy.file
+        by_file.setdefault(file, []).append((policy, new_range))
     pending: list[tuple[str, Path, bytes, bytes]] = []
     for file, items in by_file.items():
         path = root / file
@@ -74,7 +70,7 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     return [file for file, _, _, _ in pending]
 
 
-def _edited(path: Path, file: str,
+def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refusal
             items: list[tuple[Policy, str]]) -> tuple[bytes, bytes] | None:
     """The file's (old, new) bytes, or None when every range already has its new value."""
     try:
@@ -87,6 +83,10 @@ def _edited(path: Path, file: str,
         documents = yamlfast.load(text)
     except yamlfast.YamlError as exc:  # changed since the scan, or another document is bad
         raise EditError(f"{file}:{exc.line}:{exc.column}: {exc.message}") from None
+    additions = [(p, r) for p, r in items if p.shared is not None]
+    for policy, new_range in additions:
+        _check_new(policy, new_range)
+    items = [(p, r) for p, r in items if p.shared is None]
     edits: dict[int, _Edit] = {}
     for policy, new_range in items:
         _check_new(policy, new_range)
@@ -102,12 +102,17 @@ def _edited(path: Path, file: str,
             raise EditError(f"{_where(policy)}: {new_range!r} cannot stand inside the variable's "
                             "default — edit it by hand")
         edits[token.start] = _Edit(policy, new_range, token, style)
-    if not edits:
+    if not edits and not additions:
         return None
     for _attempt in range(2):
         new_text = _splice(text, list(edits.values()))
-        wrong = _verify(new_text, documents, list(edits.values()))
+        wrong = _verify(new_text, documents, list(edits.values())) if edits else []
         if not wrong:
+            if additions:
+                added = overlay_patch.add(new_text, additions)
+                if added is None:
+                    raise EditError(refusal(*additions[0]))
+                new_text = added
             return raw, (bom + new_text).encode("utf-8")
         retry = [e for e in wrong if e.style == "plain"]
         if not retry:
@@ -138,8 +143,10 @@ def _check_new(policy: Policy, new_range: str) -> None:
 def unwritable(policy: Policy, new_range: str) -> str | None:
     """Why ``new_range`` cannot be written where the policy's range is (a base other stages
     share, no one place that holds it), with what to do instead; None when it can."""
+    if policy.shared is not None and not policy.extendable:
+        return refusal(policy, new_range)
     if policy.shared is not None:
-        return overlay_patch(policy, new_range)
+        return None  # a patch is added to the overlay (see overlay_patch.add)
     if policy.range_line is None:
         return (f"{policy.file}:{policy.line}: {policy.ref}'s range is not written where "
                 f"flux-semver can edit it ({policy.origin or 'Flux applies its default'}) — no "
@@ -152,7 +159,7 @@ def _where(policy: Policy) -> str:
     return f"{policy.file}:{policy.range_line or policy.line}:{policy.range_column or 1}"
 
 
-def _locate(policy: Policy, documents: list[yamlfast.Document],
+def _locate(policy: Policy, documents: list[yamlfast.Document],  # noqa: C901
             text: str) -> tuple[yamlfast.Token, str]:
     """The policy's range token in the current text, checked against what the scan saw."""
     stale = StalePolicyError(f"{_where(policy)}: {policy.ref} changed since the repository "
@@ -221,14 +228,15 @@ def _path(policy: Policy) -> tuple[locate.Step, ...]:
     return policy.value_path or kinds.KINDS[policy.resource].range_path
 
 
-def overlay_patch(policy: Policy, new_range: str) -> str:
+def refusal(policy: Policy, new_range: str) -> str:
     """Why a range in a shared base is not edited, and the exact patch that sets it in the
     stage's own overlay instead (one line of YAML for its ``patches:`` list)."""
     pointer = "/" + "/".join(kinds.KINDS[policy.resource].range_path)
     op = json.dumps([{"op": "add", "path": pointer, "value": new_range}])
-    target = f"kind: {policy.resource}, name: {policy.name}"
-    if policy.namespace:
-        target += f", namespace: {policy.namespace}"
+    name, namespace = policy.patch_target
+    target = f"kind: {policy.resource}, name: {name or policy.name}"
+    if namespace:
+        target += f", namespace: {namespace}"
     where = (f"{policy.file}:{policy.range_line}" if policy.range_line is not None
              else f"{policy.file} (not written: Flux's default)")
     return (f"{where}: {policy.ref} in stage {policy.stage or '-'} takes its range from a "
@@ -268,7 +276,7 @@ def _splice(text: str, edits: list[_Edit]) -> str:
     return "".join(parts)
 
 
-def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> list[_Edit]:
+def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> list[_Edit]:  # noqa: C901
     """The edits whose value does not read back, or all of them if anything else changed."""
     try:
         new = yamlfast.load(new_text)
@@ -417,20 +425,8 @@ def _stage(path: Path, content: bytes) -> str:
 def _sweep(real: Path) -> None:
     """Remove the temporary files of ``real`` left by runs that were killed mid-write: those
     named ``.<name>.<pid>.<random>.tmp`` whose process no longer exists."""
-    for stale in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
-        pid = stale.name[len(real.name) + 2:].split(".", 1)[0]
-        if pid.isascii() and pid.isdigit() and pid != str(os.getpid()) and not _alive(int(pid)):
-            stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # another user's process (or no pid at all): leave its file alone
-    return True
+    for found in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
+        leftovers.remove_if_stale(str(found), found.name)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

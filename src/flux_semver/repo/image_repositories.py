@@ -8,7 +8,7 @@ Read only when a command consults a registry: a walk of the YAML files that ment
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from flux_semver.model import Policy
 from flux_semver.repo import yaml_positions as yamlfast
 
 KIND = "ImageRepository"
-_MARKER = KIND.encode()
 _EXTENSIONS = (".yaml", ".yml")
 
 
@@ -44,27 +43,34 @@ def scan(root: Path) -> list[ImageRepository]:
     """Every ImageRepository under ``root`` in file order; unreadable YAML is skipped here
     (``check`` reports it)."""
     found: list[ImageRepository] = []
+    for file, line, data in documents(root, KIND):
+        repository = _read(data, file, line)
+        if repository is not None:
+            found.append(repository)
+    return found
+
+
+def documents(root: Path, kind: str) -> Iterator[tuple[str, int, Any]]:
+    """(file, line of ``kind:``, data) of every document of ``kind`` under ``root``, reading
+    only the files that mention it."""
+    marker = kind.encode()
     for rel in sorted(_files(root)):
         try:
             raw = (root / rel).read_bytes()
         except OSError:
             continue
-        if _MARKER not in raw:
+        if marker not in raw:
             continue
         try:
             _, text = yamlfast.decode(raw)
-            documents = yamlfast.compose(text)
+            parsed = yamlfast.compose(text)
         except yamlfast.YamlError:
             continue
-        for document in documents:
-            if yamlfast.scalar(document.node, "kind") != KIND:
+        for document in parsed:
+            if yamlfast.scalar(document.node, "kind") != kind:
                 continue
             entry = yamlfast.entry(document.node, "kind")
-            line = entry[0].start_mark.line + 1 if entry else 1
-            repository = _read(document.data, rel, line)
-            if repository is not None:
-                found.append(repository)
-    return found
+            yield rel, entry[0].start_mark.line + 1 if entry else 1, document.data
 
 
 def _files(root: Path) -> list[str]:

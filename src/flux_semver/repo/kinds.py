@@ -16,9 +16,11 @@ The ``flux-semver/app`` label overrides the app of every kind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
+
+from flux_semver.model import Policy
 
 IMAGE_POLICY = "ImagePolicy"
 
@@ -75,3 +77,23 @@ def qualified(kind: str, ref: str) -> str:
     """How a policy is named in every output: ``namespace/name`` for an ImagePolicy (as it
     always was), ``Kind/namespace/name`` for the other kinds."""
     return ref if kind == IMAGE_POLICY else f"{kind}/{ref}"
+
+
+def distinct_apps(policies: Sequence[Policy]) -> list[Policy]:
+    """Policies of different kinds that would share an app by name are told apart: a chart
+    version is not an image tag, so the HelmRelease ``podinfo`` beside the ImagePolicies of the
+    image ``podinfo`` is the app ``HelmRelease/podinfo`` (a ``flux-semver/app`` label keeps
+    whatever app it names)."""
+    kinds_of: dict[str, set[str]] = {}
+    for policy in policies:
+        if policy.app is not None:
+            kinds_of.setdefault(policy.app, set()).add(policy.resource)
+    if all(len(found) == 1 for found in kinds_of.values()):
+        return list(policies)
+    return [
+        replace(policy, app=f"{policy.resource}/{policy.app}")
+        if policy.app is not None and policy.resource != IMAGE_POLICY
+        and len(kinds_of[policy.app]) > 1 and not policy.labels.get("flux-semver/app")
+        else policy
+        for policy in policies
+    ]

@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from flux_semver.model import Policy, PolicyKind
-from flux_semver.repo import kinds, locate, substitution
+from flux_semver.repo import kinds, locate, overlay_patch, substitution
 from flux_semver.repo import yaml_positions as yamlfast
 from flux_semver.repo.stages import StageResolver, resolve_app
 
@@ -108,7 +108,10 @@ class _Overlay:
             return {}
         keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         if keys & _PATCH_KEYS:
-            value = self.document.data
+            try:
+                value = self.document.data
+            except yamlfast.YamlError:
+                return {}  # not data (a duplicate key): Kustomize cannot build it either
             return value if isinstance(value, dict) else {}
         data: dict[str, Any] = {}
         for key in _LIST_KEYS & keys:
@@ -140,7 +143,10 @@ class FluxKustomization:
 
     @property
     def data(self) -> dict[str, Any]:
-        value = self.document.data
+        try:
+            value = self.document.data
+        except yamlfast.YamlError:
+            return {}
         return value if isinstance(value, dict) else {}
 
     @property
@@ -175,6 +181,9 @@ class _Object:
     data: dict[str, Any]
     where: Where | None
     touched: list[str] = field(default_factory=list)  # the patches that changed it, in order
+    # (name, namespace) as the outermost overlay's own patches see it: before its namespace,
+    # namePrefix and nameSuffix apply, as Kustomize orders them
+    seen: tuple[str, str | None] = ("", None)
 
     @property
     def kind(self) -> kinds.Kind:
@@ -196,7 +205,12 @@ class _Patch:
     document: int
     data: Any
     inline: tuple[locate.Step, ...]  # the path to the patch text, for an inline patch
-    shown: str  # file:line, for messages
+    line: int  # where the patch starts
+
+    @property
+    def shown(self) -> str:
+        """``file:line``, for messages."""
+        return f"{self.source.file}:{self.line}"
 
 
 class Layout:
@@ -306,8 +320,8 @@ class Layout:
         labels = ({str(k): str(v) for k, v in raw_labels.items()}
                   if isinstance(raw_labels, dict) else {})
         overlay = self.overlays[directory].source.file
-        places = [overlay, *(k.source.file for k in self.flux if k.path == directory)]
-        stage, stage_source = self.stage(resolver, name, labels, places)
+        # else the Flux Kustomizations that apply it decide (substitution._by_cluster)
+        stage, stage_source = self.stage(resolver, name, labels, [overlay])
         policy_kind: PolicyKind = "semver"
         if kind.name == kinds.IMAGE_POLICY:
             spec_policy = kinds.get(data, ("spec", "policy"))
@@ -360,6 +374,10 @@ class Layout:
             inline=where.inline if where is not None else (),
             origin=origin,
             shared=shared,
+            patch_target=obj.seen,
+            extendable=shared is not None and overlay_patch.extendable(
+                self.overlays[directory].document.node,
+                len(self.overlays[directory].source.documents)),
             api_version_line=base.api_version_line if where is None else None,
             api_version_column=base.api_version_column if where is None else None,
         )
@@ -398,6 +416,10 @@ def _normal(directory: str, relative: str) -> str | None:
     if joined == ".." or joined.startswith("../"):
         return None
     return joined
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _strings(value: Any) -> list[str]:
@@ -452,6 +474,9 @@ class _Build:
         namespace = data.get("namespace")
         prefix, suffix = data.get("namePrefix"), data.get("nameSuffix")
         for obj in objects:
+            seen_namespace = obj.metadata.get("namespace")
+            obj.seen = (str(obj.metadata.get("name") or ""),
+                        None if seen_namespace is None else str(seen_namespace))
             if isinstance(namespace, str) and namespace:
                 obj.metadata["namespace"] = namespace
             if isinstance(prefix, str) or isinstance(suffix, str):
@@ -482,11 +507,11 @@ class _Build:
 
     # -- patches ------------------------------------------------------------------------------
 
-    def _patch(self, overlay: _Overlay, objects: list[_Object]) -> None:
+    def _patch(self, overlay: _Overlay, objects: list[_Object]) -> None:  # noqa: C901
         data = overlay.data
         items = yamlfast.entry(overlay.document.node, "patches")
         nodes = items[1].value if items and isinstance(items[1], yaml.SequenceNode) else []
-        for index, item in enumerate(data.get("patches") or []):
+        for index, item in enumerate(_list(data.get("patches"))):
             if not isinstance(item, dict):
                 continue
             node = nodes[index] if index < len(nodes) else None
@@ -496,12 +521,12 @@ class _Build:
             for patch in self._contents(overlay, item, ("patches", index, "patch")):
                 if self._apply(patch, target, objects):
                     self.applied.add((overlay.source.file, line))
-        for index, entry in enumerate(data.get("patchesStrategicMerge") or []):
+        for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
             if isinstance(entry, str):
                 item = {"patch": entry} if "\n" in entry else {"path": entry}
                 for patch in self._contents(overlay, item, ("patchesStrategicMerge", index)):
                     self._apply(patch, None, objects)
-        for index, item in enumerate(data.get("patchesJson6902") or []):
+        for index, item in enumerate(_list(data.get("patchesJson6902"))):
             if isinstance(item, dict) and isinstance(item.get("target"), dict):
                 for patch in self._contents(overlay, item, ("patchesJson6902", index, "patch")):
                     self._apply(patch, item["target"], objects)
@@ -520,7 +545,7 @@ class _Build:
                     continue
                 self.consumed.add((source.file, document.index))
                 line = (document.node.start_mark.line + 1) if document.node is not None else 1
-                yield _Patch(source, document.index, data, (), f"{source.file}:{line}")
+                yield _Patch(source, document.index, data, (), line)
         elif isinstance(item.get("patch"), str):
             try:
                 documents = yamlfast.compose(item["patch"])
@@ -531,8 +556,7 @@ class _Build:
             found = locate.walk(overlay.document.node, inline)
             if found is not None:
                 line = found[1].start_mark.line + 1
-            yield _Patch(overlay.source, overlay.document.index, data, inline,
-                         f"{overlay.source.file}:{line}")
+            yield _Patch(overlay.source, overlay.document.index, data, inline, line)
 
     def _apply(self, patch: _Patch, target: Mapping[str, Any] | None,
                objects: list[_Object]) -> bool:
@@ -595,9 +619,8 @@ class _Build:
                     p, str))) if not isinstance(patch.data, list) else _step(patch.data, path))
                 if value is None:
                     return None
-                line = int(patch.shown.rpartition(":")[2] or 1)
-                return Where(source.file, patch.document, path, patch.inline, value, line, 1,
-                             exact=False)
+                return Where(source.file, patch.document, path, patch.inline, value,
+                             patch.line, 1, exact=False)
             token, value = found
         else:
             located = locate.walk(node, path)

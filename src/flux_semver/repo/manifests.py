@@ -1,18 +1,20 @@
-"""Discovery: every ImagePolicy in a GitOps repository, with where its range is written.
+"""Discovery: every semver range Flux evaluates in a GitOps repository, with where it is written.
 
 ``scan`` walks the tree (``.yaml``/``.yml`` files, ``.git`` skipped, symlinks never followed
-out of the root), reads only the files whose bytes mention ``ImagePolicy`` as YAML, and
-returns a ``Repository``: the policies in file order, and one ``FileError`` per file that
-mentions ImagePolicy but is not valid YAML (a Helm or Go template) or cannot be read.
-Kustomize patches that target an ImagePolicy are listed too, with ``patch=True``; they are
-reported, never rewritten.
+out of the root), reads as YAML only the files whose bytes mention a kind with a range
+(ImagePolicy, HelmRelease, HelmChart, OCIRepository, GitRepository) or a Kustomization, and
+the kustomization files that can change a policy, and returns a ``Repository``: the policies in
+file order — as each stage runs them, once ``layouts`` has built the overlays and filled in
+post-build variables — and one ``FileError`` per file that holds a policy but is not valid
+YAML (a Helm or Go template) or cannot be read. Kustomize patches that target an ImagePolicy
+outside the repository are listed too, with ``patch=True``; they are reported, never rewritten.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
-from flux_semver.repo import kinds, layouts
+from flux_semver.repo import kinds, layouts, leftovers
 from flux_semver.repo import yaml_positions as yamlfast
 from flux_semver.repo.layouts import Layout
 from flux_semver.repo.stages import StageResolver, resolve_app
@@ -65,8 +67,15 @@ class Repository:
         return sorted(mine, key=lambda p: order.get(p.stage or "", len(order)))
 
 
-def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Repository:
-    """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError."""
+def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: C901
+         parse_only: Callable[[str, bytes], bool] | None = None) -> Repository:
+    """Every policy under ``root`` (see the module's documentation); a file that cannot be
+    parsed becomes a FileError.
+
+    ``parse_only(relative path, bytes)``, when given, says which of the files that mention
+    ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
+    apps a commit touches); the others are counted as scanned and passed over.
+    """
     if not root.is_dir():
         raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
                               "root (flux-semver -C DIR)")
@@ -79,7 +88,8 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
     # rather than leave a stage out unseen.
     unlisted: list[tuple[str, str]] = []
     deferred: list[tuple[str, bytes]] = []
-    for path, rel in sorted(_files(root, follow_symlinks, unlisted), key=lambda pair: pair[1]):
+    walk = _Walk(root, follow_symlinks, config.exclude)
+    for path, rel in sorted(walk.files(), key=lambda pair: pair[1]):
         count += 1
         try:
             raw = _read(path)
@@ -96,7 +106,8 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
         if layouts.is_kustomization_file(rel):
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
-        if _MARKERS.search(raw) is None:
+        if _MARKERS.search(raw) is None or (parse_only is not None
+                                             and not parse_only(rel, raw)):
             continue
         _read_into(raw, rel, resolver, layout, policies, errors)
     if deferred:
@@ -105,10 +116,16 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
         for rel, raw in layouts.relevant(deferred, {p.file for p in policies}):
             _read_into(raw, rel, resolver, layout, policies, errors)
         policies.sort(key=lambda p: p.file)
+    unlisted.extend(walk.unlisted)
     errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
+    errors.extend(FileError(rel, 1, 1, f"a symbolic link to {target}, outside the repository, "
+                            "which flux-semver never reads — copy what it holds into the "
+                            "repository, or exclude it (exclude: in .flux-semver.yaml)", True)
+                  for rel, target in sorted(walk.outside))
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
+    effective = kinds.distinct_apps(effective)
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 
@@ -388,37 +405,75 @@ def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
         into[prefix] = str(value)
 
 
-def _files(root: Path, follow_symlinks: bool,
-           unlisted: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-    """(path, relative posix path) of every YAML file; never leaves ``root``. Directories
-    that cannot be listed go to ``unlisted`` as (relative path, reason)."""
-    top = os.path.realpath(root)
-    seen = {top}
-    stack: list[tuple[str, str]] = [(str(root), "")]
-    while stack:
-        directory, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError as exc:
-            unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
-            continue
-        for entry in entries:
-            name = entry.name
-            rel = prefix + name
-            if entry.is_symlink():
-                if not follow_symlinks:
-                    continue
-                real = os.path.realpath(entry.path)
-                if not real.startswith(top + os.sep):
-                    continue  # a link out of the repository
-                if Path(real).is_dir():
-                    if real not in seen and name != ".git":
-                        seen.add(real)
+class _Walk:
+    """Every YAML file under ``root``, never leaving it and never reading an excluded one.
+
+    What the walk cannot see is kept for the scan to report: directories that cannot be
+    listed (``unlisted``: relative path, reason) and symbolic links, to a YAML file or a
+    directory, that point out of the repository (``outside``: relative path, target).
+    """
+
+    def __init__(self, root: Path, follow_symlinks: bool, exclude: tuple[str, ...]) -> None:
+        self.root = root
+        self.follow_symlinks = follow_symlinks
+        self.unlisted: list[tuple[str, str]] = []
+        self.outside: list[tuple[str, str]] = []
+        self._excluded = _matcher(exclude)
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """(path, relative posix path) of every YAML file that is not excluded."""
+        top = os.path.realpath(self.root)
+        seen = {top}
+        stack: list[tuple[str, str]] = [(str(self.root), "")]
+        excluded = self._excluded
+        while stack:
+            directory, prefix = stack.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError as exc:
+                self.unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
+                continue
+            for entry in entries:
+                name = entry.name
+                rel = prefix + name
+                if entry.is_symlink():
+                    yield from self._link(entry, rel, top, seen, stack)
+                elif entry.is_dir(follow_symlinks=False):
+                    if name != ".git" and not (excluded and excluded(rel + "/")):
                         stack.append((entry.path, rel + "/"))
-                elif name.endswith(EXTENSIONS) and Path(real).is_file():
-                    yield entry.path, rel
-            elif entry.is_dir(follow_symlinks=False):
-                if name != ".git":
-                    stack.append((entry.path, rel + "/"))
-            elif name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False):
-                yield entry.path, rel  # never a FIFO or a device: reading one would block
+                elif (name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False)
+                      and not (excluded and excluded(rel))):
+                    yield entry.path, rel  # never a FIFO or a device: reading one would block
+                elif name.endswith(".tmp") and name.startswith("."):
+                    leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
+
+    def _link(self, entry: os.DirEntry[str], rel: str, top: str, seen: set[str],
+              stack: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        real = os.path.realpath(entry.path)
+        is_dir = Path(real).is_dir()
+        if not is_dir and not entry.name.endswith(EXTENSIONS):
+            return
+        if self._excluded and self._excluded(rel + "/" if is_dir else rel):
+            return
+        if real != top and not real.startswith(top + os.sep):
+            # never followed out of the repository, but never dropped without a word
+            self.outside.append((rel, str(Path(entry.path).readlink())))
+            return
+        if not self.follow_symlinks:
+            return  # its target inside the repository is read under its own name
+        if is_dir:
+            if real not in seen and entry.name != ".git":
+                seen.add(real)
+                stack.append((entry.path, rel + "/"))
+        elif Path(real).is_file():
+            yield entry.path, rel
+
+
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """A test of a relative path (a directory's ends with ``/``) against the exclude globs."""
+    if not patterns:
+        return None
+    from wcmatch import glob  # imported only for configs that exclude something
+
+    flags = glob.GLOBSTAR | glob.DOTGLOB
+    return lambda rel: bool(glob.globmatch(rel, patterns, flags=flags))

@@ -53,7 +53,7 @@ def resolve(layout: Layout, policies: list[tuple[Policy, str]],
     for policy, directory in policies:
         text = policy.range_text
         if text is None or "${" not in text or _VARIABLE.search(text) is None:
-            out.append(policy)
+            out.extend(_by_cluster(layout, policy, directory, resolver))
             continue
         applying = [k for k in layout.flux if k.applies(directory)]
         if not applying:
@@ -81,6 +81,32 @@ def resolve(layout: Layout, policies: list[tuple[Policy, str]],
     return out
 
 
+def _by_cluster(layout: Layout, policy: Policy, directory: str,
+                resolver: StageResolver) -> list[Policy]:
+    """A policy with no stage of its own takes the stage of the Flux Kustomizations that apply
+    its directory (``clusters/production/infrastructure.yaml``); applied in several stages, it
+    is one policy per stage, and its range, written once for all of them, is not edited."""
+    if policy.stage is not None or policy.patch:
+        return [policy]
+    stages: dict[str, tuple[str, FluxKustomization]] = {}
+    for kustomization in layout.flux:
+        if kustomization.applies(directory):
+            stage, source = layout.stage(resolver, kustomization.name, policy.labels,
+                                         [kustomization.source.file])
+            if stage is not None:
+                stages.setdefault(stage, (source, kustomization))
+    found = [replace(policy, stage=stage,
+                     stage_source=f"{source} (Flux Kustomization {k.ref} applies it)")
+             for stage, (source, k) in stages.items()]
+    if len(found) <= 1:
+        return found or [policy]
+    names = ", ".join(f"{k.ref} ({stage})" for stage, (_, k) in stages.items())
+    note = (f"applied in {len(found)} stages by Flux Kustomizations {names}: its range is "
+            "written once for all of them")
+    return [replace(p, range_line=None, range_column=None, shared=None,
+                    origin=_join(p.origin, note)) for p in found]
+
+
 def _join(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
 
@@ -88,7 +114,8 @@ def _join(first: str | None, second: str) -> str:
 def _values(kustomization: FluxKustomization, post_build: Mapping[str, Any],
             configmaps: _ConfigMaps) -> dict[str, _Value]:
     values: dict[str, _Value] = {}
-    for index, item in enumerate(post_build.get("substituteFrom") or []):
+    sources = post_build.get("substituteFrom")
+    for index, item in enumerate(sources if isinstance(sources, list) else []):
         if not isinstance(item, dict):
             continue
         kind, name = item.get("kind"), str(item.get("name") or "")

@@ -7,8 +7,8 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.check_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from importlib import import_module
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from flux_semver.check_result import CheckResult, relative_paths
@@ -17,6 +17,18 @@ from flux_semver.model import Finding
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
+from . import (
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
+    suppressions,
+)
 from .base import Rule, Scanned
 
 __all__ = [
@@ -24,23 +36,20 @@ __all__ = [
 ]
 
 #: The rule modules of this package, in code order: each defines CODE, NAME, SEVERITY, SUMMARY
-#: and check (see :meth:`Rule.from_module`).
+#: and check (see :meth:`Rule.from_module`). Imported by name, so mypy checks each of them.
 _MODULES = (
-    "fs001_invalid_range",
-    "fs002_not_exact",
-    "fs003_skips_stage",
-    "fs004_schema",
-    "fs005_deprecated_api",
-    "fs006_unmapped",
-    "fs007_missing_gate",
-    "fs008_conflicting",
-    "fs009_yaml",
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
 )
 
-RULES: dict[str, Rule] = {
-    rule.code: rule
-    for rule in (Rule.from_module(import_module(f"{__name__}.{name}")) for name in _MODULES)
-}
+RULES: dict[str, Rule] = {rule.code: rule for rule in map(Rule.from_module, _MODULES)}
 
 
 class UnknownRuleError(FluxSemverError):
@@ -84,9 +93,10 @@ def run(
     for rule in RULES.values() if rules is None else rules:
         findings.extend(rule.run(repo))
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.code, f.message))
-    return CheckResult(
-        findings=tuple(findings), files=repo.files_scanned, policies=len(repo.policies)
-    )
+    names = {rule.name: code for code, rule in RULES.items()}
+    kept, suppressed = suppressions.split(repo.root, findings, names)
+    return CheckResult(findings=tuple(kept), files=repo.files_scanned,
+                       policies=len(repo.policies), suppressed=len(suppressed))
 
 
 def check(
@@ -97,6 +107,8 @@ def check(
     selected: Sequence[str] = (),
     ignored: Sequence[str] = (),
     strict_files: bool = False,
+    exclude: Sequence[str] = (),
+    parse_only: Callable[[str, bytes], bool] | None = None,
 ) -> CheckResult:
     """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
     in ``files`` when any are named (paths as the user gave them; see ``relative_paths``).
@@ -111,5 +123,7 @@ def check(
         )
     wanted = relative_paths(root, files, strict=strict_files)  # a bad FILE fails before the scan
     config = config_module.load(root, config_path)
-    result = run(manifests.scan(root, config), chosen)
+    if exclude:  # globs given on the command line, beside the config's
+        config = replace(config, exclude=(*config.exclude, *exclude))
+    result = run(manifests.scan(root, config, parse_only=parse_only), chosen)
     return result.only(wanted) if files else result

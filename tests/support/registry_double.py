@@ -5,7 +5,8 @@ flow: ``/v2/<name>/tags/list`` answers 401 with a ``Bearer realm=…/token,servi
 challenge until it gets a token from ``/token`` (basic credentials for private images,
 anonymous for public ones), pages tags with ``n``/``last`` and a relative ``Link`` header
 (the CNCF registry 2.8 ignores ``n`` for tags), and can be told to fail: a 503 for the next
-requests, a tags page that is not JSON. Every request is logged.
+requests, a tags page that is not JSON. It also serves a Helm chart index at
+``/charts/index.yaml``. Every request is logged.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class State:
     max_page: int = 100  # the most tags one page holds, whatever n asks
     stall: float = 0.0  # seconds every tags answer waits first (a registry that hangs)
     next_host: str = ""  # a host the Link header sends the next page to (a hostile registry)
+    charts: dict[str, list[str]] = field(default_factory=dict)  # /charts/index.yaml: versions
     log: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Authorization)
     issued: dict[str, set[str]] = field(default_factory=dict)  # token -> images it may pull
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,10 +73,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.log.append((self.path, self.headers.get("Authorization")))
         if url.path == "/token":
             self._token(parse_qs(url.query))
+        elif url.path == "/charts/index.yaml":
+            self._index()
         elif url.path.startswith("/v2/") and url.path.endswith("/tags/list"):
             self._tags(url.path[len("/v2/"):-len("/tags/list")], parse_qs(url.query))
         else:
             self._json(404, {"errors": [{"code": "NOT_FOUND"}]})
+
+    def _index(self) -> None:
+        """A Helm chart index, written as Helm writes it: newest version first."""
+        lines = ["apiVersion: v1", "entries:"]
+        for chart, versions in self.state.charts.items():
+            lines.append(f"  {chart}:")
+            for version in versions:
+                lines += [f"  - name: {chart}", f"    version: {version}",
+                          f"    urls: [{chart}-{version}.tgz]"]
+        self._send(200, ("\n".join(lines) + "\n").encode(), {"Content-Type": "text/yaml"})
 
     def _token(self, query: dict[str, list[str]]) -> None:
         scope = query.get("scope", [""])[0]
