@@ -88,19 +88,23 @@ INPUT_SAMPLES = {
     "evidence-url": "https://ci.example.com/run/1", "evidence-junit": "report.xml",
     "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://grafana.example.com",
     "evidence-notes": "canary ran", "evidence-policy": "block", "registry-check": "true",
-    "registry-username": "robot", "registry-password": "s3cret",
+    "registry-username": "ann", "registry-password": "s3cret",
+}
+# Inputs that are only valid together: each is tested against a baseline that gives its
+# partner and another value of its own, so the input itself must be what changes the result.
+TOGETHER = {
+    "registry-username": {"registry-username": "bob", "registry-password": "s3cret"},
+    "registry-password": {"registry-username": "ann", "registry-password": "other"},
 }
 
 
 @pytest.mark.parametrize("name", sorted(INPUT_SAMPLES))
 def test_every_input_is_read(name: str) -> None:
     assert set(INPUT_SAMPLES) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
-    defaults = read_inputs(lambda _name: "", {})
-    # The registry login's two inputs go together: each is given with its partner.
-    partner = {"registry-username": "registry-password",
-               "registry-password": "registry-username"}.get(name)
-    values = {n: INPUT_SAMPLES[n] for n in (name, partner) if n is not None}
-    given = read_inputs(lambda asked: values.get(asked, ""), {})
+    baseline = TOGETHER.get(name, {})
+    defaults = read_inputs(lambda asked: baseline.get(asked, ""), {})
+    given = read_inputs(
+        lambda asked: INPUT_SAMPLES[name] if asked == name else baseline.get(asked, ""), {})
     assert given != defaults, f"input {name!r} is asked for but changes nothing"
 
 
