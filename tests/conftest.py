@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.action_runner import OWNER, REPO, TOKEN, Runner
+from tests.support.checkout import copy_checkout, git, git_env
 from tests.support.github_server import github_server
+from tests.support.precommit import Hooks
 
 
 @pytest.fixture
@@ -20,10 +22,24 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 
 # Test files that build a hook environment or a wheel, or run the Action end to end: the
 # integration set, left out by ``python3 tasks.py quick`` (``python3 tasks.py test`` runs them).
-INTEGRATION = {"test_precommit", "test_wheel", "test_action_image", "test_action", "test_demo"}
+INTEGRATION = {
+    "test_precommit", "test_precommit_try_repo", "test_wheel", "test_action_image", "test_demo",
+    "test_action", "test_action_gate", "test_action_registry",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.stem in INTEGRATION:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooks]:
+    base = tmp_path_factory.mktemp("pre-commit")
+    env = git_env(base / "home")
+    env["PRE_COMMIT_HOME"] = str(base / "cache")
+    env.pop("PRE_COMMIT", None)
+    env.pop("GITHUB_ACTIONS", None)
+    repo = copy_checkout(base / "flux-semver", env)
+    yield Hooks(repo, git(repo, env, "rev-parse", "HEAD").strip(), env)

@@ -1,28 +1,16 @@
-"""The GitHub Action end to end: ``entrypoint.py`` run as a subprocess in a simulated runner.
-
-Each test lays out what the Docker runner gives the container: a workspace that is a clone
-(whose ``origin`` is a bare repository on disk, so pushes need no network), ``GITHUB_*``
-variables, every input as ``INPUT_<NAME>`` with its hyphen (defaults taken from action.yml,
-as the runner fills them), an event JSON file, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``
-files, and a GitHub on 127.0.0.1 (``tests/support/github_server.py``) that checks the token
-and keeps pull requests, labels and comments like GitHub does.
+"""The GitHub Action end to end, one run at a time, through the simulated runner of
+``tests/support/action_runner.py`` (hyphenated ``INPUT_*``, an event file, a bare origin and
+the local GitHub of ``tests/support/github_server.py``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git
+from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git, range_of
 from tests.support.github_server import ACTIONS_NOT_PERMITTED, github_server
-
-
-def _range_of(text: str) -> str:
-    match = re.search(r'range: "([^"]*)"', text)
-    assert match is not None, text
-    return match.group(1)
 
 
 def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
@@ -32,7 +20,7 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
                                  "flux-semver/myapp/prod", "main"]
     for stage, wanted in {"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}.items():
         text = runner.branch_file(f"flux-semver/myapp/{stage}", stage)
-        assert _range_of(text) == wanted
+        assert range_of(text) == wanted
         assert "# kept as it is" in text
     opened = runner.server.open_pulls()
     assert len(opened) == 3
@@ -78,24 +66,22 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     assert count.strip() == "1"
 
 
-def test_same_run_again_updates_the_same_pull_requests(runner: Runner) -> None:
+def test_an_identical_re_run_writes_nothing(runner: Runner) -> None:
     first = runner.run()
     assert first.code == 0, first.stderr
+    tips = {b: runner.tip(b) for b in runner.branches()}
     before = len(runner.server.requests)
     second = runner.run()
     assert second.code == 0, second.stdout + second.stderr
     assert len(runner.server.open_pulls()) == 3
     assert len(runner.server.state.pulls) == 3
-    assert [p["operation"] for p in second.pulls] == ["updated"] * 3
+    assert [p["operation"] for p in second.pulls] == ["none"] * 3
     assert [p["number"] for p in second.pulls] == [p["number"] for p in first.pulls]
-    creates = [r for r in runner.server.requests
-               if r.method == "POST" and r.path.endswith("/pulls")]
-    assert len(creates) == 3
+    # No new commit (CI would restart, approvals be dismissed), no edit, no comment.
+    assert {b: runner.tip(b) for b in runner.branches()} == tips
+    assert [r for r in runner.server.requests[before:] if r.method != "GET"] == []
     for pull in runner.server.open_pulls():
         assert len(runner.server.comments_on(pull["number"])) == 1
-    edits = [r for r in runner.server.requests[before:]
-             if r.method == "PATCH" and "/pulls/" in r.path]
-    assert len(edits) == 3  # one in-place update each, bodies complete the first time
 
 
 def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
@@ -109,7 +95,7 @@ def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
     second = runner.run(event="repository_dispatch", payload=payload, ref="refs/heads/main")
     assert second.code == 0, second.stdout + second.stderr
     assert [p["number"] for p in second.pulls] == [p["number"] for p in first.pulls]
-    assert _range_of(runner.branch_file("flux-semver/myapp/prod", "prod")) == "2.0.1"
+    assert range_of(runner.branch_file("flux-semver/myapp/prod", "prod")) == "2.0.1"
     prod = next(p for p in runner.server.open_pulls() if p["head"].endswith("/prod"))
     assert "2.0.1" in prod["title"]
     log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1", "--format=%B",
@@ -193,9 +179,23 @@ def test_single_pull_request_for_all_stages(runner: Runner) -> None:
     assert {p["number"] for p in result.pulls} == {runner.server.open_pulls()[0]["number"]}
 
 
-def test_read_only_token_degrades_to_the_job_summary(runner: Runner) -> None:
+def test_a_token_without_pull_request_permission_fails_naming_it(runner: Runner) -> None:
     runner.server.fail("read-only", method="POST", path=r"/pulls$", times=10)
     result = runner.run(stages="dev")
+    assert result.code == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "pull-requests: write" in errors[0]
+    assert runner.server.open_pulls() == []
+    assert result.pulls == [{"stage": "dev", "number": None, "url": None, "operation": "none"}]
+
+
+def test_a_fork_pull_request_degrades_to_the_job_summary(runner: Runner) -> None:
+    runner.server.fail("read-only", method="POST", path=r"/pulls$", times=10)
+    fork = {"pull_request": {"number": 7, "head": {"repo": {"full_name": "someone/gitops",
+                                                            "fork": True}}},
+            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}
+    result = runner.run(stages="dev", event="pull_request", payload=fork, version="2.0.0",
+                        ref="refs/pull/7/merge", base="main")
     assert result.code == 0, result.stdout + result.stderr
     assert any(line.startswith("::warning") and "read-only" in line
                for line in result.stdout.splitlines())
@@ -311,7 +311,7 @@ def test_gitops_tree_below_the_repository_root(tmp_path: Path) -> None:
         runner = Runner(tmp_path, server, subdir="deploy/flux")
         result = runner.run(path="deploy/flux", stages="dev")
         assert result.code == 0, result.stdout + result.stderr
-        assert _range_of(runner.branch_file("flux-semver/myapp/dev", "dev")) == "2.0.x"
+        assert range_of(runner.branch_file("flux-semver/myapp/dev", "dev")) == "2.0.x"
         assert result.outputs["changed-files"] == "deploy/flux/clusters/dev/imagepolicy.yaml"
         assert len(server.open_pulls()) == 1
 
@@ -322,7 +322,7 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
     result = runner.run(command="rollback", image="myapp", stages="dev",
                         event="workflow_dispatch", payload={}, ref="refs/heads/main")
     assert result.code == 0, result.stdout + result.stderr
-    assert _range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
+    assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
     [opened] = runner.server.open_pulls()
     assert opened["head"] == "flux-semver/myapp/rollback-dev"
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [("dev", "created")]
@@ -338,7 +338,7 @@ def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
     result = runner.run(command="rollback", image="myapp", stages="prod",
                         event="workflow_dispatch", payload={}, ref="refs/heads/main")
     assert result.code == 0, result.stdout + result.stderr
-    assert _range_of(runner.branch_file("flux-semver/myapp/rollback-prod", "prod")) == "1.2.3"
+    assert range_of(runner.branch_file("flux-semver/myapp/rollback-prod", "prod")) == "1.2.3"
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [("prod", "created")]
 
 

@@ -208,6 +208,15 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
         at(26, 5)))
     assert "nothing to re-evaluate" in own.stdout
     assert len(runner.server.requests) == writes
+    # A CI status on a pull request's branch cannot change a verdict: that run asks GitHub
+    # nothing (the event names the default branch and the status's branches).
+    ci = status_event(status_sha(runner, prod), "ci/build", "success", "build passed",
+                      at(26, 12))
+    ci["branches"] = [{"name": "flux-semver/myapp/prod", "protected": False, "commit": {
+        "sha": ci["sha"], "url": ci["commit"]["url"]}}]
+    elsewhere = gate(runner, at(26, 12), event="status", payload=ci)
+    assert "not on main" in elsewhere.stdout
+    assert [r.method for r in runner.server.requests[writes:]] == []
 
     # Flux reports a failed health check: the gate fails; the next success restarts the soak.
     runner.server.set_clock(at(30))

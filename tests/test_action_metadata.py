@@ -78,34 +78,37 @@ def test_action_yml_declares_exactly_the_designed_inputs_and_outputs() -> None:
     assert meta["inputs"]["command"]["default"] == "promote"
 
 
-# One valid value per input that differs from its default. Asking for a name proves nothing
-# (every name is asked for up front); a value that changes what read_inputs returns does.
+# Two valid values per input. Asking for a name proves nothing (every name is asked for up
+# front); two values that make read_inputs return different results do.
 INPUT_SAMPLES = {
-    "command": "check", "version": "1.2.3", "image": "myapp", "release-type": "minor",
-    "stages": "dev", "path": "deploy", "config": "flux.yaml", "dry-run": "true",
-    "pull-requests": "single", "base": "release/1.x", "token": "t0ken", "labels": "release",
-    "auto-merge": "true", "commit-author": "Ann <ann@example.com>",
-    "evidence-url": "https://ci.example.com/run/1", "evidence-junit": "report.xml",
-    "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://grafana.example.com",
-    "evidence-notes": "canary ran", "evidence-policy": "block", "registry-check": "true",
-    "registry-username": "ann", "registry-password": "s3cret",
+    "command": ("promote", "check"), "version": ("1.2.3", "1.2.4"), "image": ("myapp", "api"),
+    "release-type": ("minor", "major"), "stages": ("dev", "prod"), "path": ("deploy", "ops"),
+    "config": ("a.yaml", "b.yaml"), "dry-run": ("true", "false"),
+    "pull-requests": ("single", "none"), "base": ("main", "release/1.x"),
+    "token": ("t0ken", "t1ken"), "labels": ("release", "hotfix"), "auto-merge": ("true", "false"),
+    "commit-author": ("Ann <ann@example.com>", "Bob <bob@example.com>"),
+    "evidence-url": ("https://ci.example.com/run/1", "https://ci.example.com/run/2"),
+    "evidence-junit": ("a.xml", "b.xml"), "evidence-metrics": ("a.json", "b.json"),
+    "evidence-links": ("Grafana=https://grafana.example.com", "Logs=https://logs.example.com"),
+    "evidence-notes": ("canary ran", "soak ran"), "evidence-policy": ("report", "block"),
+    "registry-check": ("true", "false"), "registry-username": ("bot", "ci"),
+    "registry-password": ("pw-1", "pw-2"),
 }
-# Inputs that are only valid together: each is tested against a baseline that gives its
-# partner and another value of its own, so the input itself must be what changes the result.
-TOGETHER = {
-    "registry-username": {"registry-username": "bob", "registry-password": "s3cret"},
-    "registry-password": {"registry-username": "ann", "registry-password": "other"},
-}
+# Inputs that are only valid together with another.
+COMPANIONS = {"registry-username": {"registry-password": "pw"},
+              "registry-password": {"registry-username": "bot"}}
 
 
 @pytest.mark.parametrize("name", sorted(INPUT_SAMPLES))
 def test_every_input_is_read(name: str) -> None:
     assert set(INPUT_SAMPLES) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
-    baseline = TOGETHER.get(name, {})
-    defaults = read_inputs(lambda asked: baseline.get(asked, ""), {})
-    given = read_inputs(
-        lambda asked: INPUT_SAMPLES[name] if asked == name else baseline.get(asked, ""), {})
-    assert given != defaults, f"input {name!r} is asked for but changes nothing"
+
+    def read(value: str) -> object:
+        given = {**COMPANIONS.get(name, {}), name: value}
+        return read_inputs(lambda asked: given.get(asked, ""), {})
+
+    first, second = INPUT_SAMPLES[name]
+    assert read(first) != read(second), f"input {name!r} is asked for but changes nothing"
 
 
 def test_entrypoint_reads_inputs_through_actions_toolkit() -> None:

@@ -586,7 +586,10 @@ def test_hostile_action_inputs(runner: Runner, inputs: dict[str, str], message: 
     assert runner.server.requests == []
     assert runner.branches() == ["main"]
     assert not (runner.workspace / "pwned").exists() and not Path("pwned").exists()
-    assert snapshot(runner.workspace) == before
+    # Nothing changes but the summary file every run writes (inside .git, as its output says).
+    after = snapshot(runner.workspace)
+    assert result.outputs["summary-file"] == ".git/flux-semver/summary.md"
+    assert {k: v for k, v in after.items() if not k.startswith(".git/flux-semver")} == before
 
 
 # --- evidence inputs -----------------------------------------------------------------------

@@ -200,3 +200,12 @@ def test_with_a_token_flux_statuses_on_the_base_branch_count(
     assert statuses_read[:2] == [f"/api/v3/repos/acme/gitops/commits/{heads[1]}/statuses",
                                  f"/api/v3/repos/acme/gitops/commits/{heads[0]}/statuses"]
     assert all(heads[2] not in path for path in statuses_read)  # never admitted 1.3.0
+
+
+def test_github_refusing_the_token_is_one_line(
+        repo: Path, server: GitHubServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = gate(repo, capsys, "--token", "wrong", "--repository", "acme/gitops",
+                     "--api-url", server.url)
+    assert code == 2
+    assert out == (f"flux-semver: error: GitHub answered 401 for {server.url}/repos/acme/gitops"
+                   "/pulls: the token was refused: check --token\n")

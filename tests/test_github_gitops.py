@@ -78,13 +78,12 @@ def test_one_commit_by_the_given_identity_beside_the_checkout(
     hook.chmod(0o755)
     ws = Workspace(checkout, env=bare_env)
     base = ws.fetch_base("main")
-    with ws.worktree(base) as tree:
-        (tree / "policy.yaml").write_text("range: 2.0.x\n", encoding="utf-8")
-        ws.commit(tree, ["policy.yaml"], "subject\n\nFlux-Semver-App: myapp\n",
-                  Identity("Release Bot", "bot@example.com"))
-        ws.push(tree, "flux-semver/myapp/dev")
-        holder = tree
-    assert not holder.exists()
+    commit, tree = ws.build_commit(base, {"policy.yaml": b"range: 2.0.x\n"},
+                                   "subject\n\nFlux-Semver-App: myapp\n",
+                                   Identity("Release Bot", "bot@example.com"))
+    ws.push(commit, "flux-semver/myapp/dev", None)
+    shown = _git(checkout, "show", f"{tree}:policy.yaml", env=env).stdout
+    assert shown == "range: 2.0.x\n"
     _git(checkout, "fetch", "--quiet", "origin", env=env)
     show = _git(checkout, "log", "-1", "--format=%an <%ae>|%cn|%B",
                 "origin/flux-semver/myapp/dev", env=env)
@@ -130,8 +129,8 @@ def test_push_sends_the_token_as_one_header_and_never_prints_it(
              "AUTHORIZATION: basic c3RhbGU=", env=env)
         ws = Workspace(checkout, TOKEN, server.base, env=env)
         head = _git(checkout, "rev-parse", "HEAD", env=env).stdout.strip()
-        with ws.worktree(head) as tree, pytest.raises(GitError) as caught:
-            ws.push(tree, "flux-semver/myapp/dev")
+        with pytest.raises(GitError) as caught:
+            ws.push(head, "flux-semver/myapp/dev", None)
         expected = "basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
         sent = [r.authorization for r in server.requests if "/info/refs" in r.path]
     assert sent and all(headers == [expected] for headers in sent)  # the stale one is gone

@@ -185,7 +185,9 @@ def test_text_outputs_keep_hostile_text_on_its_line(tmp_path: Path) -> None:
         if args[0] in ("policies", "plan", "promote") and "markdown" not in args:
             assert "myapp-dev\\n::error::name" in done.stdout, args
     # An error naming a hostile file is still one line.
-    (tmp_path / "clusters" / "x\n::error::file.yaml").write_text("kind: ImagePolicy\n: [\n")
+    # (it names the app, so it could hold one of its stages and stops the release)
+    (tmp_path / "clusters" / "x\n::error::file.yaml").write_text(
+        "kind: ImagePolicy\n# myapp\n: [\n")
     done = cli("plan", "1.2.4")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [done.stderr.rstrip("\n")]

@@ -6,6 +6,7 @@ fluxcd/flux2-kustomize-helm-example)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,11 @@ PRODUCTION = "apps/production/podinfo-values.yaml"
 
 
 def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # An explicit environment: a library loaded by the test process may have put COLUMNS into
+    # the C environment (which the child would inherit) without it showing in os.environ, and
+    # `policies` fits its table to COLUMNS.
     return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=dict(os.environ))
 
 
 @pytest.fixture

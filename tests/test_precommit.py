@@ -1,90 +1,28 @@
 """The real ``pre-commit`` client runs each hook from this checkout against a temporary GitOps
 repository, on the files a commit stages.
 
-The checkout's working tree is copied into a git repository of its own. The three cases of
-the hooks' acceptance test (prod widened to ``1.x`` fails with FS002 at the line, prod moved
-past what pre-prod admits fails with FS003, a commit that moves both stages in order passes)
-go through ``pre-commit try-repo <copy> <hook-id>``, as the README tells users to try a hook;
-try-repo builds a fresh environment on every call (a few seconds, from pip's cache), so there
-are just those three. The other tests use a ``repos:`` entry in ``.pre-commit-config.yaml``
-and ``pre-commit run``, whose environment is built once per session in a shared
-PRE_COMMIT_HOME.
+These tests use a ``repos:`` entry in ``.pre-commit-config.yaml`` and ``pre-commit run``,
+whose environment is built once per session in a shared PRE_COMMIT_HOME (``hooks`` fixture,
+tests/conftest.py). The acceptance cases through ``pre-commit try-repo`` are in
+test_precommit_try_repo.py, a file of their own so they run beside these.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from tests.support.checkout import copy_checkout, git, git_env
-
-DATA = Path(__file__).parent / "data" / "rules"
-PROD = "clusters/prod/podinfo.yaml"
-PRE_PROD = "clusters/pre-prod/podinfo.yaml"
-
-
-HOOK_IDS = ("flux-semver-check", "flux-semver-prod-exact", "flux-semver-no-skip",
-            "flux-semver-ranges")
-
-
-@dataclass(frozen=True)
-class Hooks:
-    repo: Path
-    rev: str
-    env: dict[str, str]
-
-
-@pytest.fixture(scope="session")
-def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooks]:
-    base = tmp_path_factory.mktemp("pre-commit")
-    env = git_env(base / "home")
-    env["PRE_COMMIT_HOME"] = str(base / "cache")
-    env.pop("PRE_COMMIT", None)
-    env.pop("GITHUB_ACTIONS", None)
-    repo = copy_checkout(base / "flux-semver", env)
-    yield Hooks(repo, git(repo, env, "rev-parse", "HEAD").strip(), env)
-
-
-def user_repo(tmp_path: Path, hooks: Hooks) -> Path:
-    """A user's GitOps repository: the clean fixture and a pre-commit config, committed."""
-    root = tmp_path / "gitops"
-    shutil.copytree(DATA / "clean", root)
-    entries = "".join(f"      - id: {hook}\n" for hook in HOOK_IDS)
-    (root / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hooks.repo}\n    rev: {hooks.rev}\n    hooks:\n{entries}"
-    )
-    git(root, hooks.env, "init", "-q")
-    git(root, hooks.env, "add", "-A")
-    git(root, hooks.env, "commit", "-q", "-m", "clean")
-    return root
-
-
-def pre_commit(root: Path, hooks: Hooks, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pre_commit", *args],
-        cwd=root, env=hooks.env, capture_output=True, text=True, check=False, timeout=900,
-    )
-
-
-def run(root: Path, hooks: Hooks, *args: str) -> subprocess.CompletedProcess[str]:
-    return pre_commit(root, hooks, "run", *args)
-
-
-def try_repo(root: Path, hooks: Hooks, hook_id: str) -> subprocess.CompletedProcess[str]:
-    """``pre-commit try-repo`` of the checkout's copy, on the files the user staged."""
-    return pre_commit(root, hooks, "try-repo", str(hooks.repo), hook_id)
-
-
-def set_range(root: Path, file: str, old: str, new: str, hooks: Hooks) -> None:
-    path = root / file
-    path.write_text(path.read_text().replace(f'range: "{old}"', f'range: "{new}"'))
-    git(root, hooks.env, "add", file)
+from tests.support.checkout import git
+from tests.support.precommit import (
+    HOOK_IDS,
+    PRE_PROD,
+    PROD,
+    Hooks,
+    pre_commit,
+    run,
+    set_range,
+    user_repo,
+)
 
 
 def test_a_clean_repository_passes_every_hook(tmp_path: Path, hooks: Hooks) -> None:
@@ -103,37 +41,6 @@ def test_pinning_prod_to_a_range_fails_with_fs002(tmp_path: Path, hooks: Hooks) 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Failed" in done.stdout
     assert f"{PROD}:12:14: FS002 not-exact prod must pin one version" in done.stdout
-
-
-def test_try_repo_on_the_checkout_catches_fs002(tmp_path: Path, hooks: Hooks) -> None:
-    root = user_repo(tmp_path, hooks)
-    set_range(root, PROD, "1.3.2", "1.x", hooks)
-    done = try_repo(root, hooks, "flux-semver-prod-exact")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "flux-semver prod pins one version" in done.stdout and "Failed" in done.stdout
-    assert (f'{PROD}:12:14: FS002 not-exact prod must pin one version: write "1.3.2" (the '
-            'version prod pinned at HEAD, which pre-prod admits), not "1.x"') in done.stdout
-
-
-def test_try_repo_on_the_checkout_catches_fs003(tmp_path: Path, hooks: Hooks) -> None:
-    root = user_repo(tmp_path, hooks)
-    set_range(root, PROD, "1.3.2", "1.4.0", hooks)  # pre-prod admits 1.3.x only
-    done = try_repo(root, hooks, "flux-semver-no-skip")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "Failed" in done.stdout
-    assert (f'{PROD}:12:14: FS003 skips-stage prod admits versions above everything pre-prod '
-            'admits: "1.4.0" here') in done.stdout
-
-
-def test_try_repo_on_the_checkout_passes_a_clean_commit(tmp_path: Path, hooks: Hooks) -> None:
-    root = user_repo(tmp_path, hooks)
-    set_range(root, PRE_PROD, "1.3.x", "1.4.x", hooks)
-    set_range(root, PROD, "1.3.2", "1.4.0", hooks)
-    done = try_repo(root, hooks, "flux-semver-check")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "flux-semver check" in done.stdout and "Passed" in done.stdout
-    assert "FS0" not in done.stdout
-    git(root, hooks.env, "commit", "-q", "-m", "Promote 1.4 to pre-prod and prod")
 
 
 def test_moving_prod_past_pre_prod_fails_with_fs003(tmp_path: Path, hooks: Hooks) -> None:

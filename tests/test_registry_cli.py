@@ -461,13 +461,14 @@ def test_a_pin_through_filter_tags_needs_a_tag_the_filter_keeps(
     prod.write_text(prod.read_text().replace('range: "1.2.3"', 'range: "1.2.4"') +
                     "  filterTags:\n    pattern: '^main-(?P<v>.*)$'\n    extract: '$v'\n")
     before = snapshot(root)
-    # 1.2.5 exists, but not as main-1.2.5: prod's filter could never select it.
-    result = fs(root, "promote", "1.2.5", "--registry-check")
+    # 1.2.5 exists, but not as main-1.2.5, the tag of the release on prod's track: prod's filter
+    # could never select the other one.
+    result = fs(root, "promote", "main-1.2.5", "--registry-check")
     assert result.returncode == 1, result
     assert "(nearest: main-1.2.3, main-1.2.4, main-1.3.0)" in result.stderr
     assert snapshot(root) == before
     state.images["team/app"].append("main-1.2.5")
-    result = fs(root, "promote", "1.2.5", "--registry-check")
+    result = fs(root, "promote", "main-1.2.5", "--registry-check")
     assert result.returncode == 0, result.stderr
     assert 'range: "1.2.5"' in prod.read_text()
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flux_semver.model import Stage, Verify
+from flux_semver.model import FreezeWindow, Stage, Verify
 from flux_semver.release.verify import (
     BaseCommit,
     CommitStatus,
@@ -17,7 +17,6 @@ from flux_semver.release.verify import (
     evaluate,
 )
 from flux_semver.repo.windows import (
-    FreezeWindow,
     WindowError,
     format_duration,
     freeze_window,

@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from flux_semver.cli import COMMANDS
-from flux_semver.cli.gate import GITHUB_EXTRA_HINT
 from flux_semver.evidence.junit import EXTRA_HINT
 from flux_semver.model import Plan, PlanChange
 from tests.support.checkout import ROOT, build_wheel, copy_checkout, git, git_env, install_wheel
@@ -147,18 +146,6 @@ def test_evidence_without_junit_runs_and_with_junit_names_the_extra(
     assert refused.returncode == 2
     assert refused.stderr == f"flux-semver: error: {EXTRA_HINT}\n"
     assert "Traceback" not in refused.stderr
-
-
-def test_gate_with_a_token_names_the_action_extra(installed: Installed, tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    shutil.copytree(DATA / "clean", root)
-    git(root, installed.git_env, "init", "-q")
-    git(root, installed.git_env, "add", "-A")
-    git(root, installed.git_env, "commit", "-q", "-m", "policies")
-    done = installed.run("flux-semver", "gate", "1.3.0", "--stage", "prod", "--token", "t",
-                         "--repository", "org/gitops", "--api-url", "http://127.0.0.1:9",
-                         cwd=root)
-    assert (done.returncode, done.stderr) == (2, f"flux-semver: error: {GITHUB_EXTRA_HINT}\n")
 
 
 def test_the_version_is_the_git_tag_in_a_clone_and_a_fallback_without_git(

@@ -17,3 +17,5 @@ class PlanError(FluxSemverError):
 
 class GitError(FluxSemverError):
     """A git command failed or the repository history cannot answer."""
+
+    stderr: str = ""  # git's whole complaint, when a git command failed

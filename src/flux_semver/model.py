@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:  # a plain value here; its arithmetic lives in repo.windows
-    from flux_semver.repo.windows import FreezeWindow
+from datetime import date, time, timedelta
+from typing import Any, Literal
 
 ReleaseType = Literal["patch", "minor", "major", "prerelease"]
 StageRule = Literal["auto", "follow", "hold"]
@@ -28,6 +25,28 @@ def release_words(release_type: str, *, plural: bool = False) -> str:
     if release_type in ("prerelease", "rollback"):
         return release_type + ("s" if plural else "")
     return f"{release_type} release" + ("s" if plural else "")
+
+
+@dataclass(frozen=True)
+class FreezeWindow:
+    """One ``freeze:`` entry: a span of dates, or hours on some weekdays, in a time zone.
+    When it is open is :func:`flux_semver.repo.windows.open_window`'s to say."""
+
+    tz: str = "UTC"
+    days: tuple[str, ...] = ()  # weekly: mon..sun
+    start_time: time | None = None  # weekly: from
+    end_time: time | None = None  # weekly: to; None with days means 24:00
+    start_date: date | None = None  # dates: first day frozen
+    end_date: date | None = None  # dates: last day frozen (inclusive)
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.start_date is not None:
+            return f"{self.start_date.isoformat()} to {self.end_date} ({self.tz})"
+        start = self.start_time.strftime("%H:%M") if self.start_time else "00:00"
+        end = self.end_time.strftime("%H:%M") if self.end_time else "24:00"
+        return f"{','.join(self.days)} {start}-{end} ({self.tz})"
 
 
 @dataclass(frozen=True)

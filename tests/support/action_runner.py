@@ -1,12 +1,15 @@
 """A simulated GitHub Actions runner around ``entrypoint.py``: a workspace that is a clone of a
-bare origin on disk, ``GITHUB_*`` variables, inputs as ``INPUT_<NAME>``, an event file,
-``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``, and a GitHub on 127.0.0.1.
+bare origin on disk, ``GITHUB_*`` variables, inputs as ``INPUT_<NAME>`` (hyphens kept), an
+event file, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``, and a GitHub on 127.0.0.1. Runs can
+be started side by side (``start``/``finish``) to race as on GitHub; a reviewer's push and a
+merge on origin are one call each.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -92,6 +95,18 @@ class Result:
         return value
 
 
+@dataclass
+class Started:
+    process: subprocess.Popen[str]
+    output: Path
+    summary: Path
+
+
+def release_event(version: str) -> dict[str, Any]:
+    return {"action": "published", "release": {"tag_name": f"v{version}"},
+            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}
+
+
 class Runner:
     """A simulated Actions runner around one GitOps repository and one fake GitHub."""
 
@@ -131,6 +146,41 @@ class Runner:
         return git(self.tmp, "--git-dir", str(self.origin), "show",
                    f"refs/heads/{branch}:{path}", env=self.env)
 
+    def tip(self, branch: str) -> str | None:
+        """The commit ``branch`` points at on origin, or None."""
+        done = subprocess.run(["git", "--git-dir", str(self.origin), "rev-parse", "--verify",
+                               "--quiet", f"refs/heads/{branch}"], env=self.env,
+                              capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    def message(self, branch: str) -> str:
+        return git(self.tmp, "--git-dir", str(self.origin), "log", "-1", "--format=%B",
+                   f"refs/heads/{branch}", env=self.env)
+
+    def merge(self, branch: str) -> None:
+        """Merge ``branch`` into main on origin (fast-forward), as GitHub's merge button
+        would, and mark its pull request merged."""
+        tip = self.tip(branch)
+        assert tip is not None
+        git(self.tmp, "--git-dir", str(self.origin), "update-ref", "refs/heads/main", tip,
+            env=self.env)
+        with self.server.state.lock:
+            for pull in self.server.state.pulls.values():
+                if pull["head"] == branch and pull["state"] == "open":
+                    pull.update(state="closed", merged=True, head_sha=tip, auto_merge=False)
+        git(self.author, "pull", "--quiet", "--ff-only", str(self.origin), "main", env=self.env)
+
+    def person_commits(self, branch: str, stage: str, text: str) -> str:
+        """A reviewer pushes a commit of their own onto ``branch``; returns its id."""
+        clone = self.tmp / f"reviewer{self.runs}"
+        git(self.tmp, "clone", "--quiet", "--branch", branch, str(self.origin), str(clone),
+            env=self.env)
+        path = clone / self.subdir / "clusters" / stage / "imagepolicy.yaml"
+        path.write_text(path.read_text() + text)
+        git(clone, "commit", "--quiet", "-am", "Reviewer: a note for the release", env=self.env)
+        git(clone, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}", env=self.env)
+        return git(clone, "rev-parse", "HEAD", env=self.env).strip()
+
     def branches(self) -> list[str]:
         out = git(self.tmp, "--git-dir", str(self.origin), "for-each-ref",
                   "--format=%(refname:short)", "refs/heads/", env=self.env)
@@ -138,6 +188,17 @@ class Runner:
 
     def run(self, event: str = "release", payload: dict[str, Any] | None = None,
             ref: str = "refs/tags/v2.0.0", graphql_url: bool = True, **inputs: str) -> Result:
+        return self.finish(self.start(event, payload, ref, graphql_url, **inputs))
+
+    def release(self, version: str, **inputs: str) -> Result:
+        """A run on the release event of ``version``."""
+        return self.finish(self.start("release", release_event(version),
+                                      f"refs/tags/v{version}", True, **inputs))
+
+    def start(self, event: str = "release", payload: dict[str, Any] | None = None,
+              ref: str = "refs/tags/v2.0.0", graphql_url: bool = True,
+              **inputs: str) -> Started:
+        """Start the action without waiting for it (two runs at once race as on GitHub)."""
         self.runs += 1
         files = self.tmp / f"run{self.runs}"
         files.mkdir()
@@ -171,7 +232,19 @@ class Runner:
         }
         if graphql_url:
             env["GITHUB_GRAPHQL_URL"] = self.server.graphql_url
-        done = subprocess.run([sys.executable, str(ENTRYPOINT)], cwd=self.workspace, env=env,
-                              capture_output=True, text=True, check=False, timeout=120)
-        return Result(done.returncode, done.stdout, done.stderr, read_outputs(output),
-                      summary.read_text(encoding="utf-8"))
+        process = subprocess.Popen([sys.executable, str(ENTRYPOINT)], cwd=self.workspace,
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        return Started(process, output, summary)
+
+    @staticmethod
+    def finish(started: Started) -> Result:
+        stdout, stderr = started.process.communicate(timeout=120)
+        return Result(started.process.returncode, stdout, stderr, read_outputs(started.output),
+                      started.summary.read_text(encoding="utf-8"))
+
+
+def range_of(text: str) -> str:
+    match = re.search(r'range: "([^"]*)"', text)
+    assert match is not None, text
+    return match.group(1)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 REST_PREFIX = "/api/v3"
 GRAPHQL_PATH = "/api/graphql"
@@ -37,7 +37,9 @@ SECONDARY_RATE_LIMIT = (
 class Fault:
     """Fail the next ``times`` requests that match ``method`` and ``path`` (a regex)."""
 
-    kind: str  # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only", "drop"
+    # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only", "drop",
+    # "too-many" (429 without Retry-After), "validation" (422 with GitHub's errors[])
+    kind: str
     method: str | None = None
     path: str | None = None
     times: int = 1
@@ -177,6 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._handle("PATCH")
 
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
@@ -231,6 +236,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": retry_after})
         elif kind == "read-only":
             self._send(403, {"message": READ_ONLY})
+        elif kind == "too-many":  # a 429 with no Retry-After header
+            self._send(429, {"message": "Too Many Requests"})
+        elif kind == "validation":
+            self._send(422, {"message": "Validation Failed", "errors": [
+                {"resource": "PullRequest", "field": "base", "code": "invalid"}]})
         else:
             raise AssertionError(f"unknown fault {kind}")
 
@@ -254,6 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("PATCH", r"/pulls/(\d+)", self._patch_pull),
             ("GET", r"/issues/(\d+)", self._get_issue),
             ("POST", r"/issues/(\d+)/labels", self._add_labels),
+            ("DELETE", r"/issues/(\d+)/labels/([^/]+)", self._remove_label),
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._patch_comment),
@@ -296,21 +307,19 @@ class _Handler(BaseHTTPRequestHandler):
             "head": {"ref": pull["head"], "label": f"{self.state.owner}:{pull['head']}",
                      "sha": self._head_sha(pull)},
             "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
-            "auto_merge": ({"enabled_by": {"login": "github-actions[bot]"},
-                            "merge_method": "squash"} if number in self.state.auto_merge
-                           else None),
             "base": {"ref": pull["base"], "label": f"{self.state.owner}:{pull['base']}"},
             "labels": [_label(n) for n in pull["labels"]],
-            "draft": False, "merged": False,
+            "draft": False, "merged": pull.get("merged", False),
+            "merged_at": "2026-01-01T00:00:00Z" if pull.get("merged") else None,
+            "auto_merge": ({"enabled_by": {"login": "github-actions[bot]"},
+                            "merge_method": "squash"} if pull.get("auto_merge") else None),
         }
 
     def _head_sha(self, pull: dict[str, Any]) -> str | None:
-        if self.state.bare_repo is None:
-            return None
-        done = subprocess.run(["git", "--git-dir", str(self.state.bare_repo), "rev-parse",
-                               "--verify", "--quiet", f"refs/heads/{pull['head']}"],
-                              capture_output=True, text=True, check=False)
-        return done.stdout.strip() or None
+        """An open pull request follows its branch; a closed one keeps the tip it closed at."""
+        if pull["state"] != "open" or self.state.bare_repo is None:
+            return pull.get("head_sha") or None
+        return _tip(self.state.bare_repo, pull["head"]) or pull.get("head_sha") or None
 
     def _get_repo(self, **_: Any) -> tuple[int, Any]:
         return 200, self._repo_json()
@@ -348,6 +357,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _patch_pull(self, number: str, body: dict[str, Any], **_: Any) -> tuple[int, Any]:
         pull = self.state.pulls[int(number)]
+        if body.get("state") == "closed" and pull["state"] == "open":
+            pull["head_sha"] = self._head_sha(pull)
+            pull["auto_merge"] = False
         for key in ("title", "body", "state", "base"):
             if key in body:
                 pull[key] = body[key]
@@ -365,6 +377,14 @@ class _Handler(BaseHTTPRequestHandler):
         for name in names:
             if name not in pull["labels"]:
                 pull["labels"].append(name)
+        return 200, [_label(n) for n in pull["labels"]]
+
+    def _remove_label(self, number: str, name: str, **_: Any) -> tuple[int, Any]:
+        pull = self.state.pulls[int(number)]
+        name = unquote(name)
+        if name not in pull["labels"]:
+            return 404, {"message": "Label does not exist"}
+        pull["labels"].remove(name)
         return 200, [_label(n) for n in pull["labels"]]
 
     def _comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
@@ -451,26 +471,36 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _graphql(self, body: dict[str, Any]) -> tuple[int, Any]:
         query = body.get("query", "")
-        if "enablePullRequestAutoMerge" not in query:
+        enable = "enablePullRequestAutoMerge" in query
+        if not enable and "disablePullRequestAutoMerge" not in query:
             return 200, {"errors": [{"message": "unsupported query in the test server"}]}
         node = body.get("variables", {}).get("pullRequestId", "")
         match = re.fullmatch(r"PR_(\d+)", str(node))
         if not match or int(match.group(1)) not in self.state.pulls:
             return 200, {"data": None, "errors": [{"type": "NOT_FOUND",
                                                    "message": f"Could not resolve {node}"}]}
+        if not enable:
+            self.state.pulls[int(match.group(1))]["auto_merge"] = False
+            return 200, {"data": {"disablePullRequestAutoMerge": {"pullRequest": {
+                "number": int(match.group(1))}}}}
         if not self.state.auto_merge_allowed:
             return 200, {"data": {"enablePullRequestAutoMerge": None}, "errors": [{
                 "message": "Pull request Auto merge is not allowed for this repository"}]}
         number = int(match.group(1))
         self.state.auto_merge.append(number)
+        self.state.pulls[number]["auto_merge"] = True
         return 200, {"data": {"enablePullRequestAutoMerge": {"pullRequest": {
             "number": number, "autoMergeRequest": {"enabledAt": "2026-01-01T00:00:00Z"}}}}}
 
 
-def _has_branch(bare: Path, branch: str) -> bool:
+def _tip(bare: Path, branch: str) -> str | None:
     done = subprocess.run(["git", "--git-dir", str(bare), "rev-parse", "--verify", "--quiet",
-                           f"refs/heads/{branch}"], capture_output=True, check=False)
-    return done.returncode == 0
+                           f"refs/heads/{branch}"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _has_branch(bare: Path, branch: str) -> bool:
+    return _tip(bare, branch) is not None
 
 
 @contextmanager

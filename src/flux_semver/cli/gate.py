@@ -18,11 +18,6 @@ from flux_semver.release.plan import RELEASE_TYPE_CHOICES, make_plan, parse_vers
 from flux_semver.release.verify import GateFacts, GateResult, evaluate
 
 GateFormat = Literal["text", "json"]
-GITHUB_EXTRA_HINT = (
-    "gate --token reads GitHub with PyGithub, which the light install of flux-semver leaves "
-    "out: install flux-semver with its action extra (flux-semver[action]), or add PyGithub to "
-    "its environment (pipx: `pipx inject flux-semver PyGithub`)"
-)
 
 
 def parse_moment(text: str, what: str) -> datetime:
@@ -109,21 +104,15 @@ def command(obj: Context, version: str, stage: str, app: str | None, release_typ
 
 def _with_github(facts: GateFacts, token: str, repository: str | None, api_url: str,
                  pull: int | None, branch: str) -> GateFacts:
-    # The GitHub client only when a token is given: the CLI stays light without one.
-    try:
-        from flux_semver.github.api import GitHubClient
-        from flux_semver.github.gate_reads import with_github
-    except ImportError as exc:  # PyGithub comes with the action extra, not the light install
-        raise FluxSemverError(GITHUB_EXTRA_HINT) from exc
+    # The GitHub reader only when a token is given: the CLI stays light without one.
+    from flux_semver.release.github_reads import RestReader, with_github
 
     if not repository:
         raise FluxSemverError("--token needs --repository OWNER/NAME (or GITHUB_REPOSITORY)")
-    client = GitHubClient(api_url, token, repository)
-    author = None
+    reader = RestReader(api_url, token, repository)
     if pull is None:
-        found = client.find_open_pull(branch)
-        pull = found.number if found is not None else None
+        pull = reader.open_pull(branch)
     server = ("https://github.com" if api_url.rstrip("/") == "https://api.github.com"
               else api_url.rstrip("/").removesuffix("/api/v3"))
     pages = {c.sha: f"{server}/{repository}/commit/{c.sha}" for c in facts.history}
-    return with_github(replace(facts, commit_url=pages), client, pull, author)
+    return with_github(replace(facts, commit_url=pages), reader, pull, None)

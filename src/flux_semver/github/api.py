@@ -16,17 +16,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import requests
 from github import Auth, Github, GithubException
-from github.PullRequest import PullRequest as _PyGithubPull
 
 from flux_semver.errors import FluxSemverError
+from flux_semver.evidence.limits import PR_BODY
 
 T = TypeVar("T")
 Operation = Literal["created", "updated", "closed", "none"]
 
-BODY_LIMIT = 65_536  # characters GitHub accepts in a pull request body or a comment
+BODY_LIMIT = PR_BODY.size  # characters GitHub accepts in a pull request body or a comment
 BACKOFF_ENV = "FLUX_SEMVER_GITHUB_BACKOFF"
 ATTEMPTS = 6
 _MAX_WAIT = 60.0
@@ -61,6 +62,9 @@ class PullRequest:
     node_id: str
     title: str
     body: str
+    labels: tuple[str, ...] = ()
+    auto_merge: bool = False
+    head_sha: str = ""
 
 
 def fit_body(text: str, limit: int = BODY_LIMIT) -> str:
@@ -93,6 +97,10 @@ def _message(exc: GithubException) -> str:
         for error in data.get("errors") or []:
             if isinstance(error, dict) and isinstance(error.get("message"), str):
                 parts.append(error["message"])
+            elif isinstance(error, dict):  # {"resource", "field", "code"}: say them
+                said = [str(error[k]) for k in ("resource", "field", "code") if error.get(k)]
+                if said:
+                    parts.append(f"({' '.join(said)})")
             elif isinstance(error, str):
                 parts.append(error)
     elif exc.message:
@@ -111,12 +119,38 @@ def _retry_after(exc: GithubException) -> float | None:
         return None
 
 
+def _rate_reset(exc: GithubException) -> float | None:
+    """Seconds until a primary rate limit resets, when the answer is one."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    if exc.status not in (403, 429) or headers.get("x-ratelimit-remaining") != "0":
+        return None
+    try:
+        return max(float(headers.get("x-ratelimit-reset", "")) - time.time(), 0.0)
+    except ValueError:
+        return None
+
+
 def _is_transient(exc: GithubException) -> bool:
-    if exc.status >= 500:
+    if exc.status >= 500 or exc.status == 429:
         return True
     text = _message(exc).lower()
-    limited = "secondary rate limit" in text or _retry_after(exc) is not None
-    return exc.status in (403, 429) and limited
+    limited = ("secondary rate limit" in text or _retry_after(exc) is not None
+               or _rate_reset(exc) is not None)
+    return exc.status == 403 and limited
+
+
+def _too_long(exc: GithubException, what: str) -> GitHubError | None:
+    """A wait GitHub asks for that is longer than a workflow step should sleep."""
+    wait = _retry_after(exc)
+    kind = "a secondary rate limit"
+    if wait is None:
+        wait, kind = _rate_reset(exc), "the API rate limit"
+    if wait is None or wait <= _MAX_WAIT:
+        return None
+    until = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
+    return GitHubError(f"could not {what}: GitHub asks to wait {wait:.0f} s ({kind}, until "
+                       f"{until}); re-run the workflow after that, or use a token of its own "
+                       "(a GitHub App token) for a separate limit")
 
 
 def _translate(exc: GithubException, what: str) -> GitHubError:
@@ -126,12 +160,16 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
         return PullRequestsNotPermittedError(_NOT_PERMITTED_HELP)
     if exc.status == 403 and "resource not accessible by integration" in lowered:
         return ReadOnlyTokenError(
-            f"could not {what}: the token is read-only (a pull request from a fork gets one); "
-            "run the action on push, release or repository_dispatch events, or pass a token "
-            "with contents: write and pull-requests: write")
+            f"could not {what}: GitHub answered 403 {text}: the token lacks "
+            "`pull-requests: write` (add `permissions: {contents: write, pull-requests: "
+            "write}` to the job, or pass a token that has them; a pull request from a fork "
+            "only ever gets a read-only token)")
     if exc.status == 401:
         return GitHubError(f"could not {what}: GitHub rejected the token (401 {text}); "
                            "check the `token` input")
+    if exc.status == 403 and _rate_reset(exc) is not None:
+        return GitHubError(f"could not {what}: GitHub's API rate limit is used up (403 {text});"
+                           " re-run after it resets, or use a GitHub App token")
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
@@ -143,6 +181,7 @@ class GitHubClient:
         if "/" not in repository:
             raise GitHubError(f"GITHUB_REPOSITORY={repository!r} is not OWNER/NAME")
         self.owner = repository.split("/", 1)[0]
+        self._api_url = api_url.rstrip("/")
         self._base = backoff_base()
         self._sleep = sleep
         self._github = Github(auth=Auth.Token(token), base_url=api_url.rstrip("/"), retry=None,
@@ -158,14 +197,22 @@ class GitHubClient:
             try:
                 return unit()
             except GithubException as exc:
+                too_long = _too_long(exc, what)
+                if too_long is not None:
+                    raise too_long from None
                 if not _is_transient(exc) or last:
                     raise _translate(exc, what) from None
-                wait = max(_retry_after(exc) or 0.0, self._base * 2**attempt)
+                wait = max(_retry_after(exc) or _rate_reset(exc) or 0.0,
+                           self._base * 2**attempt)
             except (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
                     requests.exceptions.Timeout) as exc:
                 if last:
-                    raise GitHubError(f"could not {what}: {type(exc).__name__}: {exc}; "
-                                      "GitHub did not answer, re-run the workflow") from None
+                    kind = ("timed out" if isinstance(exc, requests.exceptions.Timeout)
+                            else "no answer" if isinstance(exc, requests.exceptions.ConnectionError)
+                            else "kept failing")
+                    raise GitHubError(f"could not {what}: GitHub's API at {self._api_url} "
+                                      f"{kind} after {ATTEMPTS} attempts; check "
+                                      "GITHUB_API_URL and re-run the workflow") from None
                 wait = self._base * 2**attempt
             self._sleep(min(wait, _MAX_WAIT))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -175,34 +222,69 @@ class GitHubClient:
         return self._call("read the repository", lambda: self._repo.default_branch)
 
     # -- pull requests ----------------------------------------------------------------------
-    def _find(self, branch: str) -> _PyGithubPull | None:
+    def _pulls(self, branch: str, state: str) -> list[dict[str, Any]]:
         # Without the "OWNER:" prefix GitHub ignores the head filter and lists every PR.
-        for pull in self._repo.get_pulls(state="open", head=f"{self.owner}:{branch}"):
-            return pull
-        return None
+        data = self._raw("GET", "/pulls", parameters={
+            "state": state, "head": f"{self.owner}:{branch}", "per_page": 30})
+        return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
-    @staticmethod
-    def _value(pull: _PyGithubPull) -> PullRequest:
-        return PullRequest(number=pull.number, url=pull.html_url, node_id=pull.node_id,
-                           title=pull.title, body=pull.body or "")
+    def _find(self, branch: str) -> PullRequest | None:
+        found = self._pulls(branch, "open")
+        return self._from_json(found[0]) if found else None
+
+    def find_closed_pull(self, branch: str, head_sha: str) -> PullRequest | None:
+        """The newest pull request of ``branch`` closed without merging at ``head_sha``."""
+        def unit() -> PullRequest | None:
+            for data in self._pulls(branch, "closed"):
+                value = self._from_json(data)
+                merged = data.get("merged") or data.get("merged_at")
+                if not merged and value.head_sha == head_sha:
+                    return value
+            return None
+
+        return self._call(f"look up the closed pull requests of {branch}", unit)
 
     def find_open_pull(self, branch: str) -> PullRequest | None:
         """The open pull request whose head is ``branch`` in this repository, if any."""
-        found = self._call(f"look up the pull request for {branch}", lambda: self._find(branch))
-        return None if found is None else self._value(found)
+        return self._call(f"look up the pull request for {branch}", lambda: self._find(branch))
 
-    def upsert_pull(self, branch: str, base: str, title: str,
-                    body: str) -> tuple[PullRequest, Operation]:
-        """Update the open pull request of ``branch`` in place, or open one."""
+    def _raw(self, method: str, suffix: str, body: dict[str, Any] | None = None,
+             parameters: dict[str, Any] | None = None) -> Any:
+        """One REST call on this repository, without PyGithub fetching the object first and
+        outside the retry loop (for the units that :meth:`_call` retries whole)."""
+        _, data = self._github.requester.requestJsonAndCheck(
+            method, f"{self._repo.url}{suffix}", parameters=parameters, input=body)
+        return data
+
+    @staticmethod
+    def _from_json(data: dict[str, Any]) -> PullRequest:
+        return PullRequest(number=int(data["number"]), url=str(data.get("html_url") or ""),
+                           node_id=str(data.get("node_id") or ""),
+                           title=str(data.get("title") or ""), body=str(data.get("body") or ""),
+                           labels=tuple(str(label.get("name")) for label in
+                                        data.get("labels") or [] if isinstance(label, dict)),
+                           auto_merge=bool(data.get("auto_merge")),
+                           head_sha=str((data.get("head") or {}).get("sha") or ""))
+
+    def upsert_pull(self, branch: str, base: str, title: str, body: str,
+                    number: int | None = None,
+                    absent: bool = False) -> tuple[PullRequest, Operation]:
+        """Update the open pull request of ``branch`` in place, or open one. A caller that
+        knows it (``number``), or knows there is none (``absent``), saves the look-up."""
         body = fit_body(body)
+        looked_up = [absent]
 
         def unit() -> tuple[PullRequest, Operation]:
-            existing = self._find(branch)
-            if existing is None:
+            known = number
+            if known is None and not looked_up[0]:
+                existing = self._find(branch)
+                known = None if existing is None else existing.number
+            if known is None:
                 try:
-                    created = self._repo.create_pull(title=title, body=body, base=base,
-                                                     head=branch, maintainer_can_modify=True)
-                    return self._value(created), "created"
+                    created = self._raw("POST", "/pulls", {
+                        "title": title, "body": body, "base": base, "head": branch,
+                        "maintainer_can_modify": True})
+                    return self._from_json(created), "created"
                 except GithubException as exc:
                     # Opened by a run at the same time, or by our own POST that GitHub
                     # applied before answering 5xx: find it and update it instead.
@@ -211,26 +293,58 @@ class GitHubClient:
                     existing = self._find(branch)
                     if existing is None:
                         raise
-            existing.edit(title=title, body=body, base=base)
-            return self._value(existing), "updated"
+                    known = existing.number
+                finally:
+                    looked_up[0] = False  # a retry looks again: the POST may have applied
+            edited = self._raw("PATCH", f"/pulls/{known}",
+                                {"title": title, "body": body, "base": base})
+            return self._from_json(edited), "updated"
 
         return self._call(f"open or update the pull request for {branch}", unit)
 
+    def _comments(self, number: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in range(1, 51):
+            batch = self._raw("GET", f"/issues/{number}/comments",
+                               parameters={"per_page": 100, "page": page})
+            if not isinstance(batch, list):
+                break
+            found += [c for c in batch if isinstance(c, dict)]
+            if len(batch) < 100:
+                break
+        return found
+
     def close_pull(self, number: int, comment: str | None = None) -> None:
-        """Close a pull request, then say why in a comment."""
-        self._call(f"close pull request #{number}",
-                   lambda: self._repo.get_pull(number).edit(state="closed"))
+        """Say why in a comment (posted once, even when GitHub answers 5xx after posting),
+        then close the pull request."""
         if comment:
             text = fit_body(comment)
-            self._call(f"comment on pull request #{number}",
-                       lambda: self._repo.get_pull(number).create_issue_comment(text))
+
+            def post() -> None:
+                if not any(c.get("body") == text for c in self._comments(number)):
+                    self._raw("POST", f"/issues/{number}/comments", {"body": text})
+
+            self._call(f"comment on pull request #{number}", post)
+        self._call(f"close pull request #{number}",
+                   lambda: self._raw("PATCH", f"/pulls/{number}", {"state": "closed"}))
+
+    def remove_labels(self, number: int, labels: Iterable[str]) -> None:
+        for name in labels:
+            def unit(name: str = name) -> None:
+                try:
+                    self._raw("DELETE", f"/issues/{number}/labels/{quote(name, safe='')}")
+                except GithubException as exc:
+                    if exc.status != 404:  # already gone: what was wanted
+                        raise
+
+            self._call(f"remove label {name} from pull request #{number}", unit)
 
     def add_labels(self, number: int, labels: Iterable[str]) -> None:
         names = list(dict.fromkeys(label for label in labels if label))
         if not names:
             return
         self._call(f"label pull request #{number}",
-                   lambda: self._repo.get_pull(number).add_to_labels(*names))
+                   lambda: self._raw("POST", f"/issues/{number}/labels", {"labels": names}))
 
     # -- the sticky comment -----------------------------------------------------------------
     def upsert_sticky_comment(self, number: int, marker: str, body: str) -> Operation:
@@ -244,25 +358,27 @@ class GitHubClient:
         body = fit_body(body)
 
         def unit() -> Operation:
-            pull = self._repo.get_pull(number)
-            for comment in pull.get_issue_comments():
-                if marker in (comment.body or ""):
-                    if comment.body != body:
-                        comment.edit(body)
+            for comment in self._comments(number):
+                if marker in str(comment.get("body") or ""):
+                    if comment.get("body") != body:
+                        self._raw("PATCH", f"/issues/comments/{comment['id']}", {"body": body})
                         return "updated"
                     return "none"
-            pull.create_issue_comment(body)
+            self._raw("POST", f"/issues/{number}/comments", {"body": body})
             return "created"
 
         return self._call(f"post the summary comment on pull request #{number}", unit)
 
     # -- auto-merge -------------------------------------------------------------------------
-    def enable_auto_merge(self, pull: PullRequest, method: str = "SQUASH") -> str | None:
-        """Turn on auto-merge; returns a warning instead of raising when GitHub says no."""
-        query = ("mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {"
-                 " enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId,"
-                 " mergeMethod: $mergeMethod}) { pullRequest { number } } }")
-        variables: dict[str, Any] = {"pullRequestId": pull.node_id, "mergeMethod": method}
+    def _auto_merge(self, pull: PullRequest, enable: bool, method: str) -> None:
+        name = "enablePullRequestAutoMerge" if enable else "disablePullRequestAutoMerge"
+        merge = ", mergeMethod: $mergeMethod" if enable else ""
+        params = ", $mergeMethod: PullRequestMergeMethod!" if enable else ""
+        query = (f"mutation($pullRequestId: ID!{params}) {{ {name}(input: "
+                 f"{{pullRequestId: $pullRequestId{merge}}}) {{ pullRequest {{ number }} }} }}")
+        variables: dict[str, Any] = {"pullRequestId": pull.node_id}
+        if enable:
+            variables["mergeMethod"] = method
         requester = self._github.requester
 
         def unit() -> None:
@@ -273,12 +389,21 @@ class GitHubClient:
                 raise GithubException(400, data, None, "; ".join(
                     str(e.get("message", e)) for e in errors if isinstance(e, dict)))
 
+        verb = "enable" if enable else "disable"
+        self._call(f"{verb} auto-merge on pull request #{pull.number}", unit)
+
+    def enable_auto_merge(self, pull: PullRequest, method: str = "SQUASH") -> str | None:
+        """Turn on auto-merge; returns a warning instead of raising when GitHub says no."""
         try:
-            self._call(f"enable auto-merge on pull request #{pull.number}", unit)
+            self._auto_merge(pull, True, method)
         except GitHubError as exc:
             return (f"{exc} (auto-merge needs Settings → General → \"Allow auto-merge\" and a "
                     "branch protection rule; merge the pull request by hand)")
         return None
+
+    def disable_auto_merge(self, pull: PullRequest) -> None:
+        """Turn auto-merge off: a failure is an error, as the pull request would merge."""
+        self._auto_merge(pull, False, "")
 
     # -- the gate: pull requests, commit statuses, reviews ----------------------------------
     def _rest(self, method: str, suffix: str, what: str, *,

@@ -24,15 +24,15 @@ from typing import Any
 from flux_semver.errors import FluxSemverError, GitError
 from flux_semver.evidence import verified
 from flux_semver.github.api import GitHubClient, PullRequest
-from flux_semver.github.gate_reads import with_github
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
-from flux_semver.github.outcome import PullRecord, Report
+from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.runner import Runner
-from flux_semver.github.where import RunnerEnv
+from flux_semver.github.runner_env import RunnerEnv
 from flux_semver.model import Config
 from flux_semver.release import trailers
 from flux_semver.release.admission import base_history, gate_policies
+from flux_semver.release.github_reads import with_github
 from flux_semver.release.verify import (
     STATUS_CONTEXT,
     UNGATED,
@@ -99,6 +99,11 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
     slug = workspace.repository_slug() or where.repository
     client = GitHubClient(where.api_url, inputs.token, slug, where.graphql_url)
     base = inputs.base or where.event_default_branch or client.default_branch()
+    branches = [b.get("name") for b in event.get("branches") or [] if isinstance(b, dict)]
+    if where.event_name == "status" and branches and base not in branches:
+        runner.info(f"the status is on a commit that is not on {base} (CI on a branch): only "
+                    f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate")
+        return
     if workspace.git("rev-parse", "--is-shallow-repository").strip() == "true":
         workspace.git("fetch", "--quiet", "--unshallow", "--no-tags", "origin")
     base_commit = workspace.fetch_base(base)

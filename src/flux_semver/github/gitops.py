@@ -1,5 +1,6 @@
-"""The git side of the action: fetch the base branch, build one commit per branch in a
-throw-away worktree, and force-push it with the token.
+"""The git side of the action: fetch the base and the app's branches, lay out the YAML of the
+base in one sparse worktree, build each branch's commit without a checkout, and push it with a
+lease on the commit the action saw there.
 
 The container runs as root on a workspace another user owns, with no git identity and maybe
 no credentials (``persist-credentials: false``). So every git command here gets, through
@@ -7,7 +8,12 @@ no credentials (``persist-credentials: false``). So every git command here gets,
 ``safe.directory=*``, and for the server's URL the token as an HTTP ``Authorization`` header,
 after resetting the header actions/checkout may have stored (two such headers make GitHub
 refuse the push). Commits carry the identity of the ``commit-author`` input. The checkout
-itself is never modified: branches are built in temporary worktrees.
+itself is never modified. Git runs through :func:`flux_semver.repo.git.run`, which masks the
+token in every message.
+
+A commit is built from a temporary index (``read-tree`` of the base, the changed blobs, then
+``write-tree`` and ``commit-tree``), so a 50,000-file repository costs one index, not one
+checkout per pull request.
 """
 
 from __future__ import annotations
@@ -16,22 +22,48 @@ import base64
 import os
 import re
 import shutil
-import subprocess
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from flux_semver.errors import GitError
+from flux_semver.github.api import GitHubError
+from flux_semver.repo import git as git_module
 
 _GITHUB_REMOTE = re.compile(r"(?:[:/])(?P<owner>[^/:]+)/(?P<repo>[^/]+?)(?:\.git)?/?$")
+_TRANSIENT_PUSH = ("returned error: 5", "502", "503", "504", "early eof",
+                   "remote end hung up unexpectedly", "connection reset")
+_PUSH_ATTEMPTS = 3
+# What a scan may read: manifests, overlays and the patches they name (YAML or JSON).
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+_SPARSE_SPECIAL = re.compile(r"[*?\[\]\\!#]")
 
 
 @dataclass(frozen=True)
 class Identity:
     name: str
     email: str
+
+
+@dataclass(frozen=True)
+class Tip:
+    """The commit at the tip of one remote branch."""
+
+    commit: str
+    parents: tuple[str, ...]
+    tree: str
+    message: str
+
+
+class LeaseLostError(GitError):
+    """The branch moved on origin after the action read it (another run, or a person)."""
+
+
+class PushRefusedError(GitHubError):
+    """GitHub refused the push: a ruleset, a pre-receive hook or a missing permission."""
 
 
 def with_config(env: Mapping[str, str], pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -69,13 +101,34 @@ def _auth_config(token: str, server_url: str) -> list[tuple[str, str]]:
     return [(key, ""), (key, f"AUTHORIZATION: basic {basic}")]
 
 
+def _fetch_advice(stderr: str, what: str) -> str:
+    """What to do about a failed fetch, by what git said."""
+    text = stderr.lower()
+    if "couldn't find remote ref" in text:
+        return f"origin has no branch {what}: set the `base` input to the branch the pull " \
+               "requests target"
+    if "permission denied (publickey)" in text or "host key verification failed" in text:
+        return "origin is an SSH URL and the container has no SSH key: check the repository " \
+               "out with actions/checkout over HTTPS (its default)"
+    if any(s in text for s in ("authentication failed", "could not read username", " 401",
+                               " 403", "invalid username or password")):
+        return "GitHub refused the token: give the `token` input a token with contents: read " \
+               "(contents: write to push) on this repository"
+    if "not found" in text or "does not appear to be a git repository" in text:
+        return "origin's repository was not found: check the `repository` of actions/checkout " \
+               "and that the token can read it"
+    return "check that origin is reachable and the token can read it, then re-run"
+
+
 class Workspace:
-    """A git checkout the action works in (``/github/workspace`` in the container)."""
+    """The git repository that holds the GitOps tree (``path``), as the action uses it."""
 
     def __init__(self, path: Path, token: str = "", server_url: str = "",
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None,
+                 sleep: float = 1.0) -> None:
         self.path = path
         self._secret = token
+        self._sleep = sleep
         base = with_config(trusted(os.environ if env is None else env),
                            _auth_config(token, server_url))
         base["GIT_TERMINAL_PROMPT"] = "0"
@@ -89,21 +142,11 @@ class Workspace:
 
     def git(self, *args: str, cwd: Path | None = None, stdin: str | None = None,
             extra_env: Mapping[str, str] | None = None) -> str:
-        """Run git; a failure is a GitError with git's first line of complaint."""
+        """Run git with the action's credentials; a failure is one GitError line."""
         env = dict(self._env, **(extra_env or {}))
-        try:
-            done = subprocess.run(["git", *args], cwd=cwd or self.path, env=env, input=stdin,
-                                  capture_output=True, text=True, check=False)
-        except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH") from None
-        if done.returncode != 0:
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            why = next((line for line in lines if line.startswith(("fatal", "error"))),
-                       lines[0] if lines else f"exit code {done.returncode}")
-            if self._secret:
-                why = why.replace(self._secret, "***")
-            raise GitError(f"git {args[0]} failed: {why.strip()}")
-        return done.stdout
+        out = git_module.run(cwd or self.path, *args, env=env, secret=self._secret,
+                             stdin=None if stdin is None else stdin.encode("utf-8"))
+        return out.decode("utf-8", "replace")
 
     def repository_slug(self) -> str | None:
         """``OWNER/NAME`` of the ``origin`` remote when it looks like a GitHub URL."""
@@ -122,19 +165,67 @@ class Workspace:
         except GitError:
             return None  # detached HEAD, e.g. a tag checked out by a release workflow
 
-    def fetch_base(self, base: str) -> str:
-        """Fetch ``base`` from origin and return its commit."""
+    def is_shallow(self) -> bool:
+        return self.git("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def fetch_base(self, base: str, history: bool = False) -> str:
+        """Fetch ``base`` from origin (its whole history with ``history``); its commit."""
         ref = f"refs/flux-semver/base/{base}"
+        deepen = ["--unshallow"] if history and self.is_shallow() else []
         try:
-            self.git("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{base}:{ref}")
+            self.git("fetch", "--quiet", "--no-tags", *deepen, "origin",
+                     f"+refs/heads/{base}:{ref}")
         except GitError as exc:
-            raise GitError(f"cannot fetch the base branch {base!r} from origin ({exc}); set "
-                           "the `base` input to the branch the pull requests target") from None
+            raise GitError(f"cannot fetch the base branch {base!r} from origin: "
+                           f"{_fetch_advice(exc.stderr, repr(base))} ({exc})") from None
         return self.git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
+
+    def fetch_branches(self, prefix: str) -> dict[str, Tip]:
+        """Every origin branch under ``prefix`` (``flux-semver/<app>/``) and its tip commit."""
+        local = f"refs/flux-semver/remote/{prefix}"
+        try:
+            self.git("fetch", "--quiet", "--no-tags", "--prune", "origin",
+                     f"+refs/heads/{prefix}*:{local}*")
+        except GitError as exc:
+            raise GitError(f"cannot fetch the branches {prefix}* from origin: "
+                           f"{_fetch_advice(exc.stderr, prefix)} ({exc})") from None
+        return self._tips(local, prefix)
+
+    def fetch_branch(self, branch: str) -> Tip | None:
+        """The tip of one origin branch now (None when it does not exist)."""
+        local = f"refs/flux-semver/remote/{branch}"
+        listed = self.git("ls-remote", "--heads", "origin", f"refs/heads/{branch}").split()
+        if not listed:
+            with suppress(GitError):
+                self.git("update-ref", "-d", local)
+            return None
+        self.git("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{branch}:{local}")
+        return self._tips(local, branch).get(branch)
+
+    def _tips(self, local: str, prefix: str) -> dict[str, Tip]:
+        fmt = "%(refname)%1f%(objectname)%1f%(parent)%1f%(tree)%1f%(contents)%1e"
+        out = self.git("for-each-ref", f"--format={fmt}", local)
+        tips: dict[str, Tip] = {}
+        for record in out.split("\x1e"):
+            record = record.strip("\n")
+            if not record:
+                continue
+            refname, commit, parents, tree, message = record.split("\x1f", 4)
+            name = prefix + refname[len(local):] if refname != local else prefix
+            tips[name] = Tip(commit, tuple(parents.split()), tree, message)
+        return tips
+
+    def files_under(self, commit: str, under: str, suffixes: Sequence[str]) -> list[str]:
+        """The files of ``commit`` below ``under`` (from the top level) whose names end in one
+        of ``suffixes``, listed from the object store: nothing is checked out to find them."""
+        prefix = under.strip("/") if under.strip("/.") else ""
+        out = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit,
+                       *(["--", prefix] if prefix else []), cwd=self.top)
+        return [name for name in out.split("\0") if name.endswith(tuple(suffixes))]
 
     @contextmanager
     def worktree(self, commit: str) -> Iterator[Path]:
-        """A detached worktree at ``commit``, removed afterwards."""
+        """A detached worktree at ``commit`` with every file, removed afterwards."""
         holder = Path(tempfile.mkdtemp(prefix="flux-semver-"))
         tree = holder / "tree"
         self.git("worktree", "add", "--quiet", "--detach", str(tree), commit)
@@ -148,16 +239,169 @@ class Workspace:
                 self.git("worktree", "prune")
             shutil.rmtree(holder, ignore_errors=True)
 
-    def commit(self, tree: Path, files: Sequence[str], message: str, who: Identity) -> str:
-        """One commit of ``files`` (relative to ``tree``) by ``who``; returns its id."""
+    @contextmanager
+    def files_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:
+        """A temporary directory holding ``paths`` (from the top level) as ``commit`` has
+        them, read in one ``git cat-file --batch``: no worktree, no index."""
+        holder = Path(tempfile.mkdtemp(prefix="flux-semver-"))
+        tree = holder / "tree"
+        tree.mkdir()
+        try:
+            wanted = list(dict.fromkeys(p for p in paths if "\n" not in p))
+            for odd in dict.fromkeys(p for p in paths if "\n" in p):  # --batch reads lines
+                try:
+                    data = git_module.run(self.path, "cat-file", "blob", f"{commit}:{odd}",
+                                          env=self._env, secret=self._secret)
+                except GitError:
+                    continue
+                (tree / odd).parent.mkdir(parents=True, exist_ok=True)
+                (tree / odd).write_bytes(data)
+            request = "".join(f"{commit}:{path}\n" for path in wanted).encode("utf-8")
+            out = git_module.run(self.path, "cat-file", "--batch", stdin=request,
+                                 env=self._env, secret=self._secret) if wanted else b""
+            position = 0
+            for path in wanted:
+                end = out.index(b"\n", position)
+                header = out[position:end].split()
+                position = end + 1
+                if len(header) != 3 or header[1] != b"blob":
+                    continue  # missing, or a submodule or tree by that name
+                size = int(header[2])
+                target = tree / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(out[position:position + size])
+                position += size + 1
+            yield tree
+        finally:
+            shutil.rmtree(holder, ignore_errors=True)
+
+    @contextmanager
+    def sparse_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:
+        """A detached worktree at ``commit`` holding only ``paths`` (from the top level).
+
+        The sparse patterns live in the worktree's own git directory, so the checkout's
+        configuration is never touched; the other files of a large repository are never
+        written.
+        """
+        holder = Path(tempfile.mkdtemp(prefix="flux-semver-"))
+        tree = holder / "tree"
+        self.git("worktree", "add", "--quiet", "--no-checkout", "--detach", str(tree), commit)
+        try:
+            sparse = Path(self.git("rev-parse", "--git-path", "info/sparse-checkout",
+                                   cwd=tree).strip())
+            if not sparse.is_absolute():
+                sparse = tree / sparse
+            sparse.parent.mkdir(parents=True, exist_ok=True)
+            patterns = ["/" + _SPARSE_SPECIAL.sub(r"\\\g<0>", p.lstrip("/")) for p in paths]
+            # An empty list would check out everything: name a path that cannot exist.
+            sparse.write_text("\n".join(patterns or ["/.flux-semver-nothing"]) + "\n",
+                              encoding="utf-8")
+            self.git("-c", "core.sparseCheckout=true", "read-tree", "-mu", "HEAD", cwd=tree)
+            yield tree
+        finally:
+            try:
+                self.git("worktree", "remove", "--force", str(tree))
+            except GitError:
+                shutil.rmtree(holder, ignore_errors=True)
+                self.git("worktree", "prune")
+            shutil.rmtree(holder, ignore_errors=True)
+
+    def build_commit(self, parent: str, files: Mapping[str, bytes], message: str,
+                     who: Identity) -> tuple[str, str]:
+        """A commit on ``parent`` whose tree differs in ``files`` (paths from the top level):
+        ``(commit, tree)``. Built in a temporary index; no file is checked out."""
+        modes = self._modes(parent, list(files))
+        entries = "".join(f"{modes.get(path, '100644')} {self._hash(data)}\t{path}\0"
+                          for path, data in files.items())
+        with tempfile.TemporaryDirectory(prefix="flux-semver-index-") as holder:
+            index = {"GIT_INDEX_FILE": str(Path(holder) / "index")}
+            self.git("read-tree", parent, extra_env=index)
+            if entries:
+                self.git("update-index", "-z", "--index-info", stdin=entries, extra_env=index)
+            tree = self.git("write-tree", extra_env=index).strip()
         identity = {"GIT_AUTHOR_NAME": who.name, "GIT_AUTHOR_EMAIL": who.email,
                     "GIT_COMMITTER_NAME": who.name, "GIT_COMMITTER_EMAIL": who.email}
-        self.git("add", "--", *files, cwd=tree)
-        self.git("-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-F", "-",
-                 cwd=tree, stdin=message, extra_env=identity)
-        return self.git("rev-parse", "HEAD", cwd=tree).strip()
+        commit = self.git("-c", "commit.gpgsign=false", "commit-tree", tree, "-p", parent,
+                          "-F", "-", stdin=message, extra_env=identity).strip()
+        return commit, tree
 
-    def push(self, tree: Path, branch: str) -> None:
-        """Force-push the worktree's HEAD to ``branch`` on origin."""
-        self.git("push", "--quiet", "--force", "--no-verify", "origin",
-                 f"HEAD:refs/heads/{branch}", cwd=tree)
+    def _modes(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
+        if not paths:
+            return {}
+        out = self.git("ls-tree", "-z", "--full-tree", commit, "--", *paths)
+        modes: dict[str, str] = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, path = entry.partition("\t")
+            modes[path] = meta.split()[0]
+        return modes
+
+    def _hash(self, data: bytes) -> str:
+        out = git_module.run(self.path, "hash-object", "-w", "--stdin", stdin=data,
+                             env=self._env, secret=self._secret)
+        return out.decode().strip()
+
+    def push(self, commit: str, branch: str, expect: str | None) -> None:
+        """Push ``commit`` to ``branch``, only if origin still has ``expect`` there (None:
+        only if the branch does not exist). Transient server errors are retried."""
+        if self.push_many([(commit, branch, expect)]):
+            raise LeaseLostError(f"{branch} moved on origin while this run worked on it")
+
+    def push_many(self, pushes: Sequence[tuple[str, str, str | None]]) -> set[str]:
+        """Push each ``(commit, branch, expect)`` in one ``git push``, each with its own lease;
+        the branches whose lease was lost (pushed to since). Other refusals raise."""
+        if not pushes:
+            return set()
+        leases = [f"--force-with-lease=refs/heads/{b}:{e or ''}" for _, b, e in pushes]
+        refspecs = [f"{c}:refs/heads/{b}" for c, b, _ in pushes]
+        return self._push(", ".join(b for _, b, _ in pushes), leases, refspecs)
+
+    def delete_branch(self, branch: str, expect: str) -> None:
+        """Delete ``branch`` on origin, only if it still points at ``expect``."""
+        if self._push(branch, [f"--force-with-lease=refs/heads/{branch}:{expect}"],
+                      [f":refs/heads/{branch}"]):
+            raise LeaseLostError(f"{branch} moved on origin while this run worked on it")
+
+    def _push(self, what: str, leases: Sequence[str], refspecs: Sequence[str]) -> set[str]:
+        for attempt in range(_PUSH_ATTEMPTS):
+            try:
+                self.git("push", "--quiet", "--no-verify", *leases, "origin", *refspecs)
+                return set()
+            except GitError as exc:
+                lost = _lost_leases(exc.stderr)
+                others = [line for line in exc.stderr.splitlines()
+                          if "rejected]" in line and not _LEASE_LOST.search(line)]
+                if lost and not others:
+                    return lost
+                said = exc.stderr.lower()
+                if any(s in said for s in _TRANSIENT_PUSH) and attempt < _PUSH_ATTEMPTS - 1:
+                    time.sleep(self._sleep * 2 ** attempt)
+                    continue
+                raise _push_error(what, exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+_LEASE_LOST = re.compile(r"rejected\].*?->\s*(?P<branch>\S+)\s+\((?:stale info|fetch first|"
+                         r"cannot lock ref|reference already exists|failed to update ref)")
+
+
+def _lost_leases(stderr: str) -> set[str]:
+    """The branches git reports as pushed to by someone else (their lease lost)."""
+    return {m["branch"] for m in _LEASE_LOST.finditer(stderr)}
+
+
+def _push_error(branch: str, exc: GitError) -> Exception:
+    said = exc.stderr.lower()
+    detail = str(exc).split(": ", 1)[-1]
+    if any(s in said for s in ("gh013", "pre-receive hook declined", "protected branch",
+                               "rule violations", "hook declined")):
+        return PushRefusedError(
+            f"GitHub refused the push of {branch}: {detail}; allow the token to push "
+            "flux-semver/* branches (a ruleset bypass or a narrower rule), then re-run")
+    if any(s in said for s in (" 403", "permission to", "denied", "not allowed to push")):
+        return PushRefusedError(
+            f"could not push {branch}: the token may not push ({detail}); give it "
+            "`contents: write` (permissions: contents: write in the workflow)")
+    if any(s in said for s in _TRANSIENT_PUSH):
+        return PushRefusedError(f"could not push {branch}: GitHub kept failing ({detail}); "
+                                "re-run the workflow")
+    return GitError(f"could not push {branch}: {detail}")

@@ -77,8 +77,27 @@ class ActionInputs:
     registry_password: str = ""
 
     def root(self, workspace: Path) -> Path:
-        """The GitOps repository root: the workspace, or ``path`` below it."""
-        return workspace / self.path if self.path != "." else workspace
+        """The GitOps repository root: the workspace, or ``path`` below it.
+
+        Refused when it is no directory, or when it (a symlink) leads out of the workspace.
+        """
+        root = workspace / self.path if self.path != "." else workspace
+        if not root.is_dir():
+            raise InputError(f"input `path`: {self.path} is not a directory of the workspace")
+        inside = workspace.resolve()
+        real = root.resolve()
+        if real != inside and inside not in real.parents:
+            raise InputError(f"input `path`: {self.path} leads out of the workspace (a "
+                             "symlink); give the GitOps repository's directory itself")
+        return root
+
+    def config_path(self, root: Path) -> Path | None:
+        """The ``config`` input as a path below ``root`` (None: the repository's own)."""
+        return root / self.config if self.config else None
+
+    def workspace_path(self, file: str) -> str:
+        """A path relative to the GitOps root as a path relative to the workspace."""
+        return file if self.path == "." else f"{self.path.rstrip('/')}/{file}"
 
 
 def _shown(value: str) -> str:

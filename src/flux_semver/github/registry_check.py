@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 
 from flux_semver.github.inputs import ActionInputs
-from flux_semver.github.outcome import Report
+from flux_semver.github.report import Report
 from flux_semver.github.runner import Runner
 from flux_semver.model import Plan
 from flux_semver.registry.credentials import PASSWORD_ENV, USERNAME_ENV

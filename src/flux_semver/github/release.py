@@ -1,70 +1,74 @@
-"""The action's ``promote`` and ``rollback``: plan against the base branch, then build, push
-and open (or update, or close) one pull request per stage, or one for all.
+"""The action's ``promote`` and ``rollback``: plan against the base branch, decide what each
+pull request needs (:mod:`.pull_plan`, pure), then do it.
 
-The plan is made from a worktree of the base branch's tip, never from the checkout (which may
-be a tag). Each branch ``flux-semver/<app>/<stage>`` is the base plus one commit carrying the
-trailers ``history`` reads; it is force-pushed, and its open pull request is updated in place
-or one is opened. A stage left with nothing to change gets its open pull request closed. The
-prod pull request of a gated stage names the pull request that must merge first; failing
-evidence under ``evidence-policy: block`` keeps the last stage's pull request from opening.
+The plan is made from one sparse worktree of the base branch's tip holding only its YAML,
+never from the checkout (which may be a tag). Each branch is the base plus one commit carrying
+the trailers ``history`` reads, built without a checkout and pushed with a lease on the commit
+this run saw there; an identical commit is not pushed again. A lost lease (another run, a
+person) is read again and decided again. What each pull request carries — title, body,
+``release:*`` and ``stage:*`` labels, auto-merge, the sticky evidence comment — is made to match
+the release it now carries.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from flux_semver.errors import GitError
-from flux_semver.evidence import escape
 from flux_semver.evidence.junit import load_junit
-from flux_semver.evidence.limits import PR_BODY, STEP_SUMMARY, Limit
-from flux_semver.evidence.markdown import render
+from flux_semver.evidence.limits import PR_BODY, STEP_SUMMARY
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
 from flux_semver.github import registry_check
-from flux_semver.github.api import GitHubClient, ReadOnlyTokenError
-from flux_semver.github.gitops import Identity, Workspace
+from flux_semver.github.api import (
+    GitHubClient,
+    Operation,
+    PullRequest,
+    ReadOnlyTokenError,
+    fit_body,
+)
+from flux_semver.github.change import Change, Release, Rollback
+from flux_semver.github.gitops import (
+    CONFIG_SUFFIXES,
+    Identity,
+    LeaseLostError,
+    PushRefusedError,
+    Tip,
+    Workspace,
+)
 from flux_semver.github.inputs import ActionInputs, InputError, check_image
-from flux_semver.github.outcome import PullRecord, Report, load, workspace_path
-from flux_semver.github.rollback import rollback_message, rollback_plan
+from flux_semver.github.pull_plan import BranchState, PullState, Request, Target, decide
+from flux_semver.github.report import PullRecord, Report
+from flux_semver.github.rollback import rollback_plan
 from flux_semver.github.runner import Runner
-from flux_semver.github.where import RunnerEnv
+from flux_semver.github.runner_env import RunnerEnv
 from flux_semver.model import Config, Plan
+from flux_semver.release import trailers
 from flux_semver.release.plan import make_plan
 from flux_semver.release.promote import apply_plan
-from flux_semver.release.trailers import commit_message
-from flux_semver.reporters import plan_markdown
+from flux_semver.repo import config as config_module
+from flux_semver.repo import manifests
+from flux_semver.repo.config import FILE_NAME as CONFIG_NAME
 
 LABEL = "flux-semver"
+_LEASE_ATTEMPTS = 3
 
 
 @dataclass
 class _Job:
-    """Everything one promote or rollback run shares."""
+    """Where one promote or rollback run reads and writes."""
 
     inputs: ActionInputs
-    where: RunnerEnv
     runner: Runner
     workspace: Workspace
-    slug: str
     base: str
     base_commit: str
     relative_root: Path  # the GitOps root inside the git top level
     client: GitHubClient | None
-    writes_allowed: bool
-    config: Config | None = None
-    known_urls: dict[str, str] = field(default_factory=dict)  # stage -> open PR, before we write
-    sent: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # PR -> branch, title, body
-
-    @contextmanager
-    def tree(self) -> Iterator[Path]:
-        """A fresh worktree of the base commit; yields the GitOps root inside it."""
-        with self.workspace.worktree(self.base_commit) as tree:
-            yield tree / self.relative_root
+    fork_pull_request: bool
 
 
 def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report) -> None:
@@ -77,35 +81,42 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         raise InputError("command rollback needs the `image` and `stages` inputs: the app "
                          "and the stages whose previous range to restore")
     job = _job(inputs, where, runner)
-    checked = None
-    if inputs.command == "rollback":
-        with job.tree() as root:
-            job.config, repo = load(root, inputs)
-            plan = rollback_plan(repo, inputs.image or "", inputs.stages)
-    else:
-        with job.tree() as root:
-            job.config, repo = load(root, inputs)
-            plan = make_plan(repo, inputs.version or "", app=inputs.image,
-                             stages=inputs.stages or None, release_type=inputs.release_type)
-            checked = registry_check.check(inputs, repo, plan) \
+    # A rollback reads the stages' history, so it needs a (sparse) worktree; a release only
+    # the files, read straight from the object store.
+    laid_out = (job.workspace.sparse_tree if inputs.command == "rollback"
+                else job.workspace.files_tree)
+    with laid_out(job.base_commit, _wanted_files(job)) as tree:
+        root = tree / job.relative_root
+        config = config_module.load(root, inputs.config_path(root))
+        repo = manifests.scan(root, config)
+        change: Change
+        checked = None
+        if inputs.command == "rollback":
+            change = Rollback(rollback_plan(repo, inputs.image or "", inputs.stages))
+        else:
+            change = Release(make_plan(repo, inputs.version or "", app=inputs.image,
+                                       stages=inputs.stages or None,
+                                       release_type=inputs.release_type), inputs.evidence_url)
+            checked = registry_check.check(inputs, repo, change.plan) \
                 if inputs.registry_check else None
-    _check_app(plan)
-    report.plan = plan
-    report.release_type = plan.release_type
-    report.changed_files = sorted({workspace_path(inputs, c.file) for c in plan.updates})
-    evidence = _evidence(inputs, where, plan)
-    if inputs.command == "promote" and checked is not None and \
-            registry_check.report(checked, report, runner):
-        # A pin to a tag that does not exist: no branch, no pull request.
-        report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
-        return
-    try:
-        _pull_requests(job, plan, evidence, report)
-    finally:  # the summary is written even when GitHub refuses half-way
-        report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
+        plan = change.plan
+        _check_app(plan)
+        report.plan = plan
+        report.release_type = plan.release_type
+        report.changed_files = sorted({inputs.workspace_path(c.file) for c in plan.updates})
+        evidence = _evidence(inputs, where, plan)
+        if checked is not None and registry_check.report(checked, report, runner):
+            # A pin to a tag that does not exist: no branch, no pull request.
+            report.summary.append(change.summary(evidence, {}, STEP_SUMMARY))
+            return
+        writer = _Writer(job, change, evidence, report, repo, config)
+        try:
+            writer.run(_request(job, change, evidence, report))
+        finally:  # the summary is written even when GitHub refuses half-way
+            report.summary.append(change.summary(evidence, writer.links(), STEP_SUMMARY))
     if plan.blocked:
         blocked = {c.stage: c.reason for c in plan.changes if c.action == "blocked"}
-        what = ("rollback refused" if inputs.command == "rollback"
+        what = ("rollback refused" if change.kind == "rollback"
                 else f"{plan.app} {plan.version} cannot reach it yet")
         for stage, reason in blocked.items():
             runner.annotate("error", f"{stage}: {what}: {reason}",
@@ -114,15 +125,11 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
 
 
 def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
-    workspace_dir = where.workspace
-    root = inputs.root(workspace_dir)
-    if not root.is_dir():
-        raise InputError(f"input `path`: {inputs.path} is not a directory of the workspace")
-    ws = Workspace(workspace_dir, inputs.token, where.server_url)
+    root = inputs.root(where.workspace)
+    ws = Workspace(root, inputs.token, where.server_url)  # the repository that holds `path`
     slug = ws.repository_slug() or where.repository
-    writes = not inputs.dry_run and inputs.pull_requests != "none"
     client: GitHubClient | None = None
-    if writes:
+    if not inputs.dry_run and inputs.pull_requests != "none":
         if not inputs.token:
             raise InputError("input `token` is empty: pass ${{ github.token }} (the default), "
                              "a personal access token or a GitHub App token")
@@ -130,9 +137,18 @@ def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
     base = (inputs.base or ws.current_branch()
             or (where.event_default_branch if slug == where.repository else None)
             or (client.default_branch() if client is not None else None) or "main")
-    commit = ws.fetch_base(base)
+    commit = ws.fetch_base(base, history=inputs.command == "rollback")
     relative = root.resolve().relative_to(ws.top.resolve())
-    return _Job(inputs, where, runner, ws, slug, base, commit, relative, client, writes)
+    return _Job(inputs, runner, ws, base, commit, relative, client, where.fork_pull_request)
+
+
+def _wanted_files(job: _Job) -> list[str]:
+    """What the plan reads of the base: the config, and the YAML (and JSON: an overlay's
+    patch) below the GitOps root; the rest of a large repository is never written out."""
+    under = job.relative_root.as_posix()
+    config = job.inputs.config or CONFIG_NAME
+    top = (job.relative_root / config).as_posix().removeprefix("./")
+    return [top, *job.workspace.files_under(job.base_commit, under, CONFIG_SUFFIXES)]
 
 
 def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
@@ -147,69 +163,22 @@ def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
                     notes=inputs.evidence_notes)
 
 
-def _links_of(job: _Job, report: Report) -> dict[str, str]:
-    """Stage -> pull request URL: what this run opened, else what was already open."""
-    links = dict(job.known_urls)
-    links.update({p.stage: p.url for p in report.pulls if p.url and p.operation != "closed"})
-    return links
-
-
-# C901: to become a pure decision table, then I/O, when the release code is reshaped.
-def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:  # noqa: C901
-    """Build, push and open (or update, or close) the pull requests the plan calls for."""
-    inputs, runner = job.inputs, job.runner
-    stage_order = list(dict.fromkeys(c.stage for c in plan.changes))
-    held_back: set[str] = set()
-    if inputs.evidence_policy == "block" and evidence_fails(evidence):
-        prod = _final_stage(plan)
-        if prod is not None:
-            held_back.add(prod)
-            runner.annotate("error", f"failing evidence: no pull request for {prod} "
+def _request(job: _Job, change: Change, evidence: Evidence, report: Report) -> Request:
+    """The stages that move, that are idle, and that failing evidence holds back."""
+    plan, inputs = change.plan, job.inputs
+    stages = tuple(dict.fromkeys(c.stage for c in plan.changes))
+    moving = tuple(dict.fromkeys(c.stage for c in plan.updates))
+    held: tuple[str, ...] = ()
+    if inputs.evidence_policy == "block" and evidence_fails(evidence) and moving:
+        prod = moving[-1]  # the last stage that moves, in promotion order
+        held = (prod,)
+        job.runner.annotate("error", f"failing evidence: no pull request for {prod} "
                             "(evidence-policy: block); fix the failing tests or metrics and "
                             "re-run", title="flux-semver: evidence blocks " + prod)
-            report.exit_code = 1
-    moving = [s for s in stage_order
-              if any(c.stage == s for c in plan.updates) and s not in held_back]
-    # (branch name, its stages): what to build and push, and what to close if open
-    groups: list[tuple[str, list[str]]] = []
-    idle: list[tuple[str, list[str]]] = []
-    if inputs.pull_requests == "single":
-        if moving:
-            groups = [("release", moving)]
-        elif all(_nothing_left(plan, s) for s in stage_order):
-            idle = [("release", stage_order)]
-    elif inputs.pull_requests == "per-stage":
-        groups = [(s, [s]) for s in moving]
-        idle = [(s, [s]) for s in stage_order if _nothing_left(plan, s)]
-    try:
-        if job.client is not None:  # so every body can link every stage's PR from the start
-            for name, stages in groups:
-                found = job.client.find_open_pull(_branch(job, plan, name))
-                if found is not None:
-                    job.known_urls.update({stage: found.url for stage in stages})
-        for name, stages in groups:
-            _one_pull(job, plan, evidence, report, name, stages)
-        for name, stages in idle:
-            _close_if_open(job, plan, report, name, stages)
-        if job.client is not None:
-            _relink(job, plan, evidence, report)
-            _sticky(job, plan, evidence, report)
-    except ReadOnlyTokenError as exc:
-        runner.annotate("warning", f"{exc}; the plan is in the job summary only",
-                        title="flux-semver: read-only token")
-        job.writes_allowed = False
-    records = {p.stage for p in report.pulls}
-    for stage in stage_order:
-        if stage not in records:
-            report.pulls.append(PullRecord(stage))
-    order = {s: i for i, s in enumerate(stage_order)}
-    report.pulls.sort(key=lambda p: order.get(p.stage, len(order)))
-
-
-def _final_stage(plan: Plan) -> str | None:
-    """The stage evidence-policy protects: the last one in promotion order that moves."""
-    moving = [c.stage for c in plan.updates]
-    return moving[-1] if moving else None
+        report.exit_code = 1
+        moving = moving[:-1]
+    idle = tuple(s for s in stages if _nothing_left(plan, s))
+    return Request(inputs.pull_requests, moving, idle, held, stages)
 
 
 def _nothing_left(plan: Plan, stage: str) -> bool:
@@ -230,139 +199,328 @@ def _check_app(plan: Plan) -> None:
             "such as myapp") from None
 
 
-def _branch(job: _Job, plan: Plan, name: str) -> str:
-    if job.inputs.command == "rollback":
-        name = f"rollback-{name}"
-    return f"flux-semver/{plan.app}/{name}"
+def _pull_state(pull: PullRequest) -> PullState:
+    return PullState(pull.number, pull.url, pull.title, pull.body, pull.labels,
+                     pull.auto_merge)
 
 
-def _title(plan: Plan, stages: list[str], rollback: bool) -> str:
-    verb = "Roll back" if rollback else "Release"
-    what = f"{plan.app} to {plan.version}" if not rollback else plan.app
-    return f"{verb} {what} in {', '.join(stages)} ({plan.release_type})"
+@dataclass(frozen=True)
+class _Built:
+    commit: str
+    tree: str
+    message: str
+    same: bool  # origin's branch already holds this tree on this base with this message
 
 
-def _header(plan: Plan, stages: list[str], report: Report, job: _Job) -> str:
-    lines = [f"This pull request sets the ImagePolicy ranges of **{escape.inline(plan.app)}** "
-             f"in {', '.join(f'`{s}`' for s in stages)} for "
-             f"{escape.inline(plan.version)} ({escape.inline(plan.release_type)})."]
-    gates = _gates(job, plan, stages)
-    for stage, gate in gates:
-        first = next((p for p in report.pulls if p.stage == gate and p.number), None)
-        which = f"#{first.number}" if first is not None else f"the `{gate}` pull request"
-        lines += ["", f"> [!IMPORTANT]\n> Merge {which} ({escape.inline(gate)}) first: "
-                  f"`{escape.inline(stage)}` may admit no version `{escape.inline(gate)}` does "
-                  "not, and `flux-semver check` fails on this branch (FS003) until it has."]
-    return "\n".join(lines)
+@dataclass
+class _Written:
+    """A pull request this run wrote, to link and comment on once all are known."""
+
+    target: Target
+    pull: PullRequest
+    title: str
+    body: str
+    record: list[PullRecord] = field(default_factory=list)
 
 
-def _gates(job: _Job, plan: Plan, stages: list[str]) -> list[tuple[str, str]]:
-    """(stage, gate) pairs where the gate moves in this plan but is not in this branch."""
-    config = job.config
-    if config is None:
-        return []
-    moving = {c.stage for c in plan.updates}
-    pairs = []
-    for stage in stages:
+class _Writer:
+    """Carries out the targets :func:`decide` returns, one pull request at a time."""
+
+    def __init__(self, job: _Job, change: Change, evidence: Evidence, report: Report,
+                 repo: manifests.Repository, config: Config) -> None:
+        self.job = job
+        self.change = change
+        self.evidence = evidence
+        self.report = report
+        self.repo = repo
+        self.config = config
+        self.tips: dict[str, Tip] = {}
+        self.open: dict[str, PullRequest] = {}  # branch -> its open pull request, as read
+        self.known: dict[str, str] = {}  # stage -> URL of the pull request carrying this release
+        self.written: list[_Written] = []
+        self.writes = job.client is not None
+        self.held: set[str] = set()
+        self.built: dict[str, _Built] = {}  # branch -> its commit, built before any push
+        self.pushed: set[str] = set()
+        self.lost: set[str] = set()  # branches whose batched push lost its lease
+
+    # -- reading --------------------------------------------------------------------------
+    def _state(self, branch: str, tip: Tip | None) -> BranchState:
+        if tip is None:
+            self.tips.pop(branch, None)
+            return BranchState()
+        self.tips[branch] = tip
+        said = trailers.parse(tip.message)
+        ours = len(tip.parents) == 1 and said.present and said.app == self.change.app
+        client = self.job.client
+        pull = client.find_open_pull(branch) if client is not None else None
+        if pull is not None:
+            self.open[branch] = pull
+        closed = None
+        if pull is None and ours and client is not None:
+            closed = client.find_closed_pull(branch, tip.commit)
+        return BranchState(tip.commit, ours, said.version,
+                           None if pull is None else _pull_state(pull),
+                           None if closed is None else _pull_state(closed))
+
+    def _states(self) -> dict[str, BranchState]:
+        tips = self.job.workspace.fetch_branches(self.change.branch(""))
+        return {branch: self._state(branch, tip) for branch, tip in tips.items()}
+
+    def links(self) -> dict[str, str]:
+        return dict(self.known)
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self, request: Request) -> None:
+        self.held = set(request.held)
+        states = self._states()
+        targets = decide(self.change, request, states)
+        self.lost = self._push_all(targets)
+        for target in targets:
+            if target.action == "write" and target.state.open_pull is not None:
+                self.known.update({s: target.state.open_pull.url for s in target.stages})
         try:
-            gate = config.stage(stage).after
-        except KeyError:
-            continue
-        if gate and gate in moving and gate not in stages:
-            pairs.append((stage, gate))
-    return pairs
+            for target in targets:
+                self._carry_out(target, request, states)
+            if self.writes:
+                self._relink()
+                self._sticky()
+        except ReadOnlyTokenError as exc:
+            if not self.job.fork_pull_request:
+                raise
+            self.job.runner.annotate("warning", f"{exc}; the plan is in the job summary only",
+                                     title="flux-semver: read-only token")
+        finally:
+            self._complete(request)
 
+    def _complete(self, request: Request) -> None:
+        """One line per stage of the plan in the output, in promotion order."""
+        recorded = {p.stage for p in self.report.pulls}
+        for stage in request.stages:
+            if stage not in recorded:
+                self.report.pulls.append(PullRecord(stage))
+        order = {s: i for i, s in enumerate(request.stages)}
+        self.report.pulls.sort(key=lambda p: order.get(p.stage, len(order)))
 
-def _one_pull(job: _Job, plan: Plan, evidence: Evidence, report: Report, name: str,
-              stages: list[str]) -> None:
-    inputs, runner = job.inputs, job.runner
-    branch = _branch(job, plan, name)
-    part = replace(plan, changes=tuple(c for c in plan.changes
-                                       if c.stage in stages and c.action == "update"))
-    rollback = inputs.command == "rollback"
-    with job.tree() as root:
-        _, repo = load(root, inputs)
-        files = apply_plan(repo, part)
-        top = _top_of(root, job.relative_root)
-        message = (rollback_message(plan, stages) if rollback
-                   else commit_message(plan, stages, inputs.evidence_url))
-        job.workspace.commit(top, [str(job.relative_root / f) for f in files] or ["."],
-                             message, Identity(inputs.author_name, inputs.author_email))
-        if not job.writes_allowed:
-            runner.info(f"{branch}: committed locally, not pushed "
-                        f"({'dry-run' if inputs.dry_run else 'pull-requests: none'})")
+    def _push_all(self, targets: tuple[Target, ...]) -> set[str]:
+        """Build every branch's commit and push them all in one ``git push``; the branches
+        whose lease was lost (they go the slow way, read and decided again)."""
+        pushes = []
+        for target in targets:
+            if target.action != "write":
+                continue
+            built = self._build(target)
+            self.built[target.branch] = built
+            if not built.same and self.writes:
+                pushes.append((built.commit, target.branch, target.state.tip))
+        lost = self.job.workspace.push_many(pushes) if pushes else set()
+        for commit, branch, _ in pushes:
+            if branch not in lost:
+                self.pushed.add(branch)
+                built = self.built[branch]
+                self.tips[branch] = Tip(commit, (self.job.base_commit,), built.tree,
+                                        built.message)
+        return lost
+
+    def _carry_out(self, target: Target, request: Request,
+                   states: dict[str, BranchState]) -> None:
+        runner = self.job.runner
+        for _ in range(_LEASE_ATTEMPTS):
+            if target.action == "write":
+                try:
+                    self._write(target)
+                    return
+                except LeaseLostError:
+                    if not self.writes:
+                        raise
+                    # Someone pushed since we read: read the branch again and decide again.
+                    fresh = self.job.workspace.fetch_branch(target.branch)
+                    states[target.branch] = self._state(target.branch, fresh)
+                    again = [t for t in decide(self.change, request, states)
+                             if t.stages == target.stages and t.action != "close"]
+                    if not again:
+                        return
+                    target = again[0]
+                    continue
+            pull = target.state.open_pull
+            if target.action == "close" and pull is not None:
+                self._close(target, pull)
+            elif target.action in ("keep", "leave"):
+                if target.action == "leave":
+                    runner.annotate("warning", target.reason, title="flux-semver: left alone")
+                else:
+                    runner.info(target.reason)
+                self.report.record(target.stages, None if pull is None else pull.number,
+                                   None if pull is None else pull.url, "none")
             return
+        raise PushRefusedError(f"{target.branch} kept moving on origin while this run wrote "
+                               f"it ({_LEASE_ATTEMPTS} attempts): re-run the workflow")
+
+    def _edits(self, stages: tuple[str, ...]) -> dict[str, bytes]:
+        """The changed files of ``stages`` (paths from the git top level); the sparse tree is
+        left as it was."""
+        plan = self.change.plan
+        part = replace(plan, changes=tuple(c for c in plan.changes
+                                           if c.stage in stages and c.action == "update"))
+        root = self.repo.root
+        originals = {c.file: (root / c.file).read_bytes() for c in part.changes}
         try:
-            job.workspace.push(top, branch)
-        except GitError as exc:
-            if "403" in str(exc) or "denied" in str(exc).lower():
-                raise ReadOnlyTokenError(f"could not push {branch}: {exc}") from None
-            raise
-    assert job.client is not None
-    body = _header(plan, stages, report, job) + "\n\n" + _render_for(job, evidence, report)
-    title = _title(plan, stages, rollback)
-    pull, operation = job.client.upsert_pull(branch, job.base, title, body)
-    job.sent[pull.number] = (branch, title, body)
-    labels = [LABEL, f"release:{plan.release_type}", *(f"stage:{s}" for s in stages),
-              *inputs.labels]
-    job.client.add_labels(pull.number, labels)
-    if inputs.auto_merge and plan.release_type == "patch":
-        warning = job.client.enable_auto_merge(pull)
+            changed = apply_plan(self.repo, part)
+            return {str(self.job.relative_root / f).removeprefix("./"): (root / f).read_bytes()
+                    for f in changed}
+        finally:
+            for file, data in originals.items():
+                (root / file).write_bytes(data)
+
+    def _build(self, target: Target) -> _Built:
+        """The branch's commit, and whether origin already has exactly that."""
+        job, branch, state = self.job, target.branch, target.state
+        message = self.change.message(target.stages)
+        who = Identity(job.inputs.author_name, job.inputs.author_email)
+        commit, tree = job.workspace.build_commit(job.base_commit, self._edits(target.stages),
+                                                  message, who)
+        tip = self.tips.get(branch)
+        same = (tip is not None and state.ours and tip.parents == (job.base_commit,)
+                and tip.tree == tree and tip.message.strip() == message.strip())
+        return _Built(commit, tree, message, same)
+
+    def _write(self, target: Target) -> None:
+        job, change, runner = self.job, self.change, self.job.runner
+        stages, branch, state = target.stages, target.branch, target.state
+        if target.reason:
+            runner.info(target.reason)
+        built = self.built.get(branch)
+        if built is None or branch in self.lost:
+            built = self._build(target)
+            if not built.same and self.writes:
+                job.workspace.push(built.commit, branch, state.tip)
+                self.tips[branch] = Tip(built.commit, (job.base_commit,), built.tree,
+                                        built.message)
+            self.lost.discard(branch)
+        same = built.same
+        if not self.writes:
+            runner.info(f"{branch}: committed locally, not pushed "
+                        f"({'dry-run' if job.inputs.dry_run else 'pull-requests: none'})")
+            return
+        client = job.client
+        assert client is not None
+        title, body = change.title(stages), self._body(target)
+        pull = self.open.get(branch) if state.open_pull is not None else None
+        operation: Operation
+        if pull is None or pull.title != title or pull.body != fit_body(body):
+            opened, operation = client.upsert_pull(
+                branch, job.base, title, body, None if pull is None else pull.number,
+                absent=state.open_pull is None and branch not in self.lost)
+            if pull is not None:  # labels and auto-merge as they were before the edit
+                opened = replace(opened, labels=pull.labels, auto_merge=pull.auto_merge)
+        else:
+            opened, operation = pull, ("none" if same else "updated")
+        before = len(self.report.pulls)
+        self.report.record(stages, opened.number, opened.url, operation)
+        records = self.report.pulls[before:]
+        self.known.update({s: opened.url for s in stages})
+        changed = self._labels(opened, stages) | self._auto_merge(opened)
+        if changed and operation == "none":
+            for record in records:
+                record.operation = "updated"
+        self.written.append(_Written(target, opened, title, body, records))
+        runner.info(f"{branch}: pull request #{opened.number} {records[0].operation}: "
+                    f"{opened.url}")
+
+    def _labels(self, pull: PullRequest, stages: tuple[str, ...]) -> bool:
+        """The labels say this release and these stages, and no other; True if changed."""
+        client = self.job.client
+        assert client is not None
+        wanted = [LABEL, f"release:{self.change.plan.release_type}",
+                  *(f"stage:{s}" for s in stages), *self.job.inputs.labels]
+        stale = [name for name in pull.labels
+                 if name.startswith(("release:", "stage:")) and name not in wanted]
+        missing = [name for name in dict.fromkeys(wanted) if name not in pull.labels]
+        if stale:
+            client.remove_labels(pull.number, stale)
+        if missing:
+            client.add_labels(pull.number, missing)
+        return bool(stale or missing)
+
+    def _auto_merge(self, pull: PullRequest) -> bool:
+        """Auto-merge on for a patch release when asked, off otherwise; True if changed."""
+        client, inputs, plan = self.job.client, self.job.inputs, self.change.plan
+        assert client is not None
+        wanted = (inputs.auto_merge and self.change.kind == "release"
+                  and plan.release_type == "patch" and not plan.approval_required)
+        if wanted == pull.auto_merge:
+            return False
+        if not wanted:
+            client.disable_auto_merge(pull)
+            return True
+        warning = client.enable_auto_merge(pull)
         if warning:
-            runner.annotate("warning", warning, title="flux-semver: auto-merge")
-    runner.info(f"{branch}: pull request #{pull.number} {operation}: {pull.url}")
-    for stage in stages:
-        report.pulls.append(PullRecord(stage, pull.number, pull.url, operation))
+            self.job.runner.annotate("warning", warning, title="flux-semver: auto-merge")
+            return False
+        return True
 
+    def _close(self, target: Target, pull: PullState) -> None:
+        job = self.job
+        if not self.writes or job.client is None:
+            job.runner.info(f"{target.branch}: would close #{pull.number}: {target.reason}")
+            return
+        comment = f"Closed by flux-semver: {target.reason}."
+        if self.held & set(target.stages):  # show the failing evidence that closed it
+            comment += "\n\n" + self.change.summary(self.evidence, self.known, PR_BODY)
+        job.client.close_pull(pull.number, comment)
+        self.report.record(target.stages, pull.number, pull.url, "closed")
+        if target.state.tip is not None:
+            with suppress(LeaseLostError):  # pushed to since: not ours to delete any more
+                job.workspace.delete_branch(target.branch, target.state.tip)
+        job.runner.info(f"{target.branch}: pull request #{pull.number} closed: {target.reason}")
 
-def _top_of(root: Path, relative_root: Path) -> Path:
-    top = root
-    for _ in relative_root.parts:
-        top = top.parent
-    return top
+    # -- bodies and comments ----------------------------------------------------------------
+    def _body(self, target: Target) -> str:
+        lines = [self.change.headline(target.stages)]
+        for stage, gate in self._gates(target.stages):
+            number = self.known.get(gate, "").rsplit("/", 1)[-1]
+            which = f"#{number}" if number.isdigit() else f"the `{gate}` pull request"
+            lines += ["", f"> [!IMPORTANT]\n> Merge {which} ({gate}) first: `{stage}` may "
+                      f"admit no version `{gate}` does not, and `flux-semver check` fails on "
+                      "this branch (FS003) until it has."]
+        return "\n".join(lines) + "\n\n" + self.change.summary(self.evidence, self.known, PR_BODY)
 
+    def _gates(self, stages: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(stage, gate) pairs where the gate moves in this plan but is not in this branch."""
+        moving = {c.stage for c in self.change.plan.updates}
+        pairs = []
+        for stage in stages:
+            try:
+                gate = self.config.stage(stage).after
+            except KeyError:
+                continue
+            if gate and gate in moving and gate not in stages:
+                pairs.append((stage, gate))
+        return pairs
 
-def _render_for(job: _Job, evidence: Evidence, report: Report, limit: Limit = PR_BODY) -> str:
-    """The evidence summary (a rollback's is its plan), with the pull requests linked."""
-    if job.inputs.command == "rollback":
-        return sticky_marker(evidence.plan.app) + "\n" + plan_markdown.render(evidence.plan)
-    return render(replace(evidence, pull_requests=_links_of(job, report)), limit)
+    def _relink(self) -> None:
+        """Bodies written before a later stage's PR existed: rewrite them with every link."""
+        client = self.job.client
+        assert client is not None
+        for done in self.written:
+            fresh = self._body(done.target)
+            if fit_body(fresh) != fit_body(done.body):
+                client.upsert_pull(done.target.branch, self.job.base, done.title, fresh,
+                                   done.pull.number)
+                for record in done.record:
+                    if record.operation == "none":
+                        record.operation = "updated"
 
+    def _sticky(self) -> None:
+        """One evidence comment per app on each pull request of this release, edited in place."""
+        client = self.job.client
+        assert client is not None
+        body = self.change.summary(self.evidence, self.known, PR_BODY)
+        marker = sticky_marker(self.change.app)
+        seen: set[int] = set()
+        for done in self.written:
+            if done.pull.number in seen:
+                continue
+            seen.add(done.pull.number)
+            client.upsert_sticky_comment(done.pull.number, marker, body)
 
-def _close_if_open(job: _Job, plan: Plan, report: Report, name: str,
-                   stages: list[str]) -> None:
-    if job.client is None:
-        return
-    branch = _branch(job, plan, name)
-    existing = job.client.find_open_pull(branch)
-    if existing is None:
-        return
-    job.client.close_pull(existing.number, (
-        f"Closed by flux-semver: for {plan.app} {plan.version} nothing is left to change in "
-        f"`{name}` (its range already admits it)."))
-    job.runner.info(f"{branch}: pull request #{existing.number} closed, nothing left to change")
-    for stage in stages:
-        report.pulls.append(PullRecord(stage, existing.number, existing.url, "closed"))
-
-
-def _relink(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
-    """Bodies written before a later stage's PR existed: rewrite them with every link."""
-    assert job.client is not None
-    for number, (branch, title, body) in job.sent.items():
-        stages = [p.stage for p in report.pulls if p.number == number]
-        fresh = _header(plan, stages, report, job) + "\n\n" + _render_for(job, evidence, report)
-        if fresh != body:
-            job.client.upsert_pull(branch, job.base, title, fresh)
-
-
-def _sticky(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
-    """One evidence comment per app on each open pull request, edited in place."""
-    assert job.client is not None
-    body = _render_for(job, evidence, report)
-    marker = sticky_marker(plan.app)
-    seen: set[int] = set()
-    for record in report.pulls:
-        if record.number is None or record.operation == "closed" or record.number in seen:
-            continue
-        seen.add(record.number)
-        job.client.upsert_sticky_comment(record.number, marker, body)

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from flux_semver.evidence.limits import STEP_SUMMARY
 from flux_semver.workflow_commands import Level, annotation, command
 
-SUMMARY_LIMIT = 1024 * 1024  # bytes GitHub shows of one step's summary
+SUMMARY_LIMIT = STEP_SUMMARY.size  # bytes GitHub shows of one step's summary
 _SUMMARY_CUT = "\n\n> **Cut here:** the job summary reached GitHub's 1 MiB limit.\n"
 _ZERO_WIDTH = "\u200b"  # put before a line that would otherwise read as a workflow command
 
@@ -51,6 +52,13 @@ class Runner:
         for piece in secret.splitlines():
             if piece.strip():
                 self._print(command("add-mask", piece))
+
+    def commands(self, text: str) -> None:
+        """Lines a reporter made workflow commands of, already escaped; the other lines are
+        printed as :meth:`info` prints them."""
+        for line in text.splitlines():
+            self._print(line if line.startswith(("::error ", "::warning ", "::notice "))
+                        else neutralise(line))
 
     def info(self, text: str) -> None:
         """A log line of user-influenced text, printed so it cannot act as a command."""

@@ -8,7 +8,7 @@ command runs in (the GitOps repository root, which may sit below the git top lev
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,24 +34,47 @@ class Commit:
         return self.message.split("\n", 1)[0]
 
 
-def run(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+def run(
+    root: Path,
+    *args: str,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    secret: str = "",
+) -> bytes:
     """Run ``git ARGS`` in ``root`` and return its standard output.
 
-    Raises GitError with git's message when git is missing or exits non-zero.
+    ``env`` replaces the environment (the action passes its credentials there, never on the
+    command line); ``secret`` is masked in any message. Raises GitError with git's message
+    (its ``fatal:``/``error:`` line, and what the server said on ``remote:`` lines) when git
+    is missing or exits non-zero; the error keeps git's whole stderr as ``stderr``.
     """
     try:
         done = subprocess.run(
-            ["git", *args], cwd=root, input=stdin, capture_output=True, check=False
+            ["git", *args], cwd=root, input=stdin, capture_output=True, check=False,
+            env=None if env is None else dict(env),
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH; install git and retry") from exc
     except NotADirectoryError as exc:
         raise GitError(f"{root} is not a directory") from exc
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        first = message[0] if message else f"exit code {done.returncode}"
-        raise GitError(f"git {args[0]} failed in {root}: {first}")
+        stderr = done.stderr.decode("utf-8", "replace")
+        if secret:
+            stderr = stderr.replace(secret, "***")
+        error = GitError(f"git {args[0]} failed in {root}: {_complaint(stderr, done.returncode)}")
+        error.stderr = stderr
+        raise error
     return done.stdout
+
+
+def _complaint(stderr: str, code: int) -> str:
+    """git's own words: its fatal or error line, after what the server said, if anything."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    remote = [line[len("remote:"):].strip() for line in lines if line.startswith("remote:")]
+    remote = [line for line in remote if line][:6]
+    first = next((line for line in lines if line.startswith(("fatal", "error"))),
+                 lines[0] if lines else f"exit code {code}")
+    return " | ".join([*(f"remote: {line}" for line in remote), first]) if remote else first
 
 
 def text(root: Path, *args: str) -> str:

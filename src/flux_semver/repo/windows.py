@@ -2,8 +2,9 @@
 time zone).
 
 ``parse_duration`` reads the durations people write in Flux manifests (``30m``, ``24h``,
-``1h30m``) plus days (``2d``). ``FreezeWindow`` is one ``freeze:`` entry; ``open_window`` says
-which window holds a moment and until when. Each ``*Error`` message says what to write
+``1h30m``) plus days (``2d``). ``freeze_window`` reads one ``freeze:`` entry into a
+:class:`~flux_semver.model.FreezeWindow`; ``open_window`` says which window holds a moment and
+until when. Each ``*Error`` message says what to write
 instead; the config loader adds the file and line.
 """
 
@@ -12,10 +13,11 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flux_semver.model import FreezeWindow
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(
@@ -82,45 +84,25 @@ def _has_database() -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class FreezeWindow:
-    """One ``freeze:`` entry: a span of dates, or hours on some weekdays, in a time zone."""
-
-    tz: str = "UTC"
-    days: tuple[str, ...] = ()  # weekly: mon..sun
-    start_time: time | None = None  # weekly: from
-    end_time: time | None = None  # weekly: to; None with days means 24:00
-    start_date: date | None = None  # dates: first day frozen
-    end_date: date | None = None  # dates: last day frozen (inclusive)
-    reason: str = ""
-
-    @property
-    def label(self) -> str:
-        if self.start_date is not None:
-            return f"{self.start_date.isoformat()} to {self.end_date} ({self.tz})"
-        start = self.start_time.strftime("%H:%M") if self.start_time else "00:00"
-        end = self.end_time.strftime("%H:%M") if self.end_time else "24:00"
-        return f"{','.join(self.days)} {start}-{end} ({self.tz})"
-
-    def spans(self, around: datetime) -> Iterable[tuple[datetime, datetime]]:
-        """The frozen spans (aware datetimes) that could hold ``around``."""
-        tz = zone(self.tz)
-        if self.start_date is not None and self.end_date is not None:
-            start = datetime.combine(self.start_date, time(0), tz)
-            end = datetime.combine(self.end_date + timedelta(days=1), time(0), tz)
-            yield start, end
-            return
-        local = around.astimezone(tz).date()
-        first = self.start_time or time(0)
-        for offset in (-1, 0):
-            day = local + timedelta(days=offset)
-            if DAYS[day.weekday()] not in self.days:
-                continue
-            start = datetime.combine(day, first, tz)
-            end_day = day + timedelta(days=1) if (
-                self.end_time is None or self.end_time <= first) else day
-            end = datetime.combine(end_day, self.end_time or time(0), tz)
-            yield start, end
+def spans(window: FreezeWindow, around: datetime) -> Iterable[tuple[datetime, datetime]]:
+    """The frozen spans (aware datetimes) of ``window`` that could hold ``around``."""
+    tz = zone(window.tz)
+    if window.start_date is not None and window.end_date is not None:
+        start = datetime.combine(window.start_date, time(0), tz)
+        end = datetime.combine(window.end_date + timedelta(days=1), time(0), tz)
+        yield start, end
+        return
+    local = around.astimezone(tz).date()
+    first = window.start_time or time(0)
+    for offset in (-1, 0):
+        day = local + timedelta(days=offset)
+        if DAYS[day.weekday()] not in window.days:
+            continue
+        start = datetime.combine(day, first, tz)
+        end_day = day + timedelta(days=1) if (
+            window.end_time is None or window.end_time <= first) else day
+        end = datetime.combine(end_day, window.end_time or time(0), tz)
+        yield start, end
 
 
 def open_window(windows: Iterable[FreezeWindow],
@@ -128,7 +110,7 @@ def open_window(windows: Iterable[FreezeWindow],
     """The window that holds ``now`` and when it ends (the latest end among open ones)."""
     found: tuple[FreezeWindow, datetime] | None = None
     for window in windows:
-        for start, end in window.spans(now):
+        for start, end in spans(window, now):
             if start <= now < end and (found is None or end > found[1]):
                 found = (window, end)
     return found

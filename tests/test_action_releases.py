@@ -1,0 +1,403 @@
+"""The action across many releases, through the simulated runner (hyphenated ``INPUT_*``, an
+event file, a bare origin, the local GitHub server): after every run the state GitHub and
+origin hold is asserted — never a release moved backwards, never a person's commit dropped,
+never a pull request saying something untrue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git, range_of
+from tests.support.github_server import github_server
+
+PROD, PREPROD, DEV = "flux-semver/myapp/prod", "flux-semver/myapp/pre-prod", "flux-semver/myapp/dev"
+AT_2 = {"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}
+
+
+def _open(runner: Runner) -> dict[str, dict[str, Any]]:
+    return {p["head"]: p for p in runner.server.open_pulls()}
+
+
+def _by_stage(pulls: list[dict[str, Any]]) -> dict[str, tuple[int | None, str]]:
+    return {p["stage"]: (p["number"], p["operation"]) for p in pulls}
+
+
+def _errors(result: Any, level: str = "error") -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith(f"::{level}")]
+
+
+# -- 1. what a pull request carries matches its current release -----------------------------
+
+def test_a_patch_pull_request_rewritten_to_a_major_loses_auto_merge_and_its_patch_label(
+        runner: Runner) -> None:
+    runner.write_ranges(AT_2, "Release 2.0.0")
+    patch = runner.release("2.0.1", auto_merge="true")
+    assert patch.code == 0, patch.stdout + patch.stderr
+    prod = _open(runner)[PROD]
+    assert runner.server.pull(prod["number"])["auto_merge"] is True
+    assert "release:patch" in prod["labels"]
+
+    major = runner.release("3.0.0", auto_merge="true")
+    assert major.code == 0, major.stdout + major.stderr
+    after = runner.server.pull(prod["number"])
+    assert after["state"] == "open"
+    assert after["auto_merge"] is False  # a major prod pin waits for its approval
+    assert "release:major" in after["labels"] and "release:patch" not in after["labels"]
+    assert "3.0.0" in after["title"] and "2.0.1" not in after["title"]
+    assert range_of(runner.branch_file(PROD, "prod")) == "3.0.0"
+    [sticky] = runner.server.comments_on(prod["number"])
+    assert "3.0.0" in sticky["body"] and "2.0.1" not in sticky["body"]
+    assert _by_stage(major.pulls)["prod"] == (prod["number"], "updated")
+
+
+# -- 2. failing evidence under block closes the open prod pull request and says why ---------
+
+FAILING_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="smoke" tests="1" failures="1">
+<testcase classname="smoke" name="test_checkout"><failure message="HTTP 500">boom</failure>
+</testcase></testsuite></testsuites>
+"""
+
+
+def test_failing_evidence_on_a_re_run_closes_the_open_prod_pull_request(runner: Runner) -> None:
+    first = runner.release("2.0.0", auto_merge="true")
+    assert first.code == 0, first.stdout + first.stderr
+    prod = _open(runner)[PROD]
+    reports = runner.workspace / "reports"
+    reports.mkdir()
+    (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
+
+    blocked = runner.release("2.0.0", evidence_junit="reports/*.xml", evidence_policy="block")
+    assert blocked.code == 1
+    assert runner.server.pull(prod["number"])["state"] == "closed"
+    assert PROD not in runner.branches()
+    assert set(_open(runner)) == {DEV, PREPROD}
+    closing = runner.server.comments_on(prod["number"])[-1]["body"]
+    assert "evidence-policy: block" in closing and "HTTP 500" in closing
+    assert _by_stage(blocked.pulls)["prod"] == (prod["number"], "closed")
+    assert any("evidence-policy: block" in e for e in _errors(blocked))
+
+    passing = runner.release("2.0.0")
+    assert passing.code == 0, passing.stdout + passing.stderr
+    reopened = _open(runner)[PROD]
+    assert reopened["number"] != prod["number"]
+    assert _by_stage(passing.pulls)["prod"] == (reopened["number"], "created")
+
+
+# -- 3. a reviewer's commit on the bot's branch is never erased ------------------------------
+
+def test_a_reviewers_commit_on_the_branch_is_left_alone(runner: Runner) -> None:
+    assert runner.release("2.0.0").code == 0
+    prod = _open(runner)[PROD]
+    theirs = runner.person_commits(PROD, "prod", "# reviewed: ok for the window on Tuesday\n")
+
+    again = runner.release("2.0.1")
+    assert again.code == 0, again.stdout + again.stderr
+    assert runner.tip(PROD) == theirs
+    assert "# reviewed" in runner.branch_file(PROD, "prod")
+    warnings = _errors(again, "warning")
+    assert any(PROD in w and "did not make" in w for w in warnings)
+    assert _by_stage(again.pulls)["prod"] == (prod["number"], "none")
+    assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"  # the others move on
+    assert "2.0.1" in _open(runner)[DEV]["title"]
+
+
+# -- 4. never backwards; a hotfix line gets its own branch; races are settled ----------------
+
+def test_a_hotfix_below_an_open_major_gets_its_own_branch(runner: Runner) -> None:
+    major = runner.release("2.0.0")
+    assert major.code == 0
+    before = {head: (p["number"], p["title"]) for head, p in _open(runner).items()}
+
+    hotfix = runner.release("1.2.4")
+    assert hotfix.code == 0, hotfix.stdout + hotfix.stderr
+    now = _open(runner)
+    for head, (number, title) in before.items():  # the 2.0.0 pull requests stay as they were
+        assert (now[head]["number"], now[head]["title"]) == (number, title)
+    assert range_of(runner.branch_file(PROD, "prod")) == "2.0.0"
+    line = "flux-semver/myapp/prod-1.2.x"
+    assert range_of(runner.branch_file(line, "prod")) == "1.2.4"
+    assert "1.2.4" in now[line]["title"]
+    stages = _by_stage(hotfix.pulls)
+    assert stages["prod"] == (now[line]["number"], "created")
+    assert stages["dev"] == (before[DEV][0], "none")
+    assert stages["pre-prod"] == (before[PREPROD][0], "none")
+
+
+def test_re_running_an_older_release_leaves_the_newer_pull_requests(runner: Runner) -> None:
+    assert runner.release("2.0.1").code == 0
+    tips = {b: runner.tip(b) for b in (DEV, PREPROD, PROD)}
+    older = runner.release("2.0.0")
+    assert older.code == 0, older.stdout + older.stderr
+    assert {b: runner.tip(b) for b in (DEV, PREPROD, PROD)} == tips
+    assert all("2.0.1" in p["title"] for p in runner.server.open_pulls())
+    assert all(p["operation"] == "none" for p in older.pulls)
+    assert "newer than 2.0.0" in older.stdout
+
+
+@pytest.mark.parametrize("first", ["2.0.0", "2.0.1"])
+def test_two_releases_at_once_end_with_the_newer_one(runner: Runner, first: str) -> None:
+    second = "2.0.1" if first == "2.0.0" else "2.0.0"
+    started = [runner.start("release", {"release": {"tag_name": v}},
+                            f"refs/tags/{v}") for v in (first, second)]
+    results = [runner.finish(s) for s in started]
+    for result in results:
+        assert result.code == 0, result.stdout + result.stderr
+    for branch, stage, wanted in ((DEV, "dev", "2.0.x"), (PROD, "prod", "2.0.1")):
+        assert range_of(runner.branch_file(branch, stage)) == wanted
+        assert "2.0.1" in runner.message(branch)
+    assert len(runner.server.open_pulls()) == 3
+    assert all("2.0.1" in p["title"] for p in runner.server.open_pulls())
+
+
+# -- 5. a rollback knows its own rollback --------------------------------------------------------
+
+def test_re_running_a_rollback_after_its_merge_opens_nothing(runner: Runner) -> None:
+    runner.write_ranges(AT_2, "Release 2.0.0")
+    args: dict[str, Any] = {"command": "rollback", "image": "myapp", "stages": "dev",
+                            "event": "workflow_dispatch", "payload": {}, "ref": "refs/heads/main"}
+    first = runner.run(**args)
+    assert first.code == 0, first.stdout + first.stderr
+    runner.merge("flux-semver/myapp/rollback-dev")
+    git(runner.workspace, "pull", "--quiet", "origin", "main", env=runner.env)
+
+    again = runner.run(**args)
+    assert again.code == 0, again.stdout + again.stderr
+    assert runner.server.open_pulls() == []
+    assert len(runner.server.state.pulls) == 1
+    assert _by_stage(again.pulls)["dev"] == (None, "none")
+    plan = json.loads(again.outputs["plan"])
+    assert [c["action"] for c in plan["changes"]] == ["unchanged"]
+    assert "already rolled back" in plan["changes"][0]["reason"]
+
+
+def test_rollback_on_a_depth_one_checkout_fetches_the_history_it_needs(runner: Runner) -> None:
+    runner.write_ranges(AT_2, "Release 2.0.0")
+    git(runner.workspace, "fetch", "--quiet", "--depth", "1", "origin", "main", env=runner.env)
+    git(runner.workspace, "reset", "--quiet", "--hard", "FETCH_HEAD", env=runner.env)
+    shallow = git(runner.workspace, "rev-parse", "--is-shallow-repository", env=runner.env)
+    assert shallow.strip() == "true"
+    result = runner.run(command="rollback", image="myapp", stages="dev",
+                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    assert result.code == 0, result.stdout + result.stderr
+    assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
+
+
+# -- 7. nothing root-owned is left in the workspace ------------------------------------------
+
+def _everything(top: Path) -> list[Path]:
+    return [top, *top.rglob("*")]
+
+
+def test_nothing_in_the_workspace_is_left_to_root(runner: Runner) -> None:
+    # The tests run as root, as the action's container does; the runner's user owns the
+    # workspace.
+    runner_uid = 1001
+    for path in _everything(runner.workspace):
+        os.lchown(path, runner_uid, runner_uid)
+    result = runner.release("2.0.0")
+    assert result.code == 0, result.stdout + result.stderr
+    owned_by_root = [p for p in _everything(runner.workspace) if p.lstat().st_uid == 0]
+    assert owned_by_root == []
+    assert (runner.workspace / result.outputs["summary-file"]).stat().st_uid == runner_uid
+
+
+# -- 8. the repository that holds `path`; no symlink out of the workspace -------------------
+
+def test_a_gitops_checkout_in_a_subfolder_of_an_app_checkout(tmp_path: Path) -> None:
+    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
+        runner = Runner(tmp_path, server)
+        # actions/checkout of the app at the root, then of the GitOps repo with path: gitops
+        gitops = runner.workspace.with_name("gitops-clone")
+        runner.workspace.rename(gitops)
+        runner.workspace.mkdir()
+        (runner.workspace / "app.py").write_text("print('app')\n")
+        git(runner.workspace, "init", "--quiet", env=runner.env)
+        git(runner.workspace, "add", "-A", env=runner.env)
+        git(runner.workspace, "commit", "--quiet", "-m", "the app", env=runner.env)
+        gitops.rename(runner.workspace / "gitops")
+        result = runner.release("2.0.0", path="gitops", stages="dev")
+        assert result.code == 0, result.stdout + result.stderr
+        assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"
+        assert result.outputs["changed-files"] == "gitops/clusters/dev/imagepolicy.yaml"
+        assert len(server.open_pulls()) == 1
+
+
+@pytest.mark.parametrize("command", ["check", "promote"])
+def test_a_path_that_links_out_of_the_workspace_is_refused(runner: Runner, command: str) -> None:
+    outside = runner.tmp / "outside"
+    (outside / "clusters").mkdir(parents=True)
+    (outside / "clusters" / "secret.yaml").write_text("kind: ImagePolicy # SECRET-CONTENT\n")
+    (runner.workspace / "gitops").symlink_to(outside)
+    result = runner.release("2.0.0", command=command, path="gitops")
+    assert result.code == 2, result.stdout + result.stderr
+    [error] = _errors(result)
+    assert "input `path`" in error and "out of the workspace" in error
+    assert "SECRET-CONTENT" not in result.summary + result.stdout
+    assert runner.server.writes == []
+
+
+# -- 9. every output, always, true to what happened ---------------------------------------------
+
+def test_an_input_error_still_writes_every_output(runner: Runner) -> None:
+    result = runner.release("2.0.0", pull_requests="sometimes")
+    assert result.code == 2
+    assert set(result.outputs) == {"release-type", "plan", "changed-files", "pull-requests",
+                                   "summary-file"}
+    assert result.outputs["pull-requests"] == "[]"
+    assert "pull-requests" in result.summary
+
+
+def test_a_refusal_part_way_still_reports_the_pull_request_it_opened(runner: Runner) -> None:
+    runner.server.fail("actions-not-permitted", method="POST", path=r"/labels$", times=10)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1
+    [opened] = runner.server.open_pulls()
+    assert _by_stage(result.pulls)["dev"] == (opened["number"], "created")
+
+
+# -- 10. what GitHub and git say reaches the user, with the right exit code --------------------
+
+def _pre_receive(runner: Runner, script: str) -> None:
+    hook = runner.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\n" + script)
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+
+def test_a_push_refused_by_a_ruleset_says_what_github_said(runner: Runner) -> None:
+    _pre_receive(runner, "echo 'GH013: Repository rule violations found for refs/heads/x.' >&2\n"
+                         "echo '- Cannot create ref due to creations being restricted.' >&2\n"
+                         "exit 1\n")
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1, result.stdout + result.stderr
+    [error] = _errors(result)
+    assert "GH013" in error and "creations being restricted" in error
+    assert "input error" not in error
+    assert runner.server.writes == []
+
+
+def test_a_bad_gateway_on_push_is_retried(runner: Runner) -> None:
+    marker = runner.tmp / "refused-once"
+    _pre_receive(runner, f"if [ ! -e {marker} ]; then touch {marker}; "
+                         "echo 'error: RPC failed; HTTP 502 curl 22' >&2; exit 1; fi\nexit 0\n")
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"
+
+
+def test_a_missing_origin_repository_is_not_blamed_on_the_base_input(runner: Runner) -> None:
+    git(runner.workspace, "remote", "set-url", "origin", str(runner.tmp / "gone.git"),
+        env=runner.env)
+    result = runner.release("2.0.0")
+    assert result.code == 2
+    [error] = _errors(result)
+    assert "`base`" not in error and "not found" in error
+
+
+def test_a_long_retry_after_is_not_waited_for(runner: Runner) -> None:
+    runner.server.fail("rate-limit", method="POST", path=r"/pulls$", times=10,
+                       retry_after="3600")
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1
+    [error] = _errors(result)
+    assert "3600" in error or "60 minutes" in error
+    creates = [r for r in runner.server.requests
+               if r.method == "POST" and r.path.endswith("/pulls")]
+    assert len(creates) == 1
+
+
+def test_a_missing_base_branch_names_the_base_input(runner: Runner) -> None:
+    result = runner.release("2.0.0", stages="dev", base="no-such-base")
+    assert result.code == 2
+    [error] = _errors(result)
+    assert "no-such-base" in error and "`base` input" in error
+
+
+def test_a_validation_failure_keeps_githubs_detail(runner: Runner) -> None:
+    runner.server.fail("validation", method="POST", path=r"/pulls$")
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1
+    [error] = _errors(result)
+    assert "422" in error and "base" in error and "invalid" in error
+
+
+def test_a_rate_limit_without_retry_after_is_retried(runner: Runner) -> None:
+    runner.server.fail("too-many", method="POST", path=r"/pulls$", times=2)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    assert len(runner.server.open_pulls()) == 1
+
+
+def test_an_unknown_app_names_the_image_input_not_a_cli_option(runner: Runner) -> None:
+    result = runner.release("2.0.0", image="other")
+    assert result.code == 2
+    [error] = _errors(result)
+    assert "--image" not in error
+
+
+# -- 11. no restarting CI, no double comments, no forged lines, no leftover PRs ---------------
+
+def test_a_close_comment_answered_502_is_posted_once(runner: Runner) -> None:
+    assert runner.release("2.0.0", stages="dev").code == 0
+    [pull] = runner.server.open_pulls()
+    runner.write_ranges({"dev": "2.0.x"}, "Merged by hand")
+    runner.server.fail("502-applied", method="POST", path=r"/comments$")
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    closing = [c for c in runner.server.comments_on(pull["number"])
+               if c["body"].startswith("Closed by flux-semver")]
+    assert len(closing) == 1
+    assert runner.server.pull(pull["number"])["state"] == "closed"
+
+
+def test_a_file_name_with_a_line_break_cannot_forge_a_changed_files_line(runner: Runner) -> None:
+    weird = runner.author / "clusters" / "dev" / "x\nclusters" / "imagepolicy.yaml"
+    weird.parent.mkdir(parents=True)
+    (runner.author / "clusters" / "dev" / "imagepolicy.yaml").rename(weird)
+    git(runner.author, "add", "-A", env=runner.env)
+    git(runner.author, "commit", "--quiet", "-m", "odd name", env=runner.env)
+    git(runner.author, "push", "--quiet", str(runner.origin), "HEAD:refs/heads/main",
+        env=runner.env)
+    result = runner.release("2.0.0", dry_run="true")
+    assert result.code == 0, result.stdout + result.stderr
+    lines = result.outputs["changed-files"].splitlines()
+    assert json.dumps("clusters/dev/x\nclusters/imagepolicy.yaml") in lines
+    assert "clusters/imagepolicy.yaml" not in lines
+
+
+def test_switching_to_a_single_pull_request_closes_the_per_stage_ones(runner: Runner) -> None:
+    first = runner.release("2.0.0")
+    per_stage = {p["number"] for p in first.pulls}
+    single = runner.release("2.0.0", pull_requests="single")
+    assert single.code == 0, single.stdout + single.stderr
+    [left] = runner.server.open_pulls()
+    assert left["head"] == "flux-semver/myapp/release"
+    assert all(runner.server.pull(n)["state"] == "closed" for n in per_stage)
+    back = runner.release("2.0.0")
+    assert back.code == 0, back.stdout + back.stderr
+    assert {p["head"] for p in runner.server.open_pulls()} == {DEV, PREPROD, PROD}
+    assert runner.server.pull(left["number"])["state"] == "closed"
+
+
+def test_a_pull_request_a_person_closed_stays_closed_for_its_release(runner: Runner) -> None:
+    assert runner.release("2.0.0", stages="dev").code == 0
+    [pull] = runner.server.open_pulls()
+    tip = runner.tip(DEV)
+    with runner.server.state.lock:  # a person closes it without merging
+        runner.server.state.pulls[pull["number"]].update(state="closed", head_sha=tip)
+    again = runner.release("2.0.0", stages="dev")
+    assert again.code == 0, again.stdout + again.stderr
+    assert runner.server.open_pulls() == []
+    assert any(f"#{pull['number']}" in w and "closed" in w for w in _errors(again, "warning"))
+    newer = runner.release("2.0.1", stages="dev")
+    assert newer.code == 0, newer.stdout + newer.stderr
+    [opened] = runner.server.open_pulls()
+    assert opened["number"] != pull["number"] and "2.0.1" in opened["title"]
+
