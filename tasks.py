@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set-up and entry points for developers: ``python3 tasks.py demo|test|quick|bench|fuzz``.
+"""Set-up and entry points for developers: ``python3 tasks.py demo|test|quick|bench|fuzz|lock``.
 
 Each task creates (or refreshes) the project's own virtual environment in ``.venv``
 with the package and its test dependencies, then runs inside it. Nothing needs to be
@@ -37,7 +37,7 @@ def _ensure_venv() -> None:
     pip: list[str | Path] = [BIN / "python", "-m", "pip", "--disable-pip-version-check", "-q"]
     if _run(*pip, "install", "--upgrade", "pip") != 0:
         sys.exit("could not upgrade pip in .venv")
-    if _run(*pip, "install", "-e", ".[test]") != 0:
+    if _run(*pip, "install", "-e", ".[action,test]") != 0:
         sys.exit("could not install flux-semver and its test dependencies into .venv")
     STAMP.write_text(wanted)
 
@@ -105,7 +105,27 @@ def fuzz(args: list[str]) -> int:
     return _run(BIN / "python", "-m", "pytest", "-m", "slow", "tests/test_fuzz.py")
 
 
-TASKS = {"demo": demo, "test": test, "quick": quick, "bench": bench, "fuzz": fuzz}
+LOCK = ROOT / "requirements" / "action.lock"
+
+
+def lock(args: list[str]) -> int:
+    """Write requirements/action.lock: the action extra and the build back-end, with hashes.
+
+    Resolved against the package index alone (no local wheel folders from pip's config), so
+    every hash is of a file anyone can download. ``lock --upgrade`` moves to the newest
+    versions; without it, pins already in the lock are kept.
+    """
+    os.environ["CUSTOM_COMPILE_COMMAND"] = "python3 tasks.py lock"
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
+    os.environ.pop("PIP_FIND_LINKS", None)
+    return _run(BIN / "pip-compile", "--quiet", "--extra", "action", "--build-deps-for", "wheel",
+                "--generate-hashes", "--allow-unsafe", "--strip-extras", "--no-emit-index-url",
+                "--no-emit-find-links", "--output-file", LOCK.relative_to(ROOT), "pyproject.toml",
+                *args)
+
+
+TASKS = {"demo": demo, "test": test, "quick": quick, "bench": bench, "fuzz": fuzz,
+         "lock": lock}
 
 
 def main() -> int:

@@ -18,7 +18,9 @@ its printed results are read back line by line into rows of one table:
 - ``action.py``: the GitHub Action opening a major release's three pull requests on a large
   repository against the CLI's ``plan`` of the same release;
 - ``hook.py``: a pre-commit hook on a one-file commit in a 10,000-file repository against
-  pre-commit's own overhead and bare Python start-up.
+  pre-commit's own overhead and bare Python start-up;
+- ``install.py``: the light install (CLI and hooks) against the action's, in empty virtual
+  environments: distributions, MB on disk and pip's time.
 
 Under the table, notes say where the remaining time goes and what would remove it.
 
@@ -182,6 +184,24 @@ def _hook(out: str) -> Iterator[Row]:
               f"{bare[1]:.3f}", f"+{alone[1] - bare[1]:.3f} s")
 
 
+def _install(out: str) -> Iterator[Row]:
+    found = {m[1]: (int(m[2]), float(m[3]), float(m[4]), float(m[5])) for m in re.finditer(
+        r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE)}
+    if "light" not in found or "action" not in found:
+        return
+    peer = "flux-semver[action] (the image; every install before the split)"
+    measures = ("distributions", "site-packages, MB", "pip install from the index, s",
+                "pip install from local wheels, s")
+    theirs = found["action"]
+    for name, label in (("light", "flux-semver"), ("evidence", "flux-semver[evidence]")):
+        if name not in found:
+            continue
+        for measure, mine, their in zip(measures, found[name], theirs, strict=True):
+            shown = (str(int(mine)), str(int(their))) if measure == "distributions" else (
+                f"{mine:.1f}", f"{their:.1f}")
+            yield Row("install", f"{label}: {measure}", peer, *shown, f"{mine / their:.2f}x")
+
+
 # What the numbers leave unsaid: where the remaining time goes, and what would remove it.
 NOTES = """\
 - scan: within 2x of the bare read of every file in wall time. A run of `scan.py
@@ -223,6 +243,7 @@ BENCHMARKS = (
     Benchmark("action.py", ("--files", "10000", "--yaml", "1000", "--repeat", "1"),
               ("--files", "2000", "--yaml", "200", "--repeat", "1"), _action),
     Benchmark("hook.py", ("--repeat", "3"), ("--files", "1000", "--repeat", "1"), _hook),
+    Benchmark("install.py", (), (), _install),
 )
 
 

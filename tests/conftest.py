@@ -14,6 +14,13 @@ from tests.support.github_server import github_server
 from tests.support.precommit import Hooks
 
 
+@pytest.fixture(autouse=True)
+def _no_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output as into a pipe: a COLUMNS the test runner exports (xdist's workers do) would make
+    ``policies`` fit its table to it; a test that wants a width sets COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture
 def runner(tmp_path: Path) -> Iterator[Runner]:
     """A simulated Actions runner and a GitHub on 127.0.0.1 around a GitOps repository."""

@@ -17,6 +17,7 @@ import yaml
 
 from flux_semver.github.action import OUTPUT_NAMES
 from flux_semver.github.inputs import INPUT_NAMES, read_inputs
+from flux_semver.project import REPOSITORY
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -60,7 +61,8 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_dockerfile_runs_entrypoint_in_exec_form_on_slim_python_with_safe_directory() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.12-slim", text, re.M)
+    # Python 3.11, the version the tests run on, pinned by digest rather than a moving tag.
+    assert re.search(r"^FROM python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}$", text, re.M)
     assert 'ENTRYPOINT ["python", "/app/entrypoint.py"]' in text
     assert "safe.directory" in text
     assert "--no-install-recommends" in text and "rm -rf /var/lib/apt/lists/*" in text
@@ -171,5 +173,5 @@ def test_readme_workflows_are_valid_yaml_using_the_action() -> None:
     for workflow in full:
         for job in workflow["jobs"].values():
             for step in job["steps"]:
-                if str(step.get("uses", "")).startswith("org/flux-semver-action@"):
+                if str(step.get("uses", "")).startswith(f"{REPOSITORY}@"):
                     assert set(step.get("with", {})) <= inputs

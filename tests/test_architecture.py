@@ -33,7 +33,8 @@ LAYERS: dict[str, int] = {
 # and drop it here; never add one.
 KNOWN: dict[tuple[str, str], str] = {}
 
-BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "data"}
+BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "project",
+          "data"}
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -20,11 +20,10 @@ PRODUCTION = "apps/production/podinfo-values.yaml"
 
 
 def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # An explicit environment: a library loaded by the test process may have put COLUMNS into
-    # the C environment (which the child would inherit) without it showing in os.environ, and
-    # `policies` fits its table to COLUMNS.
+    # the whole table, as into a pipe: no COLUMNS to fit it into
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
-                          capture_output=True, text=True, check=False, env=dict(os.environ))
+                          capture_output=True, text=True, check=False, env=env)
 
 
 @pytest.fixture

@@ -54,10 +54,12 @@ def test_every_runtime_dependency_is_imported() -> None:
             modules.setdefault(_canonical(dist), set()).add(module)
     code = _sources()
     unused = []
-    for requirement in PYPROJECT["project"]["dependencies"]:
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    for requirement in [*PYPROJECT["project"]["dependencies"], *extras["evidence"],
+                        *extras["action"]]:
         name = _canonical(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
         names = modules.get(name)
-        assert names, f"{name} is declared but not installed: run pip install -e '.[test]'"
+        assert names, f"{name} is declared but not installed: run pip install -e '.[action,test]'"
         pattern = "|".join(re.escape(m) for m in sorted(names))
         used = re.search(rf"^\s*(?:import|from)\s+(?:{pattern})\b|import_module\(\"(?:{pattern})\b",
                          code, re.M)

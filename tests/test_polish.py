@@ -4,6 +4,8 @@ write's temporary file does not outlive the next run."""
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -14,13 +16,34 @@ import pytest
 from flux_semver.cli import main
 from tests.support.gitops import Repo, gitops_repo, policy
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-world"
+CORPUS = Path(__file__).parent / "data" / "corpus"  # the real-world corpus (SOURCES.md)
 
 
 def run(capsys: pytest.CaptureFixture[str], repo: Repo, *argv: str) -> tuple[int, str, str]:
     code = main(["-C", str(repo.root), *argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def on_a_terminal(root: Path, *args: str, columns: int) -> str:
+    """What flux-semver prints with its output on a terminal ``columns`` wide (a real pty)."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "flux_semver", "-C", str(root), *args]
+    with subprocess.Popen(command, stdout=follower, env=env) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait()
+    os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def test_the_policies_table_fits_the_terminal(
@@ -30,10 +53,10 @@ def test_the_policies_table_fits_the_terminal(
     for source in sorted(CORPUS.glob("*.yaml")):
         shutil.copy(source, repo.root / source.name)
     repo.commit("the corpus")
-    code, whole, _ = run(capsys, repo, "policies")  # to a pipe: lines stay whole
+    monkeypatch.setenv("COLUMNS", "150")  # not a terminal: lines stay whole (grep, cut)
+    code, whole, _ = run(capsys, repo, "policies")
     assert code == 0 and max(len(line) for line in whole.splitlines()) > 300
-    monkeypatch.setenv("COLUMNS", "150")
-    code, out, _ = run(capsys, repo, "policies")
+    out = on_a_terminal(repo.root, "policies", columns=150)
     table = [line for line in out.splitlines() if ": error: " not in line][:-1]
     assert len(table) > 60 and max(len(line) for line in table) <= 150
     # a long path keeps its end, where the file's name is

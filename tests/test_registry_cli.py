@@ -465,6 +465,7 @@ def test_a_pin_through_filter_tags_needs_a_tag_the_filter_keeps(
     # could never select the other one.
     result = fs(root, "promote", "main-1.2.5", "--registry-check")
     assert result.returncode == 1, result
+    assert "has no tag 1.2.5 (read through its filterTags)" in result.stderr
     assert "(nearest: main-1.2.3, main-1.2.4, main-1.3.0)" in result.stderr
     assert snapshot(root) == before
     state.images["team/app"].append("main-1.2.5")

@@ -12,7 +12,7 @@ import pytest
 from flux_semver.cli import main
 from tests.support.gitops import Repo, gitops_repo, policy
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-world"
+CORPUS = Path(__file__).parent / "data" / "corpus"  # the real-world corpus (SOURCES.md)
 SI_FLUX = "lars-fillmore__si-flux__clusters__{}__image-automation.yaml"
 LIVE = r"^live-(?P<ver>[0-9]+\.[0-9]+\.[0-9]+)$"
 BETA = r"^k8s-beta-v(?P<ver>[0-9]+\.[0-9]+\.[0-9]+)$"

@@ -60,14 +60,40 @@ def copy_checkout(dest: Path, env: dict[str, str]) -> Path:
     return dest
 
 
-def install_wheel(source: Path, base: Path) -> tuple[Path, Path]:
-    """Build the wheel of the project at ``source`` into ``base/dist`` and install it alone
-    (no dependencies) into ``base/site``; return the wheel and the site directory."""
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(base / "dist"), str(source)],
-                   check=True, capture_output=True, timeout=600)
-    [wheel] = (base / "dist").glob("flux_semver-*.whl")
-    site = base / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
-    return wheel, site
+def registry_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: ours) for pip as on a user's machine: the package index alone, none
+    of this machine's pip configuration (local wheel folders, constraints)."""
+    env = dict(os.environ if env is None else env)
+    env.pop("PIP_FIND_LINKS", None)
+    env.pop("PIP_CONSTRAINT", None)
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def build_wheel(source: Path, dist: Path) -> Path:
+    """Build the wheel of the project at ``source`` into ``dist``, as ``pip wheel`` does."""
+    subprocess.run([sys.executable, "-m", "pip", "-q", "wheel", "--no-deps", "-w", str(dist),
+                    str(source)], env=registry_env(), check=True, capture_output=True,
+                   timeout=600)
+    [wheel] = dist.glob("flux_semver-*.whl")
+    return wheel
+
+
+def new_venv(path: Path) -> Path:
+    """An empty virtual environment (pip only, no system site-packages); its bin folder."""
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, capture_output=True,
+                   timeout=600)
+    return path / "bin"
+
+
+def install_wheel(source: Path, base: Path, extra: str = "") -> tuple[Path, Path]:
+    """Build the wheel of the project at ``source`` into ``base/dist`` and install it, with
+    the dependencies of ``extra`` (e.g. ``"[action]"``, or none: the light install), into a
+    new empty virtual environment ``base/venv``; return the wheel and the venv's bin folder."""
+    wheel = build_wheel(source, base / "dist")
+    bin_dir = new_venv(base / "venv")
+    subprocess.run([str(bin_dir / "python"), "-m", "pip", "-q", "install",
+                    f"flux-semver{extra} @ {wheel.as_uri()}"], env=registry_env(), check=True,
+                   capture_output=True, timeout=600)
+    return wheel, bin_dir

@@ -10,9 +10,11 @@ one manifest PUT per tag.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -111,6 +113,16 @@ def _config(directory: Path, port: int, token: TokenService | None) -> Path:
     return config
 
 
+def _die_with_parent() -> None:
+    """In the registry's process, before it runs: on Linux, end it when the test process ends,
+    even killed (a killed pytest runs no fixture teardown and would leave it serving)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the fixture's teardown still stops it
+
+
 @contextmanager
 def running(directory: Path, token: TokenService | None = None,
             pusher: str = "") -> Iterator[Registry]:
@@ -125,7 +137,7 @@ def running(directory: Path, token: TokenService | None = None,
     config = _config(directory, port, token)
     log = (directory / "registry.log").open("wb")
     process = subprocess.Popen([binary, "serve", str(config)], stdout=log,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     session = requests.Session()
     if token is None:
         session.auth = (USER, PASSWORD)

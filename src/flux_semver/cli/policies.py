@@ -132,14 +132,14 @@ def _cut(cell: str, size: int, keep: str | None) -> str:
 
 
 def terminal_width() -> int | None:
-    """The width to fit: ``COLUMNS`` when set, else the terminal's; None when the output goes
-    to a file or pipe (lines are kept whole there, for grep and cut)."""
+    """On a terminal, the width to fit (``COLUMNS`` when set, else the terminal's); None when
+    the output goes to a file or pipe (lines are kept whole there, for grep and cut)."""
+    if not sys.stdout.isatty():
+        return None
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
-    return None
+    return shutil.get_terminal_size().columns
 
 
 def count(number: int, one: str, many: str | None = None) -> str:

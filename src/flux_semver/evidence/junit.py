@@ -5,19 +5,34 @@ jest-junit, go-junit-report) or a single ``<testsuite>`` root (Maven Surefire, o
 pytest), with ``<testcase>`` elements holding ``<failure>``, ``<error>`` or ``<skipped>``.
 Totals are counted from the test cases themselves, not copied from the ``tests=`` /
 ``failures=`` attributes, which some tools omit or leave stale.
+
+junitparser comes with the ``evidence`` and ``action`` extras, not with the light install the
+CLI and the hooks get: it is imported when a report is read, and its absence is one line
+saying which extra to install.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 
-from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 from wcmatch import glob
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.evidence.model import JUnitReport, Outcome, SuiteTotals, TestResult
+
+if TYPE_CHECKING:
+    from junitparser import Error, Failure, Skipped, TestSuite
+
+EXTRA_HINT = (
+    "reading JUnit reports needs junitparser, which the light install of flux-semver leaves "
+    "out: install flux-semver with its evidence extra (flux-semver[evidence]), or add "
+    "junitparser to its environment (pipx: `pipx inject flux-semver junitparser`)"
+)
 
 # Messages that only repeat the outcome (go-junit-report writes message="Failed"):
 # the first line of the element's text says more.
@@ -55,8 +70,17 @@ def find_files(patterns: Iterable[str], base: Path) -> list[Path]:
     return found
 
 
+def _junitparser() -> ModuleType:
+    try:
+        return importlib.import_module("junitparser")
+    except ImportError as exc:
+        raise JUnitError(EXTRA_HINT) from exc
+
+
 def load_junit(patterns: Sequence[str], base: Path) -> tuple[JUnitReport, ...]:
     """Read every JUnit file the glob ``patterns`` match under ``base``."""
+    if patterns:
+        _junitparser()  # before the files: the missing extra is the first thing to fix
     return tuple(
         read_junit(base / path, display=path.as_posix()) for path in find_files(patterns, base)
     )
@@ -65,8 +89,9 @@ def load_junit(patterns: Sequence[str], base: Path) -> tuple[JUnitReport, ...]:
 def read_junit(path: Path, display: str | None = None) -> JUnitReport:
     """Read one JUnit XML file; ``display`` is the name shown for it (default: ``path``)."""
     name = display if display is not None else path.as_posix()
+    junitparser = _junitparser()
     try:
-        xml = JUnitXml.fromfile(str(path))
+        xml = junitparser.JUnitXml.fromfile(str(path))
     except OSError as exc:
         raise JUnitError(f"{name}: cannot read the JUnit file: {exc.strerror or exc}") from exc
     except ParseError as exc:
@@ -75,7 +100,7 @@ def read_junit(path: Path, display: str | None = None) -> JUnitReport:
             f"{name}:{line}:{column + 1}: not well-formed XML ({_reason(exc)}); "
             "pass a JUnit XML report written by the test runner"
         ) from exc
-    except JUnitXmlError as exc:
+    except junitparser.JUnitXmlError as exc:
         raise JUnitError(
             f"{name}: the root element is not <testsuites> or <testsuite>, so this is not "
             "a JUnit report; point --junit at the test runner's JUnit XML output"
@@ -83,11 +108,13 @@ def read_junit(path: Path, display: str | None = None) -> JUnitReport:
     suites: list[SuiteTotals] = []
     problems: list[TestResult] = []
     for suite in xml:
-        suites.append(_read_suite(name, suite, problems))
+        suites.append(_read_suite(name, suite, problems, junitparser))
     return JUnitReport(file=name, suites=tuple(suites), problems=tuple(problems))
 
 
-def _read_suite(file: str, suite: TestSuite, problems: list[TestResult]) -> SuiteTotals:
+def _read_suite(
+    file: str, suite: TestSuite, problems: list[TestResult], junitparser: ModuleType
+) -> SuiteTotals:
     suite_name = str(suite.name or "")
     tests = failed = errored = skipped = 0
     for case in suite:
@@ -95,7 +122,7 @@ def _read_suite(file: str, suite: TestSuite, problems: list[TestResult]) -> Suit
         results = case.result
         if not results:
             continue
-        outcome, chosen = _outcome(results)
+        outcome, chosen = _outcome(results, junitparser)
         if chosen is None:  # an unknown result element: count the test as passed
             continue
         if outcome == "errored":
@@ -119,9 +146,13 @@ def _read_suite(file: str, suite: TestSuite, problems: list[TestResult]) -> Suit
     )
 
 
-def _outcome(results: Sequence[object]) -> tuple[Outcome, Error | Failure | Skipped | None]:
+def _outcome(
+    results: Sequence[object], junitparser: ModuleType
+) -> tuple[Outcome, Error | Failure | Skipped | None]:
     """An error outweighs a failure, which outweighs a skip (pytest can record two)."""
-    for kind, outcome in ((Error, "errored"), (Failure, "failed"), (Skipped, "skipped")):
+    kinds = ((junitparser.Error, "errored"), (junitparser.Failure, "failed"),
+             (junitparser.Skipped, "skipped"))
+    for kind, outcome in kinds:
         for result in results:
             if isinstance(result, kind):
                 return outcome, result  # type: ignore[return-value]

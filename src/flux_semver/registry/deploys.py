@@ -66,12 +66,14 @@ class MissingTag:
     image: str  # the image, OCI artifact or chart index
     nearest: tuple[str, ...]
     what: str = "tag"  # "version" for a chart index
+    filtered: bool = False  # the policy reads its tags through filterTags
 
     def message(self) -> str:
         near = ", ".join(self.nearest) if self.nearest else "none: it has no versions"
+        through = " (read through its filterTags)" if self.filtered else ""
         return (f"{self.change.file}:{self.change.line}: {self.change.stage}: {self.image} has "
-                f"no {self.what} {self.change.to_range} for {self.change.policy} to pin "
-                f"(nearest: {near}) — push it first, or promote one of those")
+                f"no {self.what} {self.change.to_range}{through} for {self.change.policy} to "
+                f"pin (nearest: {near}) — push it first, or promote one of those")
 
 
 class Deploys:
@@ -163,7 +165,8 @@ class Deploys:
             if change.action in ("update", "auto") and wanted is not None and \
                     _version(after) != wanted:
                 warning = _warning(plan.version, now, after, new_range,
-                                   self.deployed(policy, plan.version, tags) is not None)
+                                   self.deployed(policy, plan.version, tags) is not None,
+                                   policy.resource)
             out.append(Deployment(change.stage, change.policy, change.file, change.line,
                                   change.action, now, after, warning))
         return out
@@ -179,8 +182,10 @@ class Deploys:
             tags, source = self.tags_for(policy)
             if self.deployed(policy, change.to_range, tags) is None:
                 what = "version" if isinstance(source, ChartIndex) else "tag"
+                filtered = bool(policy.filter_pattern or policy.filter_extract)
                 missing.append(MissingTag(change, str(source),
-                                          _nearest_for(policy, tags, change.to_range), what))
+                                          _nearest_for(policy, tags, change.to_range), what,
+                                          filtered))
         return missing
 
 
@@ -190,10 +195,10 @@ def _spec(policy: Policy) -> dict[str, Any]:
 
 
 def _warning(version: str, now: str | None, after: str | None, new_range: str | None,
-             pushed: bool) -> str:
+             pushed: bool, resource: str = IMAGE_POLICY) -> str:
     """Why a stage that takes ``version`` would deploy ``after`` instead."""
     if after is None:
-        stays = f"; the ImagePolicy fails and the stage stays on {now}" if now else ""
+        stays = f"; the {resource} fails and the stage stays on {now}" if now else ""
         why = (f"{new_range} admits no tag in the registry" if pushed
                else f"no tag {version} in the registry yet")
         return f"Flux would deploy nothing, not {version}: {why}{stays}"

@@ -31,7 +31,8 @@ def could_hold(root: Path, error: FileError, app: str | None) -> bool:
         raw = path.read_bytes()
     except OSError:
         return True
-    word = re.escape(app.encode("utf-8"))
+    # the app of another kind is qualified by it (HelmRelease/podinfo): its name is written
+    word = re.escape(app.rpartition("/")[2].encode("utf-8"))
     return re.search(rb"(?<![\w.-])" + word + rb"(?![\w.-])", raw) is not None
 
 

@@ -5,6 +5,10 @@ One app may have several policies per stage that select different tags of one im
 ``0.1.5-20-bleedingedge``). A version belongs to the policies whose filter keeps its tag and
 extracts that same version from it; a plan writes only those, and never pins a policy to a
 version its own filter cannot select.
+
+Tracks are a choice among the policies of one stage: where a stage has a single policy of
+the app, that policy is the stage's track whatever its filter (``--registry-check`` then
+checks that the registry has a tag its filter keeps for the pin).
 """
 
 from __future__ import annotations
@@ -51,10 +55,14 @@ def why_not(policy: Policy, tag: str, version: Version) -> str | None:
 def split(policies: Sequence[Policy], tag: str,
           version: Version) -> tuple[list[Policy], list[OffTrack]]:
     """The policies on the version's track, and those off it with the reason."""
+    per_stage: dict[str | None, int] = {}
+    for policy in policies:
+        per_stage[policy.stage] = per_stage.get(policy.stage, 0) + 1
     on: list[Policy] = []
     off: list[OffTrack] = []
     for policy in policies:
-        reason = why_not(policy, tag, version)
+        alone = per_stage[policy.stage] == 1
+        reason = None if alone else why_not(policy, tag, version)
         if reason is None:
             on.append(policy)
         else:

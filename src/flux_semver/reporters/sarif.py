@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 from flux_semver.check_result import CheckResult
 from flux_semver.model import Finding
+from flux_semver.project import HOME, readme_anchor
 from flux_semver.rules import RULES, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-HOME = "https://github.com/org/flux-semver-action"  # where the README (rule docs) lives
 
 
 def render(result: CheckResult) -> str:
@@ -56,7 +56,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary.replace("`", "")},
         "fullDescription": {"text": (why[1] if len(why) > 1 else why[0]).replace("**", "")},
         "help": {"text": rule.doc, "markdown": rule.doc},
-        "helpUri": f"{HOME}#{rule.code.lower()}-{rule.name}",
+        "helpUri": readme_anchor(f"{rule.code.lower()}-{rule.name}"),
         "defaultConfiguration": {"level": rule.severity},
         "properties": {"tags": ["flux", "gitops"]},
     }
