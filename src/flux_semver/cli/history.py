@@ -8,7 +8,6 @@ from typing import Literal
 import click
 
 from flux_semver.cli import Context
-from flux_semver.cli.plan import load_repository
 from flux_semver.printable import printable
 from flux_semver.release.history import RangeChange, history
 
@@ -55,7 +54,7 @@ def command(obj: Context, app: str | None, stage: str | None, fmt: HistoryFormat
     Commits made by flux-semver carry trailers with the release and its evidence; other
     commits are read from the change of the range in the file.
     """
-    changes = history(load_repository(obj), app, stage)
+    changes = history(obj.repository(), app, stage)
     if fmt == "json":
         click.echo(json.dumps({"changes": [c.to_json() for c in changes]}, indent=2))
     else:

@@ -16,7 +16,6 @@ from flux_semver.cli import Context
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import FileError, Policy
 from flux_semver.printable import printable
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
 HEADERS = ("FILE:LINE", "POLICY", "API", "STAGE", "APP", "KIND", "RANGE", "WINDOW", "STAGE FROM")
@@ -125,8 +124,7 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> Non
     Files that mention ImagePolicy but are not valid YAML (Helm or Go templates) are listed
     after the table as `file:line:col: error: ...` lines (on stderr with --format json).
     """
-    config = config_module.load(obj.root, obj.config)
-    repo = manifests.scan(obj.root, config)
+    repo = manifests.load(obj.root, obj.config)
     chosen = _select(repo, image, stage)
     if fmt == "json":
         click.echo(json.dumps([to_json(p) for p in chosen], indent=2))

@@ -7,7 +7,7 @@ import json
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.plan import PlanRequest, load_repository, plan_options, render
+from flux_semver.cli.options import PlanRequest, plan_options, render
 from flux_semver.printable import printable
 from flux_semver.release.promote import apply_plan
 from flux_semver.reporters.plan_markdown import escape
@@ -22,7 +22,7 @@ def command(obj: Context, request: PlanRequest, dry_run: bool) -> None:
 
     Only the range values change, byte for byte. A blocked plan writes nothing and exits 1.
     """
-    repo = load_repository(obj)
+    repo = obj.repository()
     plan = request.plan(repo)
     fmt = request.fmt
     if plan.blocked:

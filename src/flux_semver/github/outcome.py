@@ -13,7 +13,6 @@ from typing import Any
 from flux_semver.github.api import Operation
 from flux_semver.github.inputs import ActionInputs
 from flux_semver.model import Config, Plan
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
 
@@ -50,6 +49,5 @@ def workspace_path(inputs: ActionInputs, file: str) -> str:
 
 def load(root: Path, inputs: ActionInputs) -> tuple[Config, manifests.Repository]:
     """The config (the ``config`` input, else the repository's own) and the scanned policies."""
-    config_path = root / inputs.config if inputs.config else None
-    config = config_module.load(root, config_path)
-    return config, manifests.scan(root, config)
+    repo = manifests.load(root, root / inputs.config if inputs.config else None)
+    return repo.config, repo

@@ -1,6 +1,6 @@
 """The action's ``command: rollback``: a plan that puts stages' ranges back as they were.
 
-The restored ranges come from :func:`flux_semver.release.history.rollback_target` (git
+The restored ranges come from :func:`flux_semver.release.rollback.rollback_target` (git
 history of the base branch, so the checkout needs ``fetch-depth: 0``). The result is an ordinary
 :class:`~flux_semver.model.Plan` whose ``release_type`` is ``"rollback"``, so the same
 branch, commit and pull request machinery carries it.
@@ -9,14 +9,11 @@ branch, commit and pull request machinery carries it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
-from flux_semver.model import Action, Plan, PlanChange, ReleaseType
+from flux_semver.model import Action, Plan, PlanChange
 from flux_semver.release import trailers
-from flux_semver.release.history import rollback_target
+from flux_semver.release.rollback import rollback_target
 from flux_semver.repo.manifests import Repository
-
-ROLLBACK: ReleaseType = cast(ReleaseType, "rollback")
 
 
 def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
@@ -38,7 +35,7 @@ def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
                 stage=stage, file=policy.file, line=policy.range_line or policy.line,
                 column=policy.range_column or 1, policy=policy.ref, from_range=current,
                 to_range=restore.to_range, action=action, reason=reason))
-    return Plan(app=app, version="previous", release_type=ROLLBACK, changes=tuple(changes))
+    return Plan(app=app, version="previous", release_type="rollback", changes=tuple(changes))
 
 
 def rollback_message(plan: Plan, stages: Sequence[str]) -> str:

@@ -20,8 +20,9 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
+from flux_semver.repo import config as config_module
 from flux_semver.repo import yaml_positions as yamlfast
-from flux_semver.repo.stages import StageResolver, resolve_app
+from flux_semver.repo.stages import StageResolver, app_of
 
 API_GROUP = "image.toolkit.fluxcd.io/"
 KIND = "ImagePolicy"
@@ -55,6 +56,22 @@ class Repository:
         order = {name: i for i, name in enumerate(self.config.stage_names)}
         mine = [p for p in self.policies if p.app == app]
         return sorted(mine, key=lambda p: order.get(p.stage or "", len(order)))
+
+
+def semver_policies(repo: Repository, app: str) -> list[Policy]:
+    """The app's policies a release can rewrite: semver ones that are not Kustomize patches,
+    in stage order."""
+    return [p for p in repo.policies_for(app)
+            if p.kind == "semver" and not p.patch and p.range_text is not None]
+
+
+def load(root: Path, config_path: Path | None = None) -> Repository:
+    """The repository at ``root`` with its config (``config_path``, else its own
+    ``.flux-semver.yaml``, else the defaults), scanned: what every command starts from."""
+    if not root.is_dir():
+        raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
+                              "root (flux-semver -C DIR)")
+    return scan(root, config_module.load(root, config_path))
 
 
 def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Repository:
@@ -207,9 +224,10 @@ def _policy(document: yamlfast.Document, text: str, file: str,
         range_text=range_text,
         range_line=range_line,
         range_column=range_column,
-        app=resolve_app(labels, _text(_mapping(spec.get("imageRepositoryRef")).get("name"))),
+        app=app_of(labels, _text(_mapping(spec.get("imageRepositoryRef")).get("name"))),
         stage=match.stage,
         stage_source=match.source,
+        stage_conflict=match.conflict,
         labels=labels,
         filter_pattern=_text(filter_tags.get("pattern")),
         filter_extract=_text(filter_tags.get("extract")),
@@ -254,9 +272,10 @@ def _patches(document: yamlfast.Document, file: str,
             range_text=range_text,
             range_line=None,
             range_column=None,
-            app=resolve_app(labels, values.get("/spec/imageRepositoryRef/name")),
+            app=app_of(labels, values.get("/spec/imageRepositoryRef/name")),
             stage=match.stage,
             stage_source=match.source,
+            stage_conflict=match.conflict,
             labels=labels,
             patch=True,
             body=dict(item),
