@@ -56,11 +56,18 @@ def parse_version(text: str) -> Version:
     """The release version as Flux reads a tag (at least two dots: ``1.3`` is no version to
     Flux), or a PlanError that says what a version looks like."""
     try:
-        return Version.parse_tag(text)
+        version = Version.parse(text)
     except InvalidVersion as exc:
         hint = lookalike(text) or "give one like 1.3.0 or v1.3.0"
         why = clip(str(exc), 240)
         raise PlanError(f"{clip(text)!r} is not a semantic version ({why}); {hint}") from exc
+    if text.count(".") < 2:
+        raise PlanError(
+            f"{clip(text)!r} is not a version Flux reads: a tag needs all three numbers "
+            f"(Flux never reads a two-part tag as a version); write {version.major}."
+            f"{version.minor}.{version.patch}"
+        )
+    return version
 
 
 def choose_app(repo: Repository, app: str | None) -> str:

@@ -25,7 +25,7 @@ policy:
 
 **Fix.** Give the policy a semver range (the version the stage runs now), tag releases with
 semantic versions, or, if the stage really is not part of the release process, set
-`exact: false` and remove `after` for it in `.flux-semver.yaml`.
+`exact: false` and `after: null` for it in `.flux-semver.yaml`.
 """
 
 from __future__ import annotations
