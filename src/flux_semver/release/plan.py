@@ -265,6 +265,12 @@ def _judge(
             f"waits for {gate} to take {version} first (this plan changes {gate}); once that "
             f"change is merged, run: flux-semver promote {version} --stage {change.stage}"
         )
+    open_gates = [r.text for r in before if gates.is_open(r)]
+    if open_gates and len(open_gates) == len(before):
+        return "update", (
+            f"{change.reason}; {gate}'s range {' or '.join(open_gates)} admits every version, "
+            f"so its gate protects nothing (FS013): bound {gate}'s range"
+        )
     if not gates.admitted(version, before):
         return "hotfix", (
             f"{change.reason}; a hotfix: {gate} does not run {version}, it already runs a newer "
@@ -286,23 +292,27 @@ def _apply_gates(
     for policy, change in changes:
         if change.action in WRITES:
             effective[id(policy)] = change.to_range or ""
-    result = dict((id(p), c) for p, c in changes)
+    original = {id(p): c for p, c in changes}
+    result = dict(original)
     moved = True
-    while moved:
+    while moved:  # a stage that waits or is blocked keeps its range: judge the rest again
         moved = False
         for policy, _ in changes:
-            change = result[id(policy)]
+            change = original[id(policy)]
             gate = config.stage(change.stage).after
-            if change.action != "update" or gate is None:
+            settled = result[id(policy)].action in ("blocked", "waits")
+            if change.action != "update" or gate is None or settled:
                 continue
             judged = _judge(change, gate, _gate_ranges(policies, now, gate),
                             _gate_ranges(policies, effective, gate), version)
-            if judged is not None:
-                action, reason = judged
-                result[id(policy)] = replace(change, action=action, reason=reason)
-                if action != "hotfix":
-                    effective[id(policy)] = policy.range_text or ""
-                    moved = True
+            if judged is None:
+                result[id(policy)] = change
+                continue
+            action, reason = judged
+            result[id(policy)] = replace(change, action=action, reason=reason)
+            if action in ("blocked", "waits"):
+                effective[id(policy)] = policy.range_text or ""
+                moved = True
     return [result[id(p)] for p, _ in changes]
 
 
