@@ -307,9 +307,12 @@ def test_6_renamed_pre_prod_aliases_never_make_pre_prod_prod(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = repo(tmp_path)
     (root / ".flux-semver.yaml").write_text(
-        "stages:\n  - name: dev\n  - name: pre-prod\n    aliases: [staging]\n  - name: prod\n")
+        "stages:\n  - name: dev\n  - name: staging\n  - name: prod\n    after: staging\n")
     code, out, _ = fs(capsys, root, "policies", "--stage", "prod")
+    assert code == 0
     assert [line.split()[0] for line in out.splitlines()[1:-1]] == [f"{PROD}:2"]
+    code, out, _ = fs(capsys, root, "policies")
+    assert f"{PRE}:2 " in out and "no stage matched" in out  # unmapped, never prod
 
 
 # -- 7. open gates ----------------------------------------------------------------------------
