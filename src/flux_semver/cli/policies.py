@@ -26,12 +26,12 @@ def window(policy: Policy) -> str | None:
     ``invalid`` (Flux would not parse it), or None for no range."""
     if policy.kind != "semver" or policy.range_text is None:
         return None
-    from flux_semver.semver.ranges import InvalidRange, Range  # the range engine, only when needed
+    from flux_semver.semver.ranges import range_or_none  # the range engine, only when needed
 
-    try:
-        found = Range(policy.range_text).window
-    except InvalidRange:
+    parsed = range_or_none(policy.range_text)
+    if parsed is None:
         return "invalid"
+    found = parsed.window
     return str(found) if found else "unclear"
 
 
