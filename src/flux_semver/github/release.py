@@ -32,8 +32,8 @@ from flux_semver.github.outcome import PullRecord, Report, load, workspace_path
 from flux_semver.github.rollback import rollback_message, rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.where import RunnerEnv
-from flux_semver.model import Config, Plan
-from flux_semver.release.plan import make_plan
+from flux_semver.model import WRITES, Config, Plan
+from flux_semver.release.plan import in_separate_changes, make_plan
 from flux_semver.release.promote import apply_plan
 from flux_semver.release.trailers import commit_message
 from flux_semver.reporters import plan_markdown
@@ -85,6 +85,8 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
             job.config, repo = load(root, inputs)
             plan = make_plan(repo, inputs.version or "", app=inputs.image,
                              stages=inputs.stages or None, release_type=inputs.release_type)
+            if inputs.pull_requests == "per-stage":  # each stage its own PR, merged in order
+                plan = in_separate_changes(plan)
     _check_app(plan)
     report.plan = plan
     report.release_type = plan.release_type
@@ -268,7 +270,7 @@ def _one_pull(job: _Job, plan: Plan, evidence: Evidence, report: Report, name: s
     inputs, runner = job.inputs, job.runner
     branch = _branch(job, plan, name)
     part = replace(plan, changes=tuple(c for c in plan.changes
-                                       if c.stage in stages and c.action == "update"))
+                                       if c.stage in stages and c.action in WRITES))
     rollback = inputs.command == "rollback"
     with job.tree() as root:
         _, repo = load(root, inputs)

@@ -48,8 +48,8 @@ from flux_semver.semver import notation
 from flux_semver.semver.ranges import Range, clip, lookalike, range_or_none
 from flux_semver.semver.version import InvalidVersion, Version
 
-__all__ = ["RELEASE_TYPE_CHOICES", "check_stages", "choose_app", "make_plan", "parse_version",
-           "plan_release"]
+__all__ = ["RELEASE_TYPE_CHOICES", "check_stages", "choose_app", "in_separate_changes",
+           "make_plan", "parse_version", "plan_release"]
 
 
 def parse_version(text: str) -> Version:
@@ -370,6 +370,20 @@ def plan_release(
     unmapped = sum(1 for p in (*policies, *others) if p.stage is None)
     return Plan(app, str(version), plan_kind, tuple(final), approval_required=approval,
                 unmapped=unmapped)
+
+
+def in_separate_changes(plan: Plan) -> Plan:
+    """The plan when each stage's write goes into a change of its own that merges after its
+    gate's (the action's per-stage pull requests): a stage that ``waits`` is written, in its
+    own change, and the reason says which must merge first. FS015 judges each change apart."""
+    changes = tuple(
+        replace(c, action="update",
+                reason=f"{c.reason.split(';', 1)[0].replace('waits for', 'needs')}; in its own "
+                       "change, merged after that one")
+        if c.action == "waits" else c
+        for c in plan.changes
+    )
+    return replace(plan, changes=changes)
 
 
 def _require_readable(repo: Repository) -> None:
