@@ -42,6 +42,8 @@ def main() -> int:
         runner.mask(base64.b64encode(f"x-access-token:{token}".encode()).decode())
     try:
         inputs = read_inputs(_input, os.environ)
+        if inputs.registry_password:
+            runner.mask(inputs.registry_password)
         return run(inputs, os.environ, load_event(os.environ), runner)
     except GitHubError as exc:
         code, title = 1, "flux-semver: GitHub refused"

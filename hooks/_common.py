@@ -6,6 +6,13 @@ the files given are printed, so a commit is judged by what it touches. The chang
 with its base (FS015): pre-commit's ``--from-ref`` when it gives one, else ``HEAD`` (the
 staged change). Whatever goes wrong is one line and exit 2 (bad input) or 3 (a bug), never a
 traceback and never 1, which pre-commit would read as findings (``flux_semver.edge``).
+
+pre-commit passes no deleted file, and runs the hooks (``always_run``) even when no YAML file
+is staged: under pre-commit the hook reads the commit's changes from git itself. A commit that
+deletes or renames a policy file, or changes the config, is judged by every finding in the
+repository (what it removed or renamed changes what the other files mean); a commit that
+touches no YAML file at all is done at once, without a scan; otherwise only the policy files
+of the apps the commit touches are parsed (the findings about its files are about those apps).
 """
 
 from __future__ import annotations
@@ -13,19 +20,69 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from flux_semver import rules
 from flux_semver.edge import guard
-from flux_semver.errors import GitError
-from flux_semver.repo import git
-from flux_semver.reporters import text
+
+CONFIG_NAME = ".flux-semver.yaml"
+YAML = (".yaml", ".yml")
+
+
+def _whole_repository(root: Path, config: Path | None) -> bool | None:
+    """Under pre-commit: True when the commit deletes a policy file or changes the config
+    (every finding counts), False otherwise; None when not run by pre-commit."""
+    if os.environ.get("PRE_COMMIT") != "1":
+        return None
+    from flux_semver.repo import changes
+
+    base, head = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if base and head:
+        found, revision = changes.between(root, base, head), base
+    else:
+        found, revision = changes.staged(root), "HEAD"
+    configs = {CONFIG_NAME}
+    if config is not None:
+        configs.add(os.path.relpath(config.resolve(), root.resolve()).replace(os.sep, "/"))
+    if any(change.path in configs for change in found):
+        return True
+    return bool(changes.deleted_policy_files(root, found, revision))
+
+
+def _focus(root: Path, names: Sequence[str],
+           config: Path | None) -> Callable[[str, bytes], bool] | None:
+    """Which policy files to parse for a commit of ``names``: those files, and the ones that
+    mention an app whose policies they hold — every finding about the commit's files is about
+    those apps. None (parse everything) when a committed file cannot be read as YAML, or is
+    a kustomization (an overlay can change the policies of files it never names)."""
+    from flux_semver.check_result import relative_paths
+    from flux_semver.repo import config as config_module
+    from flux_semver.repo import layouts, manifests
+    from flux_semver.repo.stages import StageResolver
+    from flux_semver.repo.yaml_positions import YamlError
+
+    chosen = relative_paths(root, names)
+    resolver = StageResolver(config_module.load(root, config))
+    apps: set[bytes] = set()
+    for rel in chosen:
+        if not rel.endswith(YAML):
+            continue
+        if layouts.is_kustomization_file(rel):
+            return None
+        try:
+            found = manifests.read((root / rel).read_bytes(), rel, resolver)
+        except (OSError, YamlError):
+            return None
+        apps.update(p.app.encode() for p in found if p.app)
+    return lambda rel, raw: rel in chosen or any(app in raw for app in apps)
 
 
 def base_revision(root: Path) -> str | None:
     """What the change under check starts from: pre-commit's ``--from-ref``, else ``HEAD``
     when there is one (None in a repository without commits, or outside git)."""
+    from flux_semver.errors import GitError
+    from flux_semver.repo import git
+
     given = os.environ.get("PRE_COMMIT_FROM_REF")
     if given:
         return given
@@ -48,7 +105,17 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
 
     def check() -> int:
         root = Path.cwd()
-        result = rules.check(root, args.config, files=args.filenames, selected=codes,
+        files: list[str] = list(args.filenames)
+        whole = _whole_repository(root, args.config)
+        if whole:
+            files = []
+        elif whole is False and not any(name.endswith(YAML) for name in files):
+            return 0  # pre-commit, and this commit touches no YAML file: nothing to judge
+        from flux_semver import rules
+        from flux_semver.reporters import text
+
+        focus = _focus(root, files, args.config) if whole is False else None
+        result = rules.check(root, args.config, files=files, selected=codes, parse_only=focus,
                              base=base_revision(root))
         if result.findings:
             sys.stdout.write(text.render(result))

@@ -4,191 +4,19 @@ Each test lays out what the Docker runner gives the container: a workspace that 
 (whose ``origin`` is a bare repository on disk, so pushes need no network), ``GITHUB_*``
 variables, every input as ``INPUT_<NAME>`` with its hyphen (defaults taken from action.yml,
 as the runner fills them), an event JSON file, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``
-files, and a GitHub on 127.0.0.1 (``tests/github_server.py``) that checks the token and keeps
-pull requests, labels and comments like GitHub does.
+files, and a GitHub on 127.0.0.1 (``tests/support/github_server.py``) that checks the token
+and keeps pull requests, labels and comments like GitHub does.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
-from github_server import ACTIONS_NOT_PERMITTED, GitHubServer, github_server
-
-ROOT = Path(__file__).resolve().parent.parent
-ENTRYPOINT = ROOT / "entrypoint.py"
-TOKEN = "ghs_testtoken123"
-OWNER, REPO = "acme", "gitops"
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-POLICY = """\
-apiVersion: image.toolkit.fluxcd.io/v1beta2
-kind: ImagePolicy
-metadata:
-  name: myapp-{name}
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: myapp
-  policy:
-    semver:
-      range: "{range}"  # kept as it is
-"""
-START = {"dev": "1.2.x", "pre-prod": "1.2.x", "prod": "1.2.3"}
-
-
-def git(cwd: Path, *args: str, env: dict[str, str]) -> str:
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=True)
-    return done.stdout
-
-
-def read_outputs(path: Path) -> dict[str, str]:
-    """Parse ``$GITHUB_OUTPUT`` the way the runner does (``name<<DELIMITER`` blocks)."""
-    outputs: dict[str, str] = {}
-    lines = path.read_text(encoding="utf-8").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            end = lines.index(delimiter, i + 1)
-            outputs[name] = "\n".join(lines[i + 1:end])
-            i = end + 1
-        elif line:
-            name, value = line.split("=", 1)
-            outputs[name] = value
-            i += 1
-        else:
-            i += 1
-    return outputs
-
-
-def action_defaults() -> dict[str, str]:
-    meta = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-    return {name: str(spec.get("default", "")) for name, spec in meta["inputs"].items()}
-
-
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-    outputs: dict[str, str]
-    summary: str
-
-    @property
-    def pulls(self) -> list[dict[str, Any]]:
-        value: list[dict[str, Any]] = json.loads(self.outputs["pull-requests"])
-        return value
-
-
-class Runner:
-    """A simulated Actions runner around one GitOps repository and one fake GitHub."""
-
-    def __init__(self, tmp: Path, server: GitHubServer, subdir: str = "") -> None:
-        self.tmp = tmp
-        self.server = server
-        self.subdir = subdir  # where the GitOps tree sits in the repository ("" = its root)
-        self.home = tmp / "home"
-        self.home.mkdir()
-        self.env = {**GIT_ENV, "HOME": str(self.home), "PATH": os.environ["PATH"]}
-        self.origin = tmp / "origin.git"
-        # The bare origin stands in for GitHub, which does not care who owns the workspace:
-        # trust it, and only it, so "dubious ownership" below concerns the workspace alone.
-        (self.home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {self.origin}\n")
-        self.author = tmp / "author"
-        self.workspace = tmp / "github" / "workspace"
-        git(tmp, "init", "--quiet", "--bare", str(self.origin), env=self.env)
-        git(tmp, "init", "--quiet", str(self.author), env=self.env)
-        self.write_ranges(START, "Deploy myapp 1.2.3")
-        git(tmp, "clone", "--quiet", "--depth", "1", self.origin.as_uri(), str(self.workspace),
-            env=self.env)
-        git(self.workspace, "remote", "set-url", "origin", str(self.origin), env=self.env)
-        self.runs = 0
-
-    def write_ranges(self, ranges: dict[str, str], message: str) -> None:
-        for stage, rng in ranges.items():
-            path = self.author / self.subdir / "clusters" / stage / "imagepolicy.yaml"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(POLICY.format(name=stage.replace("-", ""), range=rng))
-        git(self.author, "add", "-A", env=self.env)
-        git(self.author, "commit", "--quiet", "-m", message, env=self.env)
-        git(self.author, "push", "--quiet", str(self.origin), "HEAD:refs/heads/main",
-            env=self.env)
-
-    def branch_file(self, branch: str, stage: str) -> str:
-        path = "/".join(p for p in (self.subdir, "clusters", stage, "imagepolicy.yaml") if p)
-        return git(self.tmp, "--git-dir", str(self.origin), "show",
-                   f"refs/heads/{branch}:{path}", env=self.env)
-
-    def branches(self) -> list[str]:
-        out = git(self.tmp, "--git-dir", str(self.origin), "for-each-ref",
-                  "--format=%(refname:short)", "refs/heads/", env=self.env)
-        return sorted(out.split())
-
-    def run(self, event: str = "release", payload: dict[str, Any] | None = None,
-            ref: str = "refs/tags/v2.0.0", graphql_url: bool = True, **inputs: str) -> Result:
-        self.runs += 1
-        files = self.tmp / f"run{self.runs}"
-        files.mkdir()
-        output, summary, event_path = files / "output", files / "summary", files / "event.json"
-        output.touch()
-        summary.touch()
-        event_path.write_text(json.dumps(payload if payload is not None else {
-            "action": "published", "release": {"tag_name": "v2.0.0"},
-            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}))
-        values = action_defaults()
-        values["token"] = TOKEN  # what ${{ github.token }} becomes
-        values.update({k.replace("_", "-"): v for k, v in inputs.items()})
-        env = {
-            **self.env,
-            "GITHUB_ACTIONS": "true",
-            "CI": "true",
-            "GITHUB_WORKSPACE": str(self.workspace),
-            "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
-            "GITHUB_REPOSITORY_OWNER": OWNER,
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(event_path),
-            "GITHUB_REF": ref,
-            "GITHUB_API_URL": self.server.url,
-            "GITHUB_SERVER_URL": "https://github.test",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "FLUX_SEMVER_GITHUB_BACKOFF": "0",
-            # As in the container: root on a workspace another user owns ("dubious ownership").
-            "GIT_TEST_ASSUME_DIFFERENT_OWNER": "1",
-            **{f"INPUT_{name.upper()}": value for name, value in values.items()},
-        }
-        if graphql_url:
-            env["GITHUB_GRAPHQL_URL"] = self.server.graphql_url
-        done = subprocess.run([sys.executable, str(ENTRYPOINT)], cwd=self.workspace, env=env,
-                              capture_output=True, text=True, check=False, timeout=120)
-        return Result(done.returncode, done.stdout, done.stderr, read_outputs(output),
-                      summary.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def runner(tmp_path: Path) -> Iterator[Runner]:
-    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
-        yield Runner(tmp_path, server)
+from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git
+from tests.support.github_server import ACTIONS_NOT_PERMITTED, github_server
 
 
 def _range_of(text: str) -> str:

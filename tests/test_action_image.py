@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checkout import ROOT, install_wheel
+from tests.support.checkout import ROOT, install_wheel
 
 
 def _context(target: Path) -> list[str]:

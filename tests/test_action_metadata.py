@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from flux_semver.github.action import OUTPUT_NAMES
@@ -23,6 +24,7 @@ DESIGN_INPUTS = {
     "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
     "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
     "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
+    "registry-check", "registry-username", "registry-password",
 }
 DESIGN_OUTPUTS = {"release-type", "plan", "changed-files", "pull-requests", "summary-file"}
 
@@ -74,15 +76,25 @@ def test_action_yml_declares_exactly_the_designed_inputs_and_outputs() -> None:
     assert meta["inputs"]["command"]["default"] == "promote"
 
 
-def test_every_input_is_read() -> None:
-    asked: list[str] = []
+# One valid value per input that differs from its default. Asking for a name proves nothing
+# (every name is asked for up front); a value that changes what read_inputs returns does.
+INPUT_SAMPLES = {
+    "command": "check", "version": "1.2.3", "image": "myapp", "release-type": "minor",
+    "stages": "dev", "path": "deploy", "config": "flux.yaml", "dry-run": "true",
+    "pull-requests": "single", "base": "release/1.x", "token": "t0ken", "labels": "release",
+    "auto-merge": "true", "commit-author": "Ann <ann@example.com>",
+    "evidence-url": "https://ci.example.com/run/1", "evidence-junit": "report.xml",
+    "evidence-metrics": "metrics.json", "evidence-links": "Grafana=https://grafana.example.com",
+    "evidence-notes": "canary ran", "evidence-policy": "block",
+}
 
-    def get_input(name: str) -> str:
-        asked.append(name)
-        return ""
 
-    read_inputs(get_input, {})
-    assert set(asked) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
+@pytest.mark.parametrize("name", sorted(INPUT_SAMPLES))
+def test_every_input_is_read(name: str) -> None:
+    assert set(INPUT_SAMPLES) == set(_metadata()["inputs"]) == set(INPUT_NAMES)
+    defaults = read_inputs(lambda _name: "", {})
+    given = read_inputs(lambda asked: INPUT_SAMPLES[name] if asked == name else "", {})
+    assert given != defaults, f"input {name!r} is asked for but changes nothing"
 
 
 def test_entrypoint_reads_inputs_through_actions_toolkit() -> None:

@@ -9,7 +9,7 @@ template is the exception: never edited, it stops nothing.)
 
 The tests may run as root, where ``chmod 000`` alone does not make a file unreadable: each
 command runs without the two capabilities that let root read anything (CAP_DAC_OVERRIDE and
-CAP_DAC_READ_SEARCH, dropped by ``tests/unprivileged.py``), so an unreadable file or
+CAP_DAC_READ_SEARCH, dropped by ``tests/support/unprivileged.py``), so an unreadable file or
 directory is as real as for any user. Other unreadable things: a FIFO named ``.yaml``
 (reading it would block forever: the scan never opens anything but regular files), a
 dangling symlink, and a config path that is a FIFO or a directory.
@@ -24,7 +24,7 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +32,8 @@ import pytest
 
 from flux_semver.repo.manifests import MAX_BYTES
 from flux_semver.repo.yaml_positions import MAX_DEPTH, MAX_VALUES
-from github_server import github_server
-from test_action import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
-from unprivileged import as_a_user
+from tests.support.action_runner import GIT_ENV, TOKEN, Result, Runner, git
+from tests.support.unprivileged import as_a_user
 
 POLICY = """\
 apiVersion: image.toolkit.fluxcd.io/v1
@@ -112,7 +111,16 @@ def repo(tmp_path: Path) -> Path:
 
 
 def check_refuses(root: Path, finding: str, summary: str = ONE_ERROR) -> None:
-    """``check`` reports exactly ``finding`` (exit 1), and ``promote`` refuses, writing nothing."""
+    """``check`` reports exactly ``finding`` (exit 1), and ``promote`` refuses, writing nothing.
+
+    A broken file stops only the releases of the apps it could hold (the ones it names), so
+    a readable one gets a last line naming this app: it is a broken policy file of myapp's.
+    """
+    path = root / finding.split(":", 1)[0]
+    readable = path.is_file() and not path.is_symlink() and os.access(path, os.R_OK)
+    if readable and path.stat().st_size < MAX_BYTES:
+        with path.open("ab") as stream:
+            stream.write(b"\n# app: myapp\n")
     before = snapshot(root)
     result = run(root, "check")
     assert (result.code, result.out, result.err) == (1, [finding, summary], [])
@@ -302,20 +310,33 @@ def test_template_syntax_away_from_the_error_leaves_a_broken_file_broken(repo: P
                   "block mapping did not find expected key — fix the YAML syntax here")
 
 
-def test_symlink_to_etc_passwd_is_never_read(repo: Path) -> None:
+OUTSIDE = ("outside the repository, which flux-semver never reads — copy what it holds into "
+           "the repository, or exclude it (exclude: in .flux-semver.yaml)")
+
+
+def test_symlink_to_etc_passwd_is_never_read_but_reported(repo: Path) -> None:
     (repo / "apps" / "passwd.yaml").symlink_to("/etc/passwd")
-    check_ignores(repo)
-    assert "root:" not in run(repo, "policies").stdout
+    check_refuses(repo, f"apps/passwd.yaml:1:1: {FS009}a symbolic link to /etc/passwd, "
+                        f"{OUTSIDE}", "1 error, 0 warnings in 3 files (3 policies)")
+    listed = run(repo, "policies")
+    assert "root:" not in listed.stdout + listed.stderr
+    assert "apps/passwd.yaml:1:1: error: a symbolic link to /etc/passwd" in listed.stdout
+    (repo / ".flux-semver.yaml").write_text(
+        "stages: [{name: dev}, {name: pre-prod}, {name: prod, exact: true, after: pre-prod}]\n"
+        "exclude: [apps/passwd.yaml]\n")
+    result = run(repo, "check")  # excluded: never looked at (the config is a YAML file too)
+    assert (result.code, result.out) == (0, ["no problems in 4 files (3 policies)"])
 
 
-def test_symlink_to_a_policy_outside_the_repository_is_never_edited(
+def test_symlink_to_a_policy_outside_the_repository_is_never_edited_but_reported(
         repo: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere" / "imagepolicy.yaml"
     outside.parent.mkdir()
     outside.write_text(POLICY.format(stage="outside-prod", range="1.2.3"))
     before = outside.read_bytes()
     (repo / "clusters" / "prod" / "linked.yaml").symlink_to(outside)
-    check_ignores(repo)
+    check_refuses(repo, f"clusters/prod/linked.yaml:1:1: {FS009}a symbolic link to {outside}, "
+                        f"{OUTSIDE}", "1 error, 0 warnings in 3 files (3 policies)")
     assert outside.read_bytes() == before
 
 
@@ -356,14 +377,23 @@ def test_dangling_symlink(repo: Path) -> None:
 
 
 def test_range_of_ten_thousand_characters(repo: Path) -> None:
-    # A 10,000-digit major fits the grammar but no uint64: Masterminds' "constraint parser
-    # error". (Finding hyphens in it used to take seconds.)
+    # Over 512 bytes: Masterminds v3.5.0 (Flux 2.9) refuses it before parsing. (Finding
+    # hyphens in it used to take seconds.)
     text = "1" * 10_000
     result = run(repo, "match", text, "1.0.0")
     assert (result.code, result.stdout) == (2, "")
     assert result.err == [
         f"flux-semver: error: invalid range '{text[:80]}… (10,000 characters)': "
-        f"constraint parser error; {RANGE_HINT}"]
+        "constraint string is too long (max 512 bytes); Flux 2.9 refuses a range over "
+        "512 bytes: shorten it"]
+
+
+def test_range_with_a_major_too_big_for_64_bits(repo: Path) -> None:
+    # A 30-digit major fits the grammar but no uint64: Masterminds' "constraint parser error".
+    result = run(repo, "match", "1" * 30, "1.0.0")
+    assert (result.code, result.stdout) == (2, "")
+    assert result.err == [
+        f"flux-semver: error: invalid range '{'1' * 30}': constraint parser error; {RANGE_HINT}"]
 
 
 def test_range_of_ten_thousand_characters_in_a_policy(repo: Path) -> None:
@@ -374,7 +404,7 @@ def test_range_of_ten_thousand_characters_in_a_policy(repo: Path) -> None:
     assert result.code == 1
     assert result.out[0] == (
         f'apps/long.yaml:11:14: FS001 invalid-range Flux cannot parse the range "{text[:80]}… '
-        f'(10,000 characters)" (improper constraint: "{text[:58]}… (10,023 characters)): '
+        '(10,000 characters)" (constraint string is too long (max 512 bytes)): '
         'write one it accepts, such as "1.2.x", "~1.2", "^1.2.0" or ">=1.2.0 <1.3.0"')
     assert snapshot(repo) == before
 
@@ -427,11 +457,11 @@ CONFIG_CASES: dict[str, tuple[str, str]] = {
     "unknown key": (
         "stages:\n  - name: dev\n    aliases: [dev]\n    colour: blue\n",
         ".flux-semver.yaml:4: unknown key 'colour' in stages[0] — allowed keys are after, "
-        "aliases, approval, exact, name, on, paths; check the spelling"),
+        "aliases, approval, exact, freeze, name, on, paths, verify; check the spelling"),
     "unknown top-level key": (
         "stagez:\n  - name: dev\n",
         ".flux-semver.yaml:1: unknown key 'stagez' in the top level — allowed keys are "
-        "stages; check the spelling"),
+        "exclude, stages; check the spelling"),
     "a stage named twice": (
         "stages:\n  - name: dev\n  - name: prod\n  - name: dev\n",
         ".flux-semver.yaml:4: stage 'dev' is listed twice — give every stage its own name"),
@@ -519,13 +549,6 @@ MASKS = [f"::add-mask::{TOKEN}",
          "::add-mask::" + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()]
 
 
-@pytest.fixture
-def action(tmp_path: Path) -> Iterator[Runner]:
-    """A simulated runner and GitHub around a GitOps repository (see tests/test_action.py)."""
-    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
-        yield Runner(tmp_path, server)
-
-
 @pytest.mark.parametrize(("inputs", "message"), [
     ({"version": "2.0.0; touch pwned"},
      'input `version`: "2.0.0; touch pwned" is not a version; give a semantic version such as '
@@ -552,8 +575,7 @@ def action(tmp_path: Path) -> Iterator[Runner]:
      "without '..'"),
 ], ids=["semicolon", "command substitution", "newline", "relative path", "absolute path",
         "path out of the workspace", "config out of the workspace"])
-def test_hostile_action_inputs(action: Runner, inputs: dict[str, str], message: str) -> None:
-    runner = action
+def test_hostile_action_inputs(runner: Runner, inputs: dict[str, str], message: str) -> None:
     before = snapshot(runner.workspace)
     run_action: Callable[..., Result] = runner.run
     result = run_action(**inputs)
@@ -604,17 +626,17 @@ def test_hostile_evidence_inputs(tmp_path: Path, files: dict[str, str], args: li
 
 
 @pytest.mark.parametrize("app", ["my app", "--upload-pack=touch pwned", "a..b", "x~1^2:y"])
-def test_app_from_the_repository_that_cannot_name_a_branch(action: Runner, app: str) -> None:
-    env = {**GIT_ENV, "HOME": str(action.home), "PATH": os.environ["PATH"]}
+def test_app_from_the_repository_that_cannot_name_a_branch(runner: Runner, app: str) -> None:
+    env = {**GIT_ENV, "HOME": str(runner.home), "PATH": os.environ["PATH"]}
     for stage in ("dev", "pre-prod", "prod"):
-        path = action.author / "clusters" / stage / "imagepolicy.yaml"
+        path = runner.author / "clusters" / stage / "imagepolicy.yaml"
         path.write_text(path.read_text().replace("    name: myapp\n", f"    name: {app!r}\n"))
-    git(action.author, "commit", "--quiet", "-am", "hostile app name", env=env)
-    git(action.author, "push", "--quiet", str(action.origin), "HEAD:refs/heads/main", env=env)
-    git(action.workspace, "pull", "--quiet", "--ff-only", "origin", "main",
+    git(runner.author, "commit", "--quiet", "-am", "hostile app name", env=env)
+    git(runner.author, "push", "--quiet", str(runner.origin), "HEAD:refs/heads/main", env=env)
+    git(runner.workspace, "pull", "--quiet", "--ff-only", "origin", "main",
         env={**env, "GIT_TEST_ASSUME_DIFFERENT_OWNER": "0"})
-    before = snapshot(action.workspace)
-    run_action: Callable[..., Result] = action.run
+    before = snapshot(runner.workspace)
+    run_action: Callable[..., Result] = runner.run
     result = run_action()
     assert result.code == 2
     commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
@@ -622,9 +644,9 @@ def test_app_from_the_repository_that_cannot_name_a_branch(action: Runner, app: 
         f"clusters/dev/imagepolicy.yaml:11: app {json.dumps(app)} cannot name a branch "
         "(flux-semver/<app>/<stage>); fix spec.imageRepositoryRef.name, or set the label "
         "flux-semver/app to a name such as myapp").replace("%", "%25")]
-    assert action.server.requests == [] and action.branches() == ["main"]
-    assert tree(snapshot(action.workspace)) == tree(before)  # .git keeps the job summary
-    assert not (action.workspace / "pwned").exists()
+    assert runner.server.requests == [] and runner.branches() == ["main"]
+    assert tree(snapshot(runner.workspace)) == tree(before)  # .git keeps the job summary
+    assert not (runner.workspace / "pwned").exists()
 
 
 def tree(seen: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:

@@ -51,8 +51,8 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_prints_the_markdown_for_all_inputs(workdir: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("workdir")
+def test_prints_the_markdown_for_all_inputs(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run([
         "evidence", "--plan", "plan.json", "--junit", "reports/*.xml",
         "--metrics", "metrics.json", "--link", "Grafana=https://grafana.example/d/podinfo",
@@ -74,16 +74,17 @@ def test_prints_the_markdown_for_all_inputs(workdir: Path,
         assert f"`reports/{name}`" in out
 
 
-def test_globs_repeat_and_files_are_read_once(workdir: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("workdir")
+def test_globs_repeat_and_files_are_read_once(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["evidence", "--plan", "plan.json", "--junit", "reports/jest-*.xml",
                         "--junit", "**/jest-junit.xml"], capsys)
     assert code == 0
     assert out.count("| `reports/jest-junit.xml` |") == 2  # its two suites, not four
 
 
+@pytest.mark.usefixtures("workdir")
 def test_size_target_summary_allows_more_than_a_pr_body(
-    workdir: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     notes = "x" * 100_000
     code, pr_body, _ = run(["evidence", "--plan", "plan.json", "--notes", notes], capsys)

@@ -78,7 +78,8 @@ def test_explicit_path_and_paths_globs(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("stages:\n  - name: dev\nrules: {}\n",
-         r"^\.flux-semver\.yaml:3: unknown key 'rules' in the top level — allowed keys are stages"),
+         r"^\.flux-semver\.yaml:3: unknown key 'rules' in the top level — allowed keys are "
+         "exclude, stages"),
         ("stages:\n  - name: dev\n    exact: true\n    alias: [d]\n",
          r"^\.flux-semver\.yaml:4: unknown key 'alias' in stages\[0\] — allowed keys are "
          r"after, aliases, approval"),

@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from flux_semver.model import Policy
 from flux_semver.repo import config, editing, manifests
+from tests.support.editing import set_range
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
@@ -65,7 +66,7 @@ def _set(data: Any, value: str, *keys: str) -> None:
 def _check_edit(root: Path, policy: Policy, new: str) -> None:
     path = root / policy.file
     before = path.read_bytes()
-    assert editing.set_range(root, policy, new) is (new != policy.range_text)
+    assert set_range(root, policy, new) is (new != policy.range_text)
     after = path.read_bytes()
     bom = BOM if before.startswith(BOM) else b""
     assert after.startswith(bom)
@@ -78,7 +79,7 @@ def _check_edit(root: Path, policy: Policy, new: str) -> None:
                  if p.document == policy.document]
     assert [p.range_text for p in rescanned] == [new]
     # the same edit again changes nothing, not even the file's bytes
-    assert editing.set_range(root, rescanned[0], new) is False
+    assert set_range(root, rescanned[0], new) is False
     assert path.read_bytes() == after
 
 
@@ -123,7 +124,7 @@ def test_crlf_comment_and_other_documents_survive(tmp_path: Path) -> None:
     shutil.copy(LOSSLESS / "crlf.yaml", tmp_path)
     (policy,) = _semver_policies(tmp_path)
     original = (tmp_path / "crlf.yaml").read_bytes()
-    assert editing.set_range(tmp_path, policy, "1.2.4")
+    assert set_range(tmp_path, policy, "1.2.4")
     assert (tmp_path / "crlf.yaml").read_bytes() == original.replace(
         b"range: '1.2.3'   # pinned in prod\r\n", b"range: '1.2.4'   # pinned in prod\r\n")
 
@@ -131,20 +132,20 @@ def test_crlf_comment_and_other_documents_survive(tmp_path: Path) -> None:
 def test_plain_range_gets_quotes_only_when_it_needs_them(tmp_path: Path) -> None:
     shutil.copy(LOSSLESS / "tilde.yaml", tmp_path)
     (policy,) = _semver_policies(tmp_path)
-    editing.set_range(tmp_path, policy, "~1.3")
+    set_range(tmp_path, policy, "~1.3")
     assert "      range: ~1.3\n" in (tmp_path / "tilde.yaml").read_text()
     (policy,) = _semver_policies(tmp_path)
-    editing.set_range(tmp_path, policy, ">=1.3.0 <1.4.0")  # plain, this would be a block scalar
+    set_range(tmp_path, policy, ">=1.3.0 <1.4.0")  # plain, this would be a block scalar
     assert '      range: ">=1.3.0 <1.4.0"\n' in (tmp_path / "tilde.yaml").read_text()
     (policy,) = _semver_policies(tmp_path)
-    editing.set_range(tmp_path, policy, "1.3")  # plain, YAML would read a number
+    set_range(tmp_path, policy, "1.3")  # plain, YAML would read a number
     assert '      range: "1.3"\n' in (tmp_path / "tilde.yaml").read_text()
 
 
 def test_flow_mapping_value_that_would_break_the_flow_is_quoted(tmp_path: Path) -> None:
     shutil.copy(LOSSLESS / "flow.yaml", tmp_path)
     (policy,) = _semver_policies(tmp_path)
-    editing.set_range(tmp_path, policy, ">=2.1.0, <2.2.0")
+    set_range(tmp_path, policy, ">=2.1.0, <2.2.0")
     assert 'policy: {semver: {range: ">=2.1.0, <2.2.0"}}' in (tmp_path / "flow.yaml").read_text()
 
 
@@ -160,7 +161,7 @@ def test_file_mode_is_kept_and_no_temporary_file_is_left(tmp_path: Path) -> None
     shutil.copy(LOSSLESS / "tilde.yaml", tmp_path)
     (tmp_path / "tilde.yaml").chmod(0o640)
     (policy,) = _semver_policies(tmp_path)
-    editing.set_range(tmp_path, policy, "~1.3")
+    set_range(tmp_path, policy, "~1.3")
     assert stat.S_IMODE((tmp_path / "tilde.yaml").stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tilde.yaml"]
 
@@ -172,7 +173,7 @@ def test_a_stale_policy_is_refused_and_the_file_left_alone(tmp_path: Path) -> No
     path.write_text(path.read_text().replace("~1.2", "~1.4"))
     changed_since_scan = path.read_bytes()
     with pytest.raises(editing.StalePolicyError, match=r"tilde\.yaml:11:14: .*scan again"):
-        editing.set_range(tmp_path, policy, "~1.3")
+        set_range(tmp_path, policy, "~1.3")
     assert path.read_bytes() == changed_since_scan
 
 
@@ -197,7 +198,7 @@ def test_an_aliased_range_is_refused(tmp_path: Path) -> None:
     assert policy.range_text == "1.2.x"
     assert (policy.range_line, policy.range_column) == (13, 14)  # the `*r` token
     with pytest.raises(editing.EditError, match="alias"):
-        editing.set_range(tmp_path, policy, "1.3.x")
+        set_range(tmp_path, policy, "1.3.x")
     assert (tmp_path / "alias.yaml").read_text() == text
 
 
@@ -207,7 +208,7 @@ def test_an_anchored_range_used_elsewhere_is_refused(tmp_path: Path) -> None:
     (tmp_path / "anchor.yaml").write_text(text)
     (policy,) = _semver_policies(tmp_path)
     with pytest.raises(editing.EditError, match="anchor used elsewhere"):
-        editing.set_range(tmp_path, policy, "~1.3")
+        set_range(tmp_path, policy, "~1.3")
     assert (tmp_path / "anchor.yaml").read_text() == text
 
 
@@ -219,16 +220,16 @@ def test_patches_and_other_policy_kinds_are_never_rewritten(tmp_path: Path) -> N
     patch = next(p for p in repo.policies if p.patch)
     numerical = next(p for p in repo.policies if p.kind == "numerical")
     with pytest.raises(editing.EditError, match="Kustomize patch"):
-        editing.set_range(tmp_path, patch, "1.2.x")
+        set_range(tmp_path, patch, "1.2.x")
     with pytest.raises(editing.EditError, match="only semver ranges"):
-        editing.set_range(tmp_path, numerical, "1.2.x")
+        set_range(tmp_path, numerical, "1.2.x")
 
 
 def test_a_multi_line_new_range_is_refused(tmp_path: Path) -> None:
     shutil.copy(LOSSLESS / "tilde.yaml", tmp_path)
     (policy,) = _semver_policies(tmp_path)
     with pytest.raises(editing.EditError, match="one-line range"):
-        editing.set_range(tmp_path, policy, "1.2.x\n1.3.x")
+        set_range(tmp_path, policy, "1.2.x\n1.3.x")
 
 
 
@@ -258,7 +259,7 @@ def test_any_range_text_is_written_so_it_reads_back(tmp_path: Path, context: str
     original = _context_file(context)
     path.write_text(original)
     (policy,) = _semver_policies(tmp_path)
-    editing.set_range(tmp_path, policy, new)
+    set_range(tmp_path, policy, new)
     after = path.read_text()
     assert [p.range_text for p in _semver_policies(tmp_path)] == [new]
     # everything before the value and after its line is as it was
@@ -275,7 +276,7 @@ def test_an_empty_range_is_refused(tmp_path: Path, empty: str) -> None:
     (policy,) = _semver_policies(tmp_path)
     assert policy.range_text == ""
     with pytest.raises(editing.EditError, match="the range is empty — write a range there"):
-        editing.set_range(tmp_path, policy, "1.3.x")
+        set_range(tmp_path, policy, "1.3.x")
     assert (tmp_path / "empty.yaml").read_text() == text
 
 
@@ -285,5 +286,5 @@ def test_a_broken_document_beside_the_policy_stops_the_edit(tmp_path: Path) -> N
     (tmp_path / "dup.yaml").write_text(text)
     (policy,) = _semver_policies(tmp_path)
     with pytest.raises(editing.EditError, match=r"^dup\.yaml:14:\d+: .*duplicate key 'a'"):
-        editing.set_range(tmp_path, policy, "~1.3")
+        set_range(tmp_path, policy, "~1.3")
     assert (tmp_path / "dup.yaml").read_text() == text

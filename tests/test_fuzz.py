@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 
 from flux_semver import InvalidRange, InvalidVersion, Range, Version, latest_tag, rules
 from flux_semver.repo.config import DEFAULT_CONFIG
-from flux_semver.repo.editing import set_range
 from flux_semver.repo.manifests import scan
-from test_range_properties import range_texts, versions
+from tests.support.editing import set_range
+from tests.support.strategies import range_texts, versions
 
 NORMAL = int(os.environ.get("FLUX_SEMVER_FUZZ_EXAMPLES", "100"))
 LONG = int(os.environ.get("FLUX_SEMVER_FUZZ_EXAMPLES", "20000"))

@@ -154,9 +154,8 @@ def test_2_a_config_that_renames_aliases_keeps_holds_and_approvals(
     # a stage of its own holds what it leaves out: never follow
     (root / ".flux-semver.yaml").write_text(RENAMING + "  - name: canary\n    after: prod\n")
     out = fs(capsys, root, "config")[1]
-    assert out.endswith("  - name: canary\n    aliases: [canary]\n    exact: false\n"
-                        "    after: prod\n"
-                        "    on: {patch: hold, minor: hold, major: hold, prerelease: hold}\n")
+    assert ("  - name: canary\n    aliases: [canary]\n    exact: false\n    after: prod\n"
+            "    on: {patch: hold, minor: hold, major: hold, prerelease: hold}\n") in out
 
 
 # -- 3. a typo never turns prod into "unmapped" ----------------------------------------------

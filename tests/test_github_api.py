@@ -18,7 +18,7 @@ from flux_semver.github.api import (
     ReadOnlyTokenError,
     fit_body,
 )
-from github_server import ACTIONS_NOT_PERMITTED, GitHubServer, github_server
+from tests.support.github_server import ACTIONS_NOT_PERMITTED, GitHubServer, github_server
 
 TOKEN = "ghs_apitoken"
 MARKER = "<!-- flux-semver:evidence app=myapp -->"

@@ -12,7 +12,7 @@ import pytest
 
 from flux_semver.errors import GitError
 from flux_semver.github.gitops import Identity, Workspace, trusted
-from github_server import github_server
+from tests.support.github_server import github_server
 
 TOKEN = "ghs_gitopstoken"
 ENV = {

@@ -125,3 +125,27 @@ def test_a_hook_ignores_files_that_are_no_repository_yaml(
     assert capsys.readouterr().out == ""
     assert check.main(["README.md", PRE_PROD]) == 1
     assert capsys.readouterr().out.endswith("1 error, 0 warnings in 1 of 4 files (3 policies)\n")
+
+
+def test_under_pre_commit_only_the_committed_apps_policies_are_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # another app's files are passed over; the gate stage's file of this app is not
+    from tests.support.gitops import gitops_repo, policy
+
+    repo = gitops_repo(tmp_path, {
+        f"clusters/{stage}/other.yaml": policy("other", "other", rng)
+        for stage, rng in (("dev", "2.x"), ("pre-prod", "2.1.x"), ("prod", "2.1.0"))
+    })
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    pre_prod = repo.root / PRE_PROD
+    pre_prod.write_text(pre_prod.read_text().replace('"1.3.x"', '"1.2.x"'))  # prod's 1.3.2 skips
+    repo.git("add", PRE_PROD)
+    assert no_skip.main([PRE_PROD]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{PROD}:12:14: FS003 skips-stage")
+    assert out.endswith("1 error, 0 warnings in 1 of 7 files (3 policies)\n")  # podinfo's 3
+    monkeypatch.delenv("PRE_COMMIT")
+    assert no_skip.main([PRE_PROD]) == 1
+    assert capsys.readouterr().out.endswith("in 1 of 7 files (6 policies)\n")

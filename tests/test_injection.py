@@ -18,13 +18,10 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from github_server import github_server
-from test_action import GIT_ENV, OWNER, REPO, TOKEN, Result, Runner, git
+from tests.support.action_runner import GIT_ENV, TOKEN, Result, Runner, git
 
 HOSTILE = "x\n::error::injected %0A::stop-commands::tok\r\n::warning::w"
 HOSTILE_NAME = "evil\n::error::name%0A::stop-commands::tok"
@@ -127,13 +124,6 @@ def test_evidence_markdown(tmp_path: Path) -> None:
     assert "::error::test" in done.stdout and "::stop-commands::tok" in done.stdout
 
 
-@pytest.fixture
-def action(tmp_path: Path) -> Iterator[Runner]:
-    """A simulated runner and GitHub around a GitOps repository (see tests/test_action.py)."""
-    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
-        yield Runner(tmp_path, server)
-
-
 def add_hostile_policy(runner: Runner) -> None:
     """Commit a hostile policy upstream and bring it into the workspace."""
     env = {**GIT_ENV, "HOME": str(runner.home), "PATH": os.environ["PATH"]}
@@ -146,9 +136,9 @@ def add_hostile_policy(runner: Runner) -> None:
         env={**env, "GIT_TEST_ASSUME_DIFFERENT_OWNER": "0"})
 
 
-def test_action_check_log(action: Runner) -> None:
-    add_hostile_policy(action)
-    run: Callable[..., Result] = action.run
+def test_action_check_log(runner: Runner) -> None:
+    add_hostile_policy(runner)
+    run: Callable[..., Result] = runner.run
     result = run(command="check")
     assert result.code == 1, result.stdout + result.stderr
     parsed = assert_only_ours(result.stdout, {"add-mask", "error", "warning", "notice",
@@ -162,8 +152,8 @@ def test_action_check_log(action: Runner) -> None:
     assert any("1.2.x\n" + HOSTILE in message for _, _, message in findings)
 
 
-def test_action_promote_log_with_hostile_notes(action: Runner) -> None:
-    run: Callable[..., Result] = action.run
+def test_action_promote_log_with_hostile_notes(runner: Runner) -> None:
+    run: Callable[..., Result] = runner.run
     result = run(evidence_notes=HOSTILE,
                  evidence_links="Runbook ::error::%0A::stop-commands::t=https://e.x/?q=%0A",
                  commit_author="Bot <bot@example.com>")

@@ -155,6 +155,11 @@ def test_symlinks_never_lead_out_of_the_root(tmp_path: Path) -> None:
     (root / "inside.yaml").symlink_to(root / "apps" / "web.yaml")
     plain = manifests.scan(root, config.DEFAULT_CONFIG)
     assert [p.file for p in plain.policies] == ["apps/web.yaml"]
+    # never followed out, but never dropped without a word: the scan reports both links
+    assert [(e.file, e.message.split(",")[0]) for e in plain.errors] == [
+        ("out", f"a symbolic link to {outside}"),
+        ("out.yaml", f"a symbolic link to {outside / 'secret.yaml'}"),
+    ]
     followed = manifests.scan(root, config.DEFAULT_CONFIG, follow_symlinks=True)
     assert sorted(p.file for p in followed.policies) == [
         "apps/again/web.yaml", "apps/web.yaml", "inside.yaml"]

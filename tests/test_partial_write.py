@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from unprivileged import as_a_user
+from tests.support.unprivileged import as_a_user
 
 FILES = [f"clusters/{stage}/imagepolicy.yaml" for stage in ("dev", "pre-prod", "prod")]
 POLICY = """\
@@ -165,7 +165,7 @@ def test_a_real_write_limit_leaves_every_file_old(tmp_path: Path) -> None:
 def test_a_read_only_directory_leaves_every_file_old(
         repo: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
     # Real permissions: the child runs without root's power to write anywhere (see
-    # tests/unprivileged.py), so prod's read-only directory refuses its temporary file
+    # tests/support/unprivileged.py), so prod's read-only directory refuses its temporary file
     # after dev's and pre-prod's were staged.
     root, old, _ = repo
     (root / "clusters" / "prod").chmod(0o555)
@@ -198,7 +198,8 @@ def test_killed_mid_way_every_file_is_old_or_new(
     assert [now[rel] == old[rel] for rel in FILES] == [i >= renamed for i in range(3)]
     # SIGKILL leaves no chance to clean up: the temporaries of files not yet renamed stay,
     # hidden, named after their file and the dead process, and whole. The scan never reads
-    # them; the next promote removes them.
+    # them, and any later run that walks the repository removes them (git add -A must never
+    # commit them).
     for stale in leftovers(root):
         match = re.fullmatch(r"(clusters/[a-z-]+/)\.(imagepolicy\.yaml)\.(\d+)\.[^/]+\.tmp",
                              stale)
@@ -207,7 +208,8 @@ def test_killed_mid_way_every_file_is_old_or_new(
     check = subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), "policies"],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0 and ".tmp" not in check.stdout
-    # A second promote finishes the release and sweeps the dead run's temporaries.
+    assert leftovers(root) == []  # swept by that read-only run already
+    # A second promote finishes the release.
     again = promote(root)
     assert again.returncode == 0, again.stderr
     assert contents(root) == new

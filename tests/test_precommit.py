@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from checkout import copy_checkout, git, git_env
+from tests.support.checkout import copy_checkout, git, git_env
 
 DATA = Path(__file__).parent / "data" / "rules"
 PROD = "clusters/prod/podinfo.yaml"
@@ -169,3 +169,75 @@ def test_a_range_flux_cannot_parse_fails_the_ranges_hook(tmp_path: Path, hooks: 
     done = run(root, hooks, "flux-semver-ranges")
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"{PRE_PROD}:11:14: FS001 invalid-range" in done.stdout
+
+
+def commit(root: Path, hooks: Hooks, message: str) -> subprocess.CompletedProcess[str]:
+    """A real ``git commit`` through the hook that ``pre-commit install`` put in place."""
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", message], cwd=root, env=hooks.env, capture_output=True,
+        text=True, check=False, timeout=900,
+    )
+
+
+def installed(tmp_path: Path, hooks: Hooks) -> Path:
+    root = user_repo(tmp_path, hooks)
+    done = pre_commit(root, hooks, "install")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+def head(root: Path, hooks: Hooks) -> str:
+    return git(root, hooks.env, "log", "-1", "--format=%s").strip()
+
+
+def test_a_commit_that_deletes_the_gate_stages_policy_file_is_refused(
+    tmp_path: Path, hooks: Hooks
+) -> None:
+    root = installed(tmp_path, hooks)
+    git(root, hooks.env, "rm", "-q", PRE_PROD)
+    done = commit(root, hooks, "drop pre-prod")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "(no files to check)" not in done.stdout
+    assert f"{PROD}:12:14: FS007 missing-gate" in done.stdout + done.stderr
+    assert head(root, hooks) == "clean"  # the commit did not land
+
+
+def test_a_commit_that_renames_a_policy_file_out_of_its_stage_is_refused(
+    tmp_path: Path, hooks: Hooks
+) -> None:
+    root = installed(tmp_path, hooks)
+    git(root, hooks.env, "mv", PRE_PROD, "clusters/pre-prod/podinfo.yaml.off")
+    done = commit(root, hooks, "park pre-prod")
+    assert done.returncode == 1 and "FS007 missing-gate" in done.stdout + done.stderr
+    assert head(root, hooks) == "clean"
+
+
+def test_a_commit_that_only_changes_the_config_is_checked(
+    tmp_path: Path, hooks: Hooks
+) -> None:
+    root = installed(tmp_path, hooks)
+    # pre-prod renamed to qa, with aliases that no longer name clusters/pre-prod/
+    (root / ".flux-semver.yaml").write_text(
+        "stages:\n  - name: dev\n  - name: qa\n    aliases: [qa]\n"
+        "  - name: prod\n    exact: true\n    after: qa\n"
+    )
+    git(root, hooks.env, "add", ".flux-semver.yaml")
+    done = commit(root, hooks, "rename pre-prod to qa")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{PROD}:12:14: FS007 missing-gate" in done.stdout + done.stderr
+    assert head(root, hooks) == "clean"
+
+
+def test_a_commit_without_yaml_passes_and_a_good_deletion_lands(
+    tmp_path: Path, hooks: Hooks
+) -> None:
+    root = installed(tmp_path, hooks)
+    (root / "README.md").write_text("notes\n")
+    git(root, hooks.env, "add", "README.md")
+    done = commit(root, hooks, "notes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert head(root, hooks) == "notes"
+    git(root, hooks.env, "rm", "-q", "clusters/dev/podinfo.yaml")  # dev gates nothing
+    done = commit(root, hooks, "drop dev")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert head(root, hooks) == "drop dev"

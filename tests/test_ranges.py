@@ -9,7 +9,8 @@ import pytest
 from flux_semver import InvalidRange, Range, Version
 from flux_semver.errors import FluxSemverError
 from flux_semver.semver.ranges import Ceiling, go_quote
-from vectors import flux, masterminds, params, rows
+from tests.support.upstream_check import check
+from tests.support.vectors import flux, masterminds, params, rows
 
 # Rows from TestConstraintCheck with api "parseConstraint" test upstream's unexported single-atom
 # parser on the empty string, which NewConstraint (and so Flux) rejects; parse_errors covers that.
@@ -23,7 +24,7 @@ def test_admits_matches_masterminds_check(row: dict[str, Any]) -> None:
     assert rng.admits(version) is row["expected"]
     assert rng.admits(row["version"]) is row["expected"]
     # the comparator-by-comparator path gives the same answer as the interval fast path
-    assert rng.check(version) is row["expected"]
+    assert check(rng, version) is row["expected"]
     assert rng.explain(version)[0] is row["expected"]
 
 
@@ -111,7 +112,7 @@ def test_trailing_newline_is_allowed_as_whitespace() -> None:
 
 def test_long_runs_of_blanks_are_rejected_quickly() -> None:
     # the group regex would be exponential in a backtracking engine
-    text = "1 " + "     1" * 200 + " !"
+    text = "1 " + "     1" * 80 + " !"  # 485 bytes: under the 512-byte limit, so parsed
     with pytest.raises(InvalidRange):
         Range(text)
 
@@ -259,8 +260,11 @@ def test_explain_an_unreadable_version() -> None:
 
 def test_a_version_too_long_for_64_bits_is_a_parser_error() -> None:
     with pytest.raises(InvalidRange) as info:
-        Range("1" * 10_000)
+        Range("1" * 30)
     assert str(info.value) == "constraint parser error"
+    with pytest.raises(InvalidRange) as info:
+        Range("1" * 10_000)
+    assert str(info.value) == "constraint string is too long (max 512 bytes)"
 
 
 DIFFERENTIAL = rows("masterminds_differential.json", "rows")
@@ -276,3 +280,45 @@ def test_generated_ranges_match_masterminds_go_code(row: dict[str, Any]) -> None
     assert str(rng) == row["string"]
     for version, admitted in row["check"].items():
         assert rng.admits(version) is admitted, version
+
+
+# -- Masterminds v3.5.0 (Flux 2.9) limits ---------------------------------------------------
+
+def test_a_range_of_512_bytes_is_read_and_513_is_too_long() -> None:
+    assert Range(">=1.0.0" + " " * 505).floor == Version(1, 0, 0)
+    with pytest.raises(InvalidRange) as info:
+        Range(">=1.0.0" + " " * 506)
+    assert str(info.value) == "constraint string is too long (max 512 bytes)"
+    assert "512 bytes" in info.value.hint
+
+
+def test_the_range_length_is_counted_in_bytes_before_the_hyphen_rewrite() -> None:
+    # 2-byte characters: 504 + 2 * 4 = 512 bytes is judged by the grammar, 514 is too long
+    with pytest.raises(InvalidRange) as info:
+        Range("1.0.0 - 2.0.0" + " " * 491 + "éééé")
+    assert str(info.value).startswith("improper constraint")
+    with pytest.raises(InvalidRange) as info:
+        Range("1.0.0 - 2.0.0" + " " * 491 + "ééééé")
+    assert str(info.value) == "constraint string is too long (max 512 bytes)"
+    # the rewrite lengthens "1 - 2" into ">= 1, <= 2 ": still judged on the text as written
+    spaced = "1.0.0 - 2.0.0" + " " * 499
+    assert len(spaced) == 512
+    assert Range(spaced).admits("1.5.0")
+
+
+def test_32_or_groups_are_read_and_33_are_too_many() -> None:
+    assert Range("||".join(["1"] * 32)).admits("1.9.0")
+    with pytest.raises(InvalidRange) as info:
+        Range("||".join(["1"] * 33))
+    assert str(info.value) == "too many constraint groups (max 32)"
+    with pytest.raises(InvalidRange, match="too many constraint groups"):
+        Range("||" * 32)  # empty groups count too
+
+
+def test_a_comparator_version_over_256_bytes_is_a_parser_error() -> None:
+    assert Range("1.2.3-" + "a" * 250).exact is None  # names a prerelease: admits no release
+    assert Range("1.2.3-" + "a" * 250).admits("1.2.3-" + "a" * 250)
+    with pytest.raises(InvalidRange) as info:
+        Range("1.2.3-" + "a" * 251)
+    assert str(info.value) == "constraint parser error"
+    assert "256 bytes" in info.value.hint

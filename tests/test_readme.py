@@ -28,6 +28,19 @@ apiVersion for FS005; the `kind: ImagePolicy` line for the rest of FS004), the p
 stage, and what to write instead.
 Errors fail the check; warnings fail it only with `--strict`. Choose rules with
 `--select`/`--ignore`, by code or by name (`--ignore FS008`, `--select not-exact,skips-stage`).
+
+To accept one finding where it stands, write the comment
+`# flux-semver: ignore FS0NN -- reason` at the end of its line (the line the finding points
+at), or on a line of its own in the YAML document to silence those codes in that whole
+document (between `---` separators). Several codes may be given (`ignore FS002, FS005`), by
+code or by name; the reason is for the people who read the file. Suppressed findings are not
+shown, but `check` counts them: `no problems in 4 files (3 policies), 1 suppressed`, and
+`"suppressed"` in the JSON summary.
+
+```yaml
+    semver:
+      range: "1.3.x"  # flux-semver: ignore FS002 -- prod follows patches until the freeze
+```
 """
 
 
@@ -128,7 +141,7 @@ def test_global_options_and_exit_codes_are_described() -> None:
     own = _prose(_subsection(section(README.read_text(), "Commands"),
                              "Global options and exit codes"))
     options = [o for p in cli.params if isinstance(p, click.Option) for o in p.opts]
-    assert options == ["-C", "--config", "--version"]
+    assert options == ["-C", "--config", "--exclude", "--version"]
     for option in [*options, "-h", "--help"]:
         assert f"`{option}" in own, option
     for code in range(4):

@@ -134,7 +134,8 @@ def test_text_colours_only_when_asked() -> None:
 def test_json_has_the_documented_shape() -> None:
     data = json.loads(reporters.render(result(finding(), finding(severity="warning")), "json"))
     assert set(data) == {"findings", "summary"}
-    assert data["summary"] == {"files": 7, "policies": 3, "errors": 1, "warnings": 1}
+    assert data["summary"] == {"files": 7, "policies": 3, "errors": 1, "warnings": 1,
+                               "suppressed": 0}
     assert data["findings"][0] == {
         "code": "FS002",
         "name": "not-exact",

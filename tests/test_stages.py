@@ -11,7 +11,7 @@ import pytest
 
 from flux_semver.model import Config, Stage
 from flux_semver.repo import config
-from flux_semver.repo.stages import StageResolver, app_of, resolve_stage
+from flux_semver.repo.stages import StageResolver, app_of
 
 DEFAULTS = StageResolver(config.DEFAULT_CONFIG)
 
@@ -109,8 +109,9 @@ def test_resolve_stage_reads_a_loaded_config(tmp_path: Path) -> None:
     (tmp_path / ".flux-semver.yaml").write_text(
         "stages:\n  - name: test\n    aliases: [tst]\n  - name: live\n    after: test\n")
     loaded = config.load(tmp_path)
-    assert resolve_stage(loaded, name="api-tst", file="a.yaml", labels={}).stage == "test"
-    assert resolve_stage(loaded, name="api", file="live/a.yaml", labels={}).stage == "live"
+    resolver = StageResolver(loaded)
+    assert resolver.resolve(name="api-tst", file="a.yaml", labels={}).stage == "test"
+    assert resolver.resolve(name="api", file="live/a.yaml", labels={}).stage == "live"
 
 
 def test_app_is_the_label_else_the_image_repository() -> None:

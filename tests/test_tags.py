@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from random import Random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flux_semver import InvalidRange, latest_tag
 from flux_semver.errors import FluxSemverError
 from flux_semver.semver.tags import InvalidPattern, TagFilter
-from vectors import flux, params
+from tests.support.vectors import flux, params
 
 
 @pytest.mark.parametrize("row", params(flux("cases"), "label", "range"))
@@ -73,9 +76,24 @@ def test_extract_reports_the_original_tag() -> None:
     assert got == "main-1.3.0-def"
 
 
-def test_a_later_tag_with_the_same_extraction_replaces_the_earlier() -> None:
-    kept = TagFilter(r"^(\d+\.\d+\.\d+)-", "$1").apply(["1.0.0-a", "1.0.0-b"])
-    assert kept == {"1.0.0": "1.0.0-b"}
+def test_of_tags_extracting_alike_the_smallest_string_is_kept() -> None:
+    # The controller stores tags sorted descending by bytes and its filter keeps the last tag
+    # per extracted text: "1.0.0-a" over "1.0.0-b", in either order given.
+    for tags in (["1.0.0-a", "1.0.0-b"], ["1.0.0-b", "1.0.0-a"]):
+        assert TagFilter(r"^(\d+\.\d+\.\d+)-", "$1").apply(tags) == {"1.0.0": "1.0.0-a"}
+
+
+@pytest.mark.parametrize("tags", [["1.2.4", "v1.2.4"], ["v1.2.4", "1.2.4"]])
+def test_filter_tags_tie_picks_what_flux_picks(tags: list[str]) -> None:
+    # Without filterTags the first of equal versions in descending order wins (v1.2.4); with an
+    # extract both tags become "1.2.4" and the filter keeps the smaller original, 1.2.4.
+    assert latest_tag("*", tags, pattern="^v?(.*)$", extract="$1") == "1.2.4"
+    assert latest_tag("*", tags) == "v1.2.4"
+
+
+@pytest.mark.parametrize("tags", [["1.2.3", "1.2.3+b1"], ["1.2.3+b1", "1.2.3"]])
+def test_filter_tags_tie_on_build_metadata(tags: list[str]) -> None:
+    assert latest_tag("*", tags, pattern=r"^(.*?)(\+.*)?$", extract="$1") == "1.2.3"
 
 
 def test_pattern_matches_anywhere_in_the_tag() -> None:
@@ -116,3 +134,39 @@ def test_re2_syntax_is_what_flux_accepts() -> None:
         with pytest.raises(InvalidPattern):
             TagFilter(pattern)
     assert TagFilter(r"^\d+\.\d+\.\d+$").apply(["1.2.3", "1.2"]) == {"1.2.3": "1.2.3"}
+
+
+_TAG = st.builds(
+    lambda prefix, v, nums, pre, meta: f"{prefix}{v}{nums}{pre}{meta}",
+    st.sampled_from(["", "", "main-", "dev-"]),
+    st.sampled_from(["", "v"]),
+    st.sampled_from(["1.2.3", "1.2.4", "1.02.4", "2.0.0", "1.2", "10.0.0"]),
+    st.sampled_from(["", "", "-rc.1", "-rc.2", "-0"]),
+    st.sampled_from(["", "", "+b1", "+b2"]),
+)
+_FILTERS = [
+    (None, None),
+    ("^v?(.*)$", "$1"),
+    (r"^(?:main-|dev-)?v?(?P<ver>[0-9.]+(?:-[a-z0-9.]+)?)", "$ver"),
+    (r"^(.*?)(\+.*)?$", "$1"),
+    (r"^main-", None),
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(_TAG, min_size=1, max_size=8),
+    st.sampled_from(["*", ">=1.0.0-0", "1.2.x", "<2.0.0", "~1.2.3"]),
+    st.sampled_from(_FILTERS),
+    st.randoms(use_true_random=False),
+)
+def test_latest_tag_does_not_depend_on_the_order_of_the_tags(
+    tags: list[str], range_text: str, flt: tuple[str | None, str | None], rnd: Random
+) -> None:
+    pattern, extract = flt
+    shuffled = list(tags)
+    rnd.shuffle(shuffled)
+    first = latest_tag(range_text, tags, pattern, extract)
+    assert latest_tag(range_text, shuffled, pattern, extract) == first
+    assert latest_tag(range_text, list(reversed(tags)), pattern, extract) == first
+    assert first is None or first in tags

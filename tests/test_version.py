@@ -9,7 +9,7 @@ import pytest
 
 from flux_semver import InvalidVersion, Version
 from flux_semver.errors import FluxSemverError
-from vectors import flux, masterminds, params
+from tests.support.vectors import flux, masterminds, params
 
 
 @pytest.mark.parametrize("row", params(masterminds("version_parse"), "input"))
@@ -163,11 +163,82 @@ def test_tag_rule_explains_the_two_dots() -> None:
     assert "two dots" in str(info.value)
 
 
-def test_thousands_of_digits_are_out_of_range_not_a_crash() -> None:
+def test_long_numbers_are_out_of_range_or_too_long_not_a_crash() -> None:
+    with pytest.raises(InvalidVersion) as info:
+        Version.parse("1" * 250)
+    assert "value out of range" in info.value.reason
     with pytest.raises(InvalidVersion) as info:
         Version.parse("1" * 10_000)
-    assert "value out of range" in info.value.reason
+    assert info.value.reason == "version string is too long (max 256 bytes)"
     # leading zeros do not count against the 64 bits
     assert Version.parse("0" * 30 + "1.2.3").triple == (1, 2, 3)
     # a long numeric prerelease identifier compares as text, like any that overflows
-    assert Version.parse("1.0.0-" + "9" * 5_000) > Version.parse("1.0.0-5")
+    assert Version.parse("1.0.0-" + "9" * 250) > Version.parse("1.0.0-5")
+
+
+# -- Masterminds v3.5.0 (Flux 2.9): a version is at most 256 bytes -------------------------
+
+@pytest.mark.parametrize("parse", [Version.parse, Version.parse_strict, Version.parse_tag])
+def test_a_version_of_256_bytes_is_read_and_257_is_too_long(parse: Any) -> None:
+    at_limit = "1.2.3-" + "a" * 250
+    assert len(at_limit.encode()) == 256
+    assert parse(at_limit).prerelease == "a" * 250
+    with pytest.raises(InvalidVersion) as info:
+        parse(at_limit + "a")
+    assert info.value.reason == "version string is too long (max 256 bytes)"
+    assert "256 bytes" in str(info.value)
+    assert len(str(info.value)) < 250  # the text is clipped on the one error line
+
+
+def test_the_length_is_counted_in_bytes_and_checked_first() -> None:
+    # 132 characters, 257 bytes: Masterminds says "too long", not "invalid semantic version"
+    text = "1.2.3-" + "é" * 125 + "a"
+    assert len(text) == 132 and len(text.encode()) == 257
+    with pytest.raises(InvalidVersion) as info:
+        Version.parse(text)
+    assert info.value.reason == "version string is too long (max 256 bytes)"
+    shorter = "1.2.3-" + "é" * 125  # 256 bytes: the grammar speaks
+    with pytest.raises(InvalidVersion) as info:
+        Version.parse(shorter)
+    assert info.value.reason == "invalid semantic version"
+
+
+# -- the constructor: text is parsed, numbers are checked --------------------------------
+
+def test_the_constructor_parses_text_as_parse_does() -> None:
+    assert str(Version("1.2.3")) == "1.2.3"
+    assert Version("v1.02") == Version.parse("v1.02") == Version(1, 2, 0)
+    assert Version("1.2.3-rc.1+b").prerelease == "rc.1"
+    assert repr(Version("v1.2.3")) == "Version('v1.2.3')"
+    with pytest.raises(InvalidVersion):
+        Version("foo")
+    with pytest.raises(TypeError):
+        Version("1.2.3", 4)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(1.5,), (True,), (None,), (1, "2"), (1, 2, 3.0), (1, 2, 3, 4), (1, 2, 3, "", b"m"),
+     (1, 2, 3, "", "", 7)],
+)
+def test_the_constructor_refuses_wrong_types(args: tuple[Any, ...]) -> None:
+    with pytest.raises(TypeError):
+        Version(*args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(-1,), (1, -2), (1, 2, 3, "01"), (1, 2, 3, "a..b"), (1, 2, 3, "", "m+n"),
+     (1, 2, 3, "", "", "1.2.4")],
+)
+def test_the_constructor_refuses_values_no_version_has(args: tuple[Any, ...]) -> None:
+    with pytest.raises(InvalidVersion):
+        Version(*args)
+
+
+def test_the_constructor_builds_from_valid_parts() -> None:
+    v = Version(1, 3, 0, "rc.1", "build.7")
+    assert str(v) == "1.3.0-rc.1+build.7"
+    assert Version(1, 2, 3, original="v1.2.3").original == "v1.2.3"
+    again = pickle.loads(pickle.dumps(Version.parse("v1.02.3-rc.1+m")))  # noqa: S301 - ours
+    assert again.original == "v1.02.3-rc.1+m"

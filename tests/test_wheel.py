@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checkout import ROOT, copy_checkout, git_env, install_wheel
+from tests.support.checkout import ROOT, copy_checkout, git_env, install_wheel
 
 DATA = Path(__file__).parent / "data" / "rules"
 

@@ -20,6 +20,7 @@ class CheckResult:
     files: int  # YAML files scanned
     policies: int  # ImagePolicy documents found
     shown: int | None = None  # YAML files the findings were limited to; None: all of them
+    suppressed: int = 0  # findings silenced by a `# flux-semver: ignore` comment
 
     @property
     def errors(self) -> int:
@@ -55,6 +56,7 @@ class CheckResult:
             "policies": self.policies,
             "errors": self.errors,
             "warnings": self.warnings,
+            "suppressed": self.suppressed,
         }
 
 

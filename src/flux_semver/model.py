@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # a plain value here; its arithmetic lives in repo.windows
+    from flux_semver.repo.windows import FreezeWindow
 
 #: What a new version is, compared with what the stages run (README: How a release flows).
 ReleaseType = Literal["patch", "minor", "major", "prerelease"]
@@ -44,6 +48,14 @@ def release_words(release_type: str, *, plural: bool = False) -> str:
 
 
 @dataclass(frozen=True)
+class Verify:
+    """``verify:`` of a gate stage: the commit-status context Flux posts, and the soak time."""
+
+    status: str | None = None  # a context prefix, e.g. "kustomization/apps"
+    soak: timedelta | None = None
+
+
+@dataclass(frozen=True)
 class Stage:
     """One environment in promotion order (README: Configuration)."""
 
@@ -53,7 +65,16 @@ class Stage:
     paths: tuple[str, ...] = ()
     exact: bool = False
     after: str | None = None
-    approval: Mapping[str, str] = field(default_factory=dict)
+    approval: Mapping[str, str | int] = field(default_factory=dict)
+    verify: Verify | None = None
+    freeze: tuple[FreezeWindow, ...] = ()
+
+    def approvals_for(self, release_type: str) -> int:
+        """How many approving reviews a pull request of this release type needs here."""
+        value = self.approval.get(release_type, "none")
+        if value == "required":
+            return 1
+        return value if isinstance(value, int) else 0
 
     def rule_for(self, release_type: str) -> StageRule:
         """The stage's rule for a release type; prereleases hold unless configured."""
@@ -66,6 +87,7 @@ class Config:
 
     stages: tuple[Stage, ...]
     source: str | None = None  # the file it came from; None for the built-in defaults
+    exclude: tuple[str, ...] = ()  # globs of files never read, relative to the root
 
     def stage(self, name: str) -> Stage:
         for stage in self.stages:
@@ -80,7 +102,8 @@ class Config:
 
 @dataclass(frozen=True)
 class Policy:
-    """One ImagePolicy document found in the repository.
+    """One semver range Flux evaluates (an ImagePolicy, or another kind of README: Kinds),
+    as Flux applies it in its stage.
 
     ``file`` is relative to the repository root, with ``/`` separators. ``line`` is the
     1-based line where the document's ``kind: ImagePolicy`` stands; ``range_line`` and
@@ -111,11 +134,35 @@ class Policy:
     # 1-based position of the apiVersion value (FS005 points there); None when not written
     api_version_line: int | None = None
     api_version_column: int | None = None
+    # The Flux kind that holds the range (README: Kinds): ImagePolicy, HelmRelease, HelmChart,
+    # OCIRepository or GitRepository.
+    resource: str = "ImagePolicy"
+    # Where the effective range is written, when that is not the kind's own field of the
+    # document (a Kustomize patch, a post-build substitution variable): the keys (and list
+    # indexes) from document ``document`` of ``file`` to the value; ``inline`` leads to an
+    # inline patch (a YAML string) that ``value_path`` is then read inside; ``value_span`` is
+    # the part of the value that is the range (a substitution's default).
+    value_path: tuple[str | int, ...] = ()
+    inline: tuple[str | int, ...] = ()
+    value_span: tuple[int, int] | None = None
+    # Where the effective range comes from, in words (an overlay's patch, a variable), or why
+    # it cannot be known (a Secret's value); None for a range written in the document itself.
+    origin: str | None = None
+    # Set when the range is written in a base that other stages share: why it is not edited
+    # there, and the exact patch to add to this stage's overlay instead.
+    shared: str | None = None
+    # (name, namespace) a patch in that overlay targets this policy by (Kustomize applies an
+    # overlay's namespace and name prefix after its patches)
+    patch_target: tuple[str, str | None] = ("", None)
+    # whether that overlay's ``patches`` can take one more entry (then promote adds it)
+    extendable: bool = False
 
     @property
     def ref(self) -> str:
-        """``namespace/name`` as people write it (``name`` alone without a namespace)."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+        """``namespace/name`` as people write it (``name`` alone without a namespace); other
+        kinds than ImagePolicy are prefixed with their kind: ``HelmRelease/podinfo/podinfo``."""
+        ref = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return ref if self.resource == "ImagePolicy" else f"{self.resource}/{ref}"
 
 
 @dataclass(frozen=True)

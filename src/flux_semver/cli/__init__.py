@@ -8,16 +8,21 @@ turns exceptions into exit codes (0 ok, 1 findings/blocked/no match, 2 input err
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from flux_semver import edge
+from flux_semver.model import Config
+from flux_semver.printable import printable
+from flux_semver.repo.root import find_top_level
 
 if TYPE_CHECKING:
     from flux_semver.repo.manifests import Repository
@@ -33,31 +38,60 @@ COMMANDS: dict[str, str] = {
     "match": "match",
     "latest": "latest",
     "evidence": "evidence",
+    "gate": "gate",
     "config": "config",
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """What the global options say: the repository root and an explicit config file."""
+    """What the global options say: the repository root and an explicit config file.
 
-    root: Path
+    Without ``-C`` the root is the enclosing git repository's top level, found from the
+    working directory as git finds it; outside a git repository it is the working directory,
+    and the first command that reads the repository says so once, on stderr.
+    """
+
+    given_root: Path | None
     config: Path | None
+    exclude: tuple[str, ...] = ()
+
+    @cached_property
+    def root(self) -> Path:
+        if self.given_root is not None:
+            return self.given_root
+        cwd = Path.cwd()
+        top = find_top_level(cwd)
+        if top is not None:
+            return top
+        click.echo("flux-semver: not inside a git repository: using the current directory "
+                   f"{printable(str(cwd))} as the repository root (-C DIR to choose another)",
+                   err=True)
+        return cwd
+
+    def load_config(self) -> Config:
+        """The config at the root (or ``--config``), with the ``--exclude`` globs added."""
+        from flux_semver.repo import config as config_module
+
+        config = config_module.load(self.root, self.config)
+        if not self.exclude:
+            return config
+        return dataclasses.replace(config, exclude=(*config.exclude, *self.exclude))
 
     def repository(self) -> Repository:
         """The repository at ``-C``, scanned with its config: what most commands start from."""
         from flux_semver.repo import manifests  # only for the commands that scan
 
-        return manifests.load(self.root, self.config)
+        return manifests.load(self.root, self.config, exclude=self.exclude)
 
 
 class _LazyGroup(click.Group):
     """Imports a command's module only when that command runs (fast start-up for hooks)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002 - click's signature
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: ARG002
         module = COMMANDS.get(cmd_name)
         if module is None:
             return None
@@ -70,9 +104,10 @@ class _LazyGroup(click.Group):
 @click.option(
     "-C",
     "root",
-    default=".",
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Root of the GitOps repository (default: the current directory).",
+    help="Root of the GitOps repository (default: the top level of the git repository that "
+    "holds the current directory).",
 )
 @click.option(
     "--config",
@@ -80,11 +115,18 @@ class _LazyGroup(click.Group):
     default=None,
     help="Config file (default: .flux-semver.yaml at the repository root, if present).",
 )
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Never read the files this glob matches (repeatable; added to the config's exclude).",
+)
 @click.version_option(package_name="flux-semver")
 @click.pass_context
-def cli(ctx: click.Context, root: Path, config: Path | None) -> None:
+def cli(ctx: click.Context, root: Path | None, config: Path | None,
+        exclude: tuple[str, ...]) -> None:
     """Run the semantic-versioning release process of Flux ImagePolicies."""
-    ctx.obj = Context(root=root, config=config)
+    ctx.obj = Context(given_root=root, config=config, exclude=exclude)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -81,7 +81,7 @@ def command(
     as its gate).
     """
     result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore,
-                         strict_files=True, base=base)
+                         strict_files=True, exclude=obj.exclude, base=base)
     chosen = fmt or default_format()
     if chosen in ("github", "sarif"):
         result = workspace_relative(result, obj.root)

@@ -16,4 +16,4 @@ def command(obj: Context) -> None:
     Every stage with every key: what the file says, what a stage named like a default stage
     inherits from it, and hold for what a stage of its own leaves out.
     """
-    click.echo(config_module.to_yaml(config_module.load(obj.root, obj.config)), nl=False)
+    click.echo(config_module.to_yaml(obj.load_config()), nl=False)

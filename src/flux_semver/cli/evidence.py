@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,6 +19,7 @@ from flux_semver.evidence import (
     parse_pull_requests,
     render,
 )
+from flux_semver.release.verify import GateResult, result_from_json
 
 _LIMITS = {"pr": PR_BODY, "summary": STEP_SUMMARY}
 
@@ -35,6 +38,9 @@ _LIMITS = {"pr": PR_BODY, "summary": STEP_SUMMARY}
 @click.option("--notes", default=None, metavar="TEXT", help="Free notes, shown escaped.")
 @click.option("--pr", "pull_requests", multiple=True, metavar="STAGE=URL",
               help="The pull request of a stage, linked in the stage table. Repeatable.")
+@click.option("--gate", "gates", multiple=True, metavar="FILE",
+              help="A gate verdict as `flux-semver gate --format json` prints it: shown as "
+                   "the Verified-in section. Repeatable.")
 @click.option("--for", "target", type=click.Choice(sorted(_LIMITS)), default="pr",
               show_default=True,
               help="Size limit: pr = 65,536 characters (PR body or comment), "
@@ -43,7 +49,7 @@ _LIMITS = {"pr": PR_BODY, "summary": STEP_SUMMARY}
               help="Failed tests named before the rest are only counted.")
 def command(plan_file: str, junit: tuple[str, ...], metrics: Path | None,
             links: tuple[str, ...], notes: str | None, pull_requests: tuple[str, ...],
-            target: str, max_failures: int) -> None:
+            gates: tuple[str, ...], target: str, max_failures: int) -> None:
     """Print the evidence summary of a release as Markdown (job summary, PR body, comment).
 
     Failing evidence (failed tests, a metric past its threshold) comes first; the stages,
@@ -59,7 +65,22 @@ def command(plan_file: str, junit: tuple[str, ...], metrics: Path | None,
         notes=notes,
         pull_requests=parse_pull_requests(pull_requests),
     )
+    if gates:
+        evidence = replace(evidence, verified=tuple(_read_gate(g) for g in gates))
     click.echo(render(evidence, _LIMITS[target], max_failures=max_failures), nl=False)
+
+
+def _read_gate(path: str) -> GateResult:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        return result_from_json(data)
+    except OSError as exc:
+        raise FluxSemverError(f"{path}: cannot read the gate verdict: "
+                              f"{exc.strerror or exc}") from None
+    except ValueError as exc:  # JSON errors included
+        raise FluxSemverError(f"{path}: not a gate verdict ({exc}); write it with "
+                              "`flux-semver gate VERSION --stage S --format json > gate.json`"
+                              ) from None
 
 
 def _read_plan(plan_file: str) -> str:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import click
 
 from flux_semver.model import RELEASE_TYPE_CHOICES, Plan
+from flux_semver.registry.deploys import Deployment
 from flux_semver.release.plan import make_plan
 from flux_semver.repo.manifests import Repository
+from flux_semver.reporters import deploys as deploys_report
 from flux_semver.reporters import plan_markdown, plan_text
 
 PlanFormat = Literal["text", "json", "markdown"]
@@ -68,3 +70,16 @@ def render(plan: Plan, fmt: PlanFormat) -> str:
     if fmt == "markdown":
         return plan_markdown.render(plan)
     return plan_text.render(plan)
+
+
+def render_with_registry(plan: Plan, fmt: PlanFormat, deployments: Sequence[Deployment],
+                         extra: dict[str, Any] | None = None) -> str:
+    """The plan with what Flux deploys per stage now and after it (``--registry-check``)."""
+    if fmt == "json":
+        data = {**plan.to_json(), **(extra or {}),
+                "registry": [d.to_json() for d in deployments]}
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "markdown":
+        return render(plan, fmt) + deploys_report.markdown(deployments)
+    lines = deploys_report.lines(deployments)
+    return render(plan, fmt) + "".join(line + "\n" for line in lines)

@@ -7,7 +7,11 @@ a name, file name or directory), so a surprising mapping is easy to see and fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+import shutil
+import sys
+import textwrap
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -55,6 +59,9 @@ def to_json(policy: Policy) -> dict[str, Any]:
         "stage_source": policy.stage_source,
         "patch": policy.patch,
         "labels": dict(policy.labels),
+        "resource": policy.resource,
+        "origin": policy.origin,
+        "shared": policy.shared is not None,
     }
 
 
@@ -65,6 +72,9 @@ def _api(api_version: str) -> str:
 
 def _row(policy: Policy) -> tuple[str, ...]:
     kind = f"{policy.kind} (kustomize patch)" if policy.patch else policy.kind
+    if policy.resource != "ImagePolicy":
+        kind = policy.resource if policy.kind == "semver" else f"{policy.resource} {kind}"
+    source = policy.stage_source + (f"; {policy.origin}" if policy.origin else "")
     return tuple(printable(cell) for cell in (
         f"{policy.file}:{policy.line}",
         policy.ref or "-",
@@ -74,19 +84,67 @@ def _row(policy: Policy) -> tuple[str, ...]:
         kind,
         policy.range_text if policy.range_text is not None else "-",
         window(policy) or "-",
-        policy.stage_source,
+        source,
     ))
 
 
-def table(policies: Sequence[Policy]) -> str:
-    """An aligned text table, one policy per line, under a header."""
+# Columns that may be cut to fit a terminal: index -> keep the end (paths, namespace/name)
+# or the start (app, kind, range). The last column (where the stage came from) wraps instead.
+_CUTTABLE = {0: "end", 1: "end", 4: "start", 5: "start", 6: "start"}
+_NARROWEST = {0: 28, 1: 16, 4: 10, 5: 8, 6: 9}
+_LAST_COLUMN = 20
+
+
+def table(policies: Sequence[Policy], live: Mapping[int, str] | None = None,
+          width: int | None = None) -> str:
+    """An aligned text table, one policy per line, under a header; with ``live`` (policy
+    index -> tag), a DEPLOYS column before the last. Within ``width`` columns when given:
+    the widest columns are cut with an ellipsis (a path keeps its end,
+    ``…/prod/podinfo.yaml:12``) and the last column wraps under itself."""
     rows = [HEADERS, *(_row(p) for p in policies)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    if live is not None:
+        rows = [(*row[:-1], "DEPLOYS" if i == 0 else printable(live.get(i - 1, "-")), row[-1])
+                for i, row in enumerate(rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    if width is not None:
+        while sum(widths) + 2 * len(widths) + _LAST_COLUMN > width:
+            index = max(_CUTTABLE, key=lambda i: widths[i] - _NARROWEST[i])
+            if widths[index] <= _NARROWEST[index]:
+                break
+            widths[index] -= 1
+    offset = sum(widths) + 2 * len(widths)
+    room = None if width is None else max(_LAST_COLUMN, width - offset)
     lines = []
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
+        cells = [_cut(cell, size, _CUTTABLE.get(i)).ljust(size)
+                 for i, (cell, size) in enumerate(zip(row, widths, strict=False))]
+        last = [row[-1]] if room is None else textwrap.wrap(row[-1], room) or [""]
+        lines.append("  ".join([*cells, last[0]]).rstrip())
+        lines.extend(" " * offset + more for more in last[1:])
     return "\n".join(lines) + "\n"
+
+
+def _cut(cell: str, size: int, keep: str | None) -> str:
+    """``cell`` within ``size`` characters, an ellipsis where text was cut."""
+    if len(cell) <= size or keep is None:
+        return cell
+    return "…" + cell[-(size - 1):] if keep == "end" else cell[:size - 1] + "…"
+
+
+def terminal_width() -> int | None:
+    """The width to fit: ``COLUMNS`` when set, else the terminal's; None when the output goes
+    to a file or pipe (lines are kept whole there, for grep and cut)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def count(number: int, one: str, many: str | None = None) -> str:
+    """``1 policy``, ``2 policies``: a number with its noun in the right form."""
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def error_line(error: FileError) -> str:
@@ -116,27 +174,41 @@ def _select(repo: manifests.Repository, image: str | None, stage: str | None) ->
 @click.option("--stage", "stage", metavar="S", default=None, help="Only policies of this stage.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--live", is_flag=True,
+              help="Also show the tag Flux deploys now for each semver policy, read from the "
+                   "registry (the image of its ImageRepository; --registry-check credentials).")
 @click.pass_obj
-def command(obj: Context, image: str | None, stage: str | None, fmt: str) -> None:
-    """List every ImagePolicy: file:line, namespace/name, apiVersion, stage and where it came
-    from, app, policy kind, range and window.
+def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: bool) -> None:
+    """List every semver range Flux evaluates (ImagePolicy, HelmRelease, HelmChart,
+    OCIRepository, GitRepository) as each stage runs it: file:line where it is written,
+    namespace/name, apiVersion, stage and where it came from, app, kind, range and window.
 
     Files that mention ImagePolicy but are not valid YAML (Helm or Go templates) are listed
     after the table as `file:line:col: error: ...` lines (on stderr with --format json).
     """
-    repo = manifests.load(obj.root, obj.config)
+    repo = obj.repository()
     chosen = _select(repo, image, stage)
+    deploys: dict[int, str] | None = None
+    if live:
+        from flux_semver.cli.registry_check import live_tags  # the network, only when asked
+
+        deploys = live_tags(repo, chosen)
     if fmt == "json":
-        click.echo(json.dumps([to_json(p) for p in chosen], indent=2))
+        rows = [to_json(p) for p in chosen]
+        if deploys is not None:
+            for index, row in enumerate(rows):
+                row["deploys"] = deploys.get(index)
+        click.echo(json.dumps(rows, indent=2))
         for error in repo.errors:
             click.echo(error_line(error), err=True)
         return
     if chosen:
-        click.echo(table(chosen), nl=False)
+        click.echo(table(chosen, deploys, terminal_width()), nl=False)
     else:
         click.echo("no ImagePolicy matches" if image or stage else "no ImagePolicy found")
     for error in repo.errors:
         click.echo(error_line(error))
     files = len({p.file for p in chosen})
-    click.echo(f"{len(chosen)} policies in {files} files; {repo.files_scanned} YAML files "
-               f"scanned, {len(repo.errors)} could not be read")
+    click.echo(f"{count(len(chosen), 'policy', 'policies')} in {count(files, 'file')}; "
+               f"{count(repo.files_scanned, 'YAML file')} scanned, {len(repo.errors)} could "
+               "not be read")

@@ -6,6 +6,7 @@ import click
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.release.rollback import apply_rollback, rollback_target
+from flux_semver.repo.worktree import exclusive
 
 
 @click.command("rollback")
@@ -23,6 +24,11 @@ def command(obj: Context, app: str | None, stage: str, to: str | None, dry_run: 
     (prod alone is the emergency rollback); a range that would admit a version above
     everything its gate admits is refused (exit 1): promote the gate first.
     """
+    with exclusive(obj.root):  # one writer at a time: see flux-semver promote
+        _rollback(obj, app, stage, to, dry_run)
+
+
+def _rollback(obj: Context, app: str | None, stage: str, to: str | None, dry_run: bool) -> None:
     repo = obj.repository()
     rollback = rollback_target(repo, app, stage, to)
     for restore in rollback.restores:

@@ -2,7 +2,8 @@
 
 Order on the page: the hidden sticky marker and the title; failing evidence first (a
 caution block, the failed tests, the metrics past their threshold); the stages (a
-Mermaid flowchart and a table); the change-request checklist when approval is needed;
+Mermaid flowchart and a table); the gate's verdicts ("Verified in pre-prod"), when given;
+the change-request checklist when approval is needed;
 the rollback plan; test totals; metrics; links; notes. Every piece of user text goes
 through :mod:`.escape`; the size limit is applied by :mod:`.limits`.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flux_semver.evidence import escape
+from flux_semver.evidence import escape, verified
 from flux_semver.evidence.limits import PR_BODY, Limit, Section, fit
 from flux_semver.evidence.model import (
     Evidence,
@@ -44,6 +45,9 @@ def render(evidence: Evidence, limit: Limit = PR_BODY, *, max_failures: int = 25
     sections: list[Section] = [_title(evidence)]
     sections += _failing(evidence, max_failures)
     sections += _stages(evidence)
+    sections += [Section(head=tuple(verified.render(result).splitlines()), priority=90,
+                         what="the gate's verdict", atomic=True)
+                 for result in evidence.verified]
     sections += _change_request(evidence)
     sections += _rollback(evidence)
     sections += _tests(evidence, max_failures)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from flux_semver.model import WRITES, Plan
+from flux_semver.release.verify import GateResult
 
 Outcome = Literal["passed", "failed", "errored", "skipped"]
 Better = Literal["lower", "higher"]
@@ -137,6 +138,7 @@ class Evidence:
     links: tuple[Link, ...] = ()
     notes: str | None = None
     pull_requests: Mapping[str, str] = field(default_factory=dict)
+    verified: tuple[GateResult, ...] = ()  # the gate's verdicts (flux-semver gate --format json)
 
     @property
     def failed_tests(self) -> tuple[TestResult, ...]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flux_semver.github.checking import check
+from flux_semver.github.gate import gate
 from flux_semver.github.inputs import ActionInputs
 from flux_semver.github.outcome import Report
 from flux_semver.github.release import release
@@ -30,6 +31,8 @@ def run(inputs: ActionInputs, env: Mapping[str, str], event: Mapping[str, Any],
     try:
         if inputs.command == "check":
             check(inputs, where, runner, report)
+        elif inputs.command == "gate":
+            gate(inputs, where, runner, report, event, env)
         else:
             release(inputs, where, runner, report)
     finally:

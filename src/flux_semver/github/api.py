@@ -279,3 +279,52 @@ class GitHubClient:
             return (f"{exc} (auto-merge needs Settings → General → \"Allow auto-merge\" and a "
                     "branch protection rule; merge the pull request by hand)")
         return None
+
+    # -- the gate: pull requests, commit statuses, reviews ----------------------------------
+    def _rest(self, method: str, suffix: str, what: str, *,
+              parameters: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+              ) -> Any:
+        """One REST call under the repository's URL, in the retry loop; its JSON."""
+        url = f"{self._repo.url}{suffix}"
+        requester = self._github.requester
+
+        def unit() -> Any:
+            _, data = requester.requestJsonAndCheck(method, url, parameters=parameters,
+                                                    input=body)
+            return data
+
+        return self._call(what, unit)
+
+    def _pages(self, suffix: str, what: str, **parameters: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in range(1, 11):  # 1,000 items at most: far more than a gate reads
+            chunk = self._rest("GET", suffix, what,
+                               parameters={**parameters, "per_page": 100, "page": page})
+            if not isinstance(chunk, list):
+                break
+            items += [item for item in chunk if isinstance(item, dict)]
+            if len(chunk) < 100:
+                break
+        return items
+
+    def open_pulls(self) -> list[dict[str, Any]]:
+        """Every open pull request, as GitHub's JSON (``GET /pulls?state=open``)."""
+        return self._pages("/pulls", "list the open pull requests", state="open")
+
+    def commit_statuses(self, sha: str) -> list[dict[str, Any]]:
+        """The statuses of a commit, newest first (``GET /commits/{ref}/statuses``)."""
+        return self._pages(f"/commits/{sha}/statuses", f"read the statuses of {sha[:12]}")
+
+    def reviews(self, number: int) -> list[dict[str, Any]]:
+        """The reviews of a pull request, oldest first (``GET /pulls/{n}/reviews``)."""
+        return self._pages(f"/pulls/{number}/reviews",
+                           f"read the reviews of pull request #{number}")
+
+    def create_status(self, sha: str, state: str, context: str, description: str,
+                      target_url: str | None = None) -> None:
+        """Post a commit status (``POST /statuses/{sha}``)."""
+        body: dict[str, Any] = {"state": state, "context": context, "description": description}
+        if target_url:
+            body["target_url"] = target_url
+        self._rest("POST", f"/statuses/{sha}", f"set the {context} status on {sha[:12]}",
+                   body=body)

@@ -19,7 +19,7 @@ from typing import Any, Literal, cast
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import RELEASE_TYPE_CHOICES
 
-Command = Literal["promote", "check", "rollback"]
+Command = Literal["promote", "check", "rollback", "gate"]
 PullRequestMode = Literal["per-stage", "single", "none"]
 EvidencePolicy = Literal["report", "block"]
 
@@ -30,6 +30,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
     "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
     "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
+    "registry-check", "registry-username", "registry-password",
 )
 
 _VERSION = re.compile(r"[vV]?[0-9][0-9A-Za-z.+-]{0,127}")
@@ -72,6 +73,9 @@ class ActionInputs:
     evidence_links: tuple[tuple[str, str], ...]
     evidence_notes: str | None
     evidence_policy: EvidencePolicy
+    registry_check: bool = False
+    registry_username: str = ""
+    registry_password: str = ""
 
     def root(self, workspace: Path) -> Path:
         """The GitOps repository root: the workspace, or ``path`` below it."""
@@ -207,7 +211,8 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
     event = load_event(env)
     payload = _payload(event, env.get("GITHUB_EVENT_NAME", ""))
 
-    command = _choice("command", raw["command"], ("promote", "check", "rollback"), "promote")
+    command = _choice("command", raw["command"], ("promote", "check", "rollback", "gate"),
+                      "promote")
     version: str | None = None
     version_source = "input `version`"
     if raw["version"]:
@@ -267,4 +272,14 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
         evidence_notes=raw["evidence-notes"].strip() or None,
         evidence_policy=cast(EvidencePolicy, _choice(
             "evidence-policy", raw["evidence-policy"], ("report", "block"), "report")),
+        registry_check=parse_bool("registry-check", raw["registry-check"], False),
+        **_registry_login(raw["registry-username"], raw["registry-password"]),
     )
+
+
+def _registry_login(username: str, password: str) -> dict[str, str]:
+    if bool(username.strip()) != bool(password):
+        raise InputError("inputs `registry-username` and `registry-password` go together: "
+                         "give both, or neither (then the Docker config, GITHUB_TOKEN for "
+                         "ghcr.io, or anonymous access is used)")
+    return {"registry_username": username.strip(), "registry_password": password}

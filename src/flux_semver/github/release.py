@@ -25,6 +25,7 @@ from flux_semver.evidence.markdown import render
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
+from flux_semver.github import registry_check
 from flux_semver.github.api import GitHubClient, ReadOnlyTokenError
 from flux_semver.github.gitops import Identity, Workspace
 from flux_semver.github.inputs import ActionInputs, InputError, check_image
@@ -76,6 +77,7 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         raise InputError("command rollback needs the `image` and `stages` inputs: the app "
                          "and the stages whose previous range to restore")
     job = _job(inputs, where, runner)
+    checked = None
     if inputs.command == "rollback":
         with job.tree() as root:
             job.config, repo = load(root, inputs)
@@ -87,11 +89,18 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
                              stages=inputs.stages or None, release_type=inputs.release_type)
             if inputs.pull_requests == "per-stage":  # each stage its own PR, merged in order
                 plan = in_separate_changes(plan)
+            checked = registry_check.check(inputs, repo, plan) \
+                if inputs.registry_check else None
     _check_app(plan)
     report.plan = plan
     report.release_type = plan.release_type
     report.changed_files = sorted({workspace_path(inputs, c.file) for c in plan.updates})
     evidence = _evidence(inputs, where, plan)
+    if inputs.command == "promote" and checked is not None and \
+            registry_check.report(checked, report, runner):
+        # A pin to a tag that does not exist: no branch, no pull request.
+        report.summary.append(_render_for(job, evidence, report, STEP_SUMMARY))
+        return
     try:
         _pull_requests(job, plan, evidence, report)
     finally:  # the summary is written even when GitHub refuses half-way
@@ -147,7 +156,8 @@ def _links_of(job: _Job, report: Report) -> dict[str, str]:
     return links
 
 
-def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:
+# C901: to become a pure decision table, then I/O, when the release code is reshaped.
+def _pull_requests(job: _Job, plan: Plan, evidence: Evidence, report: Report) -> None:  # noqa: C901
     """Build, push and open (or update, or close) the pull requests the plan calls for."""
     inputs, runner = job.inputs, job.runner
     stage_order = list(dict.fromkeys(c.stage for c in plan.changes))

@@ -15,7 +15,7 @@ from flux_semver.errors import GitError, PlanError
 from flux_semver.model import Policy
 from flux_semver.release import trailers
 from flux_semver.release.plan import choose_app
-from flux_semver.repo import git
+from flux_semver.repo import git, locate, renames
 from flux_semver.repo.manifests import Repository, read, semver_policies
 from flux_semver.repo.stages import StageResolver
 from flux_semver.repo.yaml_positions import YamlError
@@ -74,6 +74,8 @@ class RangeReader:
         """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
         if raw is None:
             return None
+        if policy.value_path:  # written in an overlay's patch or a variable: read it there
+            return locate.value_of(raw, policy)
         key = (file, raw)
         if key not in self._seen:
             try:
@@ -114,24 +116,31 @@ def stage_policies(repo: Repository, app: str | None, stage: str | None) -> list
     return chosen
 
 
-def changes_of(repo: Repository, policies: Iterable[Policy]) -> list[RangeChange]:
-    """Every committed change of the given policies' ranges, newest first."""
+def changes_of(repo: Repository, policies: Iterable[Policy],
+               since: str | None = None) -> list[RangeChange]:
+    """Every committed change of the given policies' ranges, newest first, following each
+    file across renames (after ``since``, any date git understands, when given)."""
     reader = RangeReader(StageResolver(repo.config))
     by_file: dict[str, list[Policy]] = {}
     for policy in policies:
         by_file.setdefault(policy.file, []).append(policy)
     found: list[tuple[int, RangeChange]] = []
+    paths: set[str] = set()  # every path the files had
     for file, mine in by_file.items():
-        commits = git.log(repo.root, [file])
-        specs = [(c.sha, file) for c in commits] + [
-            (c.parents[0], file) for c in commits if c.parents
+        steps = renames.file_history(repo.root, file, since)
+        paths.update(s.path for s in steps)
+        specs = [(s.commit.sha, s.path) for s in steps] + [
+            (s.commit.parents[0], s.parent_path) for s in steps
+            if s.commit.parents and s.parent_path is not None
         ]
         blobs = git.show_files(repo.root, specs)
-        for index, commit in enumerate(commits):
-            parent = blobs.get((commit.parents[0], file)) if commit.parents else None
+        for index, step in enumerate(steps):
+            commit = step.commit
+            parent = (blobs.get((commit.parents[0], step.parent_path))
+                      if commit.parents and step.parent_path is not None else None)
             said = trailers.parse(commit.message)
             for policy in mine:
-                after = reader.range_of(blobs[(commit.sha, file)], file, policy)
+                after = reader.range_of(blobs[(commit.sha, step.path)], file, policy)
                 before = reader.range_of(parent, file, policy)
                 if after is None or after == before:
                     continue
@@ -145,7 +154,7 @@ def changes_of(repo: Repository, policies: Iterable[Policy]) -> list[RangeChange
                     app=policy.app or "",
                     stage=policy.stage or "",
                     policy=policy.ref,
-                    file=file,
+                    file=step.path,
                     from_range=before,
                     to_range=after,
                     version=said.version if ours else None,
@@ -153,18 +162,21 @@ def changes_of(repo: Repository, policies: Iterable[Policy]) -> list[RangeChange
                     evidence=said.evidence if ours else (),
                     source="trailers" if ours else "diff",
                 )))
-    if len(by_file) > 1:  # one log over every file gives the order across files
-        order = {c.sha: i for i, c in enumerate(git.log(repo.root, list(by_file)))}
+    if len(by_file) > 1:  # one log gives the order across files (dates can tie or lie)
+        order = {c.sha: i for i, c in enumerate(git.log(repo.root, sorted(paths)))}
         found = [(order.get(change.commit, index), change) for index, change in found]
     found.sort(key=lambda pair: pair[0])
     return [change for _, change in found]
 
 
 def history(
-    repo: Repository, app: str | None = None, stage: str | None = None
+    repo: Repository, app: str | None = None, stage: str | None = None, *,
+    since: str | None = None, limit: int | None = None,
 ) -> list[RangeChange]:
-    """Range changes of the app's (or every app's) semver policies, newest first."""
+    """Range changes of the app's (or every app's) semver policies, newest first: those
+    committed after ``since`` (any date git understands), the newest ``limit`` of them."""
     need_git(repo)
     if app is not None:
         app = choose_app(repo, app)
-    return changes_of(repo, stage_policies(repo, app, stage))
+    changes = changes_of(repo, stage_policies(repo, app, stage), since)
+    return changes if limit is None else changes[:limit]

@@ -41,8 +41,10 @@ from flux_semver.model import (
     Stage,
     release_words,
 )
+from flux_semver.release import blockers, tracks
 from flux_semver.release import gate as gates
 from flux_semver.release.classify import classify, compare
+from flux_semver.repo.editing import unwritable
 from flux_semver.repo.manifests import Repository, semver_policies
 from flux_semver.semver import notation
 from flux_semver.semver.ranges import Range, clip, lookalike, range_or_none
@@ -149,7 +151,7 @@ def _step(rng: Range, version: Version, release_type: ReleaseType) -> ReleaseTyp
     return own if RELEASE_RANK[own] > RELEASE_RANK[release_type] else release_type
 
 
-def _decide(
+def _decide(  # noqa: C901 - one branch per release kind; split with the release vocabulary
     policy: Policy, stage: Stage, version: Version, release_type: ReleaseType, explicit: bool
 ) -> PlanChange:
     """The change one policy gets, before gates are considered."""
@@ -327,6 +329,23 @@ def _not_semver(policy: Policy, stage: Stage) -> PlanChange:
     )
 
 
+def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
+               final: list[PlanChange]) -> list[PlanChange]:
+    """An update that cannot be written where the range is (a base other stages share) is
+    ``blocked``, its reason the patch to add instead: a plan never suggests what promote
+    would refuse."""
+    out = []
+    for (policy, _), change in zip(changes, final, strict=True):
+        why = unwritable(policy, change.to_range or "") if change.action in WRITES else None
+        if why is not None:
+            change = replace(change, action="blocked", reason=why)
+        elif change.action in WRITES and policy.shared is not None:
+            change = replace(change, reason=f"{change.reason} (in a patch added to "
+                             f"{policy.shared}: the range is in a base other stages share)")
+        out.append(change)
+    return out
+
+
 def plan_release(
     config: Config,
     policies: Sequence[Policy],
@@ -352,7 +371,7 @@ def plan_release(
         for p in staged
         if stages is None or p.stage in stages
     ]
-    final = _apply_gates(config, staged, changes, version)
+    final = _unwritten(changes, _apply_gates(config, staged, changes, version))
     for policy in others:
         if policy.stage in order and (stages is None or policy.stage in stages):
             stage = config.stage(policy.stage or "")
@@ -360,8 +379,7 @@ def plan_release(
                 final.append(_not_semver(policy, stage))
     final.sort(key=lambda c: order[c.stage])
     approval = any(
-        config.stage(c.stage).approval.get("hotfix" if c.action == "hotfix" else kind)
-        == "required"
+        config.stage(c.stage).approvals_for("hotfix" if c.action == "hotfix" else kind) > 0
         for c in final if c.action in (*WRITES, "waits")
     )
     hotfix = any(c.action == "hotfix" for c in final) and not any(
@@ -386,17 +404,6 @@ def in_separate_changes(plan: Plan) -> Plan:
     return replace(plan, changes=changes)
 
 
-def _require_readable(repo: Repository) -> None:
-    """A release planned without a policy file that could not be read might skip its stage.
-    Helm or Go templates are no obstacle: their policies are rendered elsewhere, never edited."""
-    for error in repo.errors:
-        if error.mentions_policy and not error.template:
-            raise PlanError(
-                f"{error.file}:{error.line}:{error.column}: no release is planned while this "
-                f"ImagePolicy file cannot be read: {error.message}"
-            )
-
-
 def make_plan(
     repo: Repository,
     version: str | Version,
@@ -410,10 +417,15 @@ def make_plan(
     (``auto`` or None classifies). Raises PlanError for an unknown app or stage, a bad
     version, or a version older than everything deployed.
     """
-    _require_readable(repo)
     config = repo.config
-    chosen_app = choose_app(repo, app)
-    parsed = version if isinstance(version, Version) else parse_version(version)
+    try:
+        chosen_app = choose_app(repo, app)
+    except PlanError:
+        blockers.require_readable(repo, None)  # a file that cannot be read may hide the app
+        raise
+    blockers.require_readable(repo, chosen_app)
+    policies = semver_policies(repo, chosen_app)
+    parsed = version if isinstance(version, Version) else _release_version(policies, version)
     chosen = check_stages(config, stages)
     kind: ReleaseType | None = None
     if release_type not in (None, "auto"):
@@ -422,7 +434,36 @@ def make_plan(
             raise PlanError(
                 f"unknown release type {release_type!r}; use {', '.join(RELEASE_TYPE_CHOICES)}"
             )
-    mine = semver_policies(repo, chosen_app)
-    taken = {id(p) for p in mine}
+    tag = version if isinstance(version, str) else str(version)
+    on_track, off_track = tracks.split(policies, tag.strip(), parsed)
+    if not on_track and off_track:
+        reasons = "; ".join(f"{o.policy.ref} ({o.policy.file}): {o.reason}" for o in off_track)
+        raise PlanError(f"no policy of {chosen_app} can select {tag.strip()}: {reasons}; give "
+                        "the version as the tag those filters keep")
+    taken = {id(p) for p in policies}
     others = [p for p in repo.policies_for(chosen_app) if id(p) not in taken and not p.patch]
-    return plan_release(config, mine, chosen_app, parsed, chosen, kind, others=others)
+    plan = plan_release(config, on_track, chosen_app, parsed, chosen, kind, others=others)
+    return _with_other_tracks(plan, off_track, config, chosen)
+
+
+def _release_version(policies: Sequence[Policy], text: str) -> Version:
+    """The version given, or the one a track's tag stands for (``live-1.2.3``: 1.2.3)."""
+    try:
+        return parse_version(text)
+    except PlanError:
+        found = tracks.version_in(policies, text.strip())
+        if found is None:
+            raise
+        return found
+
+
+def _with_other_tracks(plan: Plan, off_track: Sequence[tracks.OffTrack], config: Config,
+                       stages: Sequence[str] | None) -> Plan:
+    """The plan with an ``unchanged`` entry, saying why, for each policy of another track."""
+    if not off_track:
+        return plan
+    order = {name: i for i, name in enumerate(config.stage_names)}
+    others = [_change(o.policy, "unchanged", o.reason) for o in off_track
+              if o.policy.stage in order and (stages is None or o.policy.stage in stages)]
+    changes = sorted([*plan.changes, *others], key=lambda c: order[c.stage])
+    return replace(plan, changes=tuple(changes))

@@ -10,6 +10,7 @@ from flux_semver.errors import PlanError
 from flux_semver.model import Plan, PlanChange, Policy
 from flux_semver.repo.editing import set_ranges
 from flux_semver.repo.manifests import Repository
+from flux_semver.repo.worktree import uncommitted
 
 
 def _policy_of(repo: Repository, change: PlanChange) -> Policy:
@@ -52,3 +53,15 @@ def apply_plan(repo: Repository, plan: Plan) -> list[str]:
     if not pairs:
         return []
     return list(set_ranges(repo.root, pairs))
+
+
+def require_clean(repo: Repository, plan: Plan) -> None:
+    """PlanError when a file the plan writes has uncommitted changes: the release would mix
+    with work in progress (``promote --allow-dirty`` skips this check)."""
+    files = list(dict.fromkeys(change.file for change in plan.updates))
+    dirty = uncommitted(repo.root, files)
+    if dirty:
+        raise PlanError(
+            f"{', '.join(dirty)}: uncommitted changes in a file this release would write — "
+            "commit or stash them first, or pass --allow-dirty to write the release into them"
+        )

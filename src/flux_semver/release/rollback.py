@@ -104,8 +104,6 @@ def _gate_check(
 ) -> tuple[str | None, tuple[str, ...]]:
     """Why the rollback must not happen (it would lead its gate), and warnings about stages
     gated by this one that would then lead it (FS003: roll them back next)."""
-    config = repo.config
-    gate = config.stage(stage).after
     mine = semver_policies(repo, app)
     new_ranges: list[tuple[Restore, Range]] = []
     for restore in restores:
@@ -113,25 +111,35 @@ def _gate_check(
         if new is None:
             return f"{restore.to_range!r} does not parse in Flux", ()
         new_ranges.append((restore, new))
-    refused = None
-    if gate is not None:
-        gate_ranges = [r for p in mine if p.stage == gate
-                       if (r := range_or_none(p.range_text)) is not None]
-        if not any(p.stage == gate for p in mine):
-            refused = (f"{app} has no policy in {gate}, the stage {stage} comes after (FS007); "
-                       "add one there first")
-        for restore, new in new_ranges:
-            if refused is None and gates.leads(new, gate_ranges):
-                refused = (
-                    f"{stage} would admit {restore.to_range}, above everything its gate {gate} "
-                    f"admits: give --to a range {gate} admits"
-                )
-    warnings = []
+    return (_refusal(repo, app, stage, mine, new_ranges),
+            _warnings(repo, app, stage, mine, new_ranges))
+
+
+def _refusal(repo: Repository, app: str, stage: str, mine: Sequence[Policy],
+             new_ranges: Sequence[tuple[Restore, Range]]) -> str | None:
+    """Why the restored ranges would lead the stage's gate, or None."""
+    gate = repo.config.stage(stage).after
+    if gate is None:
+        return None
+    if not any(p.stage == gate for p in mine):
+        return (f"{app} has no policy in {gate}, the stage {stage} comes after (FS007); "
+                "add one there first")
+    gate_ranges = [r for p in mine if p.stage == gate
+                   if (r := range_or_none(p.range_text)) is not None]
+    for restore, new in new_ranges:
+        if gates.leads(new, gate_ranges):
+            return (f"{stage} would admit {restore.to_range}, above everything its gate {gate} "
+                    f"admits: give --to a range {gate} admits")
+    return None
+
+
+def _warnings(repo: Repository, app: str, stage: str, mine: Sequence[Policy],
+              new_ranges: Sequence[tuple[Restore, Range]]) -> tuple[str, ...]:
+    """The stages gated by ``stage`` that would lead it after the rollback."""
     restored = [new for _, new in new_ranges]
     shown = " or ".join(dict.fromkeys(r.to_range for r, _ in new_ranges))
-    for later in config.stages:
-        if later.after != stage:
-            continue
+    warnings = []
+    for later in (s for s in repo.config.stages if s.after == stage):
         for policy in (p for p in mine if p.stage == later.name):
             rng = range_or_none(policy.range_text)
             if rng is not None and gates.leads(rng, restored):
@@ -141,7 +149,7 @@ def _gate_check(
                     f"reports as FS003: roll {later.name} back next "
                     f"(flux-semver rollback --image {app} --stage {later.name})"
                 )
-    return refused, tuple(warnings)
+    return tuple(warnings)
 
 
 def rollback_target(

@@ -29,8 +29,9 @@ from typing import Any, cast
 import yaml
 
 from flux_semver.errors import ConfigError
-from flux_semver.model import RELEASE_TYPES, Config, Stage, StageRule
+from flux_semver.model import RELEASE_TYPES, Config, Stage, StageRule, Verify
 from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo.windows import WindowError, freeze_window, parse_duration
 
 FILE_NAME = ".flux-semver.yaml"
 # What a stage of its own (not named like a default stage) does for a release type its `on`
@@ -121,7 +122,9 @@ def parse(raw: bytes, shown: str) -> Config:
             f"{exc.first}) — keep one of them"
         ) from None
     _validate(data, lines, shown)
-    return _build(cast(dict[str, Any], data), lines, shown)
+    config = _build(cast(dict[str, Any], data), lines, shown)
+    exclude = cast(dict[str, Any], data).get("exclude")
+    return dataclasses.replace(config, exclude=tuple(exclude)) if exclude else config
 
 
 def _blank(node: yaml.Node | None) -> bool:
@@ -236,6 +239,9 @@ def _explain(error: Any) -> str:
         return f"{where} lists a value twice — list each alias once"
     if error.validator == "minItems":
         return f"{where} is empty — list at least one stage"
+    if error.validator == "anyOf" and where.split(".")[-2:-1] == ["approval"]:
+        return (f"{where} is {error.instance!r} — use required, none or a number of "
+                "approving reviews such as 2")
     if error.validator == "minLength":
         return f"{where} is empty — write a glob such as clusters/prod*/**"
     return f"{where}: {error.message}"  # pragma: no cover - every validator the schema uses
@@ -332,7 +338,10 @@ def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: st
             exact=bool(exact),
             after=after,
             approval=approval,
+            verify=_verify(item, i, lines, shown),
+            freeze=_freeze(item, i, lines, shown),
         ))
+    _check_verified(stages, lines, shown)
     return Config(stages=tuple(stages), source=shown)
 
 
@@ -362,4 +371,57 @@ def to_yaml(config: Config) -> str:
         if stage.approval:
             given = ", ".join(f"{k}: {v}" for k, v in stage.approval.items())
             out.append(f"    approval: {{{given}}}")
+        if stage.verify is not None:
+            parts = [f"status: {stage.verify.status}"] if stage.verify.status else []
+            if stage.verify.soak is not None:
+                parts.append(f"soak: {int(stage.verify.soak.total_seconds() // 60)}m")
+            out.append(f"    verify: {{{', '.join(parts)}}}")
+        for window in stage.freeze:
+            out.append(f"    # freeze: {window.label}")
+    out.append("exclude: [" + ", ".join(json.dumps(g) for g in config.exclude) + "]")
     return "\n".join(out) + "\n"
+def _verify(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int],
+            shown: str) -> Verify | None:
+    """``verify: {status, soak}`` of stage ``i``, its soak read as a duration."""
+    data = item.get("verify")
+    if data is None:
+        return None
+    soak = None
+    if "soak" in data:
+        try:
+            soak = parse_duration(data["soak"])
+        except WindowError as exc:
+            line = lines.get(("stages", i, "verify", "soak"), 1)
+            raise ConfigError(f"{shown}:{line}: stages[{i}].verify.soak: {exc}") from None
+    return Verify(status=data.get("status"), soak=soak)
+
+
+def _freeze(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int],
+            shown: str) -> tuple[Any, ...]:
+    windows = []
+    for j, entry in enumerate(item.get("freeze", [])):
+        try:
+            if "days" not in entry and ("from" not in entry or "to" not in entry):
+                raise WindowError("a freeze window needs `days` (weekly) or both `from` and "
+                                  "`to` dates — e.g. {days: [fri], from: \"15:00\", tz: UTC}")
+            windows.append(freeze_window(entry))
+        except WindowError as exc:
+            where = ("stages", i, "freeze", j)
+            line = lines.get((*where, exc.key) if exc.key else where, lines.get(where, 1))
+            raise ConfigError(f"{shown}:{line}: stages[{i}].freeze[{j}]: {exc}") from None
+    return tuple(windows)
+
+
+def _check_verified(stages: Sequence[Stage], lines: Mapping[tuple[Any, ...], int],
+                    shown: str) -> None:
+    """``verify`` belongs on a gate stage: one some other stage names with ``after``."""
+    gates = {s.after for s in stages if s.after}
+    for i, stage in enumerate(stages):
+        if stage.verify is not None and stage.name not in gates:
+            line = lines.get(("stages", i, "verify", "<key>"), 1)
+            gated = [s.name for s in stages if s.name != stage.name]
+            hint = (f"add `after: {stage.name}` to the stage that must wait for it"
+                    + (f" (one of {', '.join(gated)})" if gated else ""))
+            raise ConfigError(f"{shown}:{line}: stages[{i}].verify is set on {stage.name!r}, "
+                              f"but no stage is gated by it (no `after: {stage.name}`) — move "
+                              f"verify to the gate stage, or {hint}")

@@ -1,4 +1,5 @@
-"""ImagePolicy schemas from Flux's CRDs, as JSON Schema validators (rule FS004).
+"""Schemas from Flux's CRDs, as JSON Schema validators (rule FS004): ImagePolicy's, and those of
+the other kinds with a range (HelmRelease, HelmChart, OCIRepository, GitRepository).
 
 The CRD files ship in ``flux_semver/data/crds``. A CRD holds an OpenAPI v3 schema per API
 version; :func:`to_json_schema` turns one into a JSON Schema: Kubernetes extension keys go,
@@ -34,6 +35,20 @@ _SOURCES: dict[str, tuple[str, str]] = {
         "v1beta1",
     ),
 }
+
+# (apiVersion, kind) -> (CRD file, version name inside it), for the other kinds with a range
+# (README: Kinds): the current API version of each, from helm-controller and source-controller.
+_KIND_SOURCES: dict[tuple[str, str], tuple[str, str]] = {
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease"): ("helm.toolkit.fluxcd.io_helmreleases.yaml",
+                                                   "v2"),
+    ("source.toolkit.fluxcd.io/v1", "HelmChart"): ("source.toolkit.fluxcd.io_helmcharts.yaml",
+                                                   "v1"),
+    ("source.toolkit.fluxcd.io/v1", "OCIRepository"): (
+        "source.toolkit.fluxcd.io_ocirepositories.yaml", "v1"),
+    ("source.toolkit.fluxcd.io/v1", "GitRepository"): (
+        "source.toolkit.fluxcd.io_gitrepositories.yaml", "v1"),
+}
+IMAGE_POLICY = "ImagePolicy"
 
 _DROPPED = frozenset({"description", "nullable"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions"})
@@ -93,10 +108,22 @@ def _crd(filename: str) -> Any:
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, libyaml when present
 
 
+def has_schema(api_version: str, kind: str = IMAGE_POLICY) -> bool:
+    """Whether there is a schema for documents of ``kind`` with ``api_version``."""
+    return _source(api_version, kind) is not None
+
+
+def _source(api_version: str, kind: str) -> tuple[str, str] | None:
+    if kind == IMAGE_POLICY:
+        return _SOURCES.get(api_version)
+    return _KIND_SOURCES.get((api_version, kind))
+
+
 @functools.cache
-def schema(api_version: str) -> Mapping[str, Any] | None:
-    """The JSON Schema of an ImagePolicy apiVersion, or None when there is none."""
-    source = _SOURCES.get(api_version)
+def schema(api_version: str, kind: str = IMAGE_POLICY) -> Mapping[str, Any] | None:
+    """The JSON Schema of an apiVersion of ``kind`` (an ImagePolicy unless given), or None
+    when there is none."""
+    source = _source(api_version, kind)
     if source is None:
         return None
     filename, version = source
@@ -108,35 +135,37 @@ def schema(api_version: str) -> Mapping[str, Any] | None:
 
 
 @functools.cache
-def _quick(api_version: str) -> Callable[[Any], bool] | None:
+def _quick(api_version: str, kind: str) -> Callable[[Any], bool] | None:
     """The schema compiled into one predicate (see :func:`compile_schema`), built once."""
-    found = schema(api_version)
+    found = schema(api_version, kind)
     if found is None:
         return None
     try:
         return compile_schema(found)
     except _UnsupportedError:
-        return lambda document: False  # always ask jsonschema
+        return lambda _document: False  # always ask jsonschema
 
 
 @functools.cache
-def _full(api_version: str) -> Any:
+def _full(api_version: str, kind: str) -> Any:
     """jsonschema's validator: imported and built only to explain an invalid document."""
     import jsonschema  # type: ignore[import-untyped]  # slow to import: only when needed
 
-    return jsonschema.Draft7Validator(schema(api_version))
+    return jsonschema.Draft7Validator(schema(api_version, kind))
 
 
 def validate(
-    document: Mapping[str, Any], api_version: str, written: Mapping[str, str] | None = None
+    document: Mapping[str, Any], api_version: str, written: Mapping[str, str] | None = None,
+    kind: str = IMAGE_POLICY,
 ) -> list[Violation]:
-    """Everything wrong with an ImagePolicy document, in path order; [] when valid.
+    """Everything wrong with a document of ``kind`` (an ImagePolicy unless given), in path
+    order; [] when valid.
 
     ``written`` maps dotted paths to their values as written in the file (``1.20`` reads as
     the number 1.2), so a message can quote what to write. Raises ``KeyError`` for an
     apiVersion there is no schema for (see :func:`api_versions`).
     """
-    quick = _quick(api_version)
+    quick = _quick(api_version, kind)
     if quick is None:
         raise KeyError(api_version)
     if quick(document):
@@ -144,7 +173,7 @@ def validate(
     found = [
         Violation(".".join(str(part) for part in error.absolute_path),
                   _explain(error, written or {}))
-        for error in _full(api_version).iter_errors(document)
+        for error in _full(api_version, kind).iter_errors(document)
     ]
     return sorted(found, key=lambda v: v.path)
 
@@ -190,13 +219,13 @@ def compile_schema(node: Mapping[str, Any]) -> Callable[[Any], bool]:
     return lambda instance: all(check(instance) for check in checks)
 
 
-def _type(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _type(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     names = [value] if isinstance(value, str) else list(value)
     tests = [_TYPES[name] for name in names]
     return lambda v: any(test(v) for test in tests)
 
 
-def _properties(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _properties(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     subs = {name: compile_schema(sub) for name, sub in value.items()}
 
     def check(v: Any) -> bool:
@@ -207,7 +236,7 @@ def _properties(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
     return check
 
 
-def _required(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _required(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     names = tuple(value)
     return lambda v: not isinstance(v, dict) or all(name in v for name in names)
 
@@ -217,7 +246,7 @@ def _additional(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
         raise _UnsupportedError("patternProperties")
     known = frozenset(node.get("properties", {}))
     if value is True:
-        return lambda v: True
+        return lambda _v: True
     if value is False:
         return lambda v: not isinstance(v, dict) or known.issuperset(v)
     sub = compile_schema(value)
@@ -226,27 +255,27 @@ def _additional(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
     )
 
 
-def _items(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _items(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     if not isinstance(value, Mapping):
         raise _UnsupportedError("items (tuple form)")
     sub = compile_schema(value)
     return lambda v: not isinstance(v, list) or all(sub(item) for item in v)
 
 
-def _enum(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _enum(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     if not all(isinstance(choice, str) for choice in value):
         raise _UnsupportedError("enum of non-strings")
     choices = frozenset(value)
     return lambda v: isinstance(v, str) and v in choices
 
 
-def _pattern(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+def _pattern(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
     search = re.compile(value).search
     return lambda v: not isinstance(v, str) or search(v) is not None
 
 
 def _bound(test: Callable[[Any, Any], bool], kind: Callable[[Any], bool]) -> Any:
-    def compiler(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    def compiler(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
         return lambda v: not kind(v) or test(v, value)
 
     return compiler

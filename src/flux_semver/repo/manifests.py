@@ -1,17 +1,21 @@
-"""Discovery: every ImagePolicy in a GitOps repository, with where its range is written.
+"""Discovery: every semver range Flux evaluates in a GitOps repository, with where it is written.
 
 ``scan`` walks the tree (``.yaml``/``.yml`` files, ``.git`` skipped, symlinks never followed
-out of the root), reads only the files whose bytes mention ``ImagePolicy`` as YAML, and
-returns a ``Repository``: the policies in file order, and one ``FileError`` per file that
-mentions ImagePolicy but is not valid YAML (a Helm or Go template) or cannot be read.
-Kustomize patches that target an ImagePolicy are listed too, with ``patch=True``; they are
-reported, never rewritten.
+out of the root), reads as YAML only the files whose bytes mention a kind with a range
+(ImagePolicy, HelmRelease, HelmChart, OCIRepository, GitRepository) or a Kustomization, and
+the kustomization files that can change a policy, and returns a ``Repository``: the policies in
+file order — as each stage runs them, once ``layouts`` has built the overlays and filled in
+post-build variables — and one ``FileError`` per file that holds a policy but is not valid
+YAML (a Helm or Go template) or cannot be read. Kustomize patches that target an ImagePolicy
+outside the repository are listed too, with ``patch=True``; they are reported, never rewritten.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,9 @@ import yaml
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
 from flux_semver.repo import config as config_module
+from flux_semver.repo import kinds, layouts, leftovers
 from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo.layouts import Layout
 from flux_semver.repo.stages import StageResolver, app_of
 
 API_GROUP = "image.toolkit.fluxcd.io/"
@@ -29,6 +35,11 @@ KIND = "ImagePolicy"
 RANGE_PATH = ("spec", "policy", "semver", "range")
 EXTENSIONS = (".yaml", ".yml")
 _MARKER = KIND.encode()
+_TOP_KIND = re.compile(rb"(?m)^kind:[ \t]*[\"']?(?:" + b"|".join(
+    name.encode() for name in kinds.RANGE_KINDS) + rb")\b")
+# The files worth parsing: they mention a kind with a range, or a Kustomization (an overlay
+# that patches one, a Flux Kustomization whose post-build variables fill one in).
+_MARKERS = re.compile(b"|".join(name.encode() for name in (*kinds.KINDS, "Kustomization")))
 _CHUNK = 1 << 16
 # A Kubernetes object is at most 1.5 MiB; a YAML file past this is not a manifest to read.
 MAX_BYTES = 8 << 20
@@ -65,28 +76,43 @@ def semver_policies(repo: Repository, app: str) -> list[Policy]:
             if p.kind == "semver" and not p.patch and p.range_text is not None]
 
 
-def load(root: Path, config_path: Path | None = None) -> Repository:
+def load(root: Path, config_path: Path | None = None, *,
+         exclude: Sequence[str] = ()) -> Repository:
     """The repository at ``root`` with its config (``config_path``, else its own
-    ``.flux-semver.yaml``, else the defaults), scanned: what every command starts from."""
+    ``.flux-semver.yaml``, else the defaults; ``exclude`` globs added to the config's),
+    scanned: what every command starts from."""
     if not root.is_dir():
         raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
                               "root (flux-semver -C DIR)")
-    return scan(root, config_module.load(root, config_path))
+    config = config_module.load(root, config_path)
+    if exclude:
+        config = dataclasses.replace(config, exclude=(*config.exclude, *exclude))
+    return scan(root, config)
 
 
-def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Repository:
-    """Every ImagePolicy under ``root``; a file that cannot be parsed becomes a FileError."""
+def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: C901
+         parse_only: Callable[[str, bytes], bool] | None = None) -> Repository:
+    """Every policy under ``root`` (see the module's documentation); a file that cannot be
+    parsed becomes a FileError.
+
+    ``parse_only(relative path, bytes)``, when given, says which of the files that mention
+    ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
+    apps a commit touches); the others are counted as scanned and passed over.
+    """
     if not root.is_dir():
         raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
                               "root (flux-semver -C DIR)")
     resolver = StageResolver(config)
+    layout = Layout()
     policies: list[Policy] = []
     errors: list[FileError] = []
     count = 0
     # What cannot be read may hold a policy: it is reported (FS009) and stops a release,
     # rather than leave a stage out unseen.
     unlisted: list[tuple[str, str]] = []
-    for path, rel in sorted(_files(root, follow_symlinks, unlisted), key=lambda pair: pair[1]):
+    deferred: list[tuple[str, bytes]] = []
+    walk = _Walk(root, follow_symlinks, config.exclude)
+    for path, rel in sorted(walk.files(), key=lambda pair: pair[1]):
         count += 1
         try:
             raw = _read(path)
@@ -98,17 +124,42 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False) -> Reposi
             errors.append(FileError(rel, 1, 1, f"cannot read the file ({exc.strerror}) — make "
                                     "it readable, or remove it from the repository", True))
             continue
-        if _MARKER not in raw:
+        if b"ConfigMap" in raw:
+            layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
+        if layouts.is_kustomization_file(rel):
+            deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
-        try:
-            policies.extend(read(raw, rel, resolver))
-        except yamlfast.YamlError as exc:
-            errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
-                                    template=exc.template))
+        if _MARKERS.search(raw) is None or (parse_only is not None
+                                             and not parse_only(rel, raw)):
+            continue
+        _read_into(raw, rel, resolver, layout, policies, errors)
+    if deferred:
+        # Most kustomizations only list manifests: those that can change a policy are read
+        # (patches, components, or naming a policy file or a directory that leads to one).
+        for rel, raw in layouts.relevant(deferred, {p.file for p in policies}):
+            _read_into(raw, rel, resolver, layout, policies, errors)
+        policies.sort(key=lambda p: p.file)
+    unlisted.extend(walk.unlisted)
     errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
                             "readable, or remove it from the repository", True)
                   for rel, why in sorted(unlisted))
-    return Repository(root, config, tuple(policies), tuple(errors), count)
+    errors.extend(FileError(rel, 1, 1, f"a symbolic link to {target}, outside the repository, "
+                            "which flux-semver never reads — copy what it holds into the "
+                            "repository, or exclude it (exclude: in .flux-semver.yaml)", True)
+                  for rel, target in sorted(walk.outside))
+    effective = layout.resolve(root, policies, resolver) if layout.active else policies
+    effective = kinds.distinct_apps(effective)
+    return Repository(root, config, tuple(effective), tuple(errors), count)
+
+
+def _read_into(raw: bytes, rel: str, resolver: StageResolver, layout: Layout,
+               policies: list[Policy], errors: list[FileError]) -> None:
+    try:
+        policies.extend(read(raw, rel, resolver, layout))
+    except yamlfast.YamlError as exc:
+        if _MARKER in raw or _TOP_KIND.search(raw):  # else no policy can be lost
+            errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
+                                    template=exc.template))
 
 
 class _TooLarge(Exception):  # noqa: N818 - internal signal, becomes a FileError
@@ -156,20 +207,38 @@ def _rest(handle: int, size: int, head: bytes) -> tuple[int, bool]:
     return size, mentions
 
 
-def read(raw: bytes, file: str, resolver: StageResolver) -> list[Policy]:
-    """The policies in one file's bytes; raises ``yamlfast.YamlError`` if it is not YAML."""
+def read(raw: bytes, file: str, resolver: StageResolver,
+         layout: Layout | None = None) -> list[Policy]:
+    """The policies in one file's bytes; raises ``yamlfast.YamlError`` if it is not YAML.
+
+    With a ``layout``, the file's Kustomizations (Kustomize's and Flux's) are handed to it, so
+    that ``scan`` can work out each stage's effective ranges (``layouts``)."""
     _, text = yamlfast.decode(raw)
     documents = yamlfast.compose(text)
     found: list[Policy] = []
     for document in documents:
         kind = yamlfast.scalar(document.node, "kind")
-        if kind not in (KIND, "Kustomization"):
-            continue  # build data only for the documents that matter
-        data = document.data
-        if kind == KIND and _is_flux(data.get("apiVersion")):
-            found.append(_policy(document, text, file, resolver))
-        elif isinstance(data.get("patches"), list) and "kustomize" in str(data.get("apiVersion")):
-            found.extend(_patches(document, file, resolver))
+        if kind in kinds.KINDS:
+            data = document.data
+            if not isinstance(data, dict):
+                continue
+            if kind == KIND and _is_flux(data.get("apiVersion")):
+                found.append(_policy(document, text, file, resolver))
+            elif kind != KIND and kinds.KINDS[kind].owns(data.get("apiVersion")):
+                policy = _ranged(kinds.KINDS[kind], document, text, file, resolver)
+                if policy is not None:
+                    found.append(policy)
+        elif kind == "Kustomization" or (kind in (None, "Component") and layout is not None
+                                         and layouts.is_kustomization_file(file)):
+            # the data of a kustomization is built only when it has patches (layouts reads
+            # the few plain keys it needs from the nodes): most have none
+            if layout is not None:
+                layout.add(layouts.Source(file, text, documents), document)
+            if (yamlfast.entry(document.node, "patches") is not None
+                    and "kustomize" in str(yamlfast.scalar(document.node, "apiVersion"))
+                    and isinstance(document.data, dict)
+                    and isinstance(document.data.get("patches"), list)):
+                found.extend(_patches(document, file, resolver))
     return found
 
 
@@ -234,6 +303,53 @@ def _policy(document: yamlfast.Document, text: str, file: str,
         body=data,
         api_version_line=api_line,
         api_version_column=api_column,
+    )
+
+
+def _ranged(kind: kinds.Kind, document: yamlfast.Document, text: str, file: str,
+            resolver: StageResolver) -> Policy | None:
+    """A HelmRelease, HelmChart, OCIRepository or GitRepository as a policy; None when it
+    selects no version by a range (a HelmRelease with a ``chartRef``, a source that follows a
+    branch, a tag or a digest). A chart with no version takes Flux's default, ``*``."""
+    data: dict[str, Any] = document.data
+    located = yamlfast.path(document.node, *kind.range_path)
+    written = located is not None and isinstance(located[1], yaml.ScalarNode)
+    if not written and (kind.name in ("OCIRepository", "GitRepository")
+                        or not isinstance(kinds.get(data, kind.range_path[:-1]), dict)):
+        return None
+    metadata = _mapping(data.get("metadata"))
+    labels = {str(k): str(v) for k, v in _mapping(metadata.get("labels")).items()}
+    range_text, range_line, range_column = "*", None, None
+    if located is not None and written:
+        token = yamlfast.value_token(text, *located)
+        range_text = str(located[1].value)
+        range_line, range_column = token.line, token.column
+    kind_entry = yamlfast.entry(document.node, "kind")
+    api_entry = yamlfast.entry(document.node, "apiVersion")
+    api_token = yamlfast.value_token(text, *api_entry) if api_entry is not None else None
+    name = _text(metadata.get("name")) or ""
+    match = resolver.resolve(name=name, file=file, labels=labels)
+    return Policy(
+        file=file,
+        line=kind_entry[0].start_mark.line + 1 if kind_entry else 1,
+        document=document.index,
+        name=name,
+        namespace=_text(metadata.get("namespace")),
+        api_version=_text(data.get("apiVersion")) or "",
+        kind="semver",
+        range_text=range_text,
+        range_line=range_line,
+        range_column=range_column,
+        app=app_of(labels, _text(kinds.get(data, kind.app_path))),
+        stage=match.stage,
+        stage_source=match.source,
+        stage_conflict=match.conflict,
+        labels=labels,
+        filter_pattern=_text(kinds.get(data, kind.filter_path)) if kind.filter_path else None,
+        body=data,
+        api_version_line=api_token.line if api_token else None,
+        api_version_column=api_token.column if api_token else None,
+        resource=kind.name,
     )
 
 
@@ -315,37 +431,75 @@ def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
         into[prefix] = str(value)
 
 
-def _files(root: Path, follow_symlinks: bool,
-           unlisted: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-    """(path, relative posix path) of every YAML file; never leaves ``root``. Directories
-    that cannot be listed go to ``unlisted`` as (relative path, reason)."""
-    top = os.path.realpath(root)
-    seen = {top}
-    stack: list[tuple[str, str]] = [(str(root), "")]
-    while stack:
-        directory, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError as exc:
-            unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
-            continue
-        for entry in entries:
-            name = entry.name
-            rel = prefix + name
-            if entry.is_symlink():
-                if not follow_symlinks:
-                    continue
-                real = os.path.realpath(entry.path)
-                if not real.startswith(top + os.sep):
-                    continue  # a link out of the repository
-                if Path(real).is_dir():
-                    if real not in seen and name != ".git":
-                        seen.add(real)
+class _Walk:
+    """Every YAML file under ``root``, never leaving it and never reading an excluded one.
+
+    What the walk cannot see is kept for the scan to report: directories that cannot be
+    listed (``unlisted``: relative path, reason) and symbolic links, to a YAML file or a
+    directory, that point out of the repository (``outside``: relative path, target).
+    """
+
+    def __init__(self, root: Path, follow_symlinks: bool, exclude: tuple[str, ...]) -> None:
+        self.root = root
+        self.follow_symlinks = follow_symlinks
+        self.unlisted: list[tuple[str, str]] = []
+        self.outside: list[tuple[str, str]] = []
+        self._excluded = _matcher(exclude)
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """(path, relative posix path) of every YAML file that is not excluded."""
+        top = os.path.realpath(self.root)
+        seen = {top}
+        stack: list[tuple[str, str]] = [(str(self.root), "")]
+        excluded = self._excluded
+        while stack:
+            directory, prefix = stack.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError as exc:
+                self.unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
+                continue
+            for entry in entries:
+                name = entry.name
+                rel = prefix + name
+                if entry.is_symlink():
+                    yield from self._link(entry, rel, top, seen, stack)
+                elif entry.is_dir(follow_symlinks=False):
+                    if name != ".git" and not (excluded and excluded(rel + "/")):
                         stack.append((entry.path, rel + "/"))
-                elif name.endswith(EXTENSIONS) and Path(real).is_file():
-                    yield entry.path, rel
-            elif entry.is_dir(follow_symlinks=False):
-                if name != ".git":
-                    stack.append((entry.path, rel + "/"))
-            elif name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False):
-                yield entry.path, rel  # never a FIFO or a device: reading one would block
+                elif (name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False)
+                      and not (excluded and excluded(rel))):
+                    yield entry.path, rel  # never a FIFO or a device: reading one would block
+                elif name.endswith(".tmp") and name.startswith("."):
+                    leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
+
+    def _link(self, entry: os.DirEntry[str], rel: str, top: str, seen: set[str],
+              stack: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        real = os.path.realpath(entry.path)
+        is_dir = Path(real).is_dir()
+        if not is_dir and not entry.name.endswith(EXTENSIONS):
+            return
+        if self._excluded and self._excluded(rel + "/" if is_dir else rel):
+            return
+        if real != top and not real.startswith(top + os.sep):
+            # never followed out of the repository, but never dropped without a word
+            self.outside.append((rel, str(Path(entry.path).readlink())))
+            return
+        if not self.follow_symlinks:
+            return  # its target inside the repository is read under its own name
+        if is_dir:
+            if real not in seen and entry.name != ".git":
+                seen.add(real)
+                stack.append((entry.path, rel + "/"))
+        elif Path(real).is_file():
+            yield entry.path, rel
+
+
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """A test of a relative path (a directory's ends with ``/``) against the exclude globs."""
+    if not patterns:
+        return None
+    from wcmatch import glob  # imported only for configs that exclude something
+
+    flags = glob.GLOBSTAR | glob.DOTGLOB
+    return lambda rel: bool(glob.globmatch(rel, patterns, flags=flags))

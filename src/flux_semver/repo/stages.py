@@ -99,12 +99,6 @@ class StageResolver:
         return found or StageMatch(None, "no stage matched")
 
 
-def resolve_stage(config: Config, *, name: str, file: str,
-                  labels: Mapping[str, str]) -> StageMatch:
-    """One-off resolution; prefer a ``StageResolver`` when resolving many policies."""
-    return StageResolver(config).resolve(name=name, file=file, labels=labels)
-
-
 def app_of(labels: Mapping[str, str], image_repository: str | None) -> str | None:
     """The app a policy belongs to: the ``flux-semver/app`` label, else its ImageRepository."""
     label = labels.get(APP_LABEL)

@@ -148,7 +148,7 @@ class _Builder:
     def __init__(self) -> None:
         self._built: dict[int, Any] = {}
 
-    def build(self, node: yaml.Node) -> Any:
+    def build(self, node: yaml.Node) -> Any:  # noqa: C901 - the hot loop: inlined on purpose
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _STR:
                 return node.value

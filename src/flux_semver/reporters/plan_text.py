@@ -53,7 +53,10 @@ def render(plan: Plan) -> str:
     updates, blocked = len(plan.updates), sum(c.action == "blocked" for c in plan.changes)
     summary = f"{updates} update{'s' if updates != 1 else ''}"
     if blocked:
-        summary += f", {blocked} blocked: nothing can be written until the gate admits it"
+        summary += (f", {blocked} blocked: nothing can be written until the gate admits it"
+                    if all(c.reason.find(" other stages share ") < 0 for c in plan.changes
+                           if c.action == "blocked")
+                    else f", {blocked} blocked: nothing can be written; see each reason")
     waits = sum(c.action == "waits" for c in plan.changes)
     if waits:
         summary += f", {waits} waiting for a change of their gate stage"

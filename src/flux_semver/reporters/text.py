@@ -30,6 +30,8 @@ def summary(result: CheckResult, *, color: bool = False) -> str:
     if result.shown is not None:
         files = f"{result.shown} of {files}"
     scope = f"{files} ({_count(result.policies, 'policy', 'policies')})"
+    if result.suppressed:
+        scope += f", {result.suppressed} suppressed"
     if not result.findings:
         line = f"no problems in {scope}"
         return click.style(line, fg="green") if color else line

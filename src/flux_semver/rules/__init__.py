@@ -7,17 +7,35 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.check_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from importlib import import_module
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from flux_semver.check_result import CheckResult, relative_paths
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Finding, Policy
+from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
+from . import (
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
+    fs010_not_semver,
+    fs011_unknown_stage,
+    fs012_stage_conflict,
+    fs013_open_gate,
+    fs014_stage_order,
+    fs015_same_change,
+    suppressions,
+)
 from .base import Rule, Scanned
 
 if TYPE_CHECKING:
@@ -28,29 +46,26 @@ __all__ = [
 ]
 
 #: The rule modules of this package, in code order: each defines CODE, NAME, SEVERITY, SUMMARY
-#: and check (see :meth:`Rule.from_module`).
+#: and check (see :meth:`Rule.from_module`). Imported by name, so mypy checks each of them.
 _MODULES = (
-    "fs001_invalid_range",
-    "fs002_not_exact",
-    "fs003_skips_stage",
-    "fs004_schema",
-    "fs005_deprecated_api",
-    "fs006_unmapped",
-    "fs007_missing_gate",
-    "fs008_conflicting",
-    "fs009_yaml",
-    "fs010_not_semver",
-    "fs011_unknown_stage",
-    "fs012_stage_conflict",
-    "fs013_open_gate",
-    "fs014_stage_order",
-    "fs015_same_change",
+    fs001_invalid_range,
+    fs002_not_exact,
+    fs003_skips_stage,
+    fs004_schema,
+    fs005_deprecated_api,
+    fs006_unmapped,
+    fs007_missing_gate,
+    fs008_conflicting,
+    fs009_yaml,
+    fs010_not_semver,
+    fs011_unknown_stage,
+    fs012_stage_conflict,
+    fs013_open_gate,
+    fs014_stage_order,
+    fs015_same_change,
 )
 
-RULES: dict[str, Rule] = {
-    rule.code: rule
-    for rule in (Rule.from_module(import_module(f"{__name__}.{name}")) for name in _MODULES)
-}
+RULES: dict[str, Rule] = {rule.code: rule for rule in map(Rule.from_module, _MODULES)}
 
 
 @dataclass(frozen=True)
@@ -122,9 +137,10 @@ def run(
     for rule in RULES.values() if rules is None else rules:
         findings.extend(rule.run(repo))
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.code, f.message))
-    return CheckResult(
-        findings=tuple(findings), files=repo.files_scanned, policies=len(repo.policies)
-    )
+    names = {rule.name: code for code, rule in RULES.items()}
+    kept, suppressed = suppressions.split(repo.root, findings, names)
+    return CheckResult(findings=tuple(kept), files=repo.files_scanned,
+                       policies=len(repo.policies), suppressed=len(suppressed))
 
 
 def check(
@@ -135,6 +151,8 @@ def check(
     selected: Sequence[str] = (),
     ignored: Sequence[str] = (),
     strict_files: bool = False,
+    exclude: Sequence[str] = (),
+    parse_only: Callable[[str, bytes], bool] | None = None,
     base: str | None = None,
 ) -> CheckResult:
     """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
@@ -150,11 +168,14 @@ def check(
             f"{root} is not a directory: give the GitOps repository's root with -C DIR"
         )
     wanted = relative_paths(root, files, strict=strict_files)  # a bad FILE fails before the scan
-    repo: Scanned = manifests.load(root, config_path)
+    config = config_module.load(root, config_path)
+    if exclude:  # globs given on the command line, beside the config's
+        config = replace(config, exclude=(*config.exclude, *exclude))
+    loaded = manifests.scan(root, config, parse_only=parse_only)
+    repo: Scanned = loaded
     if base is not None:
         from flux_semver.repo.baseline import Baseline  # git is read only with a base
 
-        loaded = cast(manifests.Repository, repo)
         repo = Against(loaded, Baseline.at(root, base, loaded.config, loaded.policies))
     result = run(repo, chosen)
     return result.only(wanted) if files else result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Protocol, cast
 
@@ -29,6 +30,9 @@ class Scanned(Protocol):
 
     @property
     def config(self) -> Config: ...
+
+    @property
+    def root(self) -> Path: ...  # where the files are: suppression comments are read there
 
 
 Check = Callable[[Scanned], Iterator[Finding]]

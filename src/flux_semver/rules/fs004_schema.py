@@ -1,10 +1,14 @@
-"""An ImagePolicy that does not validate against its apiVersion's CRD schema.
+"""A policy that does not validate against its apiVersion's CRD schema.
 
 **Why.** The Kubernetes API server rejects a document with a wrong type or a missing required
 field, so a Flux Kustomization that applies it fails as a whole; and it silently drops a field it
 does not know, so a misspelt `rnage:` or `filtertags:` never reaches the controller. flux-semver
 validates every ImagePolicy against the schema of the CRD for its own apiVersion (`v1`, `v1beta2`
 or `v1beta1`, taken from Flux's image-reflector-controller) and treats unknown fields as errors.
+HelmReleases (`helm.toolkit.fluxcd.io/v2`), HelmCharts, OCIRepositories and GitRepositories
+(`source.toolkit.fluxcd.io/v1`) are validated against their current CRDs the same way (older
+apiVersions of these are not checked). A policy an overlay builds is validated as the overlay
+builds it, base and patches merged: a base meant to be patched need not be complete.
 
 Fails:
 
@@ -29,8 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flux_semver.model import Finding, Severity
-from flux_semver.repo import crds
+from flux_semver.model import Finding, Policy, Severity
+from flux_semver.repo import crds, kinds
 
 from .base import Scanned, finding
 
@@ -45,6 +49,9 @@ def check(repo: Scanned) -> Iterator[Finding]:
     for policy in repo.policies:
         if policy.patch:
             continue  # a Kustomize patch is a fragment: it need not carry required fields
+        if policy.resource != crds.IMAGE_POLICY:
+            yield from _other_kind(policy)
+            continue
         if policy.api_version not in known:
             yield finding(
                 CODE,
@@ -63,3 +70,16 @@ def check(repo: Scanned) -> Iterator[Finding]:
         for violation in crds.validate(document, policy.api_version, written):
             yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
                           at_api_version=violation.path == "apiVersion")
+
+
+def _other_kind(policy: Policy) -> Iterator[Finding]:
+    """A HelmRelease, HelmChart, OCIRepository or GitRepository against its current CRD; an
+    older apiVersion is left alone (flux-semver ships only the current schemas of these)."""
+    if not crds.has_schema(policy.api_version, policy.resource):
+        return
+    document = {key: value for key, value in policy.body.items() if key != "status"}
+    key = kinds.KINDS[policy.resource].range_key
+    written = {key: policy.range_text} if policy.range_text else {}
+    for violation in crds.validate(document, policy.api_version, written, policy.resource):
+        yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
+                      at_api_version=violation.path == "apiVersion")

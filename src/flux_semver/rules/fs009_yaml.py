@@ -6,11 +6,15 @@ promote a policy it cannot read. Files that do not mention `ImagePolicy` are lef
 linters.
 
 The same finding reports what could hide a policy or harm the tools that read it: a file or
-directory that cannot be read, a binary file, a file over 8 MiB, duplicate keys, aliases
+directory that cannot be read, a symbolic link to a YAML file or a directory outside the
+repository (never followed), a binary file, a file over 8 MiB, duplicate keys, aliases
 that expand past 100,000 values (a "billion laughs") and nesting deeper than 100 levels.
-While any of them is in the repository, `plan` and `promote` refuse to run, since a release
-planned without a stage's policy would skip that stage. Helm or Go templates are the
-exception: they are reported, but never edited, so they stop no release. A file is a template
+While one of them could hold a policy of the app being released, `plan` and `promote` refuse
+to run, since a release planned without a stage's policy would skip that stage: a broken file
+that never names the app (its `imageRepositoryRef` name or `flux-semver/app` label) stops only
+the releases of the apps it names, and what cannot be looked into at all stops every release.
+Helm or Go templates are the exception: they are reported, but never edited, so they stop no
+release. A file is a template
 when template syntax (`{{ ... }}`, `{% ... %}`) stands on the line of the parse error, or when
 the file parses once its template expressions are replaced by a placeholder; a `{{` in a
 comment or a quoted string elsewhere does not excuse a broken file.
@@ -28,7 +32,8 @@ spec:
 Passes: the same with the closing quote.
 
 **Fix.** Correct the syntax at the line and column given (an unclosed quote, a tab used for
-indentation, a mis-indented key are the usual causes).
+indentation, a mis-indented key are the usual causes). Files that are not manifests at all
+(Helm chart sources, notes) belong in the config's `exclude:` globs.
 """
 
 from __future__ import annotations

@@ -33,14 +33,6 @@ class Interval:
     upper: Triple | None
 
     @property
-    def lower_version(self) -> Version:
-        return Version(*self.lower)
-
-    @property
-    def upper_version(self) -> Version | None:
-        return None if self.upper is None else Version(*self.upper)
-
-    @property
     def is_single(self) -> bool:
         return self.upper == next_patch(self.lower)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flux_semver.semver.ranges import range_or_none
+from flux_semver.semver.ranges import Range, range_or_none
 from flux_semver.semver.version import Version
 
 _LITERAL = re.compile(
@@ -58,10 +58,10 @@ def exact(old: str, version: Version) -> Rewrite:
     """The version itself, keeping a ``=`` or ``v`` the old exact range was written with."""
     match = _EXACT_FORM.match(old.strip())
     if match is None:
-        return Rewrite(
-            _plain(version),
-            f"{old!r} was not one exact version; an exact stage pins {_plain(version)}",
-        )
+        # keep the `v` its version literals were written with: v1.x.x pins v1.0.1
+        literal = _LITERAL.search(old)
+        new = f"{literal['v'] if literal and literal['v'] else ''}{_plain(version)}"
+        return Rewrite(new, f"{old!r} was not one exact version; an exact stage pins {new}")
     return Rewrite(f"{match['op']}{match['v']}{_plain(version)}")
 
 
@@ -106,7 +106,7 @@ def _fallback(old: str, version: Version, is_exact: bool, why: str) -> Rewrite:
     return Rewrite(new, f"{old!r} {why}; it becomes the stage window {new}")
 
 
-def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:
+def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:  # noqa: C901
     """The range a stage following ``version`` gets, in the notation of ``old``."""
     if is_exact:
         return exact(old, version)
@@ -132,9 +132,22 @@ def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:
     new_range = range_or_none(text)
     if new_range is None:
         return _fallback(old, version, is_exact, "could not keep its notation")
-    if not new_range.admits(version) or new_range.window != window:
+    if not new_range.admits(version):
         return _fallback(old, version, is_exact, "could not keep its notation")
+    if new_range.window != window:
+        if not _caret_leaves_zero(old, old_range, version, new_range):
+            return _fallback(old, version, is_exact, "could not keep its notation")
+        return Rewrite(text, f"{text} admits minor releases: a caret below 1.0.0 admitted "
+                       "patches only")
     return Rewrite(text)
+
+
+def _caret_leaves_zero(old: str, old_range: Range, version: Version, new: Range) -> bool:
+    """``^0.1.x`` followed to 1.0.0: the caret is kept (``^1.0.x``), though on 1.x it admits
+    minor releases, where on 0.x it admitted patches only."""
+    floor = old_range.floor
+    return (old.lstrip().startswith("^") and floor is not None and floor.major == 0
+            and version.major >= 1 and new.window == "minor")
 
 
 def _prerelease(version: Version, window: str) -> Rewrite:

@@ -7,7 +7,10 @@ Grammar (what ``NewConstraint`` accepts):
   ``~``/``~>``, ``^`` or none) and a version that may be partial (``1``, ``1.2``) or hold the
   wildcards ``x``, ``X``, ``*``; a ``v`` prefix, a prerelease and build metadata may follow;
 * ``A - B`` (spaces around the hyphen) means ``>= A, <= B``;
-* whitespace is ASCII only (space, tab, CR, LF, FF).
+* whitespace is ASCII only (space, tab, CR, LF, FF);
+* since Masterminds v3.5.0 (image-reflector-controller v1.2, Flux 2.9): at most 512 bytes
+  (checked before the hyphen rewrite), at most 32 OR groups, and no comparator version over
+  256 bytes (``constraint parser error``).
 
 Semantics (what ``Constraints.Check`` answers, with Flux's ``IncludePrerelease=false``):
 
@@ -38,7 +41,13 @@ import re2
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.semver.intervals import ALL, EMPTY, Interval, IntervalSet, Triple, next_patch
-from flux_semver.semver.version import InvalidVersion, Version
+from flux_semver.semver.version import (
+    MAX_VERSION_BYTES,
+    VERSION_TOO_LONG,
+    InvalidVersion,
+    Version,
+    too_long,
+)
 
 __all__ = [
     "Ceiling", "Comparator", "InvalidRange", "Range", "Window", "clip", "go_quote", "lookalike",
@@ -80,6 +89,11 @@ def _re2_options() -> re2.Options:
 _VALID = re2.compile(_VALID_GROUP.encode(), options=_re2_options())
 
 PARSER_ERROR = "constraint parser error"
+# Masterminds v3.5.0 MaxConstraintLen / MaxConstraintGroups and their errors.
+MAX_RANGE_BYTES = 512
+MAX_RANGE_GROUPS = 32
+RANGE_TOO_LONG = f"constraint string is too long (max {MAX_RANGE_BYTES} bytes)"
+TOO_MANY_GROUPS = f"too many constraint groups (max {MAX_RANGE_GROUPS})"
 PRERELEASE_SKIPPED = (
     "{v} is a prerelease version and the constraint is only looking for release versions"
 )
@@ -145,9 +159,9 @@ _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", 
 class InvalidRange(FluxSemverError):  # noqa: N818 -- a public name of the API
     """A range Flux would reject. ``str()`` is Masterminds' own error text."""
 
-    def __init__(self, message: str, text: str = "") -> None:
+    def __init__(self, message: str, text: str = "", hint: str = "") -> None:
         self.text = text
-        self.hint = lookalike(text) or (
+        self.hint = hint or lookalike(text) or (
             "write a Masterminds/semver range such as 1.2.x, ~1.2, ^1.2.0, "
             ">=1.2.0 <1.3.0 or 1.2.3"
         )
@@ -432,8 +446,10 @@ def _comparator(atom: str, hyphen: bool) -> Comparator:
         ver, dirty, patch_dirty = f"{major}{minor}.0{pre}", True, True
     try:
         bound = Version.parse(ver)
-    except InvalidVersion:
-        raise InvalidRange(PARSER_ERROR, atom) from None
+    except InvalidVersion as exc:
+        hint = "" if exc.reason != VERSION_TOO_LONG else (
+            f"Flux 2.9 reads no version over {MAX_VERSION_BYTES} bytes: shorten {clip(orig)}")
+        raise InvalidRange(PARSER_ERROR, atom, hint) from None
     return Comparator(op, orig, hyphen, bound, dirty, minor_dirty, patch_dirty)
 
 
@@ -449,7 +465,14 @@ class _Parsed:
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> _Parsed:
+    if too_long(text, MAX_RANGE_BYTES):
+        raise InvalidRange(RANGE_TOO_LONG, text,
+                           f"Flux 2.9 refuses a range over {MAX_RANGE_BYTES} bytes: shorten it")
     rewritten, spans = _rewrite_hyphens(text)
+    if rewritten.count("||") >= MAX_RANGE_GROUPS:
+        raise InvalidRange(TOO_MANY_GROUPS, text,
+                           f"Flux 2.9 refuses a range of more than {MAX_RANGE_GROUPS} "
+                           "||-separated groups: merge some")
     spans.sort()
     starts = [s for s, _ in spans]
 
@@ -570,13 +593,6 @@ class Range:
             return upper is None or version.triple < upper
         for include, group in zip(self._p.include_pre, self.groups, strict=True):
             if include and all(not c.failure(version, True) for c in group):
-                return True
-        return False
-
-    def check(self, version: Version) -> bool:
-        """``admits`` evaluated comparator by comparator, exactly as upstream's loop does."""
-        for include, group in zip(self._p.include_pre, self.groups, strict=True):
-            if all(not c.failure(version, include) for c in group):
                 return True
         return False
 

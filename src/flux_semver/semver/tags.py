@@ -4,8 +4,10 @@ The controller:
 
 1. with ``filterTags``, keeps the tags its RE2 ``pattern`` matches (anywhere in the tag, as
    Go's ``FindStringSubmatchIndex``) and, when ``extract`` is set, replaces each by the
-   expansion of ``extract`` (``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``); two tags that
-   extract to the same text keep the later one;
+   expansion of ``extract`` (``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``). The scan
+   stores the tags sorted descending by bytes and the filter keeps the last tag for each
+   extracted text, so of tags that extract to the same text the smallest string wins,
+   whatever order the registry (or the caller) lists them in;
 2. reads each remaining tag as a version only when it has at least two dots (fluxcd/pkg
    ``ParseVersion``), then leniently;
 3. looks at the tags in descending string order and keeps the first admitted tag whose version
@@ -58,9 +60,13 @@ class TagFilter:
         self._groups: int = int(self._regex.groups)
 
     def apply(self, tags: Iterable[str]) -> dict[str, str]:
-        """Kept tags: extracted text -> original tag (a later duplicate replaces an earlier)."""
+        """Kept tags: extracted text -> original tag (the smallest of tags extracting alike).
+
+        The tags are walked in the controller's stored order (descending by bytes; for str,
+        code point order is UTF-8 byte order) and a later tag replaces an earlier one.
+        """
         kept: dict[str, str] = {}
-        for tag in tags:
+        for tag in sorted(set(tags), reverse=True):
             m = self._regex.search(tag)
             if m is None:
                 continue

@@ -10,6 +10,9 @@ orders them with Masterminds' ``Compare``. :class:`Version` reproduces all three
 * :meth:`Version.parse_strict` — SemVer 2.0.0 exactly.
 * :meth:`Version.parse_tag` — Flux's tag rule, then lenient parsing.
 
+Masterminds v3.5.0 (image-reflector-controller v1.2, Flux 2.9) refuses a version longer than
+:data:`MAX_VERSION_BYTES` bytes before anything else; so do all three.
+
 Ordering ignores build metadata; a prerelease sorts below its release; prerelease identifiers
 compare numerically when both are numbers, numbers sort below words, words compare by bytes,
 and a shorter list of identifiers sorts first when it is a prefix of the other.
@@ -56,6 +59,12 @@ _STRICT = re.compile(
 # The messages Masterminds gives for each failure (lower-case since upstream #278).
 INVALID_SEMVER = "invalid semantic version"
 SEGMENT_STARTS_ZERO = "version segment starts with 0"
+# Masterminds v3.5.0 MaxVersionLen / ErrVersionTooLong: counted in bytes (Go's len).
+MAX_VERSION_BYTES = 256
+VERSION_TOO_LONG = f"version string is too long (max {MAX_VERSION_BYTES} bytes)"
+
+# One prerelease or metadata identifier, as the constructor accepts it.
+_IDENTIFIERS = re.compile(r"[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*", re.ASCII)
 
 
 class InvalidVersion(FluxSemverError):  # noqa: N818 -- a public name of the API
@@ -69,7 +78,8 @@ class InvalidVersion(FluxSemverError):  # noqa: N818 -- a public name of the API
         self.text = text
         self.reason = reason
         hint = hint or "write MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.2.3-rc.1"
-        super().__init__(f"{text!r} is not a valid version: {reason} ({hint})")
+        shown = repr(text) if len(text) <= 80 else f"{text[:80]!r}… ({len(text):,} characters)"
+        super().__init__(f"{shown} is not a valid version: {reason} ({hint})")
 
 
 def _prerelease_key(pre: str) -> tuple[tuple[int, int, str], ...]:
@@ -90,6 +100,20 @@ def _check_prerelease(text: str, pre: str) -> None:
                                  "numeric prerelease identifiers may not start with 0")
 
 
+def too_long(text: str, limit: int) -> bool:
+    """Whether ``text`` is over ``limit`` bytes in UTF-8 (Go counts bytes, not characters)."""
+    # Characters are at most 4 bytes: short text needs no encoding.
+    return len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def _check_length(text: str) -> None:
+    if too_long(text, MAX_VERSION_BYTES):
+        raise InvalidVersion(
+            text, VERSION_TOO_LONG,
+            f"Flux 2.9 reads no tag or version longer than {MAX_VERSION_BYTES} bytes",
+        )
+
+
 def _number(text: str, digits: str) -> int:
     # Leading zeros are fine (Go's ParseUint reads them); more than 20 significant digits
     # cannot fit, and would also exceed Python's limit on int() of long strings.
@@ -108,9 +132,11 @@ def _number(text: str, digits: str) -> int:
 class Version:
     """One semantic version; immutable, hashable, ordered as Masterminds ``Compare`` orders.
 
-    Equality ignores build metadata (``1.2.3+a == 1.2.3+b``), so the hash does too. The
-    constructor trusts its arguments (``Version(1, 3, 0)``); text goes through :meth:`parse`,
-    :meth:`parse_strict` or :meth:`parse_tag`, which validate it.
+    Equality ignores build metadata (``1.2.3+a == 1.2.3+b``), so the hash does too.
+    ``Version("1.2.3")`` parses the text as :meth:`parse` does; ``Version(1, 3, 0)`` builds
+    from numbers, which must be non-negative ``int`` (``TypeError`` otherwise), with an
+    optional prerelease and metadata that must be valid identifiers. For text, use
+    :meth:`parse`, :meth:`parse_strict` or :meth:`parse_tag` to choose the rule.
     """
 
     __slots__ = ("_key", "major", "metadata", "minor", "original", "patch", "prerelease")
@@ -125,25 +151,30 @@ class Version:
 
     def __init__(
         self,
-        major: int,
+        major: int | str,
         minor: int = 0,
         patch: int = 0,
         prerelease: str = "",
         metadata: str = "",
         original: str | None = None,
     ) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "major", major)
-        setattr_(self, "minor", minor)
-        setattr_(self, "patch", patch)
-        setattr_(self, "prerelease", prerelease)
-        setattr_(self, "metadata", metadata)
-        if prerelease:
-            key: tuple[Any, ...] = (major, minor, patch, 0, _prerelease_key(prerelease))
-        else:
-            key = (major, minor, patch, 1, ())
-        setattr_(self, "_key", key)
-        setattr_(self, "original", original if original is not None else self._canonical())
+        if isinstance(major, str):
+            if (minor, patch, prerelease, metadata, original) != (0, 0, "", "", None):
+                raise TypeError("Version(text) takes the text alone; numbers go as "
+                                "Version(major, minor, patch, prerelease, metadata)")
+            parsed = _parse_lenient(major)
+            _fill(self, parsed.major, parsed.minor, parsed.patch, parsed.prerelease,
+                  parsed.metadata, parsed.original)
+            return
+        _fill(self, *_checked(major, minor, patch, prerelease, metadata, original))
+
+    @classmethod
+    def _make(cls, major: int, minor: int, patch: int, prerelease: str, metadata: str,
+              original: str | None) -> Version:
+        """A version from parts the parsers already validated (skips the constructor's checks)."""
+        made = object.__new__(cls)
+        _fill(made, major, minor, patch, prerelease, metadata, original)
+        return made
 
     # -- parsing -------------------------------------------------------------------------
 
@@ -157,6 +188,7 @@ class Version:
         """Parse SemVer 2.0.0 exactly (Masterminds ``StrictNewVersion``)."""
         if not isinstance(text, str):
             raise InvalidVersion(repr(text), INVALID_SEMVER)
+        _check_length(text)
         m = _STRICT.fullmatch(text)
         if m is None:
             if _LENIENT.fullmatch(text):
@@ -165,7 +197,7 @@ class Version:
                     "strict SemVer needs exactly MAJOR.MINOR.PATCH, no 'v' and no leading zeros",
                 )
             raise InvalidVersion(text, INVALID_SEMVER)
-        return cls(
+        return cls._make(
             _number(text, m["major"]),
             _number(text, m["minor"]),
             _number(text, m["patch"]),
@@ -204,7 +236,7 @@ class Version:
         """The same major.minor.patch without prerelease or metadata."""
         if not self.prerelease and not self.metadata:
             return self
-        return Version(self.major, self.minor, self.patch)
+        return Version._make(self.major, self.minor, self.patch, "", "", None)
 
     def _canonical(self) -> str:
         text = f"{self.major}.{self.minor}.{self.patch}"
@@ -275,6 +307,7 @@ class Version:
 def _parse_lenient(text: str) -> Version:
     if not isinstance(text, str):
         raise InvalidVersion(repr(text), INVALID_SEMVER)
+    _check_length(text)
     m = _LENIENT.fullmatch(text)
     if m is None:
         raise InvalidVersion(text, INVALID_SEMVER)
@@ -285,4 +318,60 @@ def _parse_lenient(text: str) -> Version:
     patch = (int(patch_s) if len(patch_s) < 20 else _number(text, patch_s)) if patch_s else 0
     if pre:
         _check_prerelease(text, pre)
-    return Version(major, minor, patch, pre or "", meta or "", text)
+    return Version._make(major, minor, patch, pre or "", meta or "", text)
+
+
+def _fill(v: Version, major: int, minor: int, patch: int, prerelease: str, metadata: str,
+          original: str | None) -> None:
+    setattr_ = object.__setattr__
+    setattr_(v, "major", major)
+    setattr_(v, "minor", minor)
+    setattr_(v, "patch", patch)
+    setattr_(v, "prerelease", prerelease)
+    setattr_(v, "metadata", metadata)
+    if prerelease:
+        key: tuple[Any, ...] = (major, minor, patch, 0, _prerelease_key(prerelease))
+    else:
+        key = (major, minor, patch, 1, ())
+    setattr_(v, "_key", key)
+    setattr_(v, "original", original if original is not None else v._canonical())
+
+
+def _checked(major: object, minor: object, patch: object, prerelease: object, metadata: object,
+             original: object) -> tuple[int, int, int, str, str, str | None]:
+    """The constructor's arguments, refused unless they make a version Masterminds could hold."""
+    numbers = (_checked_number("major", major), _checked_number("minor", minor),
+               _checked_number("patch", patch))
+    pre = _checked_identifiers("prerelease", prerelease)
+    meta = _checked_identifiers("metadata", metadata)
+    if pre:
+        _check_prerelease(pre, pre)
+    if original is None:
+        return (*numbers, pre, meta, None)
+    if not isinstance(original, str):
+        raise TypeError(f"Version original must be a str, not {type(original).__name__}")
+    written = _parse_lenient(original)
+    if (written.triple, written.prerelease, written.metadata) != (numbers, pre, meta):
+        raise InvalidVersion(original, "original text is a different version",
+                             "leave original out; it defaults to the canonical text")
+    return (*numbers, pre, meta, original)
+
+
+def _checked_number(name: str, value: object) -> int:
+    """A version number: an int of 0 or more. It may exceed 64 bits: ranges use the version
+    just past the largest as an exclusive bound."""
+    if type(value) is not int:  # bool is an int subclass, and no version number
+        raise TypeError(f"Version {name} must be an int, not {type(value).__name__}; "
+                        "parse text with Version.parse")
+    if value < 0:
+        raise InvalidVersion(str(value), f"{name} is negative", "version numbers are 0 or more")
+    return value
+
+
+def _checked_identifiers(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"Version {name} must be a str, not {type(value).__name__}")
+    if value and _IDENTIFIERS.fullmatch(value) is None:
+        raise InvalidVersion(value, f"invalid {name} string",
+                             "dot-separated identifiers of [0-9A-Za-z-], none empty")
+    return value

@@ -68,6 +68,10 @@ class State:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     auto_merge: list[int] = field(default_factory=list)
     auto_merge_allowed: bool = True
+    statuses: list[dict[str, Any]] = field(default_factory=list)  # commit statuses, oldest first
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    now: str = "2026-01-01T00:00:00Z"  # the clock statuses and reviews are stamped with
+    next_status: int = 5000
     faults: list[Fault] = field(default_factory=list)
     log: list[Logged] = field(default_factory=list)
     next_number: int = 1
@@ -116,6 +120,36 @@ class GitHubServer:
     def pull(self, number: int) -> dict[str, Any]:
         with self.state.lock:
             return self.state.pulls[number]
+
+    def set_clock(self, moment: str) -> None:
+        """The time GitHub stamps on the statuses and reviews created from now on."""
+        with self.state.lock:
+            self.state.now = moment
+
+    def review(self, number: int, login: str, state: str, user_type: str = "User") -> None:
+        """A review submitted now, shaped as ``GET /pulls/{n}/reviews`` lists it."""
+        with self.state.lock:
+            found = self.state.reviews.setdefault(number, [])
+            rid = 80_000 + len(found)
+            found.append({
+                "id": rid, "node_id": f"PRR_{rid}",
+                "user": {"login": login, "id": 900 + len(found), "type": user_type},
+                "body": "", "state": state, "author_association": "MEMBER",
+                "html_url": f"https://github.test/{self.state.owner}/{self.state.repo}/pull/"
+                            f"{number}#pullrequestreview-{rid}",
+                "pull_request_url": f"{self.url}/repos/{self.state.owner}/{self.state.repo}/"
+                                    f"pulls/{number}",
+                "submitted_at": self.state.now, "commit_id": "0" * 40,
+            })
+
+    def merge(self, number: int) -> None:
+        """Mark a pull request merged (the test moves the base branch itself)."""
+        with self.state.lock:
+            self.state.pulls[number]["state"] = "closed"
+
+    def statuses_of(self, sha: str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [s for s in self.state.statuses if s["sha"] == sha]
 
     def comments_on(self, number: int) -> list[dict[str, Any]]:
         with self.state.lock:
@@ -223,6 +257,10 @@ class _Handler(BaseHTTPRequestHandler):
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._patch_comment),
+            ("POST", r"/statuses/([0-9a-f]{40})", self._create_status),
+            ("GET", r"/commits/([^/]+)/statuses", self._list_statuses),
+            ("GET", r"/commits/([^/]+)/status", self._combined_status),
+            ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, rest)
@@ -255,11 +293,24 @@ class _Handler(BaseHTTPRequestHandler):
             "url": self._api(f"/pulls/{number}"),
             "issue_url": self._api(f"/issues/{number}"),
             "html_url": f"https://github.test/{self.state.owner}/{self.state.repo}/pull/{number}",
-            "head": {"ref": pull["head"], "label": f"{self.state.owner}:{pull['head']}"},
+            "head": {"ref": pull["head"], "label": f"{self.state.owner}:{pull['head']}",
+                     "sha": self._head_sha(pull)},
+            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "auto_merge": ({"enabled_by": {"login": "github-actions[bot]"},
+                            "merge_method": "squash"} if number in self.state.auto_merge
+                           else None),
             "base": {"ref": pull["base"], "label": f"{self.state.owner}:{pull['base']}"},
             "labels": [_label(n) for n in pull["labels"]],
             "draft": False, "merged": False,
         }
+
+    def _head_sha(self, pull: dict[str, Any]) -> str | None:
+        if self.state.bare_repo is None:
+            return None
+        done = subprocess.run(["git", "--git-dir", str(self.state.bare_repo), "rev-parse",
+                               "--verify", "--quiet", f"refs/heads/{pull['head']}"],
+                              capture_output=True, text=True, check=False)
+        return done.stdout.strip() or None
 
     def _get_repo(self, **_: Any) -> tuple[int, Any]:
         return 200, self._repo_json()
@@ -338,6 +389,65 @@ class _Handler(BaseHTTPRequestHandler):
         comment = self.state.comments[int(cid)]
         comment["body"] = body["body"]
         return 200, self._comment_json(comment)
+
+    # -- commit statuses and reviews (GitHub's REST shapes) ----------------------------------
+    def _status_json(self, status: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self._api(f"/statuses/{status['sha']}"),
+            "avatar_url": "https://avatars.githubusercontent.com/u/2?v=4",
+            "id": status["id"], "node_id": f"SC_{status['id']}", "state": status["state"],
+            "description": status["description"], "target_url": status["target_url"],
+            "context": status["context"], "created_at": status["created_at"],
+            "updated_at": status["created_at"],
+            "creator": {"login": status["creator"], "id": 3, "type": "User"},
+        }
+
+    def _create_status(self, sha: str, body: dict[str, Any], **_: Any) -> tuple[int, Any]:
+        if body.get("state") not in ("error", "failure", "pending", "success"):
+            return 422, {"message": "Validation Failed", "errors": [
+                {"resource": "Status", "field": "state", "code": "custom"}]}
+        description = body.get("description")
+        if isinstance(description, str) and len(description) > 140:
+            return 422, {"message": "Validation Failed", "errors": [{
+                "resource": "Status", "code": "custom", "field": "description",
+                "message": "description is too long (maximum is 140 characters)"}]}
+        status = {"id": self.state.next_status, "sha": sha, "state": body["state"],
+                  "context": body.get("context") or "default", "description": description,
+                  "target_url": body.get("target_url"), "created_at": self.state.now,
+                  "creator": "flux-bot"}
+        self.state.next_status += 1
+        self.state.statuses.append(status)
+        return 201, self._status_json(status)
+
+    def _statuses_of(self, ref: str) -> list[dict[str, Any]]:
+        return [s for s in reversed(self.state.statuses) if s["sha"] == ref]  # newest first
+
+    def _list_statuses(self, ref: str, query: dict[str, list[str]], **_: Any) -> tuple[int, Any]:
+        found = self._statuses_of(ref)
+        per_page = int(query.get("per_page", ["30"])[0])
+        page = int(query.get("page", ["1"])[0])
+        chunk = found[(page - 1) * per_page: page * per_page]
+        return 200, [self._status_json(s) for s in chunk]
+
+    def _combined_status(self, ref: str, **_: Any) -> tuple[int, Any]:
+        latest: dict[str, dict[str, Any]] = {}
+        for status in self._statuses_of(ref):
+            latest.setdefault(status["context"], status)
+        states = {s["state"] for s in latest.values()}
+        state = ("failure" if states & {"failure", "error"} else
+                 "pending" if not states or "pending" in states else "success")
+        return 200, {"state": state, "statuses": [self._status_json(s) for s in latest.values()],
+                     "sha": ref, "total_count": len(latest), "repository": self._repo_json(),
+                     "commit_url": self._api(f"/commits/{ref}"),
+                     "url": self._api(f"/commits/{ref}/status")}
+
+    def _list_reviews(self, number: str, query: dict[str, list[str]],
+                      **_: Any) -> tuple[int, Any]:
+        if int(number) not in self.state.pulls:
+            return 404, {"message": "Not Found"}
+        found = self.state.reviews.get(int(number), [])
+        page = int(query.get("page", ["1"])[0])
+        return 200, found if page == 1 else []
 
     def _graphql(self, body: dict[str, Any]) -> tuple[int, Any]:
         query = body.get("query", "")

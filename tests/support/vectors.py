@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-VECTORS = Path(__file__).parent / "data" / "vectors"
+VECTORS = Path(__file__).resolve().parent.parent / "data" / "vectors"
 
 
 def rows(file: str, table: str) -> list[dict[str, Any]]:
