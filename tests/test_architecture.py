@@ -40,7 +40,7 @@ KNOWN: dict[tuple[str, str], str] = {
         "the CLI's gate reads reviews through the Action's GitHub client: move it below",
 }
 
-BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "data"}
+BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "data", "edge"}
 
 
 def _modules() -> list[tuple[str, Path]]:

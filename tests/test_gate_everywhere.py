@@ -7,6 +7,7 @@ byte the same where nothing may be written.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -284,10 +285,10 @@ def test_6_the_directory_decides_and_a_disagreeing_name_is_told(
     root = tmp_path
     write(root, "clusters/production/dev-portal.yaml", "1.2.3", name="dev-portal")
     write(root, "clusters/staging/live-chat.yaml", "1.2.x", name="live-chat")
-    code, out, _ = fs(capsys, root, "policies")
-    stages = {line.split()[0]: line.split()[3] for line in out.splitlines()[1:3]}
-    assert stages == {"clusters/production/dev-portal.yaml:2": "prod",
-                      "clusters/staging/live-chat.yaml:2": "pre-prod"}
+    code, out, _ = fs(capsys, root, "policies", "--format", "json")
+    stages = {p["file"]: p["stage"] for p in json.loads(out)}
+    assert stages == {"clusters/production/dev-portal.yaml": "prod",
+                      "clusters/staging/live-chat.yaml": "pre-prod"}
     code, out, _ = fs(capsys, root, "check")
     assert code == 0  # warnings only
     assert out.splitlines()[:2] == [
@@ -307,11 +308,11 @@ def test_6_renamed_pre_prod_aliases_never_make_pre_prod_prod(
     root = repo(tmp_path)
     (root / ".flux-semver.yaml").write_text(
         "stages:\n  - name: dev\n  - name: staging\n  - name: prod\n    after: staging\n")
-    code, out, _ = fs(capsys, root, "policies", "--stage", "prod")
+    code, out, _ = fs(capsys, root, "policies", "--format", "json")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()[1:-1]] == [f"{PROD}:2"]
-    code, out, _ = fs(capsys, root, "policies")
-    assert f"{PRE}:2 " in out and "no stage matched" in out  # unmapped, never prod
+    stages = {p["file"]: (p["stage"], p["stage_source"]) for p in json.loads(out)}
+    assert stages[PROD][0] == "prod"
+    assert stages[PRE] == (None, "no stage matched")  # unmapped, never prod
 
 
 # -- 7. open gates ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.support.checkout import git, git_env
 
-DATA = Path(__file__).parent / "data" / "rules"
+DATA = Path(__file__).parent.parent / "data" / "rules"
 
 POLICY = """\
 apiVersion: image.toolkit.fluxcd.io/v1
