@@ -176,7 +176,7 @@ def test_text_outputs_keep_hostile_text_on_its_line(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(tmp_path), *args],
                               capture_output=True, text=True, check=False,
-                              env={**os.environ, "GITHUB_ACTIONS": ""})
+                              env={**os.environ, "GITHUB_ACTIONS": "", "COLUMNS": ""})
 
     for args in (["check"], ["policies"], ["plan", "1.2.4"], ["promote", "1.2.4", "--dry-run"],
                  ["plan", "1.2.4", "--format", "markdown"], ["history"]):
