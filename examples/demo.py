@@ -4,8 +4,9 @@
 ``python3 tasks.py demo`` runs this. It copies ``examples/gitops-repo`` into a temporary
 directory, makes it a git repository, and then, each step through the real ``flux-semver``
 command line: lists the policies; releases a patch (1.2.4), a minor (1.3.0, pre-prod only),
-promotes 1.3.0 to prod once pre-prod admits it, releases a major (2.0.0); shows the history
-read back from git and rolls prod alone back to 1.3.0 (an emergency rollback). After
+promotes 1.3.0 to prod once pre-prod admits it, releases a major (2.0.0: dev and pre-prod
+first, prod in a later change); shows the history read back from git and rolls prod alone back
+to 1.3.0 (an emergency rollback). After
 every release it shows which tag from ``examples/tags.txt`` Flux would deploy in each stage.
 ``examples/`` itself is never changed.
 
@@ -143,7 +144,12 @@ def story(root: Path) -> None:
 
     heading("Breaking change: major release 2.0.0 (change request needed)")
     flux_semver(root, "plan", "2.0.0", "--format", "markdown")
+    print("prod waits: it takes 2.0.0 in a later change than the one pre-prod takes it in")
     release(root, "2.0.0", evidence=EVIDENCE)
+    deployed(root)
+
+    heading("Pre-prod ran 2.0.0: promote it to prod (approved change request)")
+    release(root, "2.0.0", "prod", evidence=EVIDENCE)
     deployed(root)
 
     heading("The audit trail, read back from git")
@@ -155,7 +161,7 @@ def story(root: Path) -> None:
     flux_semver(root, "rollback", "--image", APP, "--stage", "prod")
     merge(root, "Roll myapp back to 1.3.0 in prod\n\n2.0.0 failed its health checks.")
     flux_semver(root, "check")
-    print("Prod may not pin a version pre-prod never ran:")
+    print("A rollback never goes forward (that is a promote):")
     flux_semver(root, "rollback", "--image", APP, "--stage", "prod", "--to", "2.1.0", expect=1)
     flux_semver(root, "history", "--image", APP, "--stage", "prod")
     deployed(root)

@@ -2,7 +2,10 @@
 
 pre-commit runs a hook in the repository root with the changed YAML files as arguments. The
 whole repository is loaded (the gate rules compare stages across files); only the findings in
-the files given are printed, so a commit is judged by what it touches.
+the files given are printed, so a commit is judged by what it touches. The change is compared
+with its base (FS015): pre-commit's ``--from-ref`` when it gives one, else ``HEAD`` (the
+staged change). Whatever goes wrong is one line and exit 2 (bad input) or 3 (a bug), never a
+traceback and never 1, which pre-commit would read as findings (``flux_semver.edge``).
 
 pre-commit passes no deleted file, and runs the hooks (``always_run``) even when no YAML file
 is staged: under pre-commit the hook reads the commit's changes from git itself. A commit that
@@ -19,6 +22,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from flux_semver.edge import guard
 
 CONFIG_NAME = ".flux-semver.yaml"
 YAML = (".yaml", ".yml")
@@ -72,18 +77,35 @@ def _focus(root: Path, names: Sequence[str],
     return lambda rel, raw: rel in chosen or any(app in raw for app in apps)
 
 
+def base_revision(root: Path) -> str | None:
+    """What the change under check starts from: pre-commit's ``--from-ref``, else ``HEAD``
+    when there is one (None in a repository without commits, or outside git)."""
+    from flux_semver.errors import GitError
+    from flux_semver.repo import git
+
+    given = os.environ.get("PRE_COMMIT_FROM_REF")
+    if given:
+        return given
+    if not git.is_repository(root):
+        return None
+    try:
+        git.run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except GitError:
+        return None  # no commit yet: nothing to compare with
+    return "HEAD"
+
+
 def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> int:
-    """Run the rules ``codes`` (all when empty); 0 clean, 1 findings, 2 bad input."""
+    """Run the rules ``codes`` (all when empty); 0 clean, 1 findings, 2 bad input, 3 a bug."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("filenames", nargs="*", help="files to report on (default: all)")
     parser.add_argument("--config", type=Path, default=None, help="config file")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     args = parser.parse_args(argv)
-    from flux_semver.errors import FluxSemverError
 
-    root = Path.cwd()
-    files: list[str] = list(args.filenames)
-    try:
+    def check() -> int:
+        root = Path.cwd()
+        files: list[str] = list(args.filenames)
         whole = _whole_repository(root, args.config)
         if whole:
             files = []
@@ -93,10 +115,10 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
         from flux_semver.reporters import text
 
         focus = _focus(root, files, args.config) if whole is False else None
-        result = rules.check(root, args.config, files=files, selected=codes, parse_only=focus)
-    except FluxSemverError as exc:
-        print(f"flux-semver: error: {exc}", file=sys.stderr)
-        return 2
-    if result.findings:
-        sys.stdout.write(text.render(result))
-    return 1 if result.failed(args.strict) else 0
+        result = rules.check(root, args.config, files=files, selected=codes, parse_only=focus,
+                             base=base_revision(root))
+        if result.findings:
+            sys.stdout.write(text.render(result))
+        return 1 if result.failed(args.strict) else 0
+
+    return guard(check)

@@ -176,7 +176,12 @@ def test_single_pull_request_for_all_stages(runner: Runner) -> None:
     assert result.code == 0, result.stdout + result.stderr
     assert runner.branches() == ["flux-semver/myapp/release", "main"]
     assert len(runner.server.open_pulls()) == 1
-    assert {p["number"] for p in result.pulls} == {runner.server.open_pulls()[0]["number"]}
+    number = runner.server.open_pulls()[0]["number"]
+    # one change may not move pre-prod and prod to 2.0.0 together (FS015): prod waits for a
+    # later run, once the release PR has merged
+    assert [(p["stage"], p["number"], p["operation"]) for p in result.pulls] == [
+        ("dev", number, "created"), ("pre-prod", number, "created"), ("prod", None, "none")]
+    assert range_of(runner.branch_file("flux-semver/myapp/release", "prod")) == "1.2.3"
 
 
 def test_a_token_without_pull_request_permission_fails_naming_it(runner: Runner) -> None:
@@ -343,17 +348,30 @@ def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
 
 
 def test_rollback_above_the_gate_is_refused(runner: Runner) -> None:
-    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
-    runner.write_ranges({"prod": "1.2.3"}, "Roll prod back")
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "1.3.5"}, "Release 1.3.5")
+    runner.write_ranges({"prod": "2.0.0"}, "Release 2.0.0 to prod")
     runner.write_ranges({"pre-prod": "1.2.x"}, "Roll pre-prod back")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    # undoing prod's rollback would pin 2.0.0, which pre-prod (1.2.x) no longer admits
+    # prod's previous pin 1.3.5 is above everything pre-prod (1.2.x) admits now
     result = runner.run(command="rollback", image="myapp", stages="prod",
                         event="workflow_dispatch", payload={}, ref="refs/heads/main")
     assert result.code == 1
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert len(errors) == 1 and "promote pre-prod first" in errors[0]
+    assert len(errors) == 1
+    assert "prod would admit 1.3.5, above everything its gate pre-prod admits" in errors[0]
+
+
+def test_a_second_rollback_never_undoes_the_first(runner: Runner) -> None:
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
+    runner.write_ranges({"prod": "1.2.3"}, "Roll prod back")
+    git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
+    result = runner.run(command="rollback", image="myapp", stages="prod",
+                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    assert result.code == 2  # not 2.0.0 again: the broken version stays out
+    assert runner.server.writes == []
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "is already rolled back" in errors[0]
 
 
 def test_a_version_is_required_for_promote(runner: Runner) -> None:

@@ -97,7 +97,7 @@ def test_a_pull_request_a_person_closed_stays_closed_until_the_release_changes()
 
 
 def test_a_rollback_writes_its_own_branches_whatever_version_is_pending() -> None:
-    rollback = Rollback(Plan(app="myapp", version="previous", release_type="rollback",  # type: ignore[arg-type]
+    rollback = Rollback(Plan(app="myapp", version="previous", release_type="rollback",
                              changes=()))
     request = Request("per-stage", ("prod",), (), (), ("prod",))
     [target] = decide(rollback, request, {B + "prod": _open("2.0.0", 3)})

@@ -34,7 +34,7 @@ LAYERS: dict[str, int] = {
 KNOWN: dict[tuple[str, str], str] = {}
 
 BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "project",
-          "data"}
+          "data", "edge"}
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -14,7 +14,7 @@ DESIGN_BLOCK = """\
 stages:
   - name: dev
     aliases: [dev, development]
-    on: {patch: auto, minor: hold, major: follow}
+    on: {patch: follow, minor: follow, major: follow}
   - name: pre-prod
     aliases: [pre-prod, preprod, staging, stage, uat, qa]
     on: {patch: auto, minor: follow, major: follow}
@@ -24,7 +24,7 @@ stages:
     exact: true          # prod pins one version
     after: pre-prod      # nothing reaches prod that pre-prod does not admit
     on: {patch: follow, minor: hold, major: follow}
-    approval: {major: required}
+    approval: {major: required, hotfix: required}
 """
 
 
@@ -48,20 +48,21 @@ def test_defaults_are_the_design_block(tmp_path: Path) -> None:
 def test_default_matrix_reads_as_the_release_matrix_says() -> None:
     stages = {s.name: s for s in config.DEFAULT_CONFIG.stages}
     assert config.DEFAULT_CONFIG.stage_names == ("dev", "pre-prod", "prod")
+    # dev follows minors: it must never run older code than prod (README: Configuration)
     assert [stages["dev"].rule_for(t) for t in ("patch", "minor", "major")] == [
-        "auto", "hold", "follow"]
+        "follow", "follow", "follow"]
     assert [stages["prod"].rule_for(t) for t in ("patch", "minor", "major")] == [
         "follow", "hold", "follow"]
     assert all(s.rule_for("prerelease") == "hold" for s in stages.values())
     assert stages["prod"].exact and stages["prod"].after == "pre-prod"
-    assert stages["prod"].approval == {"major": "required"}
+    assert stages["prod"].approval == {"major": "required", "hotfix": "required"}
 
 
 def test_on_is_a_key_not_a_boolean(tmp_path: Path) -> None:
     _write(tmp_path, "stages:\n  - name: qa\n    on:\n      minor: hold\n")
     (stage,) = config.load(tmp_path).stages
     assert stage.rule_for("minor") == "hold"
-    assert stage.rule_for("patch") == "follow"  # what a stage does when `on` leaves it out
+    assert stage.rule_for("patch") == "hold"  # a stage of its own holds what `on` leaves out
     assert stage.rule_for("prerelease") == "hold"
     assert stage.aliases == ("qa",)  # a stage's name is always one of its aliases
 

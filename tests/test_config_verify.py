@@ -44,7 +44,7 @@ BAD = [
     ("tz: Europe/Berlin", "tz: Europe/Atlantis",
      ":9: stages[2].freeze[0]: unknown time zone 'Europe/Atlantis' — use an IANA name such as "
      "Europe/Berlin, America/New_York or UTC"),
-    ("    after: pre-prod\n", "",
+    ("    after: pre-prod\n", "    after: null\n",
      ":4: stages[1].verify is set on 'pre-prod', but no stage is gated by it (no `after: "
      "pre-prod`) — move verify to the gate stage, or add `after: pre-prod` to the stage that "
      "must wait for it (one of dev, prod)"),

@@ -328,13 +328,13 @@ def test_rollback_plan_gives_each_updated_stage_an_exact_shell_command() -> None
     block = re.search(r'<pre lang="sh"><code>(.*?)</code></pre>', html, re.S)
     assert block is not None
     commands = html_module.unescape(block.group(1)).splitlines()
-    assert [shlex.split(c) for c in commands] == [
-        ["flux-semver", "rollback", "--image", "pod info", "--stage", "dev", "--to", weird],
+    assert [shlex.split(c) for c in commands] == [  # the last stage first (FS003)
         ["flux-semver", "rollback", "--image", "pod info", "--stage", "pre-prod", "--to",
          ">=1.2.0 <1.3.0"],
+        ["flux-semver", "rollback", "--image", "pod info", "--stage", "dev", "--to", weird],
     ]
     table = table_with(page(render(evidence)), "Previous range")
-    assert [row[0] for row in table[1:]] == ["dev", "pre-prod"]
+    assert [row[0] for row in table[1:]] == ["pre-prod", "dev"]
 
 
 def test_a_release_needing_approval_carries_the_change_request_checklist() -> None:

@@ -11,9 +11,10 @@ import pytest
 
 from flux_semver import rules
 from flux_semver.errors import GitError, PlanError
-from flux_semver.release.history import apply_rollback, history, rollback_target
+from flux_semver.release.history import history
 from flux_semver.release.plan import make_plan
 from flux_semver.release.promote import apply_plan
+from flux_semver.release.rollback import apply_rollback, rollback_target
 from flux_semver.release.trailers import commit_message
 from flux_semver.repo import config, manifests
 from flux_semver.repo.editing import set_ranges
@@ -58,7 +59,8 @@ def _promote(root: Path, version: str, when: int, stages: list[str] | None = Non
 
 @pytest.fixture
 def story(tmp_path: Path) -> Path:
-    """The release story, committed: patch, minor, minor to prod, a hand edit, the major."""
+    """The release story, committed: patch, minor, minor to prod, a hand edit, the major, and
+    the major to prod in a later commit (prod waits for pre-prod's change)."""
     root = tmp_path / "gitops"
     shutil.copytree(EXAMPLE, root)
     _git(root, "init", "-q")
@@ -68,9 +70,10 @@ def story(tmp_path: Path) -> Path:
     _promote(root, "1.3.0", when=2, evidence="https://ci.example.com/runs/7")
     _promote(root, "1.3.0", when=3, stages=["prod"])
     dev = root / "clusters" / "dev" / "imagepolicy.yaml"
-    dev.write_bytes(dev.read_bytes().replace(b'"1.2.x"', b'"1.3.x"'))
+    dev.write_bytes(dev.read_bytes().replace(b'"1.x"', b'"1.3.x"'))
     _git(root, "commit", "-q", "-am", "Move dev to 1.3 by hand", who="Dana Dev", when=4)
     _promote(root, "2.0.0", when=5)
+    _promote(root, "2.0.0", when=6, stages=["prod"])
     return root
 
 
@@ -78,15 +81,15 @@ def test_history_lists_every_range_change_newest_first(story: Path) -> None:
     changes = history(_scan(story))
     seen = [(c.stage, c.from_range, c.to_range) for c in changes]
     assert seen == [
+        ("prod", "1.3.0", "2.0.0"),
         ("dev", "1.3.x", "2.0.x"),
         ("pre-prod", "1.3.x", "2.0.x"),
-        ("prod", "1.3.0", "2.0.0"),
-        ("dev", "1.2.x", "1.3.x"),
+        ("dev", "1.x", "1.3.x"),
         ("prod", "1.2.4", "1.3.0"),
         ("pre-prod", "1.2.x", "1.3.x"),
         ("prod", "1.2.3", "1.2.4"),
         # the initial commit adds the policies: no earlier range
-        ("dev", None, "1.2.x"),
+        ("dev", None, "1.x"),
         ("pre-prod", None, "1.2.x"),
         ("prod", None, "1.2.3"),
     ]
@@ -99,7 +102,7 @@ def test_history_reads_trailers_and_falls_back_to_the_diff(story: Path) -> None:
     assert (minor.version, minor.release_type) == ("1.3.0", "minor")
     assert (patch.version, patch.release_type) == ("1.2.4", "patch")
     assert major.author == "Release Bot"
-    assert major.date.startswith("2026-01-01T05:00:00")
+    assert major.date.startswith("2026-01-01T06:00:00")
     assert initial.source == "diff" and initial.author == "Alice Admin"
     assert initial.release_type is None
 
@@ -111,7 +114,7 @@ def test_history_reads_trailers_and_falls_back_to_the_diff(story: Path) -> None:
     assert (by_hand.source, by_hand.author, by_hand.subject) == (
         "diff", "Dana Dev", "Move dev to 1.3 by hand"
     )
-    head = _git(story, "rev-parse", "HEAD").strip()
+    head = _git(story, "rev-parse", "HEAD~1").strip()
     assert dev[0].commit == head
 
 
@@ -129,7 +132,7 @@ def test_rollback_restores_the_exact_previous_bytes(story: Path) -> None:
     assert "FS003" in warning
     assert warning.endswith("(flux-semver rollback --image myapp --stage prod)")
     assert set_ranges(story, rollback.edits) == [PRE]
-    before_major = _git(story, "show", f"HEAD~1:{PRE}")
+    before_major = _git(story, "show", f"HEAD~2:{PRE}")
     assert (story / PRE).read_text() == before_major
     assert "FS003" in _codes(story)  # what the warning said: prod must follow
 
@@ -142,27 +145,36 @@ def test_prod_alone_rolls_back_below_its_gate(story: Path) -> None:
     assert rollback.warnings == ()
     assert rollback.restores[0].to_range == "1.3.0"
     assert apply_rollback(_scan(story), rollback) == [PROD]
-    assert (story / PROD).read_text() == _git(story, "show", f"HEAD~2:{PROD}")
+    assert (story / PROD).read_text() == _git(story, "show", f"HEAD~1:{PROD}")
     assert _codes(story) == []  # prod lagging behind pre-prod passes check
 
 
-def test_rollback_above_the_gate_is_refused(story: Path) -> None:
-    # pre-prod admits 2.0.x: prod may not pin 2.1.0, which pre-prod never ran
+def test_rollback_never_goes_forward(story: Path) -> None:
+    # prod pins 2.0.0: --to 2.1.0 would be a release, not a rollback
     refused = rollback_target(_scan(story), "myapp", "prod", to="2.1.0")
-    assert refused.refused is not None
-    assert "above everything its gate pre-prod admits" in refused.refused
-    assert "2.0.x" in refused.refused
-    assert "promote pre-prod first (flux-semver promote 2.1.0 --stage pre-prod)" in refused.refused
-    assert "roll back" not in refused.refused
+    assert refused.refused == (
+        "--to 2.1.0 would admit versions above 2.0.0: a rollback never goes forward "
+        "(flux-system/myapp-prod has 2.0.0); to move forward, run flux-semver promote VERSION "
+        "--stage prod")
     before = (story / PROD).read_bytes()
     with pytest.raises(PlanError, match="refused"):
         apply_rollback(_scan(story), refused)
     assert (story / PROD).read_bytes() == before
 
 
-@pytest.mark.parametrize("target", ["1.2.3", "1.3.0", "2.0.0", "2.0.9", "2.1.0", "2.x",
-                                    ">=1.0.0", "<2.0.5", "1.3.x || 2.1.x"])
+def test_rollback_above_the_gate_is_refused(story: Path) -> None:
+    # pre-prod back on 1.3.x: prod may go back to 1.3.x's versions, not to 1.4.0
+    set_ranges(story, rollback_target(_scan(story), "myapp", "pre-prod").edits)
+    refused = rollback_target(_scan(story), "myapp", "prod", to="1.4.0")
+    assert refused.refused == (
+        "prod would admit 1.4.0, above everything its gate pre-prod admits: give --to a range "
+        "pre-prod admits")
+    assert rollback_target(_scan(story), "myapp", "prod", to="1.3.1").refused is None
+
+
+@pytest.mark.parametrize("target", ["1.2.3", "1.3.0", "1.3.9", "1.4.0", "1.9.9", "2.0.0"])
 def test_rollback_refuses_exactly_what_check_rejects(story: Path, target: str) -> None:
+    set_ranges(story, rollback_target(_scan(story), "myapp", "pre-prod").edits)  # 1.3.x
     rollback = rollback_target(_scan(story), "myapp", "prod", to=target)
     set_ranges(story, rollback.edits)
     skips = [f for f in rules.check(story).findings if f.code == "FS003"]
@@ -177,10 +189,17 @@ def test_a_gate_with_several_policies_is_judged_as_check_judges_it(tmp_path: Pat
     us.write_text((root / PRE).read_text().replace("myapp-preprod", "myapp-preprod-us"))
     set_ranges(root, [(p, "2.0.x") for p in _scan(root).policies_for("myapp")
                       if p.name == "myapp-preprod"])
-    # pre-prod (eu) admits 2.0.x, pre-prod-us 1.2.x: prod may pin 2.0.1, not 2.1.0
+    set_ranges(root, [(p, "2.0.5") for p in _scan(root).policies_for("myapp")
+                      if p.stage == "prod"])
+    # pre-prod (eu) admits 2.0.x, pre-prod-us 1.2.x: prod may go back to 2.0.1 or 1.2.9,
+    # not to 1.4.0, above everything the gate admits below 2.0.0 and no version of it
     assert rollback_target(_scan(root), "myapp", "prod", to="2.0.1").refused is None
-    refused = rollback_target(_scan(root), "myapp", "prod", to="2.1.0").refused
-    assert refused is not None and "promote pre-prod first" in refused
+    assert rollback_target(_scan(root), "myapp", "prod", to="1.4.0").refused is None
+    set_ranges(root, [(p, "1.3.x") for p in _scan(root).policies_for("myapp")
+                      if p.name == "myapp-preprod"])
+    refused = rollback_target(_scan(root), "myapp", "prod", to="1.4.0").refused
+    assert refused is not None and "above everything its gate pre-prod admits" in refused
+    assert rollback_target(_scan(root), "myapp", "prod", to="1.3.1").refused is None
 
 
 def test_rollback_of_an_uncommitted_change_restores_the_committed_range(story: Path) -> None:

@@ -86,8 +86,13 @@ def test_corpus_traps(corpus: manifests.Repository) -> None:
     welkin = [p for p in corpus.policies if p.file.startswith("thesachinmalhotra")]
     assert [p.name for p in welkin] == ["benthos-collector", "openmeter"]  # not the IR semver
     both = [p for p in corpus.policies if p.file.startswith("HaRsH020772")]
-    assert [(p.name, p.stage, p.kind) for p in both] == [
-        ("demo-app-staging", "pre-prod", "numerical"), ("demo-app-production", "prod", "semver")]
+    # the file's path (clusters/dev/...) comes before the policy's name: both are dev, and
+    # FS012 says their names disagree
+    assert [(p.name, p.stage, p.kind, p.stage_conflict) for p in both] == [
+        ("demo-app-staging", "dev", "numerical",
+         'alias "staging" in name "demo-app-staging" says pre-prod'),
+        ("demo-app-production", "dev", "semver",
+         'alias "production" in name "demo-app-production" says prod')]
     patch = _policy(corpus, "activescott", "policy-tayle-app")
     assert (patch.patch, patch.app, patch.line) == (True, "repo-tayle-app", 28)
     unnamed_target = _policy(corpus, "ppbrown", "ghcr-app")

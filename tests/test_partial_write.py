@@ -73,8 +73,15 @@ sys.exit(main(sys.argv[3:]))
 """
 
 
+# prod without a gate (after: null), so one promote writes all three files: a gated prod would
+# wait for pre-prod's change and be written by a later promote
+CONFIG = "stages:\n  - name: dev\n  - name: pre-prod\n  - name: prod\n    after: null\n"
+
+
 def write_repo(root: Path, padding: dict[str, int] | None = None) -> dict[str, bytes]:
     contents = {}
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ".flux-semver.yaml").write_text(CONFIG)
     for stage, rng in START.items():
         rel = f"clusters/{stage}/imagepolicy.yaml"
         pad = "".join(f"# note {i}\r\n" for i in range((padding or {}).get(stage, 0)))
@@ -117,7 +124,7 @@ def contents(root: Path) -> dict[str, bytes]:
 
 def leftovers(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
-                  and p.relative_to(root).as_posix() not in FILES)
+                  and p.relative_to(root).as_posix() not in (*FILES, ".flux-semver.yaml"))
 
 
 @pytest.mark.parametrize("at", [1, 2, 3])

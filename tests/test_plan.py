@@ -68,7 +68,7 @@ def test_minor_moves_pre_prod_only(tmp_path: Path) -> None:
     plan = make_plan(_scan(_example(tmp_path)), "1.3.0")
     assert plan.release_type == "minor"
     actions = _actions(plan)
-    assert actions["dev"][0] == "hold"
+    assert actions["dev"] == ("auto", "1.x", None)  # dev's 1.x takes every minor release
     assert actions["pre-prod"] == ("update", "1.2.x", "1.3.x")
     assert actions["prod"][0] == "hold"
     prod = next(c for c in plan.changes if c.stage == "prod")
@@ -82,9 +82,14 @@ def test_major_after_the_minor_moves_every_stage(tmp_path: Path) -> None:
     plan = make_plan(_scan(root), "2.0.0")
     assert plan.release_type == "major"
     actions = _actions(plan)
-    assert actions["dev"] == ("update", "1.2.x", "2.0.x")
+    assert actions["dev"] == ("update", "1.x", "2.x")
     assert actions["pre-prod"] == ("update", "1.3.x", "2.0.x")
-    assert actions["prod"] == ("update", "1.2.3", "2.0.0")
+    # pre-prod takes 2.0.0 in this change: prod takes it in a later one (FS015)
+    assert actions["prod"] == ("waits", "1.2.3", "2.0.0")
+    prod = next(c for c in plan.changes if c.stage == "prod")
+    assert prod.reason == (
+        "waits for pre-prod to take 2.0.0 first (this plan changes pre-prod); once that change "
+        "is merged, run: flux-semver promote 2.0.0 --stage prod")
     assert plan.approval_required
 
 
@@ -105,22 +110,34 @@ def test_prod_on_its_own_waits_for_pre_prod(tmp_path: Path) -> None:
     assert _actions(allowed)["prod"] == ("update", "1.2.3", "1.3.0")
 
 
-def test_a_gated_stage_is_checked_against_its_gate_after_the_same_plan(tmp_path: Path) -> None:
+def test_a_gated_stage_waits_for_its_gate_change_in_the_same_plan(tmp_path: Path) -> None:
     root = _example(tmp_path)
-    # both stages in one plan: pre-prod moves to 1.3.x, so prod may pin 1.3.0 at once
+    # both stages in one plan: pre-prod moves to 1.3.x; prod pins 1.3.0 in a later change
     plan = make_plan(_scan(root), "1.3.0", stages=["pre-prod", "prod"])
     assert _actions(plan)["pre-prod"] == ("update", "1.2.x", "1.3.x")
-    assert _actions(plan)["prod"] == ("update", "1.2.3", "1.3.0")
+    assert _actions(plan)["prod"] == ("waits", "1.2.3", "1.3.0")
+    assert not plan.blocked
+    repo = _scan(root)
+    assert apply_plan(repo, plan) == ["clusters/pre-prod/imagepolicy.yaml"]
+    later = make_plan(_scan(root), "1.3.0", stages=["prod"])
+    assert _actions(later)["prod"] == ("update", "1.2.3", "1.3.0")
 
 
-def test_every_gate_policy_must_admit_the_new_range(tmp_path: Path) -> None:
+def test_a_gate_of_several_policies_is_judged_as_check_judges_it(tmp_path: Path) -> None:
+    # the gate is every pre-prod policy together: prod may take what one of them admits
+    # (FS003 agrees), and never more than the highest of them
     _write(tmp_path, "pre-prod-eu", "1.3.x")
     _write(tmp_path, "pre-prod-us", "1.2.x")
     _write(tmp_path, "prod", "1.2.3")
     plan = make_plan(_scan(tmp_path), "1.3.0", stages=["prod"])
     (change,) = plan.changes
+    assert (change.action, change.to_range) == ("update", "1.3.0")
+    beyond = make_plan(_scan(tmp_path), "1.4.0", stages=["prod"])
+    (change,) = beyond.changes
     assert change.action == "blocked"
-    assert "myapp-pre-prod-us" in change.reason
+    assert change.reason == (
+        "1.4.0 goes beyond pre-prod's range 1.3.x or 1.2.x: promote pre-prod first "
+        "(flux-semver promote 1.4.0 --stage pre-prod)")
 
 
 def test_missing_gate_stage_blocks(tmp_path: Path) -> None:
@@ -148,14 +165,14 @@ def test_unknown_stage_and_bad_version_are_input_errors(tmp_path: Path) -> None:
         make_plan(repo, "1.3.0", stages=["qa"])
     with pytest.raises(PlanError, match="not a semantic version"):
         make_plan(repo, "one.two")
-    with pytest.raises(PlanError, match="auto, patch, minor or major"):
+    with pytest.raises(PlanError, match="auto, patch, minor, major"):
         make_plan(repo, "1.3.0", release_type="huge")
 
 
 def test_release_type_override(tmp_path: Path) -> None:
     plan = make_plan(_scan(_example(tmp_path)), "1.2.4", release_type="major")
     assert plan.release_type == "major"
-    assert _actions(plan)["dev"] == ("unchanged", "1.2.x", None)
+    assert _actions(plan)["dev"] == ("auto", "1.x", None)
     assert _actions(plan)["prod"] == ("update", "1.2.3", "1.2.4")
     assert plan.approval_required
 
@@ -167,7 +184,7 @@ def test_auto_stage_that_does_not_admit_waits(tmp_path: Path) -> None:
     plan = make_plan(_scan(root), "1.3.1")
     assert plan.release_type == "patch"
     actions = _actions(plan)
-    assert actions["dev"][0] == "hold"  # dev stays on 1.2.x until someone moves it
+    assert actions["dev"][0] == "auto"  # dev on 1.x follows minor releases by itself
     assert actions["pre-prod"][0] == "auto"
     # for prod, still on 1.2.3, 1.3.1 is a minor step: prod's rule for minor releases holds
     prod = next(c for c in plan.changes if c.stage == "prod")
@@ -182,7 +199,10 @@ def test_a_hold_rule_cannot_hold_a_version_the_range_admits(
 ) -> None:
     root = _example(tmp_path)
     dev = root / "clusters" / "dev" / "imagepolicy.yaml"
-    dev.write_text(dev.read_text().replace('"1.2.x"', f'"{dev_range}"'))
+    dev.write_text(dev.read_text().replace('"1.x"', f'"{dev_range}"'))
+    (root / ".flux-semver.yaml").write_text(  # dev as it was before it followed minors
+        "stages:\n  - name: dev\n    on: {patch: auto, minor: hold}\n  - name: pre-prod\n"
+        "  - name: prod\n")
     plan = make_plan(_scan(root), "1.3.0")
     assert plan.release_type == "minor"
     actions = _actions(plan)
@@ -200,17 +220,25 @@ def test_a_hold_rule_cannot_hold_a_version_the_range_admits(
 def test_an_exact_stage_pinned_to_the_version_is_unchanged(tmp_path: Path) -> None:
     root = _example(tmp_path)
     repo = _scan(root)
-    apply_plan(repo, make_plan(repo, "1.3.0", stages=["pre-prod", "prod"]))
+    apply_plan(repo, make_plan(repo, "1.3.0", stages=["pre-prod"]))
+    repo = _scan(root)
+    apply_plan(repo, make_plan(repo, "1.3.0", stages=["prod"]))
     plan = make_plan(_scan(root), "1.3.0")
     actions = _actions(plan)
     assert actions["prod"] == ("unchanged", "1.3.0", None)  # prod's minor rule is hold
     assert "already pins 1.3.0" in next(c for c in plan.changes if c.stage == "prod").reason
-    assert actions["pre-prod"][0] == "unchanged"
-    assert actions["dev"][0] == "hold"  # 1.2.x does not admit 1.3.0
+    assert actions["pre-prod"][0] == "auto"  # 1.3.x admits 1.3.0
+    assert actions["dev"][0] == "auto"  # and so does 1.x
 
 
 def test_explicit_stage_overrides_hold(tmp_path: Path) -> None:
-    plan = make_plan(_scan(_example(tmp_path)), "1.3.0", stages=["dev"])
+    root = _example(tmp_path)
+    (root / ".flux-semver.yaml").write_text("stages:\n  - name: dev\n    on: {minor: hold}\n"
+                                             "  - name: pre-prod\n  - name: prod\n")
+    dev = root / "clusters" / "dev" / "imagepolicy.yaml"
+    dev.write_text(dev.read_text().replace('"1.x"', '"1.2.x"'))
+    assert _actions(make_plan(_scan(root), "1.3.0"))["dev"][0] == "hold"
+    plan = make_plan(_scan(root), "1.3.0", stages=["dev"])
     assert _actions(plan) == {"dev": ("update", "1.2.x", "1.3.x")}
 
 
@@ -233,9 +261,9 @@ def test_config_rules_drive_the_actions(tmp_path: Path) -> None:
     plan = make_plan(_scan(tmp_path), "1.3.0")
     assert _actions(plan) == {
         "dev": ("update", "~1.2", "~1.3"),
-        "prod": ("update", "v1.2.3", "v1.3.0"),
+        "prod": ("waits", "v1.2.3", "v1.3.0"),
     }
-    assert plan.approval_required
+    assert plan.approval_required  # prod's minor needs approval when it is written later
 
 
 def test_invalid_range_is_held_with_a_pointer_to_check(tmp_path: Path) -> None:
@@ -263,4 +291,5 @@ def test_plan_json_has_the_documented_keys(tmp_path: Path) -> None:
     for change in data["changes"]:
         assert set(change) == {"stage", "file", "line", "policy", "from", "to", "action",
                                "reason"}
-        assert change["action"] in {"auto", "update", "hold", "unchanged", "blocked"}
+        assert change["action"] in {"auto", "update", "hotfix", "waits", "hold", "unchanged",
+                                    "blocked"}

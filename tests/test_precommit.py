@@ -54,10 +54,19 @@ def test_moving_prod_past_pre_prod_fails_with_fs003(tmp_path: Path, hooks: Hooks
     assert every.returncode == 1 and "FS003" in every.stdout
 
 
-def test_a_commit_that_moves_both_stages_in_order_passes(tmp_path: Path, hooks: Hooks) -> None:
+def test_moving_both_stages_takes_two_commits(tmp_path: Path, hooks: Hooks) -> None:
     root = user_repo(tmp_path, hooks)
     set_range(root, PRE_PROD, "1.3.x", "1.4.x", hooks)
     set_range(root, PROD, "1.3.2", "1.4.0", hooks)
+    assert run(root, hooks, "flux-semver-no-skip").returncode == 0  # the ranges agree
+    both = run(root, hooks)  # but pre-prod never ran 1.4.0 before prod took it (FS015)
+    assert both.returncode == 1, both.stdout + both.stderr
+    assert (f"{PROD}:12:14: FS015 same-change prod takes 1.4.0 in the same change in which "
+            'pre-prod first admits it (pre-prod had "1.3.x" at HEAD') in both.stdout
+    git(root, hooks.env, "restore", "--staged", PROD)
+    assert run(root, hooks).returncode == 0, "pre-prod's change alone passes"
+    git(root, hooks.env, "commit", "-q", "-m", "Promote 1.4 to pre-prod")
+    git(root, hooks.env, "add", PROD)
     done = run(root, hooks)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -104,7 +104,8 @@ def test_the_release_story_keeps_the_repository_clean(tmp_path: Path) -> None:
         ("1.3.1", None),
         ("2.0.0", None),
         ("2.0.1", None),
-        ("2.1.0", ["pre-prod", "prod"]),
+        ("2.1.0", ["pre-prod", "prod"]),  # prod waits for pre-prod's change
+        ("2.1.0", ["prod"]),
     ]:
         repo = _scan(root)
         plan = make_plan(repo, version, stages=stages)
@@ -112,7 +113,7 @@ def test_the_release_story_keeps_the_repository_clean(tmp_path: Path) -> None:
         apply_plan(repo, plan)
         assert _errors(root) == [], (version, stages)
     ranges = {p.stage: p.range_text for p in _scan(root).policies}
-    assert ranges == {"dev": "2.0.x", "pre-prod": "2.1.x", "prod": "2.1.0"}
+    assert ranges == {"dev": "2.x", "pre-prod": "2.1.x", "prod": "2.1.0"}
 
 
 # Must-show 5, as a property: from any repository the checker accepts, whatever promote

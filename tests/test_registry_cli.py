@@ -75,6 +75,8 @@ def gitops(tmp_path: Path, image: str, exclusion: list[str] | None = None) -> Pa
     if exclusion is not None:
         text += "  exclusionList:\n" + "".join(f"    - {json.dumps(e)}\n" for e in exclusion)
     path.write_text(text)
+    dev = root / "clusters" / "dev" / "imagepolicy.yaml"  # these tests read dev on the 1.2 line
+    dev.write_text(dev.read_text().replace('"1.x"', '"1.2.x"'))
     return root
 
 

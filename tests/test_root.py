@@ -19,6 +19,7 @@ stages:
     aliases: [live, prod]
     exact: true
     after: qa
+    on: {patch: follow}  # a stage of its own holds what its `on` leaves out
 """
 
 

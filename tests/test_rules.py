@@ -55,16 +55,40 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
     "fs007": [("FS007", "clusters/prod/api.yaml", '"2.0.1"')],
     "fs008": [("FS008", "clusters/prod-us/podinfo.yaml", '"1.3.1"')],
     "fs009": [("FS009", PROD, "\timageRepositoryRef")],
+    "fs010": [("FS010", PROD, "kind: ImagePolicy")],
+    "fs011": [("FS011", PROD, "kind: ImagePolicy")],
+    "fs012": [("FS012", PROD, "kind: ImagePolicy")],
+    "fs013": [("FS013", PRE_PROD, '">=1.0.0"')],
+    "fs014": [("FS014", "clusters/dev/podinfo.yaml", '"1.2.x"')],
+    "fs015": [("FS015", PROD, '"2.0.0"')],
 }
+# fixture -> the fixture its change starts from: the test commits that one, puts the fixture's
+# files over it, and checks with --base HEAD (FS015 judges a change, not a state)
+BASES = {"fs015": "clean"}
+
+
+def _checked(fixture: str, tmp_path: Path) -> tuple[Path, list[Finding]]:
+    root = DATA / fixture
+    base = BASES.get(fixture)
+    if base is None:
+        return root, check(root)
+    work = tmp_path / fixture
+    shutil.copytree(DATA / base, work)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=work, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+                    "-qm", "base"], cwd=work, check=True)
+    shutil.copytree(root, work, dirs_exist_ok=True)
+    return root, list(rules.check(work, base="HEAD").findings)
 
 
 @pytest.mark.parametrize("fixture", sorted(EXPECTED))
-def test_fixture_has_exactly_the_expected_findings(fixture: str) -> None:
-    root = DATA / fixture
+def test_fixture_has_exactly_the_expected_findings(fixture: str, tmp_path: Path) -> None:
+    root, found = _checked(fixture, tmp_path)
     expected = [
         (code, file, *locate(root, file, needle)) for code, file, needle in EXPECTED[fixture]
     ]
-    assert positions(check(root)) == expected
+    assert positions(found) == expected
 
 
 def test_every_rule_has_a_fixture() -> None:
@@ -83,6 +107,12 @@ def test_registry_matches_the_design_table() -> None:
         "FS007": ("missing-gate", "error"),
         "FS008": ("conflicting", "warning"),
         "FS009": ("yaml", "error"),
+        "FS010": ("not-semver", "error"),
+        "FS011": ("unknown-stage", "error"),
+        "FS012": ("stage-conflict", "warning"),
+        "FS013": ("open-gate", "warning"),
+        "FS014": ("stage-order", "warning"),
+        "FS015": ("same-change", "error"),
     }
     assert {code: (r.name, r.severity) for code, r in RULES.items()} == table
     for rule in RULES.values():
@@ -212,7 +242,8 @@ def test_fs003_message_names_the_gate_policy(tmp_path: Path) -> None:
     [found] = check(repo(tmp_path, pre_prod="1.2.x", prod="1.3.0"), "FS003")
     line, _ = locate(tmp_path, PRE_PROD, '"1.2.x"')
     assert f"{PRE_PROD}:{line}" in found.message
-    assert 'pin "1.2.0"' in found.message
+    assert 'pin a version pre-prod admits (the one it runs)' in found.message
+    assert '"1.2.0"' not in found.message  # a floor would be a downgrade
 
 
 def test_fs001_reports_fluxs_own_error(tmp_path: Path) -> None:
@@ -244,10 +275,12 @@ def test_fs007_and_fs003_follow_the_configured_gate(tmp_path: Path) -> None:
 def test_select_accepts_codes_and_names() -> None:
     assert rules.parse_codes(["FS002,fs003", "missing-gate"]) == ("FS002", "FS003", "FS007")
     assert [r.code for r in rules.select([], ["FS005", "unmapped"])] == [
-        "FS001", "FS002", "FS003", "FS004", "FS007", "FS008", "FS009"
+        "FS001", "FS002", "FS003", "FS004", "FS007", "FS008", "FS009", "FS010", "FS011",
+        "FS012", "FS013", "FS014", "FS015",
     ]
-    with pytest.raises(UnknownRuleError, match='unknown rule "FS010"'):
-        rules.parse_codes(["FS010"])
+    assert rules.parse_codes(["open-gate,same-change"]) == ("FS013", "FS015")
+    with pytest.raises(UnknownRuleError, match='unknown rule "FS099"'):
+        rules.parse_codes(["FS099"])
 
 
 def test_fs002_gives_no_floor_for_an_open_range(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from flux_semver.model import Config, Stage
 from flux_semver.repo import config
-from flux_semver.repo.stages import StageResolver, resolve_app
+from flux_semver.repo.stages import StageResolver, app_of
 
 DEFAULTS = StageResolver(config.DEFAULT_CONFIG)
 
@@ -27,8 +27,14 @@ DEFAULTS = StageResolver(config.DEFAULT_CONFIG)
          'alias "production" in directory "clusters/production"'),
         ("web-pre-prod", "apps/web.yaml", "pre-prod", 'alias "pre-prod" in name "web-pre-prod"'),
         ("web-preprod", "apps/web.yaml", "pre-prod", 'alias "preprod" in name "web-preprod"'),
-        ("web", "clusters/prod/staging.yaml", "pre-prod",
+        # the directory comes before the file name (FS012 reports the disagreement)
+        ("web", "clusters/prod/staging.yaml", "prod",
+         'alias "prod" in directory "clusters/prod"'),
+        ("web", "clusters/apps/staging.yaml", "pre-prod",
          'alias "staging" in file name "staging.yaml"'),
+        # pre-prod is never prod, whatever the aliases
+        ("web", "clusters/pre-prod/web.yaml", "pre-prod",
+         'alias "pre-prod" in directory "clusters/pre-prod"'),
         ("web", "clusters/prod/eu/staging-only/web.yml", "pre-prod",
          'alias "staging" in directory "clusters/prod/eu/staging-only"'),
         ("web", "clusters/prod/eu/web.yml", "prod", 'alias "prod" in directory "clusters/prod"'),
@@ -48,11 +54,29 @@ def test_aliases_match_whole_words(name: str, file: str, stage: str | None, sour
     assert (match.stage, match.source) == (stage, source)
 
 
-def test_both_environments_in_one_file_are_told_apart_by_name() -> None:
+def test_the_directory_beats_the_name_and_the_disagreement_is_told() -> None:
     file = "clusters/dev/image-automation.yaml"
-    assert DEFAULTS.resolve(name="demo-staging", file=file, labels={}).stage == "pre-prod"
-    assert DEFAULTS.resolve(name="demo-production", file=file, labels={}).stage == "prod"
-    assert DEFAULTS.resolve(name="demo", file=file, labels={}).stage == "dev"
+    staging = DEFAULTS.resolve(name="demo-staging", file=file, labels={})
+    assert (staging.stage, staging.conflict) == (
+        "dev", 'alias "staging" in name "demo-staging" says pre-prod')
+    assert DEFAULTS.resolve(name="demo-production", file=file, labels={}).stage == "dev"
+    demo = DEFAULTS.resolve(name="demo", file=file, labels={})
+    assert (demo.stage, demo.conflict) == ("dev", None)
+    # outside a stage's directory the name still decides
+    other = DEFAULTS.resolve(name="demo-staging", file="apps/image-automation.yaml", labels={})
+    assert (other.stage, other.conflict) == ("pre-prod", None)
+
+
+def test_renamed_aliases_never_make_pre_prod_prod() -> None:
+    renamed = Config(stages=(
+        Stage("staging", aliases=("staging", "stage")),
+        Stage("prod", aliases=("prod", "production"), after="staging"),
+    ))
+    match = StageResolver(renamed).resolve(name="web", file="clusters/pre-prod/web.yaml",
+                                           labels={})
+    assert match.stage is None  # not prod: "prod" after "pre-" is no alias match
+    for word in ("non-prod", "pre_production", "nonprod"):
+        assert StageResolver(renamed).resolve(name=word, file="x.yaml", labels={}).stage is None
 
 
 def test_the_label_wins_and_may_name_an_alias() -> None:
@@ -91,6 +115,6 @@ def test_resolve_stage_reads_a_loaded_config(tmp_path: Path) -> None:
 
 
 def test_app_is_the_label_else_the_image_repository() -> None:
-    assert resolve_app({"flux-semver/app": "shop"}, "shop-images") == "shop"
-    assert resolve_app({}, "shop-images") == "shop-images"
-    assert resolve_app({}, None) is None
+    assert app_of({"flux-semver/app": "shop"}, "shop-images") == "shop"
+    assert app_of({}, "shop-images") == "shop-images"
+    assert app_of({}, None) is None

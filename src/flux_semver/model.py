@@ -11,9 +11,24 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any, Literal
 
+#: What a new version is, compared with what the stages run (README: How a release flows).
 ReleaseType = Literal["patch", "minor", "major", "prerelease"]
+#: What a plan does: a release of one of the types above, or a rollback (the action's plan that
+#: puts ranges back). A hotfix is a release whose gated stages take a version below their gate's
+#: floor; its changes carry the action ``hotfix`` and ``approval: {hotfix: ...}`` applies.
+PlanKind = Literal["patch", "minor", "major", "prerelease", "hotfix", "rollback"]
+RELEASE_TYPES: tuple[ReleaseType, ...] = ("patch", "minor", "major", "prerelease")
+PLAN_KINDS: tuple[PlanKind, ...] = (*RELEASE_TYPES, "hotfix", "rollback")
+#: ``--release-type`` values: ``auto`` classifies; the rest override the classification.
+RELEASE_TYPE_CHOICES: tuple[str, ...] = ("auto", "patch", "minor", "major")
+#: How big a step a release type is (prereleases, hotfixes and rollbacks are no step).
+RELEASE_RANK: Mapping[str, int] = {"patch": 0, "minor": 1, "major": 2}
 StageRule = Literal["auto", "follow", "hold"]
-Action = Literal["auto", "update", "hold", "unchanged", "blocked"]
+#: ``waits``: a gated stage whose gate takes the version in this same plan; it is written in a
+#: later change. ``hotfix``: a gated stage takes a version below its gate's floor.
+Action = Literal["auto", "update", "hotfix", "waits", "hold", "unchanged", "blocked"]
+#: The actions that write a range.
+WRITES: tuple[Action, ...] = ("update", "hotfix")
 Severity = Literal["error", "warning"]
 Window = Literal["exact", "patch", "minor", "open"]
 PolicyKind = Literal["semver", "alphabetical", "numerical", "none"]
@@ -21,7 +36,9 @@ PolicyKind = Literal["semver", "alphabetical", "numerical", "none"]
 
 def release_words(release_type: str, *, plural: bool = False) -> str:
     """A release type in words: "minor release(s)", but "prerelease(s)", never "prerelease
-    release" (and "rollback(s)" for the action's rollback plans)."""
+    release" (and "hotfix(es)", "rollback(s)" for those plans)."""
+    if release_type == "hotfix":
+        return "hotfixes" if plural else "hotfix"
     if release_type in ("prerelease", "rollback"):
         return release_type + ("s" if plural else "")
     return f"{release_type} release" + ("s" if plural else "")
@@ -127,6 +144,8 @@ class Policy:
     stage: str | None
     stage_source: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    # a later stage source that names another stage, in words (FS012); None when they agree
+    stage_conflict: str | None = None
     filter_pattern: str | None = None
     filter_extract: str | None = None
     patch: bool = False  # a Kustomize patch targeting an ImagePolicy: reported, never rewritten
@@ -241,9 +260,11 @@ class Plan:
 
     app: str
     version: str
-    release_type: ReleaseType
+    release_type: PlanKind
     changes: tuple[PlanChange, ...]
     approval_required: bool = False
+    # the app's policies that belong to no stage: a plan cannot see them, and says so
+    unmapped: int = 0
 
     @property
     def blocked(self) -> bool:
@@ -251,7 +272,8 @@ class Plan:
 
     @property
     def updates(self) -> tuple[PlanChange, ...]:
-        return tuple(c for c in self.changes if c.action == "update")
+        """The changes that write a range (``update`` and ``hotfix``)."""
+        return tuple(c for c in self.changes if c.action in WRITES)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -259,5 +281,6 @@ class Plan:
             "version": self.version,
             "release_type": self.release_type,
             "approval_required": self.approval_required,
+            "unmapped": self.unmapped,
             "changes": [c.to_json() for c in self.changes],
         }

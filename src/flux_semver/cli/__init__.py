@@ -15,13 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from flux_semver.errors import FluxSemverError
+from flux_semver import edge
 from flux_semver.model import Config
 from flux_semver.printable import printable
 from flux_semver.repo.root import find_top_level
+
+if TYPE_CHECKING:
+    from flux_semver.repo.manifests import Repository
 
 # command name -> module of this package that defines it
 COMMANDS: dict[str, str] = {
@@ -35,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "latest": "latest",
     "evidence": "evidence",
     "gate": "gate",
+    "config": "config",
 }
 
 
@@ -72,6 +77,12 @@ class Context:
         if not self.exclude:
             return config
         return dataclasses.replace(config, exclude=(*config.exclude, *self.exclude))
+
+    def repository(self) -> Repository:
+        """The repository at ``-C``, scanned with its config: what most commands start from."""
+        from flux_semver.repo import manifests  # only for the commands that scan
+
+        return manifests.load(self.root, self.config, exclude=self.exclude)
 
 
 class _LazyGroup(click.Group):
@@ -135,18 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2
-    except FluxSemverError as exc:
-        click.echo(f"flux-semver: error: {printable(str(exc))}", err=True)
-        return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # the one outer edge: unexpected failures become exit code 3
-        click.echo(f"flux-semver: unexpected error: {type(exc).__name__}: {printable(str(exc))}",
-                   err=True)
-        click.echo("please report this with the command you ran", err=True)
-        return 3
+    except (Exception, KeyboardInterrupt) as exc:  # the one outer edge (flux_semver.edge)
+        return edge.report("flux-semver", exc)
     return 0
 
 

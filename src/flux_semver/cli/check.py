@@ -59,6 +59,9 @@ def use_color() -> bool:
     "--ignore", multiple=True, metavar="CODES", help="Do not run these rules (codes or names)."
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--base", metavar="REV", default=None,
+              help="The git revision the change under check starts from (a branch, tag or "
+              "commit): FS015 compares with it.")
 @click.pass_obj
 def command(
     obj: Context,
@@ -67,15 +70,18 @@ def command(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     strict: bool,
+    base: str | None,
 ) -> None:
-    """Check every ImagePolicy against the rules FS001-FS009.
+    """Check every ImagePolicy against the rules FS001-FS015.
 
     The whole repository is always loaded (the gate rules compare stages); FILE arguments limit
     the findings shown to those files, each a file inside the repository. Exit status: 0
-    clean, 1 findings (errors, or warnings with --strict), 2 bad input.
+    clean, 1 findings (errors, or warnings with --strict), 2 bad input. With --base REV the
+    change since REV is checked too (FS015: a gated stage takes a version in the same change
+    as its gate).
     """
     result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore,
-                         strict_files=True, exclude=obj.exclude)
+                         strict_files=True, exclude=obj.exclude, base=base)
     chosen = fmt or default_format()
     if chosen in ("github", "sarif"):
         result = workspace_relative(result, obj.root)

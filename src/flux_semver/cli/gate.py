@@ -10,11 +10,10 @@ from typing import Literal
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.plan import load_repository
 from flux_semver.errors import FluxSemverError, PlanError
 from flux_semver.printable import printable
 from flux_semver.release.admission import base_history, gate_policies
-from flux_semver.release.plan import RELEASE_TYPE_CHOICES, make_plan, parse_version, resolve_app
+from flux_semver.release.plan import RELEASE_TYPE_CHOICES, choose_app, make_plan, parse_version
 from flux_semver.release.verify import GateFacts, GateResult, evaluate
 
 GateFormat = Literal["text", "json"]
@@ -76,13 +75,13 @@ def command(obj: Context, version: str, stage: str, app: str | None, release_typ
     change, and its soak has passed since; with a token also Flux's commit statuses and the
     approving reviews; and no freeze window is open. Exit status: 0 pass, 1 not yet or failed.
     """
-    repo = load_repository(obj)
+    repo = obj.repository()
     config = repo.config
     if stage not in config.stage_names:
         raise PlanError(f"unknown stage {stage!r}; the stages are {', '.join(config.stage_names)}")
     now = parse_moment(at, "--at") if at is not None else datetime.now(UTC)
     parsed = parse_version(version)
-    name = resolve_app(repo, app)
+    name = choose_app(repo, app)
     kind = (make_plan(repo, version, app=name).release_type if release_type == "auto"
             else release_type)
     target = config.stage(stage)

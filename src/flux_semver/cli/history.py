@@ -8,7 +8,6 @@ from typing import Literal
 import click
 
 from flux_semver.cli import Context
-from flux_semver.cli.plan import load_repository
 from flux_semver.printable import printable
 from flux_semver.release.history import RangeChange, history
 
@@ -61,7 +60,7 @@ def command(obj: Context, app: str | None, stage: str | None, since: str | None,
     commits are read from the change of the range in the file. A file moved with git mv is
     followed back to its earlier paths.
     """
-    changes = history(load_repository(obj), app, stage, since=since, limit=limit)
+    changes = history(obj.repository(), app, stage, since=since, limit=limit)
     if fmt == "json":
         click.echo(json.dumps({"changes": [c.to_json() for c in changes]}, indent=2))
     else:

@@ -30,12 +30,12 @@ def window(policy: Policy) -> str | None:
     ``invalid`` (Flux would not parse it), or None for no range."""
     if policy.kind != "semver" or policy.range_text is None:
         return None
-    from flux_semver.semver.ranges import InvalidRange, Range  # the range engine, only when needed
+    from flux_semver.semver.ranges import range_or_none  # the range engine, only when needed
 
-    try:
-        found = Range(policy.range_text).window
-    except InvalidRange:
+    parsed = range_or_none(policy.range_text)
+    if parsed is None:
         return "invalid"
+    found = parsed.window
     return str(found) if found else "unclear"
 
 
@@ -186,7 +186,7 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: 
     Files that mention ImagePolicy but are not valid YAML (Helm or Go templates) are listed
     after the table as `file:line:col: error: ...` lines (on stderr with --format json).
     """
-    repo = manifests.scan(obj.root, obj.load_config())
+    repo = obj.repository()
     chosen = _select(repo, image, stage)
     deploys: dict[int, str] | None = None
     if live:

@@ -7,10 +7,9 @@ import json
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.plan import (
+from flux_semver.cli.options import (
     PlanFormat,
     PlanRequest,
-    load_repository,
     plan_options,
     render,
     render_with_registry,
@@ -51,7 +50,7 @@ def command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: b
 
 def _command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: bool,
              allow_missing_tag: bool, allow_dirty: bool) -> None:
-    repo = load_repository(obj)
+    repo = obj.repository()
     plan = request.plan(repo)
     if not registry_check:
         _promote(repo, plan, request.fmt, dry_run, None, allow_dirty)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.plan import load_repository
-from flux_semver.release.history import apply_rollback, rollback_target
+from flux_semver.release.rollback import apply_rollback, rollback_target
 from flux_semver.repo.worktree import exclusive
 
 
@@ -30,7 +29,7 @@ def command(obj: Context, app: str | None, stage: str, to: str | None, dry_run: 
 
 
 def _rollback(obj: Context, app: str | None, stage: str, to: str | None, dry_run: bool) -> None:
-    repo = load_repository(obj)
+    repo = obj.repository()
     rollback = rollback_target(repo, app, stage, to)
     for restore in rollback.restores:
         policy = restore.policy

@@ -12,11 +12,11 @@ from typing import Any, get_args
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.evidence.model import Link
-from flux_semver.model import Action, Plan, PlanChange, ReleaseType
+from flux_semver.model import PLAN_KINDS, Action, Plan, PlanChange
 
 _REMEDY = "write it with `flux-semver plan VERSION --format json`"
 _ACTIONS: tuple[str, ...] = get_args(Action)
-_RELEASE_TYPES: tuple[str, ...] = get_args(ReleaseType)
+_RELEASE_TYPES: tuple[str, ...] = PLAN_KINDS
 
 
 class PlanFileError(FluxSemverError):
@@ -51,7 +51,8 @@ def plan_from_json(data: Any) -> Plan:
         raise PlanFileError(f"the plan must be one JSON object, not {_kind(data)}; {_REMEDY}")
     app = _text(data, "app", "")
     version = _text(data, "version", "")
-    release_type = _choice(data, "release_type", "", _RELEASE_TYPES)
+    chosen = _choice(data, "release_type", "", _RELEASE_TYPES)
+    release_type = next(k for k in PLAN_KINDS if k == chosen)
     approval = data.get("approval_required", False)
     if not isinstance(approval, bool):
         raise PlanFileError(f"approval_required must be true or false, not {_kind(approval)}")
@@ -61,7 +62,7 @@ def plan_from_json(data: Any) -> Plan:
     return Plan(
         app=app,
         version=version,
-        release_type=release_type,  # type: ignore[arg-type]  # checked by _choice
+        release_type=release_type,
         changes=tuple(_change(item, f"changes[{i}].") for i, item in enumerate(changes)),
         approval_required=approval,
     )

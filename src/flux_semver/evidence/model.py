@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from flux_semver.model import Plan
+from flux_semver.model import WRITES, Plan
 from flux_semver.release.verify import GateResult
 
 Outcome = Literal["passed", "failed", "errored", "skipped"]
@@ -181,8 +181,9 @@ def rollback_command(app: str, stage: str, previous: str) -> str:
 
 
 def rollback_steps(plan: Plan) -> tuple[RollbackStep, ...]:
-    """One step per policy this plan rewrites, in stage order."""
-    return tuple(
+    """One step per policy this plan rewrites, the last stage first: rolling a gate back
+    before the stages it gates would leave them leading it (FS003), so prod comes first."""
+    return tuple(reversed([
         RollbackStep(
             stage=change.stage,
             file=change.file,
@@ -191,5 +192,5 @@ def rollback_steps(plan: Plan) -> tuple[RollbackStep, ...]:
             command=rollback_command(plan.app, change.stage, change.from_range),
         )
         for change in plan.changes
-        if change.action == "update"
-    )
+        if change.action in WRITES
+    ]))

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, cast
 
 from flux_semver.errors import FluxSemverError
+from flux_semver.model import RELEASE_TYPE_CHOICES
 
 Command = Literal["promote", "check", "rollback", "gate"]
 PullRequestMode = Literal["per-stage", "single", "none"]
@@ -253,7 +254,7 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
                             payload["evidence_url"])
 
     release_type = _choice("release-type", raw["release-type"],
-                           ("auto", "patch", "minor", "major"), "auto")
+                           RELEASE_TYPE_CHOICES, "auto")
     stages = parse_list(raw["stages"], ", \n")
     for stage in stages:
         if not _STAGE.fullmatch(stage):

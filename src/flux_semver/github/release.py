@@ -45,9 +45,9 @@ from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.rollback import rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
-from flux_semver.model import Config, Plan
+from flux_semver.model import WRITES, Config, Plan
 from flux_semver.release import trailers
-from flux_semver.release.plan import make_plan
+from flux_semver.release.plan import in_separate_changes, make_plan
 from flux_semver.release.promote import apply_plan
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
@@ -94,9 +94,11 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         if inputs.command == "rollback":
             change = Rollback(rollback_plan(repo, inputs.image or "", inputs.stages))
         else:
-            change = Release(make_plan(repo, inputs.version or "", app=inputs.image,
-                                       stages=inputs.stages or None,
-                                       release_type=inputs.release_type), inputs.evidence_url)
+            plan = make_plan(repo, inputs.version or "", app=inputs.image,
+                             stages=inputs.stages or None, release_type=inputs.release_type)
+            if inputs.pull_requests == "per-stage":  # each stage its own PR, merged in order
+                plan = in_separate_changes(plan)
+            change = Release(plan, inputs.evidence_url)
             checked = registry_check.check(inputs, repo, change.plan) \
                 if inputs.registry_check else None
         plan = change.plan
@@ -361,7 +363,7 @@ class _Writer:
         left as it was."""
         plan = self.change.plan
         part = replace(plan, changes=tuple(c for c in plan.changes
-                                           if c.stage in stages and c.action == "update"))
+                                           if c.stage in stages and c.action in WRITES))
         root = self.repo.root
         originals = {c.file: (root / c.file).read_bytes() for c in part.changes}
         try:

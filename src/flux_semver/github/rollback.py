@@ -1,6 +1,6 @@
 """The action's ``command: rollback``: a plan that puts stages' ranges back as they were.
 
-The restored ranges come from :func:`flux_semver.release.history.rollback_target` (git
+The restored ranges come from :func:`flux_semver.release.rollback.rollback_target` (git
 history of the base branch, which the action fetches). A stage whose last change is a rollback
 flux-semver made (its merged pull request) is already rolled back: it is left unchanged rather
 than rolled "back" to the version that was just taken out. The result is an ordinary
@@ -11,14 +11,13 @@ branch, commit and pull request machinery carries it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
-from flux_semver.model import Action, Plan, PlanChange, ReleaseType
+from flux_semver.model import Action, Plan, PlanChange
 from flux_semver.release import trailers
-from flux_semver.release.history import history, rollback_target
+from flux_semver.release.history import history
+from flux_semver.release.rollback import rollback_target
 from flux_semver.repo.manifests import Repository
 
-ROLLBACK: ReleaseType = cast(ReleaseType, "rollback")
 SUBJECT = "flux-semver: roll back"  # how a rollback commit's subject starts
 
 
@@ -45,7 +44,7 @@ def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
                 stage=stage, file=policy.file, line=policy.range_line or policy.line,
                 column=policy.range_column or 1, policy=policy.ref, from_range=current,
                 to_range=restore.to_range, action=action, reason=reason))
-    return Plan(app=app, version="previous", release_type=ROLLBACK, changes=tuple(changes))
+    return Plan(app=app, version="previous", release_type="rollback", changes=tuple(changes))
 
 
 def _rolled_back(repo: Repository, app: str, stage: str) -> list[PlanChange] | None:

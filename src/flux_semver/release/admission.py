@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 
 from flux_semver.errors import GitError
 from flux_semver.model import Policy
-from flux_semver.release.plan import semver_policies
 from flux_semver.release.verify import BaseCommit
 from flux_semver.repo import git
-from flux_semver.repo.manifests import Repository, read
+from flux_semver.repo.manifests import Repository, read, semver_policies
 from flux_semver.repo.stages import StageResolver
 from flux_semver.repo.yaml_positions import YamlError
 from flux_semver.semver.ranges import InvalidRange, Range

@@ -15,8 +15,6 @@ from flux_semver.errors import PlanError
 from flux_semver.model import ReleaseType
 from flux_semver.semver.version import Version
 
-RELEASE_TYPES: tuple[ReleaseType, ...] = ("patch", "minor", "major")
-
 
 def compare(version: Version, base: Version) -> ReleaseType:
     """The release type of ``version`` against ``base`` by the first number that differs."""

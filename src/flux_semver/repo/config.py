@@ -2,9 +2,15 @@
 
 ``load`` reads the file at the repository root (or the one given), checks it against the
 JSON Schema shipped in ``data/config.schema.json`` and a few rules a schema cannot say
-(unique stage names, ``after`` naming an earlier stage, one stage per alias), and returns a
-``Config``. Every error names the file and line and says how to fix it. Without a file the
-built-in ``DEFAULT_CONFIG`` applies: the release matrix of README: How a release flows.
+(unique stage names, ``after`` naming an earlier stage, one stage per alias, a stage name
+that looks like a misspelt default stage), and returns a ``Config``. Every error names the
+file and line and says how to fix it. Without a file the built-in ``DEFAULT_CONFIG`` applies:
+the release matrix of README: How a release flows.
+
+A stage named like a default stage (``dev``, ``pre-prod``, ``prod``) inherits every key it
+leaves out from that default (``on`` and ``approval`` per release type); a stage of its own
+holds every release type its ``on`` leaves out. So a config that only renames aliases keeps
+prod exact, gated and on hold for minors.
 
 The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not booleans.
 """
@@ -12,6 +18,7 @@ The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not b
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 import json
 import re
@@ -22,23 +29,21 @@ from typing import Any, cast
 import yaml
 
 from flux_semver.errors import ConfigError
-from flux_semver.model import Config, Stage, StageRule, Verify
+from flux_semver.model import RELEASE_TYPES, Config, Stage, StageRule, Verify
 from flux_semver.repo import yaml_positions as yamlfast
 from flux_semver.repo.windows import WindowError, freeze_window, parse_duration
 
 FILE_NAME = ".flux-semver.yaml"
-RELEASE_TYPES = ("patch", "minor", "major", "prerelease")
-# What a stage does for a release type its `on` leaves out.
-DEFAULT_RULES: Mapping[str, StageRule] = {
-    "patch": "follow", "minor": "follow", "major": "follow", "prerelease": "hold",
-}
+# What a stage of its own (not named like a default stage) does for a release type its `on`
+# leaves out: it holds, never follows.
+DEFAULT_RULES: Mapping[str, StageRule] = {t: "hold" for t in RELEASE_TYPES}
 
 DEFAULT_CONFIG = Config(
     stages=(
         Stage(
             name="dev",
             aliases=("dev", "development"),
-            on={"patch": "auto", "minor": "hold", "major": "follow", "prerelease": "hold"},
+            on={"patch": "follow", "minor": "follow", "major": "follow", "prerelease": "hold"},
         ),
         Stage(
             name="pre-prod",
@@ -51,7 +56,7 @@ DEFAULT_CONFIG = Config(
             exact=True,
             after="pre-prod",
             on={"patch": "follow", "minor": "hold", "major": "follow", "prerelease": "hold"},
-            approval={"major": "required"},
+            approval={"major": "required", "hotfix": "required"},
         ),
     ),
     source=None,
@@ -262,43 +267,77 @@ def _type_name(value: Any) -> str:
     return "string"
 
 
+def _default(name: str) -> Stage | None:
+    return next((s for s in DEFAULT_CONFIG.stages if s.name == name), None)
+
+
+def _misspelt(name: str, names: Sequence[str]) -> str | None:
+    """The default stage ``name`` looks like a misspelling of (``prodution``), when the
+    config does not define that stage itself."""
+    lowered = name.lower()
+    words = {w for s in DEFAULT_CONFIG.stages for w in (s.name, *s.aliases)}
+    if lowered in words or len(lowered) < 5:  # "prd", "stg": abbreviations, not typos
+        return None
+    for stage in DEFAULT_CONFIG.stages:
+        if stage.name in names:
+            continue
+        for word in (stage.name, *stage.aliases):
+            if difflib.SequenceMatcher(None, lowered, word).ratio() >= 0.8:
+                return stage.name
+    return None
+
+
 def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: str) -> Config:
     stages: list[Stage] = []
     owner: dict[str, str] = {}  # alias (lower case) -> stage name
+    names = [str(item["name"]) for item in data["stages"]]
     for i, item in enumerate(data["stages"]):
         name: str = item["name"]
         here = lines.get(("stages", i, "name"), 1)
         if any(s.name == name for s in stages):
             raise ConfigError(f"{shown}:{here}: stage {name!r} is listed twice — "
                               "give every stage its own name")
+        typo = _misspelt(name, names)
+        if typo is not None:
+            raise ConfigError(
+                f"{shown}:{here}: stage {name!r} looks like a misspelling of the default stage "
+                f"{typo!r} — write name: {typo} (it keeps the default's rules: "
+                f"{_summary(_default(typo))}), or give your own stage a name further from it"
+            )
+        base = _default(name)
         after = item.get("after")
+        if after is None and "after" not in item and base is not None and base.after in names:
+            after = base.after
         if after is not None and not any(s.name == after for s in stages):
             line = lines.get(("stages", i, "after"), here)
-            known = [s["name"] for s in data["stages"]]
             if after == name:
                 raise ConfigError(f"{shown}:{line}: stage {name!r} is after itself — name the "
                                   "stage it must wait for, or remove `after`")
-            if after in known:
+            if after in names:
                 raise ConfigError(f"{shown}:{line}: stage {name!r} is after {after!r}, which "
                                   "comes later — list the gate stage before the stages it gates")
             raise ConfigError(f"{shown}:{line}: `after: {after}` names no stage — use one of: "
-                              f"{', '.join(known)}")
-        aliases = tuple(dict.fromkeys([*item.get("aliases", []), name]))
+                              f"{', '.join(names)}")
+        given = item.get("aliases")
+        inherited = base.aliases if base is not None and given is None else ()
+        aliases = tuple(dict.fromkeys([*(given or inherited), name]))
         for alias in aliases:
             taken = owner.setdefault(alias.lower(), name)
             if taken != name:
                 line = lines.get(("stages", i, "aliases"), here)
                 raise ConfigError(f"{shown}:{line}: alias {alias!r} is claimed by stages "
                                   f"{taken!r} and {name!r} — keep it in one of them")
-        on = {**DEFAULT_RULES, **item.get("on", {})}
+        on = {**(base.on if base is not None else DEFAULT_RULES), **item.get("on", {})}
+        approval = {**(base.approval if base is not None else {}), **item.get("approval", {})}
+        exact = item.get("exact", base.exact if base is not None else False)
         stages.append(Stage(
             name=name,
             aliases=aliases,
             on=cast(dict[str, StageRule], on),
             paths=tuple(item.get("paths", [])),
-            exact=bool(item.get("exact", False)),
+            exact=bool(exact),
             after=after,
-            approval=dict(item.get("approval", {})),
+            approval=approval,
             verify=_verify(item, i, lines, shown),
             freeze=_freeze(item, i, lines, shown),
         ))
@@ -306,6 +345,41 @@ def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: st
     return Config(stages=tuple(stages), source=shown)
 
 
+def _summary(stage: Stage | None) -> str:
+    if stage is None:  # pragma: no cover - only default stages are suggested
+        return "none"
+    parts = [f"exact: {str(stage.exact).lower()}"]
+    if stage.after:
+        parts.append(f"after: {stage.after}")
+    return ", ".join(parts)
+
+
+def to_yaml(config: Config) -> str:
+    """The effective configuration as ``.flux-semver.yaml`` text: every key of every stage,
+    the inherited and default ones included (``flux-semver config``)."""
+    out = [f"# effective configuration ({config.source or 'built-in defaults'})", "stages:"]
+    for stage in config.stages:
+        out.append(f"  - name: {stage.name}")
+        out.append(f"    aliases: [{', '.join(stage.aliases)}]")
+        if stage.paths:
+            out.append("    paths: [" + ", ".join(json.dumps(p) for p in stage.paths) + "]")
+        out.append(f"    exact: {str(stage.exact).lower()}")
+        if stage.after:
+            out.append(f"    after: {stage.after}")
+        rules = ", ".join(f"{t}: {stage.rule_for(t)}" for t in RELEASE_TYPES)
+        out.append(f"    on: {{{rules}}}")
+        if stage.approval:
+            given = ", ".join(f"{k}: {v}" for k, v in stage.approval.items())
+            out.append(f"    approval: {{{given}}}")
+        if stage.verify is not None:
+            parts = [f"status: {stage.verify.status}"] if stage.verify.status else []
+            if stage.verify.soak is not None:
+                parts.append(f"soak: {int(stage.verify.soak.total_seconds() // 60)}m")
+            out.append(f"    verify: {{{', '.join(parts)}}}")
+        for window in stage.freeze:
+            out.append(f"    # freeze: {window.label}")
+    out.append("exclude: [" + ", ".join(json.dumps(g) for g in config.exclude) + "]")
+    return "\n".join(out) + "\n"
 def _verify(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int],
             shown: str) -> Verify | None:
     """``verify: {status, soak}`` of stage ``i``, its soak read as a duration."""

@@ -42,7 +42,7 @@ import yaml
 from flux_semver.model import Policy, PolicyKind
 from flux_semver.repo import kinds, locate, overlay_patch, substitution
 from flux_semver.repo import yaml_positions as yamlfast
-from flux_semver.repo.stages import StageResolver, resolve_app
+from flux_semver.repo.stages import StageResolver, app_of
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 FLUX_GROUP = "kustomize.toolkit.fluxcd.io/"
@@ -361,7 +361,7 @@ class Layout:
             range_text=range_text,
             range_line=where.line if where is not None and where.exact else None,
             range_column=where.column if where is not None and where.exact else None,
-            app=resolve_app(labels, _scalar(kinds.get(data, kind.app_path))),
+            app=app_of(labels, _scalar(kinds.get(data, kind.app_path))),
             stage=stage,
             stage_source=stage_source,
             labels=labels,

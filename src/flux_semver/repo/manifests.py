@@ -12,9 +12,10 @@ outside the repository are listed too, with ``patch=True``; they are reported, n
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
+from flux_semver.repo import config as config_module
 from flux_semver.repo import kinds, layouts, leftovers
 from flux_semver.repo import yaml_positions as yamlfast
 from flux_semver.repo.layouts import Layout
-from flux_semver.repo.stages import StageResolver, resolve_app
+from flux_semver.repo.stages import StageResolver, app_of
 
 API_GROUP = "image.toolkit.fluxcd.io/"
 KIND = "ImagePolicy"
@@ -65,6 +67,27 @@ class Repository:
         order = {name: i for i, name in enumerate(self.config.stage_names)}
         mine = [p for p in self.policies if p.app == app]
         return sorted(mine, key=lambda p: order.get(p.stage or "", len(order)))
+
+
+def semver_policies(repo: Repository, app: str) -> list[Policy]:
+    """The app's policies a release can rewrite: semver ones that are not Kustomize patches,
+    in stage order."""
+    return [p for p in repo.policies_for(app)
+            if p.kind == "semver" and not p.patch and p.range_text is not None]
+
+
+def load(root: Path, config_path: Path | None = None, *,
+         exclude: Sequence[str] = ()) -> Repository:
+    """The repository at ``root`` with its config (``config_path``, else its own
+    ``.flux-semver.yaml``, else the defaults; ``exclude`` globs added to the config's),
+    scanned: what every command starts from."""
+    if not root.is_dir():
+        raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
+                              "root (flux-semver -C DIR)")
+    config = config_module.load(root, config_path)
+    if exclude:
+        config = dataclasses.replace(config, exclude=(*config.exclude, *exclude))
+    return scan(root, config)
 
 
 def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: C901
@@ -270,9 +293,10 @@ def _policy(document: yamlfast.Document, text: str, file: str,
         range_text=range_text,
         range_line=range_line,
         range_column=range_column,
-        app=resolve_app(labels, _text(_mapping(spec.get("imageRepositoryRef")).get("name"))),
+        app=app_of(labels, _text(_mapping(spec.get("imageRepositoryRef")).get("name"))),
         stage=match.stage,
         stage_source=match.source,
+        stage_conflict=match.conflict,
         labels=labels,
         filter_pattern=_text(filter_tags.get("pattern")),
         filter_extract=_text(filter_tags.get("extract")),
@@ -316,9 +340,10 @@ def _ranged(kind: kinds.Kind, document: yamlfast.Document, text: str, file: str,
         range_text=range_text,
         range_line=range_line,
         range_column=range_column,
-        app=resolve_app(labels, _text(kinds.get(data, kind.app_path))),
+        app=app_of(labels, _text(kinds.get(data, kind.app_path))),
         stage=match.stage,
         stage_source=match.source,
+        stage_conflict=match.conflict,
         labels=labels,
         filter_pattern=_text(kinds.get(data, kind.filter_path)) if kind.filter_path else None,
         body=data,
@@ -363,9 +388,10 @@ def _patches(document: yamlfast.Document, file: str,
             range_text=range_text,
             range_line=None,
             range_column=None,
-            app=resolve_app(labels, values.get("/spec/imageRepositoryRef/name")),
+            app=app_of(labels, values.get("/spec/imageRepositoryRef/name")),
             stage=match.stage,
             stage_source=match.source,
+            stage_conflict=match.conflict,
             labels=labels,
             patch=True,
             body=dict(item),

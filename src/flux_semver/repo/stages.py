@@ -2,15 +2,18 @@
 
 A policy's stage comes from, in this order:
 
-1. its label ``flux-semver/stage`` (a stage name or one of its aliases);
+1. its label ``flux-semver/stage`` (a stage name or one of its aliases; one that names no
+   stage is FS011, never a silent "unmapped");
 2. the config's ``paths`` globs, when the config gives any (then they alone decide);
-3. the stage aliases found in its names: the policy's name, then its file's name, then its
-   directories from the nearest up. An alias counts as a whole word, bounded by the start
-   or end or by ``-``, ``_``, ``.``, ``/`` or a digit; the longest alias is tried first, so
-   ``pre-prod`` is pre-prod, not prod, and ``prod-eu``, ``prod-01``, ``myapp-production``
-   are prod.
+3. the stage aliases found in where it is written: its directories from the nearest up, then
+   its file's name, then the policy's name. An alias counts as a whole word, bounded by the
+   start or end or by ``-``, ``_``, ``.``, ``/`` or a digit; the longest alias is tried first,
+   and an alias right after ``pre`` or ``non`` and a separator does not count, so ``pre-prod``
+   is pre-prod (never prod, whatever pre-prod's aliases are), and ``prod-eu``, ``prod-01``,
+   ``myapp-production`` are prod.
 
-``StageMatch.source`` says in words where the stage came from, for ``flux-semver policies``.
+``StageMatch.source`` says in words where the stage came from, for ``flux-semver policies``;
+``StageMatch.conflict`` says which later source of step 3 names another stage (FS012).
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ APP_LABEL = "flux-semver/app"
 
 @dataclass(frozen=True)
 class StageMatch:
-    """A resolved stage (None when nothing matched) and where it came from."""
+    """A resolved stage (None when nothing matched), where it came from, and a later source
+    that names another stage (None when they agree)."""
 
     stage: str | None
     source: str
+    conflict: str | None = None
 
 
 class StageResolver:
@@ -47,8 +52,9 @@ class StageResolver:
                 pairs.append((alias, stage.name))
         pairs.sort(key=lambda pair: -len(pair[0]))  # the longest alias first; stable otherwise
         self._aliases = [
-            (alias, stage, re.compile(rf"(?<![^-_./0-9]){re.escape(alias)}(?![^-_./0-9])",
-                                      re.IGNORECASE))
+            (alias, stage, re.compile(
+                rf"(?<![^-_./0-9])(?<!pre[-_.])(?<!non[-_.]){re.escape(alias)}(?![^-_./0-9])",
+                re.IGNORECASE))
             for alias, stage in pairs
         ]
         self._globs = [(p, s.name) for s in config.stages for p in s.paths]
@@ -77,17 +83,23 @@ class StageResolver:
 
     def _by_names(self, name: str, file: str) -> StageMatch:
         parts = file.split("/")
-        places = [("name", name, name), ("file name", parts[-1], parts[-1])]
-        for depth in range(len(parts) - 1, 0, -1):
-            places.append(("directory", parts[depth - 1], "/".join(parts[:depth])))
+        places = [("directory", parts[depth - 1], "/".join(parts[:depth]))
+                  for depth in range(len(parts) - 1, 0, -1)]
+        places += [("file name", parts[-1], parts[-1]), ("name", name, name)]
+        found: StageMatch | None = None
         for where, text, shown in places:
             for alias, stage, pattern in self._aliases:
                 if pattern.search(text):
-                    return StageMatch(stage, f'alias "{alias}" in {where} "{shown}"')
-        return StageMatch(None, "no stage matched")
+                    said = f'alias "{alias}" in {where} "{shown}"'
+                    if found is None:
+                        found = StageMatch(stage, said)
+                    elif stage != found.stage:
+                        return StageMatch(found.stage, found.source, f"{said} says {stage}")
+                    break
+        return found or StageMatch(None, "no stage matched")
 
 
-def resolve_app(labels: Mapping[str, str], image_repository: str | None) -> str | None:
+def app_of(labels: Mapping[str, str], image_repository: str | None) -> str | None:
     """The app a policy belongs to: the ``flux-semver/app`` label, else its ImageRepository."""
     label = labels.get(APP_LABEL)
     if label:

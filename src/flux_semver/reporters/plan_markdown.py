@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flux_semver.model import Plan, PlanChange, release_words
+from flux_semver.reporters.plan_text import SHOWS_TARGET, unmapped_note
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -26,8 +27,8 @@ def _row(change: PlanChange) -> str:
         _code(change.policy),
         f"{_code(change.file)}:{change.line}",
         _code(change.from_range),
-        _code(change.to_range) if change.action in ("update", "blocked") else "",
-        f"**{change.action}**" if change.action in ("update", "blocked") else change.action,
+        _code(change.to_range) if change.action in SHOWS_TARGET else "",
+        f"**{change.action}**" if change.action in SHOWS_TARGET else change.action,
         escape(change.reason),
     ]
     return "| " + " | ".join(cells) + " |"
@@ -46,4 +47,6 @@ def render(plan: Plan) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
         *(_row(c) for c in plan.changes),
     ]
+    if plan.unmapped:
+        lines += ["", escape(unmapped_note(plan))]
     return "\n".join(lines) + "\n"

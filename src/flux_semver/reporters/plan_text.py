@@ -6,10 +6,20 @@ from flux_semver.model import Plan, PlanChange, release_words
 from flux_semver.printable import printable
 
 _HEADERS = ("STAGE", "ACTION", "RANGE", "POLICY", "FILE")
+#: The actions whose row shows the range the stage would get.
+SHOWS_TARGET = ("update", "hotfix", "waits", "blocked")
+
+
+def unmapped_note(plan: Plan) -> str:
+    """The line that says how many of the app's policies no plan can see (FS006, FS011)."""
+    count = plan.unmapped
+    return (f"{count} {'policy' if count == 1 else 'policies'} of {plan.app} "
+            f"{'belongs' if count == 1 else 'belong'} to no stage and "
+            f"{'was' if count == 1 else 'were'} left out (see flux-semver policies)")
 
 
 def _range(change: PlanChange) -> str:
-    if change.to_range is not None and change.action in ("update", "blocked"):
+    if change.to_range is not None and change.action in SHOWS_TARGET:
         return f"{change.from_range} -> {change.to_range}"
     return change.from_range
 
@@ -27,6 +37,8 @@ def render(plan: Plan) -> str:
         lines[0] += " (approval required)"
     if not plan.changes:
         lines.append("no policy of this app in the selected stages")
+        if plan.unmapped:
+            lines.append(printable(unmapped_note(plan)))
         return "\n".join(lines) + "\n"
     rows = [_HEADERS, *(_row(c) for c in plan.changes)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
@@ -45,5 +57,10 @@ def render(plan: Plan) -> str:
                     if all(c.reason.find(" other stages share ") < 0 for c in plan.changes
                            if c.action == "blocked")
                     else f", {blocked} blocked: nothing can be written; see each reason")
+    waits = sum(c.action == "waits" for c in plan.changes)
+    if waits:
+        summary += f", {waits} waiting for a change of their gate stage"
     lines.append(summary)
+    if plan.unmapped:
+        lines.append(printable(unmapped_note(plan)))
     return "\n".join(lines) + "\n"

@@ -8,12 +8,13 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.check_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flux_semver.check_result import CheckResult, relative_paths
 from flux_semver.errors import FluxSemverError
-from flux_semver.model import Finding
+from flux_semver.model import Config, FileError, Finding, Policy
 from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
@@ -27,9 +28,18 @@ from . import (
     fs007_missing_gate,
     fs008_conflicting,
     fs009_yaml,
+    fs010_not_semver,
+    fs011_unknown_stage,
+    fs012_stage_conflict,
+    fs013_open_gate,
+    fs014_stage_order,
+    fs015_same_change,
     suppressions,
 )
 from .base import Rule, Scanned
+
+if TYPE_CHECKING:
+    from flux_semver.repo.baseline import Baseline
 
 __all__ = [
     "RULES", "Rule", "Scanned", "UnknownRuleError", "check", "parse_codes", "run", "select",
@@ -47,9 +57,43 @@ _MODULES = (
     fs007_missing_gate,
     fs008_conflicting,
     fs009_yaml,
+    fs010_not_semver,
+    fs011_unknown_stage,
+    fs012_stage_conflict,
+    fs013_open_gate,
+    fs014_stage_order,
+    fs015_same_change,
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in map(Rule.from_module, _MODULES)}
+
+
+@dataclass(frozen=True)
+class Against:
+    """A scanned repository and the base revision its change starts from (FS015)."""
+
+    repo: manifests.Repository
+    base: Baseline
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        return self.repo.policies
+
+    @property
+    def errors(self) -> tuple[FileError, ...]:
+        return self.repo.errors
+
+    @property
+    def files_scanned(self) -> int:
+        return self.repo.files_scanned
+
+    @property
+    def config(self) -> Config:
+        return self.repo.config
+
+    @property
+    def root(self) -> Path:
+        return self.repo.root
 
 
 class UnknownRuleError(FluxSemverError):
@@ -109,12 +153,14 @@ def check(
     strict_files: bool = False,
     exclude: Sequence[str] = (),
     parse_only: Callable[[str, bytes], bool] | None = None,
+    base: str | None = None,
 ) -> CheckResult:
     """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
     in ``files`` when any are named (paths as the user gave them; see ``relative_paths``).
 
     Raises ``FluxSemverError`` for an unknown rule, a missing root or an invalid config, and,
-    with ``strict_files``, for a FILE that is no file inside the root.
+    with ``strict_files``, for a FILE that is no file inside the root. ``base`` names the git
+    revision the change under check starts from (FS015 compares with it); None skips FS015.
     """
     chosen = select(selected, ignored)  # bad codes fail before any scanning
     if not root.is_dir():
@@ -125,5 +171,11 @@ def check(
     config = config_module.load(root, config_path)
     if exclude:  # globs given on the command line, beside the config's
         config = replace(config, exclude=(*config.exclude, *exclude))
-    result = run(manifests.scan(root, config, parse_only=parse_only), chosen)
+    loaded = manifests.scan(root, config, parse_only=parse_only)
+    repo: Scanned = loaded
+    if base is not None:
+        from flux_semver.repo.baseline import Baseline  # git is read only with a base
+
+        repo = Against(loaded, Baseline.at(root, base, loaded.config, loaded.policies))
+    result = run(repo, chosen)
     return result.only(wanted) if files else result

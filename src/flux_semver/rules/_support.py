@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
 
 from flux_semver.model import Config, Policy, Stage
-from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.ranges import Range, range_or_none
 from flux_semver.semver.version import Version
 
 
-@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> Range | None:
     """The range, or None when Flux would not parse it (FS001 reports that)."""
-    try:
-        return Range(text)
-    except InvalidRange:
-        return None
+    return range_or_none(text)
 
 
 def range_of(policy: Policy) -> Range | None:

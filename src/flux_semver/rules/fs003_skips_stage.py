@@ -4,7 +4,9 @@
 admitted first: the release process's rule that ranges never skip pre-prod. When prod's range
 reaches above every version pre-prod's range admits, the next release can go to prod without
 ever running in pre-prod. flux-semver compares the ranges as intervals, per app; prod may lag
-behind pre-prod (that is a release waiting for approval), but never lead it.
+behind pre-prod (a release waiting for approval, a hotfix of an older line, a rollback), but
+never lead it. This is the one gate `plan`, `promote`, `rollback`, the hooks and the action
+apply too (README: The gate).
 
 Fails (pre-prod still on 1.2, prod already on 1.3):
 
@@ -34,9 +36,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver.model import Finding, Policy, Severity
+from flux_semver.release import gate as gates
 from flux_semver.semver.ranges import Range
 
-from ._support import by_app_and_stage, is_release, range_of, semver, stage_of, where
+from ._support import by_app_and_stage, range_of, semver, stage_of, where
 from .base import Scanned, finding
 
 CODE = "FS003"
@@ -60,8 +63,9 @@ def check(repo: Scanned) -> Iterator[Finding]:
         ]
         if not gate_policies:
             continue  # no gate policy is FS007; an unparsable one is FS001
-        if all(own.admits_above(gate) for _, gate in gate_policies):
-            gate_policy, gate = gate_policies[0]
+        if gates.leads(own, [r for _, r in gate_policies]):
+            gate_policy, gate = max(gate_policies, key=lambda pair: pair[1].release_set.upper
+                                    or (0, 0, 0))
             yield finding(
                 CODE,
                 NAME,
@@ -78,11 +82,13 @@ def _message(policy: Policy, gate_name: str, exact: bool, gate_policy: Policy, g
         f' here, "{gate_policy.range_text}" in {gate_name} ({where(gate_policy)})'
     )
     if exact:
-        pin = gate.exact or gate.floor
-        if pin is not None and is_release(pin):
-            fix = f'pin "{pin}" or another version {gate_name} admits'
+        # Only a version the gate pins is named: a floor would be a downgrade, and FS002 on the
+        # same line may name the version this stage pinned before.
+        pin = gate.exact
+        if pin is not None and not pin.is_prerelease:
+            fix = f'pin "{pin}" (the version {gate_name} pins)'
         else:
-            fix = f"pin a version {gate_name} admits"
+            fix = f"pin a version {gate_name} admits (the one it runs)"
     else:
         fix = f'write a range within {gate_name}\'s, such as "{gate_policy.range_text}"'
     return f"{head}; promote {gate_name} first, or {fix}"

@@ -3,8 +3,8 @@
 **Why.** flux-semver decides what a release does to a policy by the policy's stage. A policy
 whose stage it cannot tell is left out of every plan: a release never reaches it, and the gate
 rules cannot protect it. A stage comes from the label `flux-semver/stage`, from the config's
-`paths` globs, or from the policy's name, file name or directories matched against each stage's
-`aliases`.
+`paths` globs, or from the policy's directories, file name or name matched against each stage's
+`aliases`. (A label that names no stage is FS011, an error.)
 
 Fails (`apps/podinfo-policy.yaml`, nothing names a stage):
 
@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flux_semver.model import Finding, Severity
+from flux_semver.repo.stages import STAGE_LABEL
 
 from ._support import semver
 from .base import Scanned, finding
@@ -46,7 +47,7 @@ def check(repo: Scanned) -> Iterator[Finding]:
     config = repo.config
     stages = ", ".join(config.stage_names)
     for policy in semver(repo.policies):
-        if policy.stage is None:
+        if policy.stage is None and STAGE_LABEL not in policy.labels:  # a bad label is FS011
             yield finding(
                 CODE,
                 NAME,

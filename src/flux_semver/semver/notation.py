@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.ranges import Range, range_or_none
 from flux_semver.semver.version import Version
 
 _LITERAL = re.compile(
@@ -110,9 +110,8 @@ def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:  #
     """The range a stage following ``version`` gets, in the notation of ``old``."""
     if is_exact:
         return exact(old, version)
-    try:
-        old_range = Range(old)
-    except InvalidRange:
+    old_range = range_or_none(old)
+    if old_range is None:
         return _fallback(old, version, is_exact, "does not parse")
     window = old_range.window
     if window is None or any(token in old for token in _NO_WINDOW):
@@ -130,9 +129,8 @@ def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:  #
         return kept + _render(bound, match)
 
     text = _LITERAL.sub(replace, old)
-    try:
-        new_range = Range(text)
-    except InvalidRange:
+    new_range = range_or_none(text)
+    if new_range is None:
         return _fallback(old, version, is_exact, "could not keep its notation")
     if not new_range.admits(version):
         return _fallback(old, version, is_exact, "could not keep its notation")

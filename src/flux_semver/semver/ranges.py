@@ -28,6 +28,7 @@ pins one version, its window and comparisons between ranges.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -718,3 +719,17 @@ class Range:
         bound = theirs.upper
         assert bound is not None
         return mine.reaches_above(bound)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached(text: str) -> Range | None:
+    try:
+        return Range(text)
+    except InvalidRange:
+        return None
+
+
+def range_or_none(text: str | None) -> Range | None:
+    """The range ``text`` means, or None when there is no text or Flux would not parse it
+    (FS001 reports that). Parsed once per distinct text."""
+    return None if text is None else _cached(text)

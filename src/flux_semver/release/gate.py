@@ -1,0 +1,71 @@
+"""The gate: ``after: pre-prod`` on a stage, defined once (README: The gate).
+
+A gated stage may lag behind its gate stage, never lead it: it admits no release version
+above the highest version its gate admits. ``check`` (FS003), ``plan``, ``promote``,
+``rollback``, the hooks and the action all ask :func:`leads` and nothing else, so what one of
+them allows none of the others refuses.
+
+Within the gate, a version the gate's ranges do not admit (below their floor, or in a gap
+between them) reaches the gated stage only as a ``hotfix``: :func:`admitted` tells the two
+apart. Pure code over parsed ranges; it reads no file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from flux_semver.semver.intervals import EMPTY, IntervalSet
+from flux_semver.semver.ranges import Range
+from flux_semver.semver.version import Version
+
+
+def _union(gates: Iterable[Range]) -> IntervalSet:
+    return IntervalSet.union_all([g.release_set for g in gates]) if gates else EMPTY
+
+
+def leads(stage: Range, gates: Sequence[Range]) -> bool:
+    """Whether ``stage`` admits a release version above the highest version any of
+    ``gates`` admits: the one thing a gated stage may never do.
+
+    With no gate range there is nothing to compare with (that is FS007, checked apart):
+    False. An open gate (``>=1.0.0``) has no highest version, so nothing leads it.
+    """
+    if not gates:
+        return False
+    mine, theirs = stage.release_set, _union(gates)
+    if not mine:
+        return False
+    if not theirs:
+        return True
+    bound = theirs.upper
+    if bound is None:
+        return False
+    return mine.reaches_above(bound)
+
+
+def admitted(version: Version, gates: Sequence[Range]) -> bool:
+    """Whether one of the gate's ranges admits ``version`` (else it can only be a hotfix)."""
+    return any(g.admits(version) for g in gates)
+
+
+def below_floor(version: Version, gates: Sequence[Range]) -> bool:
+    """Whether ``version`` is older than everything the gate admits (the gate already runs a
+    newer line): the hotfix case."""
+    floors = [g.floor for g in gates if g.floor is not None]
+    return bool(floors) and all(version < f for f in floors)
+
+
+def highest(gates: Sequence[Range]) -> Version | None:
+    """The highest release version the gate admits, when there is one (an inclusive bound:
+    ``1.2.3``, ``<=1.2.3``); None for an open gate or a bound such as ``<1.3.0``."""
+    ceilings = [g.ceiling for g in gates]
+    if not ceilings or any(c is None for c in ceilings):
+        return None
+    top = max((c for c in ceilings if c is not None), key=lambda c: (c.version, c.inclusive))
+    return top.version if top.inclusive else None
+
+
+def is_open(rng: Range) -> bool:
+    """Whether ``rng`` admits every future release (``>=1.0.0``, ``*``): a gate that protects
+    nothing (FS013)."""
+    return bool(rng.release_set) and rng.release_set.upper is None

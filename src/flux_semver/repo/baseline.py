@@ -1,0 +1,58 @@
+"""The ranges policies had at a base revision: what FS015 compares a change with.
+
+``Baseline.at(root, rev, policies)`` reads every file of ``policies`` at ``rev`` with one git
+process and finds each policy there by its ``namespace/name``. The hooks use ``HEAD`` (the
+staged change) or pre-commit's ``PRE_COMMIT_FROM_REF``; ``check --base REV`` names one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flux_semver.errors import GitError
+from flux_semver.model import Config, Policy
+from flux_semver.repo import git
+from flux_semver.repo.manifests import read
+from flux_semver.repo.stages import StageResolver
+from flux_semver.repo.yaml_positions import YamlError
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Semver ranges at ``rev`` by (file, policy ref); a policy absent there has none."""
+
+    rev: str
+    ranges: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, root: Path, rev: str, config: Config, policies: Iterable[Policy]) -> Baseline:
+        """The ranges of ``policies`` at ``rev``. Raises GitError when ``rev`` names no commit
+        of the repository at ``root``."""
+        try:
+            git.run(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        except GitError:
+            raise GitError(
+                f"--base {rev}: no such commit in {root} — name a branch, tag or commit "
+                "(e.g. origin/main, HEAD~1)"
+            ) from None
+        files = sorted({p.file for p in policies if not p.patch})
+        blobs = git.show_files(root, [(rev, file) for file in files])
+        resolver = StageResolver(config)
+        ranges: dict[tuple[str, str], str] = {}
+        for (_, file), raw in blobs.items():
+            if raw is None:
+                continue
+            try:
+                found = read(raw, file, resolver)
+            except YamlError:
+                continue
+            for policy in found:
+                if policy.kind == "semver" and not policy.patch and policy.range_text is not None:
+                    ranges.setdefault((file, policy.ref), policy.range_text)
+        return cls(rev, ranges)
+
+    def range_of(self, policy: Policy) -> str | None:
+        """The range ``policy`` had at the base, or None when it was not there."""
+        return self.ranges.get((policy.file, policy.ref))
