@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
+from tests.support.terminal import on_a_terminal
 
 DATA = Path(__file__).parent / "data" / "rules"
 PROD = "clusters/prod/podinfo.yaml"
@@ -142,21 +142,7 @@ def _on_a_terminal(root: Path, **extra_env: str) -> str:
     script = Path(sys.executable).parent / "flux-semver"
     env = {k: v for k, v in os.environ.items() if k not in {"GITHUB_ACTIONS", "NO_COLOR"}}
     env.update(extra_env)
-    leader, follower = pty.openpty()
-    with subprocess.Popen([str(script), "check"], cwd=root, stdout=follower, env=env) as proc:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait()
-    os.close(leader)
-    return b"".join(chunks).decode()
+    return on_a_terminal([str(script), "check"], env, cwd=root)
 
 
 def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:

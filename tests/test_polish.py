@@ -5,7 +5,6 @@ write's temporary file does not outlive the next run."""
 from __future__ import annotations
 
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
+from tests.support import terminal
 from tests.support.gitops import Repo, gitops_repo, policy
 
 CORPUS = Path(__file__).parent / "data" / "corpus"  # the real-world corpus (SOURCES.md)
@@ -27,23 +27,9 @@ def run(capsys: pytest.CaptureFixture[str], repo: Repo, *argv: str) -> tuple[int
 
 def on_a_terminal(root: Path, *args: str, columns: int) -> str:
     """What flux-semver prints with its output on a terminal ``columns`` wide (a real pty)."""
-    leader, follower = pty.openpty()
     env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
     command = [sys.executable, "-m", "flux_semver", "-C", str(root), *args]
-    with subprocess.Popen(command, stdout=follower, env=env) as proc:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait()
-    os.close(leader)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+    return terminal.on_a_terminal(command, env).replace("\r\n", "\n")
 
 
 def test_the_policies_table_fits_the_terminal(
