@@ -58,6 +58,10 @@ def _ensure_registry() -> None:
             print("could not install docker-registry: the registry tests will fail; install "
                   "it with: apt-get install -y docker-registry", file=sys.stderr)
             return
+    # Where systemd runs, the package starts a system-wide registry; the tests start their own.
+    if shutil.which("systemctl"):
+        subprocess.call([*sudo, "systemctl", "disable", "--now", "docker-registry"], cwd=ROOT,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def demo(args: list[str]) -> int:
