@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,28 +13,12 @@ from tests.support.github_server import github_server
 from tests.support.precommit import Hooks
 
 
-@pytest.fixture(autouse=True)
-def _no_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Output as into a pipe: a COLUMNS the test runner exports (xdist's workers do) would make
-    ``policies`` fit its table to it; a test that wants a width sets COLUMNS itself."""
-    monkeypatch.delenv("COLUMNS", raising=False)
-
-
 @pytest.fixture
 def runner(tmp_path: Path) -> Iterator[Runner]:
     """A simulated Actions runner and a GitHub on 127.0.0.1 around a GitOps repository."""
     with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
         yield Runner(tmp_path, server)
 
-
-
-@pytest.fixture(autouse=True)
-def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No COLUMNS or LINES from whatever ran before in this process (a library, an earlier
-    test on the same xdist worker): ``policies`` fits its table to COLUMNS when set."""
-    for name in ("COLUMNS", "LINES"):
-        monkeypatch.delenv(name, raising=False)
-        os.unsetenv(name)
 
 # Test files that build a hook environment or a wheel, or run the Action end to end: the
 # integration set, left out by ``python3 tasks.py quick`` (``python3 tasks.py test`` runs them).
