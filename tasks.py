@@ -49,19 +49,27 @@ def _ensure_registry() -> None:
         return
     sudo = [] if os.name != "posix" or os.geteuid() == 0 else ["sudo", "-n"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    steps = ([*sudo, "apt-get", "update", "-qq"],
-             [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends",
-              "docker-registry"])
+    steps = (
+        [*sudo, "apt-get", "update", "-qq"],
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "docker-registry"],
+    )
     for step in steps:
         print("+", " ".join(step), flush=True)
         if subprocess.call(step, cwd=ROOT, env=env) != 0:
-            print("could not install docker-registry: the registry tests will fail; install "
-                  "it with: apt-get install -y docker-registry", file=sys.stderr)
+            print(
+                "could not install docker-registry: the registry tests will fail; install "
+                "it with: apt-get install -y docker-registry",
+                file=sys.stderr,
+            )
             return
     # Where systemd runs, the package starts a system-wide registry; the tests start their own.
     if shutil.which("systemctl"):
-        subprocess.call([*sudo, "systemctl", "disable", "--now", "docker-registry"], cwd=ROOT,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.call(
+            [*sudo, "systemctl", "disable", "--now", "docker-registry"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 def demo(args: list[str]) -> int:
@@ -78,6 +86,7 @@ def _steps(*pytest_args: str | Path) -> int:
     _ensure_registry()
     steps: tuple[list[str | Path], ...] = (
         [BIN / "ruff", "check", "."],
+        [BIN / "ruff", "format", "--check", "."],
         [BIN / "mypy"],
         [BIN / "python", "-m", "pytest", *PARALLEL, *pytest_args],
     )
@@ -90,8 +99,9 @@ def _steps(*pytest_args: str | Path) -> int:
 
 def test(args: list[str]) -> int:
     """Everything but the long fuzz run, with branch coverage (floor in pyproject.toml)."""
-    return _steps("-m", "not slow", "--cov", "--cov-branch", "--cov-report=term:skip-covered",
-                  *args)
+    return _steps(
+        "-m", "not slow", "--cov", "--cov-branch", "--cov-report=term:skip-covered", *args
+    )
 
 
 def quick(args: list[str]) -> int:
@@ -122,14 +132,26 @@ def lock(args: list[str]) -> int:
     os.environ["CUSTOM_COMPILE_COMMAND"] = "python3 tasks.py lock"
     os.environ["PIP_CONFIG_FILE"] = os.devnull
     os.environ.pop("PIP_FIND_LINKS", None)
-    return _run(BIN / "pip-compile", "--quiet", "--extra", "action", "--build-deps-for", "wheel",
-                "--generate-hashes", "--allow-unsafe", "--strip-extras", "--no-emit-index-url",
-                "--no-emit-find-links", "--output-file", LOCK.relative_to(ROOT), "pyproject.toml",
-                *args)
+    return _run(
+        BIN / "pip-compile",
+        "--quiet",
+        "--extra",
+        "action",
+        "--build-deps-for",
+        "wheel",
+        "--generate-hashes",
+        "--allow-unsafe",
+        "--strip-extras",
+        "--no-emit-index-url",
+        "--no-emit-find-links",
+        "--output-file",
+        LOCK.relative_to(ROOT),
+        "pyproject.toml",
+        *args,
+    )
 
 
-TASKS = {"demo": demo, "test": test, "quick": quick, "bench": bench, "fuzz": fuzz,
-         "lock": lock}
+TASKS = {"demo": demo, "test": test, "quick": quick, "bench": bench, "fuzz": fuzz, "lock": lock}
 
 
 def main() -> int:

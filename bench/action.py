@@ -37,14 +37,24 @@ from tests.support.github_server import github_server  # noqa: E402 - the tests'
 
 GOAL = 5.0
 TOKEN = "ghs_benchtoken"  # noqa: S105 - the local server's
-GIT = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-       "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
-       "GIT_CONFIG_NOSYSTEM": "1"}
+GIT = {
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def _git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -55,9 +65,11 @@ def _build(tmp: Path, files: int, yaml_files: int, env: dict[str, str]) -> tuple
     shutil.copytree(ROOT / "examples" / "gitops-repo", author)
     generate(author / "platform", yaml_files)
     on_disk = sorted(p for p in author.rglob("*") if p.is_file())
-    stream = [b"commit refs/heads/main\n",
-              b"committer Bench <bench@example.com> 1700000000 +0000\n",
-              b"data 13\nthe monorepo\n"]
+    stream = [
+        b"commit refs/heads/main\n",
+        b"committer Bench <bench@example.com> 1700000000 +0000\n",
+        b"data 13\nthe monorepo\n",
+    ]
     for path in on_disk:
         data = path.read_bytes()
         name = path.relative_to(author).as_posix().encode()
@@ -68,44 +80,74 @@ def _build(tmp: Path, files: int, yaml_files: int, env: dict[str, str]) -> tuple
         stream += [b"M 100644 inline " + name + b"\n", b"data %d\n" % len(data), data, b"\n"]
     origin = tmp / "origin.git"
     _git(tmp, env, "init", "--quiet", "--bare", str(origin))
-    subprocess.run(["git", "--git-dir", str(origin), "fast-import", "--quiet"],
-                   input=b"".join(stream), env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "--git-dir", str(origin), "fast-import", "--quiet"],
+        input=b"".join(stream),
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     workspace = tmp / "workspace"
     _git(tmp, env, "clone", "--quiet", "--depth", "1", origin.as_uri(), str(workspace))
     _git(workspace, env, "remote", "set-url", "origin", str(origin))
     return origin, workspace
 
 
-def _action_env(env: dict[str, str], workspace: Path, api_url: str, graphql: str,
-                tmp: Path) -> dict[str, str]:
-    inputs = {"command": "promote", "version": "2.0.0", "image": "myapp", "path": ".",
-              "pull-requests": "per-stage", "token": TOKEN, "dry-run": "false",
-              "release-type": "auto", "evidence-policy": "report", "auto-merge": "false"}
-    return {**env, "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace),
-            "GITHUB_REPOSITORY": "acme/gitops", "GITHUB_EVENT_NAME": "workflow_dispatch",
-            "GITHUB_API_URL": api_url, "GITHUB_GRAPHQL_URL": graphql,
-            "GITHUB_SERVER_URL": "https://github.test", "FLUX_SEMVER_GITHUB_BACKOFF": "0",
-            "GITHUB_OUTPUT": str(tmp / "output"), "GITHUB_STEP_SUMMARY": str(tmp / "summary"),
-            **{f"INPUT_{k.upper()}": v for k, v in inputs.items()}}
+def _action_env(
+    env: dict[str, str], workspace: Path, api_url: str, graphql: str, tmp: Path
+) -> dict[str, str]:
+    inputs = {
+        "command": "promote",
+        "version": "2.0.0",
+        "image": "myapp",
+        "path": ".",
+        "pull-requests": "per-stage",
+        "token": TOKEN,
+        "dry-run": "false",
+        "release-type": "auto",
+        "evidence-policy": "report",
+        "auto-merge": "false",
+    }
+    return {
+        **env,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_REPOSITORY": "acme/gitops",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_API_URL": api_url,
+        "GITHUB_GRAPHQL_URL": graphql,
+        "GITHUB_SERVER_URL": "https://github.test",
+        "FLUX_SEMVER_GITHUB_BACKOFF": "0",
+        "GITHUB_OUTPUT": str(tmp / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary"),
+        **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
+    }
 
 
-def _time_action(origin: Path, workspace: Path, env: dict[str, str], tmp: Path,
-                 repeat: int) -> tuple[float, float, int]:
+def _time_action(
+    origin: Path, workspace: Path, env: dict[str, str], tmp: Path, repeat: int
+) -> tuple[float, float, int]:
     """Median wall time of a first run and of an identical re-run; pull requests opened."""
     firsts: list[float] = []
     agains: list[float] = []
     opened = 0
     for _ in range(repeat):
-        for ref in _git(origin, env, "for-each-ref", "--format=%(refname)",
-                        "refs/heads/flux-semver/").split():
+        for ref in _git(
+            origin, env, "for-each-ref", "--format=%(refname)", "refs/heads/flux-semver/"
+        ).split():
             _git(origin, env, "update-ref", "-d", ref)
         with github_server("acme", "gitops", TOKEN, bare_repo=origin) as server:
             run_env = _action_env(env, workspace, server.url, server.graphql_url, tmp)
             for times in (firsts, agains):
                 start = time.perf_counter()
-                done = subprocess.run([sys.executable, str(ROOT / "entrypoint.py")],
-                                      cwd=workspace, env=run_env, capture_output=True,
-                                      text=True, check=False)
+                done = subprocess.run(
+                    [sys.executable, str(ROOT / "entrypoint.py")],
+                    cwd=workspace,
+                    env=run_env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 times.append(time.perf_counter() - start)
                 if done.returncode != 0:
                     sys.exit(f"the action failed ({done.returncode}): {done.stdout[-800:]}")
@@ -118,8 +160,11 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--yaml", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--old", action="store_true",
-                        help="also time one full worktree of the base (the old cost per PR)")
+    parser.add_argument(
+        "--old",
+        action="store_true",
+        help="also time one full worktree of the base (the old cost per PR)",
+    )
     args = parser.parse_args()
     env = {**os.environ, **GIT}
     with tempfile.TemporaryDirectory(prefix="flux-semver-bench-") as holder:
@@ -127,28 +172,48 @@ def main() -> int:
         (tmp / "home").mkdir()
         env["HOME"] = str(tmp / "home")
         origin, workspace = _build(tmp, args.files, args.yaml, env)
-        plan = timed([_tool("flux-semver"), "-C", str(workspace), "plan", "2.0.0", "--image",
-                      "myapp", "--format", "json"], args.repeat)
+        plan = timed(
+            [
+                _tool("flux-semver"),
+                "-C",
+                str(workspace),
+                "plan",
+                "2.0.0",
+                "--image",
+                "myapp",
+                "--format",
+                "json",
+            ],
+            args.repeat,
+        )
         worktree = None
         if args.old:
             start = time.perf_counter()
-            _git(workspace, env, "worktree", "add", "--quiet", "--detach", str(tmp / "full"),
-                 "HEAD")
+            _git(
+                workspace, env, "worktree", "add", "--quiet", "--detach", str(tmp / "full"), "HEAD"
+            )
             worktree = time.perf_counter() - start
             _git(workspace, env, "worktree", "remove", "--force", str(tmp / "full"))
         first, again, opened = _time_action(origin, workspace, env, tmp, args.repeat)
-    print(f"repository: {args.files} files, {args.yaml} of them YAML; the action opened "
-          f"{opened} pull requests; {os.cpu_count()} CPUs; medians of {args.repeat} runs")
+    print(
+        f"repository: {args.files} files, {args.yaml} of them YAML; the action opened "
+        f"{opened} pull requests; {os.cpu_count()} CPUs; medians of {args.repeat} runs"
+    )
     print(f"{'command':<34} {'wall s':>7} {'x plan':>7}")
-    rows = [("flux-semver plan (CLI)", plan[0]), ("action: major, 3 pull requests", first),
-            ("action: identical re-run", again)]
+    rows = [
+        ("flux-semver plan (CLI)", plan[0]),
+        ("action: major, 3 pull requests", first),
+        ("action: identical re-run", again),
+    ]
     if worktree is not None:
         rows.append(("one full worktree (old, per PR)", worktree))
     for label, wall in rows:
         print(f"{label:<34} {wall:>7.3f} {wall / plan[0]:>7.2f}")
     ratio = first / plan[0]
-    print(f"goal (the action's run within {GOAL:g}x of the CLI's plan, wall time): "
-          f"{ratio:.2f}x, {'met' if ratio <= GOAL else 'NOT met'}")
+    print(
+        f"goal (the action's run within {GOAL:g}x of the CLI's plan, wall time): "
+        f"{ratio:.2f}x, {'met' if ratio <= GOAL else 'NOT met'}"
+    )
     return 0 if ratio <= GOAL else 1
 
 

@@ -32,23 +32,27 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="flux-semver-bench-") as tmp:
         root = Path(tmp) / "gitops"
         policies = generate(root, args.files)
-        listed = timed([flux_semver, "-C", str(root), "policies", "--format", "json"],
-                       args.repeat)
-        checked = timed([flux_semver, "-C", str(root), "check", "--format", "json"],
-                        args.repeat)
+        listed = timed([flux_semver, "-C", str(root), "policies", "--format", "json"], args.repeat)
+        checked = timed([flux_semver, "-C", str(root), "check", "--format", "json"], args.repeat)
     summary = json.loads(checked[2])["summary"]
-    print(f"tree: {args.files} YAML files, {policies} ImagePolicies; check saw "
-          f"{summary['files']} files, {summary['policies']} policies, {summary['errors']} errors, "
-          f"{summary['warnings']} warnings; {os.cpu_count()} CPUs; medians of {args.repeat} runs")
-    print(f"{'command':<24} {'wall s':>7} {'cpu s':>7} {'wall x policies':>16} "
-          f"{'cpu x policies':>15}")
-    for label, (wall, cpu, _) in (("flux-semver policies", listed),
-                                  ("flux-semver check", checked)):
-        print(f"{label:<24} {wall:>7.3f} {cpu:>7.3f} {wall / listed[0]:>16.2f} "
-              f"{cpu / listed[1]:>15.2f}")
+    print(
+        f"tree: {args.files} YAML files, {policies} ImagePolicies; check saw "
+        f"{summary['files']} files, {summary['policies']} policies, {summary['errors']} errors, "
+        f"{summary['warnings']} warnings; {os.cpu_count()} CPUs; medians of {args.repeat} runs"
+    )
+    print(
+        f"{'command':<24} {'wall s':>7} {'cpu s':>7} {'wall x policies':>16} {'cpu x policies':>15}"
+    )
+    for label, (wall, cpu, _) in (("flux-semver policies", listed), ("flux-semver check", checked)):
+        print(
+            f"{label:<24} {wall:>7.3f} {cpu:>7.3f} {wall / listed[0]:>16.2f} "
+            f"{cpu / listed[1]:>15.2f}"
+        )
     ratio = checked[0] / listed[0]
-    print(f"goal (check within {GOAL}x of policies, wall time): "
-          f"{ratio:.2f}x, {'met' if ratio <= GOAL else 'NOT met'}")
+    print(
+        f"goal (check within {GOAL}x of policies, wall time): "
+        f"{ratio:.2f}x, {'met' if ratio <= GOAL else 'NOT met'}"
+    )
     return 0 if ratio <= GOAL else 1
 
 

@@ -39,8 +39,17 @@ PLAN = Plan(
     release_type="major",
     approval_required=True,
     changes=tuple(
-        PlanChange(stage, f"clusters/{stage}/shop.yaml", 9, 14, "apps/shop", "2.4.x", "3.0.x",
-                   "update", "major: follow")
+        PlanChange(
+            stage,
+            f"clusters/{stage}/shop.yaml",
+            9,
+            14,
+            "apps/shop",
+            "2.4.x",
+            "3.0.x",
+            "update",
+            "major: follow",
+        )
         for stage in ("dev", "pre-prod", "prod")
     ),
 )
@@ -53,8 +62,13 @@ def write_report(path: Path, tests: int) -> None:
         if index % 100 == 0:
             suite = ET.SubElement(root, "testsuite", name=f"pkg.module{index // 100:04d}")
         assert suite is not None
-        case = ET.SubElement(suite, "testcase", name=f"test_case_{index:05d}",
-                             classname=f"pkg.module{index // 100:04d}.Tests", time="0.001")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            name=f"test_case_{index:05d}",
+            classname=f"pkg.module{index // 100:04d}.Tests",
+            time="0.001",
+        )
         if index % 50 == 7:
             failure = ET.SubElement(case, "failure", message=f"assert {index} == {index + 1}")
             failure.text = "Traceback (most recent call last):\n  ...\nAssertionError"
@@ -85,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             return JUnitXml.fromfile(str(path))
 
         def parse_and_walk() -> object:
-            return sum(len(case.result) for suite in JUnitXml.fromfile(str(path))
-                       for case in suite)
+            return sum(len(case.result) for suite in JUnitXml.fromfile(str(path)) for case in suite)
 
         def summary() -> object:
             report = read_junit(path)

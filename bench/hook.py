@@ -43,9 +43,21 @@ repos:
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "user.name=bench", "-c",
-                    "user.email=bench@example.invalid", *args], cwd=root, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            *args,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _pre_commit(root: Path, hook_id: str, entry: str, repeat: int) -> tuple[float, float, str]:
@@ -84,18 +96,24 @@ def main() -> int:
             os.chdir(here)
         if "Passed" not in hooked[2] and "Failed" not in hooked[2]:
             sys.exit(f"the hook did not run: {hooked[2][-500:]}")
-    print(f"tree: {args.files} YAML files, one staged policy file; {os.cpu_count()} CPUs; "
-          f"medians of {args.repeat} runs")
+    print(
+        f"tree: {args.files} YAML files, one staged policy file; {os.cpu_count()} CPUs; "
+        f"medians of {args.repeat} runs"
+    )
     print(f"{'command':<40} {'wall s':>7} {'cpu s':>7}")
-    rows = [("python -c pass (bare start-up)", bare),
-            ("pre-commit run, a no-op hook", noop),
-            ("pre-commit run, flux-semver-check", hooked),
-            ("flux-semver-check alone (PRE_COMMIT=1)", alone)]
+    rows = [
+        ("python -c pass (bare start-up)", bare),
+        ("pre-commit run, a no-op hook", noop),
+        ("pre-commit run, flux-semver-check", hooked),
+        ("flux-semver-check alone (PRE_COMMIT=1)", alone),
+    ]
     for label, (wall, cpu, _) in rows:
         print(f"{label:<40} {wall:>7.3f} {cpu:>7.3f}")
     added = hooked[0] - noop[0]
-    print(f"the hook adds {added:.3f} s to pre-commit's {noop[0]:.3f} s "
-          f"({alone[0] / bare[0]:.1f}x bare Python start-up on its own)")
+    print(
+        f"the hook adds {added:.3f} s to pre-commit's {noop[0]:.3f} s "
+        f"({alone[0] / bare[0]:.1f}x bare Python start-up on its own)"
+    )
     goal = added < GOAL
     print(f"goal (the hook adds under {GOAL} s, wall time): {'met' if goal else 'NOT met'}")
     return 0 if goal else 1

@@ -52,8 +52,9 @@ def _install(wheel: Path, extra: str, base: Path) -> tuple[float, float, list[st
     for env in envs:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     online = _timed_install(envs[0] / "bin" / "python", spec)
-    offline = _timed_install(envs[1] / "bin" / "python", "--no-index", "--find-links",
-                             str(wheel.parent), spec)
+    offline = _timed_install(
+        envs[1] / "bin" / "python", "--no-index", "--find-links", str(wheel.parent), spec
+    )
     site = _site(envs[0])
     names = sorted(p.name.split("-")[0] for p in site.glob("*.dist-info"))
     return online, offline, [n for n in names if n != "flux_semver"], _size(site)
@@ -64,19 +65,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="flux-semver-install-") as tmp:
         base = Path(tmp)
-        subprocess.run([*PIP, "wheel", "--no-deps", "-w", str(base / "dist"), str(ROOT)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*PIP, "wheel", "--no-deps", "-w", str(base / "dist"), str(ROOT)],
+            check=True,
+            capture_output=True,
+        )
         [wheel] = (base / "dist").glob("flux_semver-*.whl")
         print(f"wheel: {wheel.name}, {wheel.stat().st_size / 1024:.0f} KiB")
         # Every wheel any variant needs, for the --no-index installs.
-        subprocess.run([*PIP, "download", "-d", str(base / "dist"),
-                        f"flux-semver[action,evidence] @ {wheel.as_uri()}"], check=True)
-        print(f"{'install':<10} {'dists':>5} {'MB':>7} {'index s':>8} {'local s':>8}  "
-              "dependencies")
+        subprocess.run(
+            [
+                *PIP,
+                "download",
+                "-d",
+                str(base / "dist"),
+                f"flux-semver[action,evidence] @ {wheel.as_uri()}",
+            ],
+            check=True,
+        )
+        print(f"{'install':<10} {'dists':>5} {'MB':>7} {'index s':>8} {'local s':>8}  dependencies")
         for name, extra in VARIANTS:
             online, offline, deps, size = _install(wheel, extra, base / name)
-            print(f"{name:<10} {len(deps):>5} {size / 1e6:>7.1f} {online:>8.1f} "
-                  f"{offline:>8.1f}  {' '.join(deps)}")
+            print(
+                f"{name:<10} {len(deps):>5} {size / 1e6:>7.1f} {online:>8.1f} "
+                f"{offline:>8.1f}  {' '.join(deps)}"
+            )
     return 0
 
 

@@ -63,18 +63,25 @@ class Benchmark:
 
 
 def _ranges(out: str) -> Iterator[Row]:
-    rates = {m[1].strip(): m[2] for m in re.finditer(r"^(\S.*?)\s+([\d,]+) checks/s$", out,
-                                                     re.MULTILINE)}
+    rates = {
+        m[1].strip(): m[2] for m in re.finditer(r"^(\S.*?)\s+([\d,]+) checks/s$", out, re.MULTILINE)
+    }
     for m in re.finditer(r"^ratio (\w+): flux_semver / (.+?) = ([\d.]+)x$", out, re.MULTILINE):
         mode, peer, ratio = m[1], m[2], m[3]
-        yield Row("ranges", f"parse + admits, {mode} (checks/s)", peer,
-                  rates.get(f"flux_semver ({mode})", "?"), rates.get(peer, "?"),
-                  f"{ratio}x faster")
+        yield Row(
+            "ranges",
+            f"parse + admits, {mode} (checks/s)",
+            peer,
+            rates.get(f"flux_semver ({mode})", "?"),
+            rates.get(peer, "?"),
+            f"{ratio}x faster",
+        )
 
 
 # label, wall s, cpu s, and two or three ratio columns
-_TABLE_ROW = re.compile(r"^\s*(\S.*?)\s{2,}([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+(?:\s+[\d.]+)?$",
-                        re.MULTILINE)
+_TABLE_ROW = re.compile(
+    r"^\s*(\S.*?)\s{2,}([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+(?:\s+[\d.]+)?$", re.MULTILINE
+)
 
 
 def _scan(out: str) -> Iterator[Row]:
@@ -86,69 +93,121 @@ def _scan(out: str) -> Iterator[Row]:
         if label == "flux-semver policies":
             continue
         if label.startswith("floor"):
-            yield Row("scan", "policies on the tree, wall s", "floor: Python reads every file",
-                      f"{ours[0]:.3f}", f"{wall:.3f}", f"{ours[0] / wall:.2f}x the floor")
+            yield Row(
+                "scan",
+                "policies on the tree, wall s",
+                "floor: Python reads every file",
+                f"{ours[0]:.3f}",
+                f"{wall:.3f}",
+                f"{ours[0] / wall:.2f}x the floor",
+            )
         elif label.startswith("with "):
-            yield Row("scan", f"policies {label}, wall s", "flux-semver policies",
-                      f"{wall:.3f}", f"{ours[0]:.3f}", f"{wall / ours[0]:.2f}x")
+            yield Row(
+                "scan",
+                f"policies {label}, wall s",
+                "flux-semver policies",
+                f"{wall:.3f}",
+                f"{ours[0]:.3f}",
+                f"{wall / ours[0]:.2f}x",
+            )
         else:
-            yield Row("scan", "read the tree, wall s", label, f"{ours[0]:.3f}", f"{wall:.3f}",
-                      f"{wall / ours[0]:.2f}x faster")
+            yield Row(
+                "scan",
+                "read the tree, wall s",
+                label,
+                f"{ours[0]:.3f}",
+                f"{wall:.3f}",
+                f"{wall / ours[0]:.2f}x faster",
+            )
 
 
 def _check(out: str) -> Iterator[Row]:
     rows = {m[1].strip(): (float(m[2]), float(m[3])) for m in _TABLE_ROW.finditer(out)}
     if "flux-semver check" in rows and "flux-semver policies" in rows:
         mine, base = rows["flux-semver check"][0], rows["flux-semver policies"][0]
-        yield Row("check", "all nine rules on the tree, wall s", "flux-semver policies",
-                  f"{mine:.3f}", f"{base:.3f}", f"{mine / base:.2f}x (goal ≤ 1.5x)")
+        yield Row(
+            "check",
+            "all nine rules on the tree, wall s",
+            "flux-semver policies",
+            f"{mine:.3f}",
+            f"{base:.3f}",
+            f"{mine / base:.2f}x (goal ≤ 1.5x)",
+        )
 
 
 def _evidence(out: str) -> Iterator[Row]:
-    times = {m[1].strip(): m[2] for m in re.finditer(r"^\s+(\S.*?)\s+([\d.]+) ms$", out,
-                                                     re.MULTILINE)}
+    times = {
+        m[1].strip(): m[2] for m in re.finditer(r"^\s+(\S.*?)\s+([\d.]+) ms$", out, re.MULTILINE)
+    }
     mine = times.get("flux-semver read + render x2", "?")
-    for peer, label in (("junitparser parse", "summary / parse alone"),
-                        ("junitparser parse + walk", "summary / parse + walk")):
+    for peer, label in (
+        ("junitparser parse", "summary / parse alone"),
+        ("junitparser parse + walk", "summary / parse + walk"),
+    ):
         found = re.search(rf"^\s+{re.escape(label)}\s+([\d.]+)x$", out, re.MULTILINE)
         if found:
-            yield Row("evidence", "JUnit read + summary rendered twice, ms", peer, mine,
-                      times.get(peer, "?"), f"{found[1]}x the peer's time")
+            yield Row(
+                "evidence",
+                "JUnit read + summary rendered twice, ms",
+                peer,
+                mine,
+                times.get(peer, "?"),
+                f"{found[1]}x the peer's time",
+            )
 
 
 def _registry(out: str) -> Iterator[Row]:
-    times = {m[1].strip(): m[2] for m in re.finditer(r"^\s+(\S.*?)\s{2,}([\d.]+) s$", out,
-                                                     re.MULTILINE)}
+    times = {
+        m[1].strip(): m[2] for m in re.finditer(r"^\s+(\S.*?)\s{2,}([\d.]+) s$", out, re.MULTILINE)
+    }
     count = re.search(r"^tags: (\d+);", out, re.MULTILINE)
     tags = f"{int(count[1]):,}" if count else "?"
 
     def find(prefix: str) -> tuple[str, str] | None:
-        return next(((label, value) for label, value in times.items()
-                     if label.startswith(prefix)), None)
+        return next(
+            ((label, value) for label, value in times.items() if label.startswith(prefix)), None
+        )
 
     pairs = (
-        (f"list {tags} tags, real registry, s", "flux-semver list, real",
-         "floor: requests GET, real", "floor: one bare GET"),
-        (f"list {tags} tags, token-auth pages, s", "flux-semver list, token",
-         "floor: requests GET, token", "floor: bare GETs, token in hand"),
-        (f"choose among {tags} tags, s", "flux-semver choose", "node-semver max_satisfying",
-         "node-semver max_satisfying"),
-        ("latest RANGE, wall s", "flux-semver latest --registry",
-         "flux-semver latest --tags-file", "latest --tags-file (offline)"),
+        (
+            f"list {tags} tags, real registry, s",
+            "flux-semver list, real",
+            "floor: requests GET, real",
+            "floor: one bare GET",
+        ),
+        (
+            f"list {tags} tags, token-auth pages, s",
+            "flux-semver list, token",
+            "floor: requests GET, token",
+            "floor: bare GETs, token in hand",
+        ),
+        (
+            f"choose among {tags} tags, s",
+            "flux-semver choose",
+            "node-semver max_satisfying",
+            "node-semver max_satisfying",
+        ),
+        (
+            "latest RANGE, wall s",
+            "flux-semver latest --registry",
+            "flux-semver latest --tags-file",
+            "latest --tags-file (offline)",
+        ),
     )
     for measure, mine, theirs, peer in pairs:
         ours, peers = find(mine), find(theirs)
         if ours is not None and peers is not None:
             pages = re.search(r"\((\d+ pages?)\)", ours[0])
-            shown = measure.replace("token-auth pages", f"token-auth, {pages[1]}") \
-                if pages else measure
+            shown = (
+                measure.replace("token-auth pages", f"token-auth, {pages[1]}") if pages else measure
+            )
             ratio = float(ours[1]) / float(peers[1])
-            yield Row("registry", shown, peer, ours[1], peers[1],
-                      f"{ratio:.2f}x the peer's time")
+            yield Row("registry", shown, peer, ours[1], peers[1], f"{ratio:.2f}x the peer's time")
 
 
-_ACTION_ROW = re.compile(r"^(action: .*?|flux-semver plan \(CLI\))\s{2,}([\d.]+)\s+([\d.]+)$",
-                         re.MULTILINE)
+_ACTION_ROW = re.compile(
+    r"^(action: .*?|flux-semver plan \(CLI\))\s{2,}([\d.]+)\s+([\d.]+)$", re.MULTILINE
+)
 
 
 def _action(out: str) -> Iterator[Row]:
@@ -159,9 +218,14 @@ def _action(out: str) -> Iterator[Row]:
         return
     where = f"{int(size[1]):,} files ({int(size[2]):,} YAML)"
     for label, wall in rows.items():
-        yield Row("action", f"{label.removeprefix('action: ')}, {where}, wall s",
-                  "flux-semver plan", f"{wall:.3f}", f"{plan:.3f}",
-                  f"{wall / plan:.2f}x (goal ≤ 5x)")
+        yield Row(
+            "action",
+            f"{label.removeprefix('action: ')}, {where}, wall s",
+            "flux-semver plan",
+            f"{wall:.3f}",
+            f"{plan:.3f}",
+            f"{wall / plan:.2f}x (goal ≤ 5x)",
+        )
 
 
 _HOOK_ROW = re.compile(r"^(\S.*?)\s{2,}([\d.]+)\s+([\d.]+)$", re.MULTILINE)
@@ -175,30 +239,58 @@ def _hook(out: str) -> Iterator[Row]:
     alone = rows.get("flux-semver-check alone (PRE_COMMIT=1)")
     if not (bare and noop and hooked and alone):
         return
-    yield Row("hook", "pre-commit run on a one-file commit, wall s", "pre-commit, a no-op hook",
-              f"{hooked[0]:.3f}", f"{noop[0]:.3f}",
-              f"+{hooked[0] - noop[0]:.3f} s (goal < 0.3 s)")
-    yield Row("hook", "the same, cpu s", "pre-commit, a no-op hook", f"{hooked[1]:.3f}",
-              f"{noop[1]:.3f}", f"+{hooked[1] - noop[1]:.3f} s")
-    yield Row("hook", "the hook's process alone, cpu s", "python -c pass", f"{alone[1]:.3f}",
-              f"{bare[1]:.3f}", f"+{alone[1] - bare[1]:.3f} s")
+    yield Row(
+        "hook",
+        "pre-commit run on a one-file commit, wall s",
+        "pre-commit, a no-op hook",
+        f"{hooked[0]:.3f}",
+        f"{noop[0]:.3f}",
+        f"+{hooked[0] - noop[0]:.3f} s (goal < 0.3 s)",
+    )
+    yield Row(
+        "hook",
+        "the same, cpu s",
+        "pre-commit, a no-op hook",
+        f"{hooked[1]:.3f}",
+        f"{noop[1]:.3f}",
+        f"+{hooked[1] - noop[1]:.3f} s",
+    )
+    yield Row(
+        "hook",
+        "the hook's process alone, cpu s",
+        "python -c pass",
+        f"{alone[1]:.3f}",
+        f"{bare[1]:.3f}",
+        f"+{alone[1] - bare[1]:.3f} s",
+    )
 
 
 def _install(out: str) -> Iterator[Row]:
-    found = {m[1]: (int(m[2]), float(m[3]), float(m[4]), float(m[5])) for m in re.finditer(
-        r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE)}
+    found = {
+        m[1]: (int(m[2]), float(m[3]), float(m[4]), float(m[5]))
+        for m in re.finditer(
+            r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)  ", out, re.MULTILINE
+        )
+    }
     if "light" not in found or "action" not in found:
         return
     peer = "flux-semver[action] (the image; every install before the split)"
-    measures = ("distributions", "site-packages, MB", "pip install from the index, s",
-                "pip install from local wheels, s")
+    measures = (
+        "distributions",
+        "site-packages, MB",
+        "pip install from the index, s",
+        "pip install from local wheels, s",
+    )
     theirs = found["action"]
     for name, label in (("light", "flux-semver"), ("evidence", "flux-semver[evidence]")):
         if name not in found:
             continue
         for measure, mine, their in zip(measures, found[name], theirs, strict=True):
-            shown = (str(int(mine)), str(int(their))) if measure == "distributions" else (
-                f"{mine:.1f}", f"{their:.1f}")
+            shown = (
+                (str(int(mine)), str(int(their)))
+                if measure == "distributions"
+                else (f"{mine:.1f}", f"{their:.1f}")
+            )
             yield Row("install", f"{label}: {measure}", peer, *shown, f"{mine / their:.2f}x")
 
 
@@ -240,8 +332,12 @@ BENCHMARKS = (
     Benchmark("registry.py", (), ("--tags", "1000", "--repeat", "1"), _registry),
     # 50,000 files take minutes to lay out on a small shared machine: the full run uses
     # 10,000 (the ratio is what counts; the action's fixed costs weigh more on a small tree).
-    Benchmark("action.py", ("--files", "10000", "--yaml", "1000", "--repeat", "1"),
-              ("--files", "2000", "--yaml", "200", "--repeat", "1"), _action),
+    Benchmark(
+        "action.py",
+        ("--files", "10000", "--yaml", "1000", "--repeat", "1"),
+        ("--files", "2000", "--yaml", "200", "--repeat", "1"),
+        _action,
+    ),
     Benchmark("hook.py", ("--repeat", "3"), ("--files", "1000", "--repeat", "1"), _hook),
     Benchmark("install.py", (), (), _install),
 )
@@ -259,16 +355,25 @@ def run(benchmark: Benchmark, quick: bool) -> Result:
     args = benchmark.quick if quick else benchmark.full
     shown = " ".join(["python", f"bench/{benchmark.script}", *args])
     print(f"+ {shown}", flush=True)
-    done = subprocess.run([sys.executable, str(BENCH / benchmark.script), *args],
-                          capture_output=True, text=True, check=False, cwd=BENCH.parent)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / benchmark.script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=BENCH.parent,
+    )
     sys.stdout.write(done.stdout)
     rows = list(benchmark.parse(done.stdout))
     if not rows:  # a benchmark that misses its goal exits 1 but still prints its numbers
         sys.stderr.write(done.stderr)
-        raise SystemExit(f"{benchmark.script} (exit code {done.returncode}): no results in "
-                         "its output; update the parser in bench/ledger.py to match it")
-    goals = [f"{benchmark.script}: {m[1].strip()}" for m in
-             re.finditer(r"^\s*(goal .*|verdict: .*)$", done.stdout, re.MULTILINE)]
+        raise SystemExit(
+            f"{benchmark.script} (exit code {done.returncode}): no results in "
+            "its output; update the parser in bench/ledger.py to match it"
+        )
+    goals = [
+        f"{benchmark.script}: {m[1].strip()}"
+        for m in re.finditer(r"^\s*(goal .*|verdict: .*)$", done.stdout, re.MULTILINE)
+    ]
     return Result(rows, shown, goals)
 
 
@@ -291,8 +396,10 @@ def render(results: list[Result], quick: bool) -> str:
         "| --- | --- | --- | ---: | ---: | --- |",
     ]
     for result in results:
-        lines += [f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | "
-                  f"{r.ratio} |" for r in result.rows]
+        lines += [
+            f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
+            for r in result.rows
+        ]
     lines += ["", "Goals, as each benchmark judges itself:", ""]
     lines += [f"- {goal}" for result in results for goal in result.goals]
     lines += ["", "Commands:", ""]
@@ -307,11 +414,17 @@ def merge(ledger: str, result: Result, script: str) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out: list[str] = []
     lines = ledger.rstrip("\n").split("\n")
-    rows = [f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
-            for r in result.rows]
+    rows = [
+        f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
+        for r in result.rows
+    ]
     for index, line in enumerate(lines):
-        if line.startswith(f"| {name} |") or line.startswith(f"- {script}:") \
-                or line == f"- `{result.command}`" or line.startswith(f"- {script} re-run"):
+        if (
+            line.startswith(f"| {name} |")
+            or line.startswith(f"- {script}:")
+            or line == f"- `{result.command}`"
+            or line.startswith(f"- {script} re-run")
+        ):
             continue
         out.append(line)
         following = lines[index + 1] if index + 1 < len(lines) else ""
@@ -331,17 +444,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--output", type=Path, default=LEDGER, help="where to write the table")
-    parser.add_argument("--only", metavar="SCRIPT", default=None,
-                        help="re-run one benchmark (e.g. registry.py) and replace only its "
-                             "rows, goal and command in the existing ledger")
+    parser.add_argument(
+        "--only",
+        metavar="SCRIPT",
+        default=None,
+        help="re-run one benchmark (e.g. registry.py) and replace only its "
+        "rows, goal and command in the existing ledger",
+    )
     args = parser.parse_args(argv)
     if args.only is not None:
         chosen = [b for b in BENCHMARKS if b.script == args.only]
         if not chosen or not args.output.exists():
-            parser.error(f"--only: no benchmark {args.only!r}, or no ledger at {args.output} "
-                         "to update")
-        text = merge(args.output.read_text(encoding="utf-8"), run(chosen[0], args.quick),
-                     chosen[0].script)
+            parser.error(
+                f"--only: no benchmark {args.only!r}, or no ledger at {args.output} to update"
+            )
+        text = merge(
+            args.output.read_text(encoding="utf-8"), run(chosen[0], args.quick), chosen[0].script
+        )
     else:
         results = [run(benchmark, args.quick) for benchmark in BENCHMARKS]
         text = render(results, args.quick)

@@ -37,9 +37,21 @@ from flux_semver.semver.ranges import Range, _parse
 from flux_semver.semver.version import _parse_lenient
 
 RANGES = [
-    "1.2.x", "1.x", "~1.2.3", "~1.2", "^1.2.0", "^0.2.3", ">=1.2.0 <2.0.0", ">=1.2.0",
-    "<=2.0.0", "1.2.3", ">1.0.0 <1.5.0", "1.x || 2.x", ">=0.5.0 <0.6.0 || >=1.0.0 <1.1.0",
-    "1.0.0 - 2.0.0", "*",
+    "1.2.x",
+    "1.x",
+    "~1.2.3",
+    "~1.2",
+    "^1.2.0",
+    "^0.2.3",
+    ">=1.2.0 <2.0.0",
+    ">=1.2.0",
+    "<=2.0.0",
+    "1.2.3",
+    ">1.0.0 <1.5.0",
+    "1.x || 2.x",
+    ">=0.5.0 <0.6.0 || >=1.0.0 <1.1.0",
+    "1.0.0 - 2.0.0",
+    "*",
 ]
 
 
@@ -100,8 +112,13 @@ def run_uncached(ranges: list[str], tags: list[str]) -> int:
         flux_semver.semver.version._parse_lenient = _parse_lenient
 
 
-def timed(runner: Runner, ranges: list[str], tags: list[str], rounds: int,
-          before_round: Callable[[], None] | None = None) -> float:
+def timed(
+    runner: Runner,
+    ranges: list[str],
+    tags: list[str],
+    rounds: int,
+    before_round: Callable[[], None] | None = None,
+) -> float:
     """Checks per second over ``rounds`` rounds (best of three repetitions)."""
     best = float("inf")
     for _ in range(3):
@@ -123,11 +140,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # The libraries do the same work; their answers differ only where npm's prerelease rules
     # differ from Masterminds' (semantic_version lets "<=2.0.0" admit 2.0.0-rc.2).
-    counts = {"flux_semver": run_flux_semver(RANGES, tags),
-              "semantic_version.NpmSpec": run_semantic_version(RANGES, tags),
-              "node-semver": run_node_semver(RANGES, tags)}
-    print(f"{len(RANGES)} ranges x {len(tags)} versions, {args.rounds} rounds; admitted pairs: "
-          + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    counts = {
+        "flux_semver": run_flux_semver(RANGES, tags),
+        "semantic_version.NpmSpec": run_semantic_version(RANGES, tags),
+        "node-semver": run_node_semver(RANGES, tags),
+    }
+    print(
+        f"{len(RANGES)} ranges x {len(tags)} versions, {args.rounds} rounds; admitted pairs: "
+        + ", ".join(f"{name} {count}" for name, count in counts.items())
+    )
     clear_caches()
     results = {
         "flux_semver (cold)": timed(run_flux_semver, RANGES, tags, args.rounds, clear_caches),

@@ -81,6 +81,7 @@ def listing(image: str, environ: dict[str, str]) -> Callable[[], list[str]]:
             return listings.tags(OciImage(parse(image)))
         finally:
             listings.close()
+
     return run
 
 
@@ -96,23 +97,31 @@ def main() -> int:
     # The registry's storage in memory where there is /dev/shm: 10,000 tag folders are made
     # there in a second, on a busy disk in a minute.
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(prefix="flux-semver-bench-", dir=shm) as tmp, \
-            registry_server.running(Path(tmp)) as real, \
-            registry_double.serving() as (double_host, state):
+    with (
+        tempfile.TemporaryDirectory(prefix="flux-semver-bench-", dir=shm) as tmp,
+        registry_server.running(Path(tmp)) as real,
+        registry_double.serving() as (double_host, state),
+    ):
         real.push("bench/app", tags[:1])
         real.retag("bench/app", tags)
-        basic = {"FLUX_SEMVER_REGISTRY_USERNAME": registry_server.USER,
-                 "FLUX_SEMVER_REGISTRY_PASSWORD": registry_server.PASSWORD}
+        basic = {
+            "FLUX_SEMVER_REGISTRY_USERNAME": registry_server.USER,
+            "FLUX_SEMVER_REGISTRY_PASSWORD": registry_server.PASSWORD,
+        }
         image = f"{real.host}/bench/app"
         listed = listing(image, basic)()
         assert len(listed) == args.tags, len(listed)
-        rows.append(("flux-semver list, real registry (1 page)",
-                     median(listing(image, basic), args.repeat)))
+        rows.append(
+            ("flux-semver list, real registry (1 page)", median(listing(image, basic), args.repeat))
+        )
         pair = f"{registry_server.USER}:{registry_server.PASSWORD}".encode()
         header = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
-        rows.append(("floor: requests GET, real registry (1 page)",
-                     median(lambda: floor(f"{real.base}/v2/bench/app/tags/list", header),
-                            args.repeat)))
+        rows.append(
+            (
+                "floor: requests GET, real registry (1 page)",
+                median(lambda: floor(f"{real.base}/v2/bench/app/tags/list", header), args.repeat),
+            )
+        )
 
         state.images["bench/app"] = tags
         state.max_page = 1000
@@ -120,48 +129,69 @@ def main() -> int:
         state.issued["bench-token"] = {"bench/app"}
         paged = f"{double_host}/bench/app"
         pages = -(-args.tags // state.max_page)
-        rows.append((f"flux-semver list, token registry ({pages} pages)",
-                     median(listing(paged, {}), args.repeat)))
-        rows.append((f"floor: requests GET, token registry ({pages} pages)",
-                     median(lambda: floor(f"http://{paged.split('/', 1)[0]}/v2/bench/app/"
-                                          "tags/list?n=1000",
-                                          {"Authorization": "Bearer bench-token"}),
-                            args.repeat)))
+        rows.append(
+            (
+                f"flux-semver list, token registry ({pages} pages)",
+                median(listing(paged, {}), args.repeat),
+            )
+        )
+        rows.append(
+            (
+                f"floor: requests GET, token registry ({pages} pages)",
+                median(
+                    lambda: floor(
+                        f"http://{paged.split('/', 1)[0]}/v2/bench/app/tags/list?n=1000",
+                        {"Authorization": "Bearer bench-token"},
+                    ),
+                    args.repeat,
+                ),
+            )
+        )
 
-        rows.append(("flux-semver choose (latest_tag)",
-                     median(lambda: latest_tag(rng, listed), args.repeat)))
-        rows.append(("node-semver max_satisfying",
-                     median(lambda: nodesemver.max_satisfying(listed, rng, loose=True),
-                            args.repeat)))
+        rows.append(
+            (
+                "flux-semver choose (latest_tag)",
+                median(lambda: latest_tag(rng, listed), args.repeat),
+            )
+        )
+        rows.append(
+            (
+                "node-semver max_satisfying",
+                median(lambda: nodesemver.max_satisfying(listed, rng, loose=True), args.repeat),
+            )
+        )
         assert latest_tag(rng, listed) == nodesemver.max_satisfying(listed, rng, loose=True)
 
         tags_file = Path(tmp) / "tags.txt"
         tags_file.write_text("\n".join(listed) + "\n")
         env = {**os.environ, **basic}
-        for label, where in (("flux-semver latest --registry, wall", ["--registry", image]),
-                             ("flux-semver latest --tags-file, wall",
-                              ["--tags-file", str(tags_file)])):
+        for label, where in (
+            ("flux-semver latest --registry, wall", ["--registry", image]),
+            ("flux-semver latest --tags-file, wall", ["--tags-file", str(tags_file)]),
+        ):
             command = [sys.executable, "-m", "flux_semver", "latest", rng, *where]
             wall = []
             for _ in range(args.repeat):
                 start = time.perf_counter()
-                done = subprocess.run(command, capture_output=True, text=True, env=env,
-                                      check=True)
+                done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
                 wall.append(time.perf_counter() - start)
             assert done.stdout.strip() == latest_tag(rng, listed), done.stdout
             rows.append((label, statistics.median(wall)))
-    print(f"tags: {args.tags}; range {rng}; {os.cpu_count()} CPUs; medians of "
-          f"{args.repeat} runs")
+    print(f"tags: {args.tags}; range {rng}; {os.cpu_count()} CPUs; medians of {args.repeat} runs")
     for label, seconds in rows:
         print(f"  {label:<52} {seconds:.3f} s")
     values = dict(rows)
     ours = values["flux-semver list, real registry (1 page)"]
     bare = values["floor: requests GET, real registry (1 page)"]
-    extra = (values["flux-semver latest --registry, wall"]
-             - values["flux-semver latest --tags-file, wall"])
+    extra = (
+        values["flux-semver latest --registry, wall"]
+        - values["flux-semver latest --tags-file, wall"]
+    )
     print(f"  {'latest --registry minus latest --tags-file':<52} {extra:.3f} s")
-    print(f"goal (listing {args.tags} tags within {GOAL_X:g}x of one bare GET, real "
-          f"registry): {ours / bare:.2f}x, {'met' if ours / bare <= GOAL_X else 'NOT met'}")
+    print(
+        f"goal (listing {args.tags} tags within {GOAL_X:g}x of one bare GET, real "
+        f"registry): {ours / bare:.2f}x, {'met' if ours / bare <= GOAL_X else 'NOT met'}"
+    )
     return 0 if ours / bare <= GOAL_X else 1
 
 

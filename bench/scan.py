@@ -166,7 +166,8 @@ def generate(root: Path, files: int) -> int:
                     texts[f"{kind}-{part}.yaml"] = template.format(app=name, env=env, part=part)
             if app % 4 == 0:  # a quarter of the apps are image-automated
                 texts["image-automation.yaml"] = AUTOMATION.format(
-                    app=name, env=env, range=RANGES[env])
+                    app=name, env=env, range=RANGES[env]
+                )
             for file_name, text in texts.items():
                 if written == files:
                     return policies
@@ -208,8 +209,11 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per fast command")
     parser.add_argument("--peer-repeat", type=int, default=1, help="runs per peer tool")
-    parser.add_argument("--skip-peers", action="store_true",
-                        help="time flux-semver and the floor only (a quick run on a busy machine)")
+    parser.add_argument(
+        "--skip-peers",
+        action="store_true",
+        help="time flux-semver and the floor only (a quick run on a busy machine)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="flux-semver-bench-") as tmp:
         root = Path(tmp) / "gitops"
@@ -217,33 +221,55 @@ def main() -> int:
         files = sorted(str(p) for p in root.rglob("*.yaml"))
         schema = Path(tmp) / "schema.json"
         schema.write_text(json.dumps({"type": "object"}))
-        ours = timed([_tool("flux-semver"), "-C", str(root), "policies", "--format", "json"],
-                     args.repeat)
+        ours = timed(
+            [_tool("flux-semver"), "-C", str(root), "policies", "--format", "json"], args.repeat
+        )
         found = len(json.loads(ours[2]))
         (root / ".flux-semver.yaml").write_text(CONFIG)  # the schema check adds jsonschema
-        configured = timed([_tool("flux-semver"), "-C", str(root), "policies", "--format",
-                            "json"], args.repeat)
+        configured = timed(
+            [_tool("flux-semver"), "-C", str(root), "policies", "--format", "json"], args.repeat
+        )
         (root / ".flux-semver.yaml").unlink()
         floor = timed([sys.executable, "-c", FLOOR, str(root)], args.repeat)
         peers = []
         if not args.skip_peers:
-            peers = [("check-jsonschema", timed([_tool("check-jsonschema"), "--schemafile",
-                                                 str(schema), *files], args.peer_repeat)),
-                     ("yamllint -d relaxed", timed([_tool("yamllint"), "-d", "relaxed",
-                                                    str(root)], args.peer_repeat))]
-    print(f"tree: {len(files)} YAML files, {policies} ImagePolicies "
-          f"(flux-semver found {found}); {os.cpu_count()} CPUs; medians of {args.repeat} runs "
-          f"({args.peer_repeat} for the peers)")
-    print(f"{'command':<34} {'wall s':>7} {'cpu s':>7} {'wall x floor':>13} {'cpu x floor':>12}"
-          f" {'x flux-semver':>14}")
-    rows = [("flux-semver policies", ours), ("  with a .flux-semver.yaml", configured),
-            ("floor (python reads every file)", floor), *peers]
+            peers = [
+                (
+                    "check-jsonschema",
+                    timed(
+                        [_tool("check-jsonschema"), "--schemafile", str(schema), *files],
+                        args.peer_repeat,
+                    ),
+                ),
+                (
+                    "yamllint -d relaxed",
+                    timed([_tool("yamllint"), "-d", "relaxed", str(root)], args.peer_repeat),
+                ),
+            ]
+    print(
+        f"tree: {len(files)} YAML files, {policies} ImagePolicies "
+        f"(flux-semver found {found}); {os.cpu_count()} CPUs; medians of {args.repeat} runs "
+        f"({args.peer_repeat} for the peers)"
+    )
+    print(
+        f"{'command':<34} {'wall s':>7} {'cpu s':>7} {'wall x floor':>13} {'cpu x floor':>12}"
+        f" {'x flux-semver':>14}"
+    )
+    rows = [
+        ("flux-semver policies", ours),
+        ("  with a .flux-semver.yaml", configured),
+        ("floor (python reads every file)", floor),
+        *peers,
+    ]
     for label, (wall, cpu, _) in rows:
-        print(f"{label:<34} {wall:>7.3f} {cpu:>7.3f} {wall / floor[0]:>13.2f} "
-              f"{cpu / floor[1]:>12.2f} {wall / ours[0]:>14.2f}")
+        print(
+            f"{label:<34} {wall:>7.3f} {cpu:>7.3f} {wall / floor[0]:>13.2f} "
+            f"{cpu / floor[1]:>12.2f} {wall / ours[0]:>14.2f}"
+        )
     goal = ours[0] < 1.0 and ours[0] <= 2 * floor[0]
     print(f"goal (< 1 s and within 2x of the floor, wall time): {'met' if goal else 'NOT met'}")
     return 0 if goal else 1
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -65,8 +65,9 @@ def flux_semver(root: Path, *args: str, expect: int = 0, echo: bool = True) -> s
     """Run ``flux-semver ARGS`` in ROOT, echo the command and its output, check its exit code."""
     if echo:
         print(f"$ flux-semver {' '.join(_quote(a) for a in args)}", flush=True)
-    done = subprocess.run([*_cli(), *args], cwd=root, capture_output=True, text=True,
-                          env=ENV, check=False)
+    done = subprocess.run(
+        [*_cli(), *args], cwd=root, capture_output=True, text=True, env=ENV, check=False
+    )
     if echo:
         sys.stdout.write(done.stdout)
     sys.stdout.write(done.stderr)
@@ -83,8 +84,14 @@ def _quote(arg: str) -> str:
 
 
 def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=root, env=ENV,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=root,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise StoryError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout
@@ -115,8 +122,9 @@ def deployed(root: Path) -> None:
     for policy in repo.policies_for(APP):
         if policy.range_text is None:
             continue
-        tag = flux_semver(root, "latest", policy.range_text, "--tags-file", "../tags.txt",
-                          echo=False).strip()
+        tag = flux_semver(
+            root, "latest", policy.range_text, "--tags-file", "../tags.txt", echo=False
+        ).strip()
         print(f"  {policy.stage:<9} {policy.range_text:<7} -> {tag}")
 
 

@@ -49,8 +49,9 @@ def _whole_repository(root: Path, config: Path | None) -> bool | None:
     return bool(changes.deleted_policy_files(root, found, revision))
 
 
-def _focus(root: Path, names: Sequence[str],
-           config: Path | None) -> Callable[[str, bytes], bool] | None:
+def _focus(
+    root: Path, names: Sequence[str], config: Path | None
+) -> Callable[[str, bytes], bool] | None:
     """Which policy files to parse for a commit of ``names``: those files, and the ones that
     mention an app whose policies they hold — every finding about the commit's files is about
     those apps. None (parse everything) when a committed file cannot be read as YAML, or is
@@ -115,8 +116,14 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
         from flux_semver.reporters import text
 
         focus = _focus(root, files, args.config) if whole is False else None
-        result = rules.check(root, args.config, files=files, selected=codes, parse_only=focus,
-                             base=base_revision(root))
+        result = rules.check(
+            root,
+            args.config,
+            files=files,
+            selected=codes,
+            parse_only=focus,
+            base=base_revision(root),
+        )
         if result.findings:
             sys.stdout.write(text.render(result))
         return 1 if result.failed(args.strict) else 0

@@ -11,4 +11,3 @@ CODES: tuple[str, ...] = ("FS003", "FS007")
 
 def main(argv: Sequence[str] | None = None) -> int:
     return run(argv, CODES, __doc__ or "")
-

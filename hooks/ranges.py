@@ -11,4 +11,3 @@ CODES: tuple[str, ...] = ("FS001", "FS004", "FS009")
 
 def main(argv: Sequence[str] | None = None) -> int:
     return run(argv, CODES, __doc__ or "")
-

@@ -23,8 +23,14 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 # Test files that build a hook environment or a wheel, or run the Action end to end: the
 # integration set, left out by ``python3 tasks.py quick`` (``python3 tasks.py test`` runs them).
 INTEGRATION = {
-    "test_precommit", "test_precommit_try_repo", "test_wheel", "test_action_image", "test_demo",
-    "test_action", "test_action_gate", "test_action_registry",
+    "test_precommit",
+    "test_precommit_try_repo",
+    "test_wheel",
+    "test_action_image",
+    "test_demo",
+    "test_action",
+    "test_action_gate",
+    "test_action_registry",
 }
 
 

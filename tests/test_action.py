@@ -16,8 +16,12 @@ from tests.support.github_server import ACTIONS_NOT_PERMITTED, github_server
 def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     result = runner.run(commit_author="Release Bot <bot@example.com>")
     assert result.code == 0, result.stdout + result.stderr
-    assert runner.branches() == ["flux-semver/myapp/dev", "flux-semver/myapp/pre-prod",
-                                 "flux-semver/myapp/prod", "main"]
+    assert runner.branches() == [
+        "flux-semver/myapp/dev",
+        "flux-semver/myapp/pre-prod",
+        "flux-semver/myapp/prod",
+        "main",
+    ]
     for stage, wanted in {"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}.items():
         text = runner.branch_file(f"flux-semver/myapp/{stage}", stage)
         assert range_of(text) == wanted
@@ -25,8 +29,11 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     opened = runner.server.open_pulls()
     assert len(opened) == 3
     by_head = {p["head"]: p for p in opened}
-    assert set(by_head) == {"flux-semver/myapp/dev", "flux-semver/myapp/pre-prod",
-                            "flux-semver/myapp/prod"}
+    assert set(by_head) == {
+        "flux-semver/myapp/dev",
+        "flux-semver/myapp/pre-prod",
+        "flux-semver/myapp/prod",
+    }
     assert all(p["base"] == "main" for p in opened)
     prod = by_head["flux-semver/myapp/prod"]
     preprod = by_head["flux-semver/myapp/pre-prod"]
@@ -39,10 +46,15 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     plan = json.loads(result.outputs["plan"])
     assert plan["app"] == "myapp" and plan["version"] == "2.0.0"
     assert {c["stage"]: c["to"] for c in plan["changes"]} == {
-        "dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}
+        "dev": "2.0.x",
+        "pre-prod": "2.0.x",
+        "prod": "2.0.0",
+    }
     assert result.outputs["changed-files"].splitlines() == [
-        "clusters/dev/imagepolicy.yaml", "clusters/pre-prod/imagepolicy.yaml",
-        "clusters/prod/imagepolicy.yaml"]
+        "clusters/dev/imagepolicy.yaml",
+        "clusters/pre-prod/imagepolicy.yaml",
+        "clusters/prod/imagepolicy.yaml",
+    ]
     pulls = result.pulls
     assert [p["stage"] for p in pulls] == ["dev", "pre-prod", "prod"]
     assert all(p["operation"] == "created" for p in pulls)
@@ -55,14 +67,29 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
     # The checkout itself is left as it was.
     assert git(runner.workspace, "status", "--porcelain", env=runner.env) == ""
     # One commit on top of the base, by the commit-author, with the audit-trail trailers.
-    log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1",
-              "--format=%an <%ae>%n%B", "refs/heads/flux-semver/myapp/prod", env=runner.env)
+    log = git(
+        runner.tmp,
+        "--git-dir",
+        str(runner.origin),
+        "log",
+        "-1",
+        "--format=%an <%ae>%n%B",
+        "refs/heads/flux-semver/myapp/prod",
+        env=runner.env,
+    )
     assert log.startswith("Release Bot <bot@example.com>")
     assert "Flux-Semver-App: myapp" in log
     assert "Flux-Semver-Stage: prod" in log
     assert "Flux-Semver-Previous: prod 1.2.3" in log
-    count = git(runner.tmp, "--git-dir", str(runner.origin), "rev-list", "--count",
-                "refs/heads/main..refs/heads/flux-semver/myapp/prod", env=runner.env)
+    count = git(
+        runner.tmp,
+        "--git-dir",
+        str(runner.origin),
+        "rev-list",
+        "--count",
+        "refs/heads/main..refs/heads/flux-semver/myapp/prod",
+        env=runner.env,
+    )
     assert count.strip() == "1"
 
 
@@ -85,7 +112,8 @@ def test_an_identical_re_run_writes_nothing(runner: Runner) -> None:
 
 
 def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
-        runner: Runner) -> None:
+    runner: Runner,
+) -> None:
     first = runner.run()
     prod_number = next(p["number"] for p in first.pulls if p["stage"] == "prod")
     comments = runner.server.comments_on(prod_number)
@@ -98,8 +126,16 @@ def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
     assert range_of(runner.branch_file("flux-semver/myapp/prod", "prod")) == "2.0.1"
     prod = next(p for p in runner.server.open_pulls() if p["head"].endswith("/prod"))
     assert "2.0.1" in prod["title"]
-    log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1", "--format=%B",
-              "refs/heads/flux-semver/myapp/prod", env=runner.env)
+    log = git(
+        runner.tmp,
+        "--git-dir",
+        str(runner.origin),
+        "log",
+        "-1",
+        "--format=%B",
+        "refs/heads/flux-semver/myapp/prod",
+        env=runner.env,
+    )
     assert "Evidence: https://ci.example/1" in log
     assert len(runner.server.state.pulls) == 3
     # The sticky evidence comment is edited in place, never posted twice.
@@ -107,15 +143,17 @@ def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
     assert [c["id"] for c in comments] == [sticky_id]
     assert "2.0.1" in comments[0]["body"]
     assert "https://ci.example/1" in comments[0]["body"]
-    edits = [r for r in runner.server.requests
-             if r.method == "PATCH" and r.path.endswith(f"/issues/comments/{sticky_id}")]
+    edits = [
+        r
+        for r in runner.server.requests
+        if r.method == "PATCH" and r.path.endswith(f"/issues/comments/{sticky_id}")
+    ]
     assert len(edits) == 1
 
 
 def test_nothing_left_to_change_closes_the_pull_requests(runner: Runner) -> None:
     assert runner.run().code == 0
-    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"},
-                        "Merged by hand")
+    runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Merged by hand")
     result = runner.run()
     assert result.code == 0, result.stdout + result.stderr
     assert runner.server.open_pulls() == []
@@ -180,7 +218,10 @@ def test_single_pull_request_for_all_stages(runner: Runner) -> None:
     # one change may not move pre-prod and prod to 2.0.0 together (FS015): prod waits for a
     # later run, once the release PR has merged
     assert [(p["stage"], p["number"], p["operation"]) for p in result.pulls] == [
-        ("dev", number, "created"), ("pre-prod", number, "created"), ("prod", None, "none")]
+        ("dev", number, "created"),
+        ("pre-prod", number, "created"),
+        ("prod", None, "none"),
+    ]
     assert range_of(runner.branch_file("flux-semver/myapp/release", "prod")) == "1.2.3"
 
 
@@ -196,14 +237,25 @@ def test_a_token_without_pull_request_permission_fails_naming_it(runner: Runner)
 
 def test_a_fork_pull_request_degrades_to_the_job_summary(runner: Runner) -> None:
     runner.server.fail("read-only", method="POST", path=r"/pulls$", times=10)
-    fork = {"pull_request": {"number": 7, "head": {"repo": {"full_name": "someone/gitops",
-                                                            "fork": True}}},
-            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}
-    result = runner.run(stages="dev", event="pull_request", payload=fork, version="2.0.0",
-                        ref="refs/pull/7/merge", base="main")
+    fork = {
+        "pull_request": {
+            "number": 7,
+            "head": {"repo": {"full_name": "someone/gitops", "fork": True}},
+        },
+        "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"},
+    }
+    result = runner.run(
+        stages="dev",
+        event="pull_request",
+        payload=fork,
+        version="2.0.0",
+        ref="refs/pull/7/merge",
+        base="main",
+    )
     assert result.code == 0, result.stdout + result.stderr
-    assert any(line.startswith("::warning") and "read-only" in line
-               for line in result.stdout.splitlines())
+    assert any(
+        line.startswith("::warning") and "read-only" in line for line in result.stdout.splitlines()
+    )
     assert "2.0.0" in result.summary
 
 
@@ -220,15 +272,19 @@ def test_check_command_annotates_and_fails(runner: Runner) -> None:
     runner.write_ranges({"prod": "2.x"}, "A prod range that admits too much")
     git(runner.workspace, "fetch", "--quiet", "--depth", "1", "origin", "main", env=runner.env)
     git(runner.workspace, "reset", "--quiet", "--hard", "FETCH_HEAD", env=runner.env)
-    result = runner.run(command="check", event="pull_request", payload={},
-                        ref="refs/pull/1/merge")
+    result = runner.run(command="check", event="pull_request", payload={}, ref="refs/pull/1/merge")
     assert result.code == 1, result.stdout + result.stderr
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     assert any("file=clusters/prod/imagepolicy.yaml" in e and "FS002" in e for e in errors)
     assert "FS002" in result.summary
     assert runner.server.requests == []
-    assert set(result.outputs) == {"release-type", "plan", "changed-files", "pull-requests",
-                                   "summary-file"}
+    assert set(result.outputs) == {
+        "release-type",
+        "plan",
+        "changed-files",
+        "pull-requests",
+        "summary-file",
+    }
 
 
 def _dispatch(version: str) -> dict[str, Any]:
@@ -238,8 +294,13 @@ def _dispatch(version: str) -> dict[str, Any]:
 def test_patch_release_enables_auto_merge_on_the_one_pull_request(runner: Runner) -> None:
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     # No GITHUB_GRAPHQL_URL: the GraphQL endpoint is derived from the Enterprise API URL.
-    result = runner.run(event="repository_dispatch", payload=_dispatch("2.0.1"),
-                        ref="refs/heads/main", auto_merge="true", graphql_url=False)
+    result = runner.run(
+        event="repository_dispatch",
+        payload=_dispatch("2.0.1"),
+        ref="refs/heads/main",
+        auto_merge="true",
+        graphql_url=False,
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert result.outputs["release-type"] == "patch"
     [opened] = runner.server.open_pulls()
@@ -247,14 +308,21 @@ def test_patch_release_enables_auto_merge_on_the_one_pull_request(runner: Runner
     assert runner.server.state.auto_merge == [opened["number"]]
     assert "release:patch" in opened["labels"]
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [
-        ("dev", "none"), ("pre-prod", "none"), ("prod", "created")]
+        ("dev", "none"),
+        ("pre-prod", "none"),
+        ("prod", "created"),
+    ]
 
 
 def test_auto_merge_refused_by_the_repository_is_a_warning(runner: Runner) -> None:
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     runner.server.state.auto_merge_allowed = False
-    result = runner.run(event="repository_dispatch", payload=_dispatch("2.0.1"),
-                        ref="refs/heads/main", auto_merge="true")
+    result = runner.run(
+        event="repository_dispatch",
+        payload=_dispatch("2.0.1"),
+        ref="refs/heads/main",
+        auto_merge="true",
+    )
     assert result.code == 0, result.stdout + result.stderr
     warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1 and "Allow auto-merge" in warnings[0]
@@ -266,8 +334,7 @@ def test_a_gated_stage_alone_is_blocked_and_opens_nothing(runner: Runner) -> Non
     assert result.code == 1
     assert runner.server.writes == []
     assert [p["operation"] for p in result.pulls] == ["none"]
-    assert any(line.startswith("::error") and "prod" in line
-               for line in result.stdout.splitlines())
+    assert any(line.startswith("::error") and "prod" in line for line in result.stdout.splitlines())
 
 
 FAILING_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
@@ -293,16 +360,19 @@ def test_failing_evidence_with_block_policy_refuses_the_prod_pull_request(runner
     assert "checkout" in dev["body"] and "HTTP 500" in dev["body"]
 
 
-def test_failing_evidence_with_report_policy_still_opens_every_pull_request(
-        runner: Runner) -> None:
+def test_failing_evidence_with_report_policy_still_opens_every_pull_request(runner: Runner) -> None:
     reports = runner.workspace / "reports"
     reports.mkdir()
     (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
     (reports / "metrics.json").write_text(
-        '{"p95_ms": {"value": 180, "threshold": 250, "better": "lower", "unit": "ms"}}')
-    result = runner.run(evidence_junit="reports/*.xml", evidence_metrics="reports/metrics.json",
-                        evidence_links="Grafana=https://grafana.example/d/42",
-                        evidence_notes="Soaked for a day in pre-prod.")
+        '{"p95_ms": {"value": 180, "threshold": 250, "better": "lower", "unit": "ms"}}'
+    )
+    result = runner.run(
+        evidence_junit="reports/*.xml",
+        evidence_metrics="reports/metrics.json",
+        evidence_links="Grafana=https://grafana.example/d/42",
+        evidence_notes="Soaked for a day in pre-prod.",
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert len(runner.server.open_pulls()) == 3
     for text in (result.summary, runner.server.open_pulls()[0]["body"]):
@@ -324,15 +394,29 @@ def test_gitops_tree_below_the_repository_root(tmp_path: Path) -> None:
 def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runner) -> None:
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    result = runner.run(command="rollback", image="myapp", stages="dev",
-                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    result = runner.run(
+        command="rollback",
+        image="myapp",
+        stages="dev",
+        event="workflow_dispatch",
+        payload={},
+        ref="refs/heads/main",
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
     [opened] = runner.server.open_pulls()
     assert opened["head"] == "flux-semver/myapp/rollback-dev"
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [("dev", "created")]
-    log = git(runner.tmp, "--git-dir", str(runner.origin), "log", "-1", "--format=%B",
-              "refs/heads/flux-semver/myapp/rollback-dev", env=runner.env)
+    log = git(
+        runner.tmp,
+        "--git-dir",
+        str(runner.origin),
+        "log",
+        "-1",
+        "--format=%B",
+        "refs/heads/flux-semver/myapp/rollback-dev",
+        env=runner.env,
+    )
     assert "Flux-Semver-Previous: dev 2.0.x" in log
 
 
@@ -340,8 +424,14 @@ def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
     # an emergency rollback: prod goes back while pre-prod keeps 2.0.x
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    result = runner.run(command="rollback", image="myapp", stages="prod",
-                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    result = runner.run(
+        command="rollback",
+        image="myapp",
+        stages="prod",
+        event="workflow_dispatch",
+        payload={},
+        ref="refs/heads/main",
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-prod", "prod")) == "1.2.3"
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [("prod", "created")]
@@ -353,8 +443,14 @@ def test_rollback_above_the_gate_is_refused(runner: Runner) -> None:
     runner.write_ranges({"pre-prod": "1.2.x"}, "Roll pre-prod back")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
     # prod's previous pin 1.3.5 is above everything pre-prod (1.2.x) admits now
-    result = runner.run(command="rollback", image="myapp", stages="prod",
-                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    result = runner.run(
+        command="rollback",
+        image="myapp",
+        stages="prod",
+        event="workflow_dispatch",
+        payload={},
+        ref="refs/heads/main",
+    )
     assert result.code == 1
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
@@ -366,8 +462,14 @@ def test_a_second_rollback_never_undoes_the_first(runner: Runner) -> None:
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     runner.write_ranges({"prod": "1.2.3"}, "Roll prod back")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    result = runner.run(command="rollback", image="myapp", stages="prod",
-                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    result = runner.run(
+        command="rollback",
+        image="myapp",
+        stages="prod",
+        event="workflow_dispatch",
+        payload={},
+        ref="refs/heads/main",
+    )
     assert result.code == 2  # not 2.0.0 again: the broken version stays out
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
@@ -377,5 +479,6 @@ def test_a_second_rollback_never_undoes_the_first(runner: Runner) -> None:
 def test_a_version_is_required_for_promote(runner: Runner) -> None:
     result = runner.run(event="workflow_dispatch", payload={}, ref="refs/heads/main")
     assert result.code == 2
-    assert any(line.startswith("::error") and "`version`" in line
-               for line in result.stdout.splitlines())
+    assert any(
+        line.startswith("::error") and "`version`" in line for line in result.stdout.splitlines()
+    )

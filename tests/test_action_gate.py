@@ -49,8 +49,14 @@ def at(hours: float, minutes: int = 0) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def flux_posts(runner: Runner, sha: str, reason: str, severity: str,
-               kind: str = "Kustomization", name: str = "apps") -> None:
+def flux_posts(
+    runner: Runner,
+    sha: str,
+    reason: str,
+    severity: str,
+    kind: str = "Kustomization",
+    name: str = "apps",
+) -> None:
     """What notification-controller's github notifier sends for one event: state from the
     severity, context lower-case ``<Kind>/<name>/<first segment of the Provider UID>``,
     description the reason split at case changes, lower-cased; no target URL."""
@@ -61,17 +67,21 @@ def flux_posts(runner: Runner, sha: str, reason: str, severity: str,
             word = ""
         word += char
     words.append(word)
-    body = {"state": {"info": "success", "error": "failure"}[severity],
-            "context": f"{kind}/{name}/{PROVIDER_UID.split('-')[0]}".lower(),
-            "description": " ".join(words).lower()}
+    body = {
+        "state": {"info": "success", "error": "failure"}[severity],
+        "context": f"{kind}/{name}/{PROVIDER_UID.split('-')[0]}".lower(),
+        "description": " ".join(words).lower(),
+    }
     post_status(runner, sha, body)
 
 
 def post_status(runner: Runner, sha: str, body: dict[str, Any]) -> None:
     request = urllib.request.Request(
-        f"{runner.server.url}/repos/{OWNER}/{REPO}/statuses/{sha}", method="POST",
-        data=json.dumps(body).encode(), headers={"Authorization": f"token {TOKEN}",
-                                                 "Content-Type": "application/json"})
+        f"{runner.server.url}/repos/{OWNER}/{REPO}/statuses/{sha}",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as answer:
         assert answer.status == 201
 
@@ -86,13 +96,21 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
         yield runner
 
 
-def gate(runner: Runner, now: str, event: str = "schedule",
-         payload: dict[str, Any] | None = None) -> Result:
+def gate(
+    runner: Runner, now: str, event: str = "schedule", payload: dict[str, Any] | None = None
+) -> Result:
     runner.env["FLUX_SEMVER_NOW"] = now
-    result = runner.run(event=event, ref="refs/heads/main", command="gate", auto_merge="true",
-                        payload=payload or {
-        "schedule": "*/15 * * * *",
-        "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}})
+    result = runner.run(
+        event=event,
+        ref="refs/heads/main",
+        command="gate",
+        auto_merge="true",
+        payload=payload
+        or {
+            "schedule": "*/15 * * * *",
+            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"},
+        },
+    )
     assert result.code == 0, result.stdout + result.stderr
     return result
 
@@ -101,11 +119,18 @@ def gate_status(runner: Runner, number: int) -> dict[str, Any]:
     """The latest flux-semver/gate status on a pull request's head, read back over HTTP
     through the combined-status endpoint, as branch protection reads it."""
     sha = runner.server.pull(number)["head"]
-    head = git(runner.tmp, "--git-dir", str(runner.origin), "rev-parse", f"refs/heads/{sha}",
-               env=runner.env).strip()
+    head = git(
+        runner.tmp,
+        "--git-dir",
+        str(runner.origin),
+        "rev-parse",
+        f"refs/heads/{sha}",
+        env=runner.env,
+    ).strip()
     request = urllib.request.Request(
         f"{runner.server.url}/repos/{OWNER}/{REPO}/commits/{head}/status",
-        headers={"Authorization": f"token {TOKEN}"})
+        headers={"Authorization": f"token {TOKEN}"},
+    )
     with urllib.request.urlopen(request) as answer:
         combined = json.load(answer)
     found = [s for s in combined["statuses"] if s["context"] == "flux-semver/gate"]
@@ -117,8 +142,9 @@ def merge(runner: Runner, branch: str, when: str) -> str:
     """Merge a branch into main the way GitHub's merge button does, at ``when``."""
     env = {**runner.env, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when}
     git(runner.author, "fetch", "--quiet", str(runner.origin), f"refs/heads/{branch}", env=env)
-    git(runner.author, "merge", "--quiet", "--no-ff", "-m", f"Merge {branch}", "FETCH_HEAD",
-        env=env)
+    git(
+        runner.author, "merge", "--quiet", "--no-ff", "-m", f"Merge {branch}", "FETCH_HEAD", env=env
+    )
     git(runner.author, "push", "--quiet", str(runner.origin), "HEAD:refs/heads/main", env=env)
     return git(runner.author, "rev-parse", "HEAD", env=env).strip()
 
@@ -144,10 +170,18 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     runner.server.merge(numbers["pre-prod"])
     runner.server.set_clock(at(0, 1))
     flux_posts(runner, before_merge, "ReconciliationSucceeded", "info")
-    post_status(runner, merged, {"state": "success", "context": "kustomization/apps-canary/1",
-                                 "description": "reconciliation succeeded"})
-    post_status(runner, merged, {"state": "success", "context": "ci/fake-flux",
-                                 "description": "all good"})
+    post_status(
+        runner,
+        merged,
+        {
+            "state": "success",
+            "context": "kustomization/apps-canary/1",
+            "description": "reconciliation succeeded",
+        },
+    )
+    post_status(
+        runner, merged, {"state": "success", "context": "ci/fake-flux", "description": "all good"}
+    )
     gate(runner, at(0, 2))
     status = gate_status(runner, prod)
     assert status["state"] == "pending"
@@ -156,8 +190,15 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     # A pending status (Flux's github provider never sends one: progressing events are
     # skipped; another system might) does not count either.
     runner.server.set_clock(at(0, 5))
-    post_status(runner, merged, {"state": "pending", "context": "kustomization/apps/0c9c2e41",
-                                 "description": "progressing"})
+    post_status(
+        runner,
+        merged,
+        {
+            "state": "pending",
+            "context": "kustomization/apps/0c9c2e41",
+            "description": "progressing",
+        },
+    )
     gate(runner, at(0, 6))
     assert gate_status(runner, prod)["description"].startswith("waiting for Flux")
 
@@ -165,8 +206,14 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     # `status` event for it, and the workflow runs at once.
     runner.server.set_clock(at(0, 10))
     flux_posts(runner, merged, "ReconciliationSucceeded", "info")
-    gate(runner, at(1), event="status", payload=status_event(
-        merged, "kustomization/apps/0c9c2e41", "success", "reconciliation succeeded", at(0, 10)))
+    gate(
+        runner,
+        at(1),
+        event="status",
+        payload=status_event(
+            merged, "kustomization/apps/0c9c2e41", "success", "reconciliation succeeded", at(0, 10)
+        ),
+    )
     status = gate_status(runner, prod)
     assert status["state"] == "pending"
     assert "soak in pre-prod until 2026-03-03 09:10 UTC (23h10m left)" in status["description"]
@@ -191,8 +238,11 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     assert "reconciliation succeeded" in result.summary
     assert f"([link](https://github.test/{OWNER}/{REPO}/commit/{merged}))" in result.summary
     assert "approved by alice" in result.summary
-    comments = [c["body"] for c in runner.server.comments_on(prod)
-                if "flux-semver:gate stage=prod" in c["body"]]
+    comments = [
+        c["body"]
+        for c in runner.server.comments_on(prod)
+        if "flux-semver:gate stage=prod" in c["body"]
+    ]
     assert len(comments) == 1  # one comment, edited as the verdict changes
     assert "### Verified in pre-prod" in comments[0]
     assert "**✅ passed**" in comments[0]
@@ -203,17 +253,30 @@ def test_the_gate_over_a_release_timeline(runner: Runner) -> None:
     # The gate's own status fires a `status` event too (with a token other than
     # GITHUB_TOKEN): that run reads and writes nothing.
     writes = len(runner.server.requests)
-    own = gate(runner, at(26, 11), event="status", payload=status_event(
-        status_sha(runner, prod), "flux-semver/gate", "success", "2.0.0 verified in pre-prod",
-        at(26, 5)))
+    own = gate(
+        runner,
+        at(26, 11),
+        event="status",
+        payload=status_event(
+            status_sha(runner, prod),
+            "flux-semver/gate",
+            "success",
+            "2.0.0 verified in pre-prod",
+            at(26, 5),
+        ),
+    )
     assert "nothing to re-evaluate" in own.stdout
     assert len(runner.server.requests) == writes
     # A CI status on a pull request's branch cannot change a verdict: that run asks GitHub
     # nothing (the event names the default branch and the status's branches).
-    ci = status_event(status_sha(runner, prod), "ci/build", "success", "build passed",
-                      at(26, 12))
-    ci["branches"] = [{"name": "flux-semver/myapp/prod", "protected": False, "commit": {
-        "sha": ci["sha"], "url": ci["commit"]["url"]}}]
+    ci = status_event(status_sha(runner, prod), "ci/build", "success", "build passed", at(26, 12))
+    ci["branches"] = [
+        {
+            "name": "flux-semver/myapp/prod",
+            "protected": False,
+            "commit": {"sha": ci["sha"], "url": ci["commit"]["url"]},
+        }
+    ]
     elsewhere = gate(runner, at(26, 12), event="status", payload=ci)
     assert "not on main" in elsewhere.stdout
     assert [r.method for r in runner.server.requests[writes:]] == []
@@ -254,8 +317,14 @@ def test_a_patch_for_prod_auto_merges_once_the_gate_lets_it(runner: Runner) -> N
     # A dry run says what it would set and writes nothing.
     before = len(runner.server.writes)
     runner.env["FLUX_SEMVER_NOW"] = at(0)
-    dry = runner.run(event="schedule", ref="refs/heads/main", command="gate", dry_run="true",
-                     auto_merge="true", payload={"schedule": "*/15 * * * *"})
+    dry = runner.run(
+        event="schedule",
+        ref="refs/heads/main",
+        command="gate",
+        dry_run="true",
+        auto_merge="true",
+        payload={"schedule": "*/15 * * * *"},
+    )
     assert dry.code == 0, dry.stdout + dry.stderr
     assert f"#{prod} prod: would set flux-semver/gate pending: waiting for Flux" in dry.stdout
     assert len(runner.server.writes) == before
@@ -276,19 +345,37 @@ def test_a_patch_for_prod_auto_merges_once_the_gate_lets_it(runner: Runner) -> N
     assert "enablePullRequestAutoMerge" in graphql[0].body["query"]
 
 
-def status_event(sha: str, context: str, state: str, description: str,
-                 when: str) -> dict[str, Any]:
+def status_event(sha: str, context: str, state: str, description: str, when: str) -> dict[str, Any]:
     """A ``status`` webhook payload as GitHub documents it (the fields a workflow sees)."""
     return {
-        "id": 6805126730, "sha": sha, "name": f"{OWNER}/{REPO}", "target_url": None,
-        "avatar_url": None, "context": context, "description": description, "state": state,
-        "commit": {"sha": sha, "node_id": "C_kwDOAAAAAA", "url":
-                   f"https://api.github.test/repos/{OWNER}/{REPO}/commits/{sha}",
-                   "html_url": f"https://github.test/{OWNER}/{REPO}/commit/{sha}",
-                   "commit": {"message": "Merge flux-semver/myapp/pre-prod"}, "parents": []},
-        "branches": [{"name": "main", "protected": True, "commit": {
-            "sha": sha, "url": f"https://api.github.test/repos/{OWNER}/{REPO}/commits/{sha}"}}],
-        "created_at": when, "updated_at": when,
+        "id": 6805126730,
+        "sha": sha,
+        "name": f"{OWNER}/{REPO}",
+        "target_url": None,
+        "avatar_url": None,
+        "context": context,
+        "description": description,
+        "state": state,
+        "commit": {
+            "sha": sha,
+            "node_id": "C_kwDOAAAAAA",
+            "url": f"https://api.github.test/repos/{OWNER}/{REPO}/commits/{sha}",
+            "html_url": f"https://github.test/{OWNER}/{REPO}/commit/{sha}",
+            "commit": {"message": "Merge flux-semver/myapp/pre-prod"},
+            "parents": [],
+        },
+        "branches": [
+            {
+                "name": "main",
+                "protected": True,
+                "commit": {
+                    "sha": sha,
+                    "url": f"https://api.github.test/repos/{OWNER}/{REPO}/commits/{sha}",
+                },
+            }
+        ],
+        "created_at": when,
+        "updated_at": when,
         "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"},
         "sender": {"login": "flux-bot", "id": 3, "type": "User"},
     }
@@ -296,8 +383,14 @@ def status_event(sha: str, context: str, state: str, description: str,
 
 def status_sha(runner: Runner, number: int) -> str:
     branch = runner.server.pull(number)["head"]
-    return git(runner.tmp, "--git-dir", str(runner.origin), "rev-parse", f"refs/heads/{branch}",
-               env=runner.env).strip()
+    return git(
+        runner.tmp,
+        "--git-dir",
+        str(runner.origin),
+        "rev-parse",
+        f"refs/heads/{branch}",
+        env=runner.env,
+    ).strip()
 
 
 def test_one_pull_request_never_carries_a_stage_with_its_gate(runner: Runner) -> None:
@@ -307,6 +400,9 @@ def test_one_pull_request_never_carries_a_stage_with_its_gate(runner: Runner) ->
     # the single PR carries dev and pre-prod; prod waits for a later run (FS015), so the
     # gate has nothing to hold back in it
     assert [(p["stage"], p["number"]) for p in opened.pulls] == [
-        ("dev", number), ("pre-prod", number), ("prod", None)]
+        ("dev", number),
+        ("pre-prod", number),
+        ("prod", None),
+    ]
     gate(runner, at(0))
     assert gate_status(runner, number)["state"] == "success"

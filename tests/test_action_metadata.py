@@ -22,10 +22,29 @@ from flux_semver.project import REPOSITORY
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DESIGN_INPUTS = {
-    "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
-    "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
-    "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
-    "registry-check", "registry-username", "registry-password",
+    "command",
+    "version",
+    "image",
+    "release-type",
+    "stages",
+    "path",
+    "config",
+    "dry-run",
+    "pull-requests",
+    "base",
+    "token",
+    "labels",
+    "auto-merge",
+    "commit-author",
+    "evidence-url",
+    "evidence-junit",
+    "evidence-metrics",
+    "evidence-links",
+    "evidence-notes",
+    "evidence-policy",
+    "registry-check",
+    "registry-username",
+    "registry-password",
 }
 DESIGN_OUTPUTS = {"release-type", "plan", "changed-files", "pull-requests", "summary-file"}
 
@@ -37,8 +56,16 @@ def _metadata() -> dict[str, Any]:
 
 def test_action_yml_validates_against_the_github_actions_schema() -> None:
     done = subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions",
-         str(ROOT / "action.yml")], capture_output=True, text=True, check=False)
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-actions",
+            str(ROOT / "action.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -49,13 +76,20 @@ def test_the_schema_check_would_catch_a_broken_action_yml(tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(broken), encoding="utf-8")
     done = subprocess.run(
         [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(path)],
-        capture_output=True, text=True, check=False)
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode != 0
 
 
 def test_dockerfile_passes_hadolint() -> None:
-    done = subprocess.run([str(BIN / "hadolint"), str(ROOT / "Dockerfile")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(BIN / "hadolint"), str(ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -81,22 +115,35 @@ def test_action_yml_declares_exactly_the_designed_inputs_and_outputs() -> None:
 # Two valid values per input. Asking for a name proves nothing (every name is asked for up
 # front); two values that make read_inputs return different results do.
 INPUT_SAMPLES = {
-    "command": ("promote", "check"), "version": ("1.2.3", "1.2.4"), "image": ("myapp", "api"),
-    "release-type": ("minor", "major"), "stages": ("dev", "prod"), "path": ("deploy", "ops"),
-    "config": ("a.yaml", "b.yaml"), "dry-run": ("true", "false"),
-    "pull-requests": ("single", "none"), "base": ("main", "release/1.x"),
-    "token": ("t0ken", "t1ken"), "labels": ("release", "hotfix"), "auto-merge": ("true", "false"),
+    "command": ("promote", "check"),
+    "version": ("1.2.3", "1.2.4"),
+    "image": ("myapp", "api"),
+    "release-type": ("minor", "major"),
+    "stages": ("dev", "prod"),
+    "path": ("deploy", "ops"),
+    "config": ("a.yaml", "b.yaml"),
+    "dry-run": ("true", "false"),
+    "pull-requests": ("single", "none"),
+    "base": ("main", "release/1.x"),
+    "token": ("t0ken", "t1ken"),
+    "labels": ("release", "hotfix"),
+    "auto-merge": ("true", "false"),
     "commit-author": ("Ann <ann@example.com>", "Bob <bob@example.com>"),
     "evidence-url": ("https://ci.example.com/run/1", "https://ci.example.com/run/2"),
-    "evidence-junit": ("a.xml", "b.xml"), "evidence-metrics": ("a.json", "b.json"),
+    "evidence-junit": ("a.xml", "b.xml"),
+    "evidence-metrics": ("a.json", "b.json"),
     "evidence-links": ("Grafana=https://grafana.example.com", "Logs=https://logs.example.com"),
-    "evidence-notes": ("canary ran", "soak ran"), "evidence-policy": ("report", "block"),
-    "registry-check": ("true", "false"), "registry-username": ("bot", "ci"),
+    "evidence-notes": ("canary ran", "soak ran"),
+    "evidence-policy": ("report", "block"),
+    "registry-check": ("true", "false"),
+    "registry-username": ("bot", "ci"),
     "registry-password": ("pw-1", "pw-2"),
 }
 # Inputs that are only valid together with another.
-COMPANIONS = {"registry-username": {"registry-password": "pw"},
-              "registry-password": {"registry-username": "bot"}}
+COMPANIONS = {
+    "registry-username": {"registry-password": "pw"},
+    "registry-password": {"registry-username": "bot"},
+}
 
 
 @pytest.mark.parametrize("name", sorted(INPUT_SAMPLES))
@@ -124,21 +171,37 @@ def test_every_output_is_written(tmp_path: Path) -> None:
     (workspace / "clusters" / "dev" / "policy.yaml").write_text(
         "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n"
         "  name: myapp-dev\nspec:\n  imageRepositoryRef:\n    name: myapp\n"
-        "  policy:\n    semver:\n      range: 1.2.x\n", encoding="utf-8")
+        "  policy:\n    semver:\n      range: 1.2.x\n",
+        encoding="utf-8",
+    )
     output = tmp_path / "output"
     output.touch()
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GITHUB_WORKSPACE": str(workspace),
-           "GITHUB_OUTPUT": str(output), "INPUT_COMMAND": "check"}
-    done = subprocess.run([sys.executable, str(ROOT / "entrypoint.py")], cwd=workspace, env=env,
-                          capture_output=True, text=True, check=False)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output),
+        "INPUT_COMMAND": "check",
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py")],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     written = set(re.findall(r"^([a-z-]+)<<ghadelimiter_", output.read_text(), re.M))
     assert written == set(_metadata()["outputs"]) == set(OUTPUT_NAMES)
 
 
 def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
-    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert lines[0] == "*"
     allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     copied = set()

@@ -45,7 +45,9 @@ def runner(tmp_path: Path, registry: tuple[str, registry_double.State]) -> Itera
 
 
 def test_a_pin_to_a_tag_never_pushed_stops_the_run(
-        runner: Runner, registry: tuple[str, registry_double.State]) -> None:  # noqa: ARG001 - started for the runner
+    runner: Runner,
+    registry: tuple[str, registry_double.State],  # noqa: ARG001 - started for the runner
+) -> None:
     result = runner.run(registry_check="true")  # the release event's v2.0.0: prod pins 2.0.0
     assert result.code == 1, result.stdout + result.stderr
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
@@ -58,23 +60,29 @@ def test_a_pin_to_a_tag_never_pushed_stops_the_run(
 
 
 def test_registry_check_reports_what_flux_deploys(
-        runner: Runner, registry: tuple[str, registry_double.State]) -> None:
+    runner: Runner, registry: tuple[str, registry_double.State]
+) -> None:
     registry[1].images["acme/myapp"].append("2.0.0")
     result = runner.run(registry_check="true")
     assert result.code == 0, result.stdout + result.stderr
     assert len(runner.server.open_pulls()) == 3
     rows = [line for line in result.summary.splitlines() if line.startswith("| ")]
     assert "| prod | <code>flux-system/myapp-prod</code> | 1.2.3 | 2.0.0 |  |" in rows
-    assert "| dev | <code>flux-system/myapp-dev</code> | 1.2.4 | 2.0.1 | ⚠️ Flux would " \
+    assert (
+        "| dev | <code>flux-system/myapp-dev</code> | 1.2.4 | 2.0.1 | ⚠️ Flux would "
         "deploy 2.0.1, not 2.0.0: 2.0.1 is the highest tag 2.0.x admits |" in rows
-    assert any(line.startswith("::warning") and "dev: Flux would deploy 2.0.1" in line
-               for line in result.stdout.splitlines())
+    )
+    assert any(
+        line.startswith("::warning") and "dev: Flux would deploy 2.0.1" in line
+        for line in result.stdout.splitlines()
+    )
     # One listing for the three stages' policies: the 401 that starts the token flow, one page.
     assert registry[1].tag_requests("acme/myapp") == 2
 
 
 def test_without_the_input_the_registry_is_never_asked(
-        runner: Runner, registry: tuple[str, registry_double.State]) -> None:
+    runner: Runner, registry: tuple[str, registry_double.State]
+) -> None:
     result = runner.run()
     assert result.code == 0, result.stdout + result.stderr
     assert registry[1].log == []
@@ -87,6 +95,8 @@ def test_a_registry_username_without_a_password_is_an_input_error() -> None:
     given = {"registry-username": "robot"}
     with pytest.raises(InputError, match="go together"):
         read_inputs(lambda name: given.get(name, ""), {})
-    inputs = read_inputs(lambda name: {**given, "registry-password": "pw",
-                                       "registry-check": "true"}.get(name, ""), {})
+    inputs = read_inputs(
+        lambda name: {**given, "registry-password": "pw", "registry-check": "true"}.get(name, ""),
+        {},
+    )
     assert (inputs.registry_check, inputs.registry_username) == (True, "robot")

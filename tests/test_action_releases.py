@@ -35,8 +35,10 @@ def _errors(result: Any, level: str = "error") -> list[str]:
 
 # -- 1. what a pull request carries matches its current release -----------------------------
 
+
 def test_a_patch_pull_request_rewritten_to_a_major_loses_auto_merge_and_its_patch_label(
-        runner: Runner) -> None:
+    runner: Runner,
+) -> None:
     runner.write_ranges(AT_2, "Release 2.0.0")
     patch = runner.release("2.0.1", auto_merge="true")
     assert patch.code == 0, patch.stdout + patch.stderr
@@ -93,6 +95,7 @@ def test_failing_evidence_on_a_re_run_closes_the_open_prod_pull_request(runner: 
 
 # -- 3. a reviewer's commit on the bot's branch is never erased ------------------------------
 
+
 def test_a_reviewers_commit_on_the_branch_is_left_alone(runner: Runner) -> None:
     assert runner.release("2.0.0").code == 0
     prod = _open(runner)[PROD]
@@ -110,6 +113,7 @@ def test_a_reviewers_commit_on_the_branch_is_left_alone(runner: Runner) -> None:
 
 
 # -- 4. never backwards; a hotfix line gets its own branch; races are settled ----------------
+
 
 def test_a_hotfix_below_an_open_major_gets_its_own_branch(runner: Runner) -> None:
     major = runner.release("2.0.0")
@@ -145,8 +149,10 @@ def test_re_running_an_older_release_leaves_the_newer_pull_requests(runner: Runn
 @pytest.mark.parametrize("first", ["2.0.0", "2.0.1"])
 def test_two_releases_at_once_end_with_the_newer_one(runner: Runner, first: str) -> None:
     second = "2.0.1" if first == "2.0.0" else "2.0.0"
-    started = [runner.start("release", {"release": {"tag_name": v}},
-                            f"refs/tags/{v}") for v in (first, second)]
+    started = [
+        runner.start("release", {"release": {"tag_name": v}}, f"refs/tags/{v}")
+        for v in (first, second)
+    ]
     results = [runner.finish(s) for s in started]
     for result in results:
         assert result.code == 0, result.stdout + result.stderr
@@ -159,10 +165,17 @@ def test_two_releases_at_once_end_with_the_newer_one(runner: Runner, first: str)
 
 # -- 5. a rollback knows its own rollback --------------------------------------------------------
 
+
 def test_re_running_a_rollback_after_its_merge_opens_nothing(runner: Runner) -> None:
     runner.write_ranges(AT_2, "Release 2.0.0")
-    args: dict[str, Any] = {"command": "rollback", "image": "myapp", "stages": "dev",
-                            "event": "workflow_dispatch", "payload": {}, "ref": "refs/heads/main"}
+    args: dict[str, Any] = {
+        "command": "rollback",
+        "image": "myapp",
+        "stages": "dev",
+        "event": "workflow_dispatch",
+        "payload": {},
+        "ref": "refs/heads/main",
+    }
     first = runner.run(**args)
     assert first.code == 0, first.stdout + first.stderr
     runner.merge("flux-semver/myapp/rollback-dev")
@@ -184,13 +197,20 @@ def test_rollback_on_a_depth_one_checkout_fetches_the_history_it_needs(runner: R
     git(runner.workspace, "reset", "--quiet", "--hard", "FETCH_HEAD", env=runner.env)
     shallow = git(runner.workspace, "rev-parse", "--is-shallow-repository", env=runner.env)
     assert shallow.strip() == "true"
-    result = runner.run(command="rollback", image="myapp", stages="dev",
-                        event="workflow_dispatch", payload={}, ref="refs/heads/main")
+    result = runner.run(
+        command="rollback",
+        image="myapp",
+        stages="dev",
+        event="workflow_dispatch",
+        payload={},
+        ref="refs/heads/main",
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
 
 
 # -- 7. nothing root-owned is left in the workspace ------------------------------------------
+
 
 def _everything(top: Path) -> list[Path]:
     return [top, *top.rglob("*")]
@@ -210,6 +230,7 @@ def test_nothing_in_the_workspace_is_left_to_root(runner: Runner) -> None:
 
 
 # -- 8. the repository that holds `path`; no symlink out of the workspace -------------------
+
 
 def test_a_gitops_checkout_in_a_subfolder_of_an_app_checkout(tmp_path: Path) -> None:
     with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
@@ -246,11 +267,17 @@ def test_a_path_that_links_out_of_the_workspace_is_refused(runner: Runner, comma
 
 # -- 9. every output, always, true to what happened ---------------------------------------------
 
+
 def test_an_input_error_still_writes_every_output(runner: Runner) -> None:
     result = runner.release("2.0.0", pull_requests="sometimes")
     assert result.code == 2
-    assert set(result.outputs) == {"release-type", "plan", "changed-files", "pull-requests",
-                                   "summary-file"}
+    assert set(result.outputs) == {
+        "release-type",
+        "plan",
+        "changed-files",
+        "pull-requests",
+        "summary-file",
+    }
     assert result.outputs["pull-requests"] == "[]"
     assert "pull-requests" in result.summary
 
@@ -265,6 +292,7 @@ def test_a_refusal_part_way_still_reports_the_pull_request_it_opened(runner: Run
 
 # -- 10. what GitHub and git say reaches the user, with the right exit code --------------------
 
+
 def _pre_receive(runner: Runner, script: str) -> None:
     hook = runner.origin / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\n" + script)
@@ -272,9 +300,12 @@ def _pre_receive(runner: Runner, script: str) -> None:
 
 
 def test_a_push_refused_by_a_ruleset_says_what_github_said(runner: Runner) -> None:
-    _pre_receive(runner, "echo 'GH013: Repository rule violations found for refs/heads/x.' >&2\n"
-                         "echo '- Cannot create ref due to creations being restricted.' >&2\n"
-                         "exit 1\n")
+    _pre_receive(
+        runner,
+        "echo 'GH013: Repository rule violations found for refs/heads/x.' >&2\n"
+        "echo '- Cannot create ref due to creations being restricted.' >&2\n"
+        "exit 1\n",
+    )
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 1, result.stdout + result.stderr
     [error] = _errors(result)
@@ -285,16 +316,25 @@ def test_a_push_refused_by_a_ruleset_says_what_github_said(runner: Runner) -> No
 
 def test_a_bad_gateway_on_push_is_retried(runner: Runner) -> None:
     marker = runner.tmp / "refused-once"
-    _pre_receive(runner, f"if [ ! -e {marker} ]; then touch {marker}; "
-                         "echo 'error: RPC failed; HTTP 502 curl 22' >&2; exit 1; fi\nexit 0\n")
+    _pre_receive(
+        runner,
+        f"if [ ! -e {marker} ]; then touch {marker}; "
+        "echo 'error: RPC failed; HTTP 502 curl 22' >&2; exit 1; fi\nexit 0\n",
+    )
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"
 
 
 def test_a_missing_origin_repository_is_not_blamed_on_the_base_input(runner: Runner) -> None:
-    git(runner.workspace, "remote", "set-url", "origin", str(runner.tmp / "gone.git"),
-        env=runner.env)
+    git(
+        runner.workspace,
+        "remote",
+        "set-url",
+        "origin",
+        str(runner.tmp / "gone.git"),
+        env=runner.env,
+    )
     result = runner.release("2.0.0")
     assert result.code == 2
     [error] = _errors(result)
@@ -302,14 +342,14 @@ def test_a_missing_origin_repository_is_not_blamed_on_the_base_input(runner: Run
 
 
 def test_a_long_retry_after_is_not_waited_for(runner: Runner) -> None:
-    runner.server.fail("rate-limit", method="POST", path=r"/pulls$", times=10,
-                       retry_after="3600")
+    runner.server.fail("rate-limit", method="POST", path=r"/pulls$", times=10, retry_after="3600")
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 1
     [error] = _errors(result)
     assert "3600" in error or "60 minutes" in error
-    creates = [r for r in runner.server.requests
-               if r.method == "POST" and r.path.endswith("/pulls")]
+    creates = [
+        r for r in runner.server.requests if r.method == "POST" and r.path.endswith("/pulls")
+    ]
     assert len(creates) == 1
 
 
@@ -344,6 +384,7 @@ def test_an_unknown_app_names_the_image_input_not_a_cli_option(runner: Runner) -
 
 # -- 11. no restarting CI, no double comments, no forged lines, no leftover PRs ---------------
 
+
 def test_a_close_comment_answered_502_is_posted_once(runner: Runner) -> None:
     assert runner.release("2.0.0", stages="dev").code == 0
     [pull] = runner.server.open_pulls()
@@ -351,8 +392,11 @@ def test_a_close_comment_answered_502_is_posted_once(runner: Runner) -> None:
     runner.server.fail("502-applied", method="POST", path=r"/comments$")
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 0, result.stdout + result.stderr
-    closing = [c for c in runner.server.comments_on(pull["number"])
-               if c["body"].startswith("Closed by flux-semver")]
+    closing = [
+        c
+        for c in runner.server.comments_on(pull["number"])
+        if c["body"].startswith("Closed by flux-semver")
+    ]
     assert len(closing) == 1
     assert runner.server.pull(pull["number"])["state"] == "closed"
 
@@ -363,8 +407,9 @@ def test_a_file_name_with_a_line_break_cannot_forge_a_changed_files_line(runner:
     (runner.author / "clusters" / "dev" / "imagepolicy.yaml").rename(weird)
     git(runner.author, "add", "-A", env=runner.env)
     git(runner.author, "commit", "--quiet", "-m", "odd name", env=runner.env)
-    git(runner.author, "push", "--quiet", str(runner.origin), "HEAD:refs/heads/main",
-        env=runner.env)
+    git(
+        runner.author, "push", "--quiet", str(runner.origin), "HEAD:refs/heads/main", env=runner.env
+    )
     result = runner.release("2.0.0", dry_run="true")
     assert result.code == 0, result.stdout + result.stderr
     lines = result.outputs["changed-files"].splitlines()
@@ -400,4 +445,3 @@ def test_a_pull_request_a_person_closed_stays_closed_for_its_release(runner: Run
     assert newer.code == 0, newer.stdout + newer.stderr
     [opened] = runner.server.open_pulls()
     assert opened["number"] != pull["number"] and "2.0.1" in opened["title"]
-

@@ -20,12 +20,17 @@ LAYERS: dict[str, int] = {
     "bottom": 0,  # BOTTOM: shared vocabulary, errors, text safety, packaged data
     "semver": 1,  # versions, ranges, tags: Flux's semantics
     "repo": 2,  # files, config, manifests, edits, git
-    "release": 3, "registry": 3,  # a release: plan, promote, history; registry tags
-    "rules": 4, "evidence": 4,  # checks over a scanned repository; release evidence
+    "release": 3,
+    "registry": 3,  # a release: plan, promote, history; registry tags
+    "rules": 4,
+    "evidence": 4,  # checks over a scanned repository; release evidence
     "reporters": 5,  # check results as text, JSON, SARIF, annotations
     "": 6,  # flux_semver/__init__.py: the public Python API
-    "cli": 7, "github": 7, "hooks": 7,  # the faces
-    "__main__": 8, "entrypoint": 8,  # launchers of a face
+    "cli": 7,
+    "github": 7,
+    "hooks": 7,  # the faces
+    "__main__": 8,
+    "entrypoint": 8,  # launchers of a face
 }
 
 
@@ -33,8 +38,16 @@ LAYERS: dict[str, int] = {
 # and drop it here; never add one.
 KNOWN: dict[tuple[str, str], str] = {}
 
-BOTTOM = {"errors", "model", "check_result", "printable", "workflow_commands", "project",
-          "data", "edge"}
+BOTTOM = {
+    "errors",
+    "model",
+    "check_result",
+    "printable",
+    "workflow_commands",
+    "project",
+    "data",
+    "edge",
+}
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -67,7 +80,7 @@ def _imports(module: str, path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1]
+                base = package[: len(package) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
@@ -95,8 +108,10 @@ def test_imports_follow_the_layers(module: str, path: Path) -> None:
             continue
         target = _layer(imported if imported != "flux_semver" else "flux_semver.__init__")
         if target != source and LAYERS.get(target, 99) >= LAYERS[source]:
-            wrong.append(f"{path.relative_to(ROOT)}:{line} imports {imported} "
-                         f"({target or 'the package'} is not below {source or 'the package'})")
+            wrong.append(
+                f"{path.relative_to(ROOT)}:{line} imports {imported} "
+                f"({target or 'the package'} is not below {source or 'the package'})"
+            )
     assert not wrong, "\n".join(wrong)
 
 

@@ -101,8 +101,13 @@ def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "-C", str(DATA / "fs004"), "check", "--format", "json")
     assert code == 1
     data = json.loads(out)
-    assert data["summary"] == {"files": 4, "policies": 3, "errors": 2, "warnings": 0,
-                               "suppressed": 0}
+    assert data["summary"] == {
+        "files": 4,
+        "policies": 3,
+        "errors": 2,
+        "warnings": 0,
+        "suppressed": 0,
+    }
     assert {f["code"] for f in data["findings"]} == {"FS004"}
     assert all(f["file"] == PROD and f["stage"] == "prod" for f in data["findings"])
 
@@ -182,10 +187,13 @@ def test_a_file_that_does_not_exist_is_an_input_error(
     monkeypatch.chdir(root)
     code, out, err = run(capsys, "-C", ".", "check", "nonexist.yaml")
     assert code == 2 and out == ""
-    assert err == ("flux-semver: error: nonexist.yaml: no such file — name a file inside the "
-                   "repository (-C DIR)\n")
-    code, out, err = run(capsys, "-C", ".", "check", "clusters/dev/podinfo.yaml",
-                         "clusters/dev/typo.yaml")
+    assert err == (
+        "flux-semver: error: nonexist.yaml: no such file — name a file inside the "
+        "repository (-C DIR)\n"
+    )
+    code, out, err = run(
+        capsys, "-C", ".", "check", "clusters/dev/podinfo.yaml", "clusters/dev/typo.yaml"
+    )
     assert code == 2 and out == "" and "clusters/dev/typo.yaml: no such file" in err
 
 
@@ -211,8 +219,13 @@ def test_the_summary_counts_the_files_shown(capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     assert out == "no problems in 1 of 4 files (3 policies)\n"
     code, out, _ = run(capsys, "-C", root, "check", "clusters/dev/podinfo.yaml", "--format", "json")
-    assert json.loads(out)["summary"] == {"files": 4, "policies": 3, "errors": 0, "warnings": 0,
-                                             "suppressed": 0}
+    assert json.loads(out)["summary"] == {
+        "files": 4,
+        "policies": 3,
+        "errors": 0,
+        "warnings": 0,
+        "suppressed": 0,
+    }
     code, out, _ = run(capsys, "-C", root, "check", "clusters/dev/podinfo.yaml", PRE_PROD)
     assert code == 1 and out.splitlines()[-1] == "1 error, 0 warnings in 2 of 4 files (3 policies)"
     code, out, _ = run(capsys, "-C", root, "check")

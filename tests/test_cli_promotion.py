@@ -27,13 +27,24 @@ ENV = {
 
 
 def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
-                          capture_output=True, text=True, env=ENV, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "flux_semver", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=False,
+    )
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=root, env=ENV,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=root,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -64,7 +75,9 @@ def test_plan_formats(gitops: Path) -> None:
     data = json.loads(fs(gitops, "plan", "1.3.0", "--format", "json").stdout)
     assert (data["app"], data["version"], data["release_type"]) == ("myapp", "1.3.0", "minor")
     assert [(c["stage"], c["action"]) for c in data["changes"]] == [
-        ("dev", "auto"), ("pre-prod", "update"), ("prod", "hold")
+        ("dev", "auto"),
+        ("pre-prod", "update"),
+        ("prod", "hold"),
     ]
 
     markdown = fs(gitops, "plan", "2.0.0", "--format", "markdown").stdout
@@ -124,9 +137,12 @@ def test_promote_writes_and_the_result_passes_check(gitops: Path) -> None:
 
 def test_input_errors_are_one_line_with_exit_2(gitops: Path) -> None:
     other = gitops / "clusters" / "dev" / "other.yaml"
-    other.write_text((gitops / "clusters" / "dev" / "imagepolicy.yaml").read_text()
-                     .replace("name: myapp-dev", "name: other-dev")
-                     .replace("name: myapp\n", "name: other\n"))
+    other.write_text(
+        (gitops / "clusters" / "dev" / "imagepolicy.yaml")
+        .read_text()
+        .replace("name: myapp-dev", "name: other-dev")
+        .replace("name: myapp\n", "name: other\n")
+    )
     for args, words in [
         (("plan", "1.3.0"), ["myapp", "other", "--image"]),
         (("plan", "1.3.0", "--image", "myapp", "--stage", "qa"), ["qa", "pre-prod"]),
@@ -175,15 +191,21 @@ def test_history_and_rollback_commands(gitops: Path) -> None:
 
     refused = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod", "--to", "1.3.0")
     assert refused.returncode == 1
-    assert "refused: --to 1.3.0 would admit versions above 1.2.3: a rollback never goes " \
+    assert (
+        "refused: --to 1.3.0 would admit versions above 1.2.3: a rollback never goes "
         "forward" in refused.stdout
+    )
     assert '"1.2.3"' in (gitops / PROD).read_text()
 
 
 @pytest.mark.usefixtures("committed")
 def test_emergency_rollback_of_prod_alone_passes_check(gitops: Path) -> None:
-    for args in (("1.3.0",), ("1.3.0", "--stage", "prod"), ("2.0.0",), ("2.0.0", "--stage",
-                                                                          "prod")):
+    for args in (
+        ("1.3.0",),
+        ("1.3.0", "--stage", "prod"),
+        ("2.0.0",),
+        ("2.0.0", "--stage", "prod"),
+    ):
         assert fs(gitops, "promote", *args).returncode == 0
         git(gitops, "commit", "-q", "-am", f"Promote {' '.join(args)}")
     done = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod")
@@ -196,8 +218,10 @@ def test_emergency_rollback_of_prod_alone_passes_check(gitops: Path) -> None:
 
     above = fs(gitops, "rollback", "--image", "myapp", "--stage", "prod", "--to", "2.1.0")
     assert above.returncode == 1
-    assert "refused: --to 2.1.0 would admit versions above 1.3.0: a rollback never goes " \
+    assert (
+        "refused: --to 2.1.0 would admit versions above 1.3.0: a rollback never goes "
         "forward" in above.stdout
+    )
     assert '"1.3.0"' in (gitops / PROD).read_text()
 
 
@@ -210,7 +234,8 @@ def test_rolling_back_the_gate_warns_with_the_next_command(gitops: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "FS003" in done.stderr
     assert done.stderr.rstrip().endswith(
-        "roll prod back next (flux-semver rollback --image myapp --stage prod)")
+        "roll prod back next (flux-semver rollback --image myapp --stage prod)"
+    )
     assert "FS003" in fs(gitops, "check").stdout
     assert fs(gitops, "rollback", "--image", "myapp", "--stage", "prod").returncode == 0
     assert fs(gitops, "check").returncode == 0

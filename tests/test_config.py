@@ -50,9 +50,15 @@ def test_default_matrix_reads_as_the_release_matrix_says() -> None:
     assert config.DEFAULT_CONFIG.stage_names == ("dev", "pre-prod", "prod")
     # dev follows minors: it must never run older code than prod (README: Configuration)
     assert [stages["dev"].rule_for(t) for t in ("patch", "minor", "major")] == [
-        "follow", "follow", "follow"]
+        "follow",
+        "follow",
+        "follow",
+    ]
     assert [stages["prod"].rule_for(t) for t in ("patch", "minor", "major")] == [
-        "follow", "hold", "follow"]
+        "follow",
+        "hold",
+        "follow",
+    ]
     assert all(s.rule_for("prerelease") == "hold" for s in stages.values())
     assert stages["prod"].exact and stages["prod"].after == "pre-prod"
     assert stages["prod"].approval == {"major": "required", "hotfix": "required"}
@@ -77,45 +83,67 @@ def test_explicit_path_and_paths_globs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("stages:\n  - name: dev\nrules: {}\n",
-         r"^\.flux-semver\.yaml:3: unknown key 'rules' in the top level — allowed keys are "
-         "exclude, stages"),
-        ("stages:\n  - name: dev\n    exact: true\n    alias: [d]\n",
-         r"^\.flux-semver\.yaml:4: unknown key 'alias' in stages\[0\] — allowed keys are "
-         r"after, aliases, approval"),
-        ("stages:\n  - name: dev\n    on: {patch: always}\n",
-         r"^\.flux-semver\.yaml:3: stages\[0\]\.on\.patch is 'always' — use one of: "
-         r"auto, follow, hold$"),
-        ("stages:\n  - name: dev\n  - name: prod\n    after: staging\n",
-         r"^\.flux-semver\.yaml:4: `after: staging` names no stage — use one of: dev, prod$"),
-        ("stages:\n  - name: prod\n    after: dev\n  - name: dev\n",
-         r"^\.flux-semver\.yaml:3: stage 'prod' is after 'dev', which comes later"),
-        ("stages:\n  - name: prod\n    after: prod\n",
-         r"^\.flux-semver\.yaml:3: stage 'prod' is after itself"),
-        ("stages:\n  - name: dev\n  - name: prod\n  - name: dev\n",
-         r"^\.flux-semver\.yaml:4: stage 'dev' is listed twice"),
-        ("stages:\n  - name: dev\n  - name: prod\n    aliases: [dev]\n",
-         r"^\.flux-semver\.yaml:4: alias 'dev' is claimed by stages 'dev' and 'prod'"),
-        ("stages:\n  - name: dev\n    exact: yes please\n",
-         r"^\.flux-semver\.yaml:3: stages\[0\]\.exact must be true or false, not a string$"),
+        (
+            "stages:\n  - name: dev\nrules: {}\n",
+            r"^\.flux-semver\.yaml:3: unknown key 'rules' in the top level — allowed keys are "
+            "exclude, stages",
+        ),
+        (
+            "stages:\n  - name: dev\n    exact: true\n    alias: [d]\n",
+            r"^\.flux-semver\.yaml:4: unknown key 'alias' in stages\[0\] — allowed keys are "
+            r"after, aliases, approval",
+        ),
+        (
+            "stages:\n  - name: dev\n    on: {patch: always}\n",
+            r"^\.flux-semver\.yaml:3: stages\[0\]\.on\.patch is 'always' — use one of: "
+            r"auto, follow, hold$",
+        ),
+        (
+            "stages:\n  - name: dev\n  - name: prod\n    after: staging\n",
+            r"^\.flux-semver\.yaml:4: `after: staging` names no stage — use one of: dev, prod$",
+        ),
+        (
+            "stages:\n  - name: prod\n    after: dev\n  - name: dev\n",
+            r"^\.flux-semver\.yaml:3: stage 'prod' is after 'dev', which comes later",
+        ),
+        (
+            "stages:\n  - name: prod\n    after: prod\n",
+            r"^\.flux-semver\.yaml:3: stage 'prod' is after itself",
+        ),
+        (
+            "stages:\n  - name: dev\n  - name: prod\n  - name: dev\n",
+            r"^\.flux-semver\.yaml:4: stage 'dev' is listed twice",
+        ),
+        (
+            "stages:\n  - name: dev\n  - name: prod\n    aliases: [dev]\n",
+            r"^\.flux-semver\.yaml:4: alias 'dev' is claimed by stages 'dev' and 'prod'",
+        ),
+        (
+            "stages:\n  - name: dev\n    exact: yes please\n",
+            r"^\.flux-semver\.yaml:3: stages\[0\]\.exact must be true or false, not a string$",
+        ),
         ("stages: []\n", r"^\.flux-semver\.yaml:1: stages is empty — list at least one stage$"),
         ("stages:\n  - aliases: [x]\n", r"^\.flux-semver\.yaml:2: stages\[0\] lacks 'name'"),
         ("stages:\n  - name: my stage\n", r"^\.flux-semver\.yaml:2: stages\[0\]\.name is "),
         ("stages:\n  - name: dev\n   on: {}\n", r"^\.flux-semver\.yaml:3: not valid YAML: "),
-        ("stages: [dev]\n---\nstages: [prod]\n",
-         r"^\.flux-semver\.yaml:1: expected one YAML document with a `stages:` list, found 2"),
+        (
+            "stages: [dev]\n---\nstages: [prod]\n",
+            r"^\.flux-semver\.yaml:1: expected one YAML document with a `stages:` list, found 2",
+        ),
         ("- dev\n- prod\n", r"^\.flux-semver\.yaml:1: the top level must be a mapping, not a list"),
     ],
 )
-def test_invalid_config_names_the_line_and_the_fix(tmp_path: Path, text: str,
-                                                   expected: str) -> None:
+def test_invalid_config_names_the_line_and_the_fix(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     _write(tmp_path, text)
     with pytest.raises(ConfigError, match=expected):
         config.load(tmp_path)
 
 
 @pytest.mark.parametrize(
-    "text", ["", "\n\n", "# stages come later\n  # indented too\n", "---\n", "---\n# none\n...\n"],
+    "text",
+    ["", "\n\n", "# stages come later\n  # indented too\n", "---\n", "---\n# none\n...\n"],
 )
 def test_an_empty_config_means_the_defaults(tmp_path: Path, text: str) -> None:
     _write(tmp_path, text)

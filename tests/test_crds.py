@@ -35,27 +35,57 @@ def test_a_valid_policy_has_no_violations() -> None:
 @pytest.mark.parametrize(
     ("spec", "path", "says"),
     [
-        ({"policy": {"semver": {"rnage": "1.x"}}}, "spec.policy.semver",
-         'required field "range" is missing: add "range:" under spec.policy.semver'),
-        ({"policy": {"semver": {"rnage": "1.x"}}}, "spec.policy.semver",
-         'unknown field "rnage": remove it or fix its spelling (allowed here: range)'),
-        ({"policy": {"semver": {"range": 1}}}, "spec.policy.semver.range",
-         '1 is a number, not text: quote it, range: "1"'),
-        ({"policy": {"semver": {"range": True}}}, "spec.policy.semver.range",
-         'true is true or false, not text: quote it, range: "true"'),
-        ({"policy": {"semver": {"range": None}}}, "spec.policy.semver.range",
-         'range is empty: give it text such as range: "1.2.x"'),
-        ({"policy": {"semver": {"range": ["1.x"]}}}, "spec.policy.semver.range",
-         "range is a list, but must be text"),
-        ({"imageRepositoryRef": "podinfo"}, "spec.imageRepositoryRef",
-         "imageRepositoryRef is text, but must be a mapping: write a mapping here"),
-        ({"filterTags": {"patern": "^v"}}, "spec.filterTags",
-         'unknown field "patern": remove it or fix its spelling (allowed here: extract, '
-         "pattern)"),
-        ({"digestReflectionPolicy": "Sometimes"}, "spec.digestReflectionPolicy",
-         "write one of: Always, IfNotPresent, Never"),
-        ({"interval": "5 minutes"}, "spec.interval",
-         "'5 minutes' is not a duration: write one such as 5m, 1h or 30s"),
+        (
+            {"policy": {"semver": {"rnage": "1.x"}}},
+            "spec.policy.semver",
+            'required field "range" is missing: add "range:" under spec.policy.semver',
+        ),
+        (
+            {"policy": {"semver": {"rnage": "1.x"}}},
+            "spec.policy.semver",
+            'unknown field "rnage": remove it or fix its spelling (allowed here: range)',
+        ),
+        (
+            {"policy": {"semver": {"range": 1}}},
+            "spec.policy.semver.range",
+            '1 is a number, not text: quote it, range: "1"',
+        ),
+        (
+            {"policy": {"semver": {"range": True}}},
+            "spec.policy.semver.range",
+            'true is true or false, not text: quote it, range: "true"',
+        ),
+        (
+            {"policy": {"semver": {"range": None}}},
+            "spec.policy.semver.range",
+            'range is empty: give it text such as range: "1.2.x"',
+        ),
+        (
+            {"policy": {"semver": {"range": ["1.x"]}}},
+            "spec.policy.semver.range",
+            "range is a list, but must be text",
+        ),
+        (
+            {"imageRepositoryRef": "podinfo"},
+            "spec.imageRepositoryRef",
+            "imageRepositoryRef is text, but must be a mapping: write a mapping here",
+        ),
+        (
+            {"filterTags": {"patern": "^v"}},
+            "spec.filterTags",
+            'unknown field "patern": remove it or fix its spelling (allowed here: extract, '
+            "pattern)",
+        ),
+        (
+            {"digestReflectionPolicy": "Sometimes"},
+            "spec.digestReflectionPolicy",
+            "write one of: Always, IfNotPresent, Never",
+        ),
+        (
+            {"interval": "5 minutes"},
+            "spec.interval",
+            "'5 minutes' is not a duration: write one such as 5m, 1h or 30s",
+        ),
     ],
 )
 def test_violations_say_where_and_what(spec: dict[str, Any], path: str, says: str) -> None:
@@ -75,17 +105,22 @@ def test_unknown_fields_are_errors_but_metadata_is_open() -> None:
 
 
 def test_conversion_drops_kubernetes_extensions_and_keeps_constraints() -> None:
-    converted = crds.to_json_schema({
-        "type": "object",
-        "x-kubernetes-validations": [{"rule": "true"}],
-        "properties": {
-            "a": {"type": "string", "nullable": True, "enum": ["x"], "description": "d"},
-            "b": {"x-kubernetes-int-or-string": True},
-            "c": {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
-                  "properties": {"d": {"type": "integer", "minimum": 1}}},
-        },
-        "required": ["a"],
-    })
+    converted = crds.to_json_schema(
+        {
+            "type": "object",
+            "x-kubernetes-validations": [{"rule": "true"}],
+            "properties": {
+                "a": {"type": "string", "nullable": True, "enum": ["x"], "description": "d"},
+                "b": {"x-kubernetes-int-or-string": True},
+                "c": {
+                    "type": "object",
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "properties": {"d": {"type": "integer", "minimum": 1}},
+                },
+            },
+            "required": ["a"],
+        }
+    )
     assert converted == {
         "type": "object",
         "properties": {
@@ -101,25 +136,48 @@ def test_conversion_drops_kubernetes_extensions_and_keeps_constraints() -> None:
 # -- the compiled validator against jsonschema -----------------------------------------------
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, width=16),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False, width=16),
     st.sampled_from(["", "1.2.x", "Always", "Never", "asc", "desc", "5m", "10ms", "x"]),
 )
 values = st.recursive(
     scalars,
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),
-        st.dictionaries(st.sampled_from(["name", "range", "order", "x", "pattern"]), inner,
-                        max_size=3),
+        st.dictionaries(
+            st.sampled_from(["name", "range", "order", "x", "pattern"]), inner, max_size=3
+        ),
     ),
     max_leaves=6,
 )
 PATHS = [
-    (), ("spec",), ("spec", "policy"), ("spec", "policy", "semver"),
-    ("spec", "imageRepositoryRef"), ("spec", "filterTags"), ("spec", "policy", "alphabetical"),
+    (),
+    ("spec",),
+    ("spec", "policy"),
+    ("spec", "policy", "semver"),
+    ("spec", "imageRepositoryRef"),
+    ("spec", "filterTags"),
+    ("spec", "policy", "alphabetical"),
     ("metadata",),
 ]
-KEYS = ["range", "name", "namespace", "order", "pattern", "extract", "interval", "suspend",
-        "digestReflectionPolicy", "semver", "numerical", "typo", "imageRepositoryRef", "policy"]
+KEYS = [
+    "range",
+    "name",
+    "namespace",
+    "order",
+    "pattern",
+    "extract",
+    "interval",
+    "suspend",
+    "digestReflectionPolicy",
+    "semver",
+    "numerical",
+    "typo",
+    "imageRepositoryRef",
+    "policy",
+]
 
 
 @settings(max_examples=400, deadline=None)

@@ -11,14 +11,22 @@ EXAMPLES = ROOT / "examples"
 
 
 def _snapshot() -> dict[str, bytes]:
-    return {str(p.relative_to(EXAMPLES)): p.read_bytes()
-            for p in sorted(EXAMPLES.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(EXAMPLES)): p.read_bytes()
+        for p in sorted(EXAMPLES.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def test_demo_runs_the_release_story() -> None:
     before = _snapshot()
-    done = subprocess.run([sys.executable, str(EXAMPLES / "demo.py")], capture_output=True,
-                          text=True, check=False, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "demo.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     steps = [
@@ -69,6 +77,6 @@ def test_demo_runs_the_release_story() -> None:
     deploys = [line.split() for line in out.splitlines() if " -> " in line and line[:2] == "  "]
     assert ["pre-prod", "1.3.x", "->", "1.3.1"] in deploys
     assert deploys[-2:] == [["pre-prod", "2.0.x", "->", "2.0.0"], ["prod", "1.3.0", "->", "1.3.0"]]
-    rollback = out[out.index("emergency rollback"):]
+    rollback = out[out.index("emergency rollback") :]
     assert "FS003" not in rollback and "warning" not in rollback
     assert _snapshot() == before

@@ -54,7 +54,7 @@ def _allowed(text: str, policy: Policy, new: str) -> set[str]:
     at = _offset(text, policy.range_line, policy.range_column)
     quote = old[0] if old[0] in "'\"" else ""
     tokens = {quote + new + quote} if quote else {new, f'"{new}"'}
-    return {text[:at] + token + text[at + len(old):] for token in tokens}
+    return {text[:at] + token + text[at + len(old) :] for token in tokens}
 
 
 def _set(data: Any, value: str, *keys: str) -> None:
@@ -70,13 +70,14 @@ def _check_edit(root: Path, policy: Policy, new: str) -> None:
     after = path.read_bytes()
     bom = BOM if before.startswith(BOM) else b""
     assert after.startswith(bom)
-    text_before = before[len(bom):].decode()
-    assert after[len(bom):].decode() in _allowed(text_before, policy, new)
+    text_before = before[len(bom) :].decode()
+    assert after[len(bom) :].decode() in _allowed(text_before, policy, new)
     expected = _reference_load(before)
     _set(expected[policy.document], new, *manifests.RANGE_PATH)
     assert _reference_load(after) == expected
-    rescanned = [p for p in manifests.read(after, policy.file, _resolver())
-                 if p.document == policy.document]
+    rescanned = [
+        p for p in manifests.read(after, policy.file, _resolver()) if p.document == policy.document
+    ]
     assert [p.range_text for p in rescanned] == [new]
     # the same edit again changes nothing, not even the file's bytes
     assert set_range(root, rescanned[0], new) is False
@@ -109,8 +110,7 @@ def test_every_corpus_range_is_rewritten_losslessly(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in LOSSLESS.glob("*.yaml")))
 @pytest.mark.parametrize("new", NEW_RANGES)
-def test_synthetic_fixture_is_rewritten_losslessly(tmp_path: Path, fixture: str,
-                                                   new: str) -> None:
+def test_synthetic_fixture_is_rewritten_losslessly(tmp_path: Path, fixture: str, new: str) -> None:
     shutil.copy(LOSSLESS / fixture, tmp_path / fixture)
     policies = _semver_policies(tmp_path)
     assert policies, fixture
@@ -126,7 +126,8 @@ def test_crlf_comment_and_other_documents_survive(tmp_path: Path) -> None:
     original = (tmp_path / "crlf.yaml").read_bytes()
     assert set_range(tmp_path, policy, "1.2.4")
     assert (tmp_path / "crlf.yaml").read_bytes() == original.replace(
-        b"range: '1.2.3'   # pinned in prod\r\n", b"range: '1.2.4'   # pinned in prod\r\n")
+        b"range: '1.2.3'   # pinned in prod\r\n", b"range: '1.2.4'   # pinned in prod\r\n"
+    )
 
 
 def test_plain_range_gets_quotes_only_when_it_needs_them(tmp_path: Path) -> None:
@@ -191,8 +192,9 @@ def test_an_error_in_one_file_writes_no_file(tmp_path: Path) -> None:
 
 def test_an_aliased_range_is_refused(tmp_path: Path) -> None:
     text = (LOSSLESS / "tilde.yaml").read_text()
-    text = text.replace("  name: shop-staging\n", "  name: shop-staging\n  annotations:\n"
-                        "    pinned: &r 1.2.x\n").replace("range: ~1.2", "range: *r")
+    text = text.replace(
+        "  name: shop-staging\n", "  name: shop-staging\n  annotations:\n    pinned: &r 1.2.x\n"
+    ).replace("range: ~1.2", "range: *r")
     (tmp_path / "alias.yaml").write_text(text)
     (policy,) = _semver_policies(tmp_path)
     assert policy.range_text == "1.2.x"
@@ -232,7 +234,6 @@ def test_a_multi_line_new_range_is_refused(tmp_path: Path) -> None:
         set_range(tmp_path, policy, "1.2.x\n1.3.x")
 
 
-
 CONTEXTS = {
     "plain": "      range: 1.2.x  # note\n",
     "single": "      range: '1.2.x'\n",
@@ -249,12 +250,14 @@ def _context_file(context: str) -> str:
     return head + ("    semver:\n" + line if line.startswith("      ") else line) + "# end\n"
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(context=st.sampled_from(sorted(CONTEXTS)),
-       new=st.text(RANGE_CHARACTERS, min_size=1, max_size=16).filter(lambda s: s.strip()))
-def test_any_range_text_is_written_so_it_reads_back(tmp_path: Path, context: str,
-                                                    new: str) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    context=st.sampled_from(sorted(CONTEXTS)),
+    new=st.text(RANGE_CHARACTERS, min_size=1, max_size=16).filter(lambda s: s.strip()),
+)
+def test_any_range_text_is_written_so_it_reads_back(tmp_path: Path, context: str, new: str) -> None:
     path = tmp_path / "p.yaml"
     original = _context_file(context)
     path.write_text(original)
@@ -266,7 +269,7 @@ def test_any_range_text_is_written_so_it_reads_back(tmp_path: Path, context: str
     assert policy.range_line is not None and policy.range_column is not None
     at = _offset(original, policy.range_line, policy.range_column)
     assert after[:at] == original[:at]
-    assert after.endswith(original[original.index("\n", at):])
+    assert after.endswith(original[original.index("\n", at) :])
 
 
 @pytest.mark.parametrize("empty", ["range:", "range: &r !!str # nothing yet"])

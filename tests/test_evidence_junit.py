@@ -24,7 +24,8 @@ def _root(path: Path) -> ET.Element:
     """The XML root of one of our own test files (trusted input)."""
     return ET.parse(path).getroot()  # noqa: S314
 
-GENERATED_TESTS = '''
+
+GENERATED_TESTS = """
 import pytest
 
 def test_adds():
@@ -50,7 +51,7 @@ def database():
 
 def test_query(database):
     pass
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +61,22 @@ def pytest_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (tmp_path / "test_generated.py").write_text(GENERATED_TESTS)
     report = tmp_path / "reports" / "pytest.xml"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         f"--junitxml={report}", "test_generated.py"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            f"--junitxml={report}",
+            "test_generated.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1, result.stdout + result.stderr  # some tests fail on purpose
     return report
@@ -91,14 +105,22 @@ def test_pytest_report_totals_equal_the_files_own_counts(pytest_report: Path) ->
     junit = read_junit(report)
     # What the generated file holds: 8 tests; 3 fail, 1 errors in its fixture, 1 skipped.
     assert (junit.tests, junit.failed, junit.errored, junit.skipped, junit.passed) == (
-        8, 3, 1, 1, 3)
+        8,
+        3,
+        1,
+        1,
+        3,
+    )
 
 
 def test_pytest_report_names_each_test_that_did_not_pass_with_why(pytest_report: Path) -> None:
     junit = read_junit(pytest_report)
     by_name = {t.name: t for t in junit.problems}
     assert set(by_name) == {
-        "test_rounds_half_up", "test_positive[1]", "test_positive[2]", "test_on_gpu",
+        "test_rounds_half_up",
+        "test_positive[1]",
+        "test_positive[2]",
+        "test_on_gpu",
         "test_query",
     }
     assert by_name["test_rounds_half_up"].outcome == "failed"
@@ -126,12 +148,14 @@ def test_dialect_sample_totals_equal_the_files_own_counts(sample: Path) -> None:
 def test_every_dialect_is_covered_by_a_sample() -> None:
     roots = {p.name: _root(p) for p in SAMPLES}
     # Surefire writes one <testsuite> root; jest-junit and go-junit-report <testsuites>.
-    assert any(r.tag == "testsuite" and "surefire" in (r.get(
-        "{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation") or "")
-        for r in roots.values())
+    assert any(
+        r.tag == "testsuite"
+        and "surefire"
+        in (r.get("{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation") or "")
+        for r in roots.values()
+    )
     assert roots["jest-junit.xml"].get("name") == "jest tests"
-    assert any(p.get("name") == "go.version"
-               for p in roots["go-junit-report.xml"].iter("property"))
+    assert any(p.get("name") == "go.version" for p in roots["go-junit-report.xml"].iter("property"))
 
 
 def test_surefire_messages_come_from_the_message_attribute() -> None:
@@ -139,7 +163,9 @@ def test_surefire_messages_come_from_the_message_attribute() -> None:
     messages = {t.name: (t.outcome, t.message) for t in junit.problems}
     assert messages["rejectsNegativeQuantity"] == ("failed", "expected: <400> but was: <200>")
     assert messages["checkoutReservesStock"] == (
-        "errored", "Connection refused: localhost/127.0.0.1:5432")
+        "errored",
+        "Connection refused: localhost/127.0.0.1:5432",
+    )
     assert messages["exportsCartAsCsv"][0] == "skipped"
 
 
@@ -147,7 +173,8 @@ def test_jest_failures_without_a_message_use_the_first_line_of_their_text() -> N
     junit = read_junit(DATA / "jest-junit.xml")
     failed = {t.name: t.message for t in junit.problems if t.outcome == "failed"}
     assert failed["Basket applies a | voucher | once"] == (
-        "Error: expect(received).toBe(expected) // Object.is equality")
+        "Error: expect(received).toBe(expected) // Object.is equality"
+    )
 
 
 def test_go_generic_failed_message_is_completed_by_the_test_output() -> None:

@@ -38,6 +38,8 @@ DATA = Path(__file__).parent / "data" / "junit"
 def _root(path: Path) -> ET.Element:
     """The XML root of one of our own test files (trusted input)."""
     return ET.parse(path).getroot()  # noqa: S314
+
+
 EVIL = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(2)>",
@@ -54,11 +56,13 @@ EVIL = [
 
 def github_html(markdown: str) -> str:
     """GitHub's Markdown: cmark-gfm with GitHub's extensions, raw HTML not stripped."""
-    return str(cmarkgfm.markdown_to_html_with_extensions(
-        markdown,
-        options=cmarkgfm.Options.CMARK_OPT_UNSAFE | cmarkgfm.Options.CMARK_OPT_GITHUB_PRE_LANG,
-        extensions=["table", "strikethrough", "autolink", "tagfilter", "tasklist"],
-    ))
+    return str(
+        cmarkgfm.markdown_to_html_with_extensions(
+            markdown,
+            options=cmarkgfm.Options.CMARK_OPT_UNSAFE | cmarkgfm.Options.CMARK_OPT_GITHUB_PRE_LANG,
+            extensions=["table", "strikethrough", "autolink", "tagfilter", "tasklist"],
+        )
+    )
 
 
 class _Page(HTMLParser):
@@ -108,12 +112,39 @@ def plan(**overrides: object) -> Plan:
         "release_type": "major",
         "approval_required": True,
         "changes": (
-            PlanChange("dev", "clusters/dev/podinfo.yaml", 12, 15, "apps/podinfo",
-                       "1.2.x", "2.0.x", "update", "major: follow"),
-            PlanChange("pre-prod", "clusters/staging/podinfo.yaml", 14, 15, "apps/podinfo",
-                       ">=1.2.0 <1.3.0 || 1.4.x", "2.0.x", "update", "major: follow"),
-            PlanChange("prod", "clusters/prod/podinfo.yaml", 9, 15, "apps/podinfo",
-                       "1.2.3", "2.0.0", "blocked", "pre-prod must admit 2.0.0 first"),
+            PlanChange(
+                "dev",
+                "clusters/dev/podinfo.yaml",
+                12,
+                15,
+                "apps/podinfo",
+                "1.2.x",
+                "2.0.x",
+                "update",
+                "major: follow",
+            ),
+            PlanChange(
+                "pre-prod",
+                "clusters/staging/podinfo.yaml",
+                14,
+                15,
+                "apps/podinfo",
+                ">=1.2.0 <1.3.0 || 1.4.x",
+                "2.0.x",
+                "update",
+                "major: follow",
+            ),
+            PlanChange(
+                "prod",
+                "clusters/prod/podinfo.yaml",
+                9,
+                15,
+                "apps/podinfo",
+                "1.2.3",
+                "2.0.0",
+                "blocked",
+                "pre-prod must admit 2.0.0 first",
+            ),
         ),
     }
     values.update(overrides)
@@ -146,10 +177,16 @@ def test_each_dialect_renders_a_totals_table_with_the_files_counts(sample: Path)
     rows = {row[2]: row for row in table[1:]}
     for suite in suites:
         row = rows[suite.get("name", "")]
-        tests, failures, errors, skipped = (int(suite.get(k, "0")) for k in
-                                            ("tests", "failures", "errors", "skipped"))
-        assert row[3:] == [str(tests), str(tests - failures - errors - skipped),
-                           str(failures), str(errors), str(skipped)]
+        tests, failures, errors, skipped = (
+            int(suite.get(k, "0")) for k in ("tests", "failures", "errors", "skipped")
+        )
+        assert row[3:] == [
+            str(tests),
+            str(tests - failures - errors - skipped),
+            str(failures),
+            str(errors),
+            str(skipped),
+        ]
     total = table[-1]
     assert total[1].startswith("Total")
     assert int(total[3]) == sum(int(s.get("tests", "0")) for s in suites)
@@ -166,9 +203,23 @@ def test_a_real_pytest_run_renders_failures_first_with_names_and_messages(
         "@pytest.mark.skip(reason='no sandbox')\n"
         "def test_payment(): pass\n"
     )
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
-                    "addopts=", "--junitxml=out/junit.xml", "test_shop.py"],
-                   cwd=tmp_path, capture_output=True, check=False)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "--junitxml=out/junit.xml",
+            "test_shop.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
     report = read_junit(tmp_path / "out" / "junit.xml", display="out/junit.xml")
     markdown = render(Evidence(plan=plan(), junit=(report,)))
     parsed = page(markdown)
@@ -191,8 +242,11 @@ def test_no_raw_html_from_user_text_survives_and_the_text_reads_as_written(
     evidence = Evidence(
         plan=plan(app="<img src=x onerror=alert(9)>", version="2.0.0<script>"),
         junit=(report,),
-        metrics=(Metric(name="<script>m</script>", value=2, threshold=1, better="lower",
-                        unit="<i>ms</i>"),),
+        metrics=(
+            Metric(
+                name="<script>m</script>", value=2, threshold=1, better="lower", unit="<i>ms</i>"
+            ),
+        ),
         links=(Link(name="<script>l</script>", url="https://x.example/a b?<q>=1|2"),),
         notes="\n".join(EVIL),
     )
@@ -200,8 +254,7 @@ def test_no_raw_html_from_user_text_survives_and_the_text_reads_as_written(
     parsed = page(markdown)
     tags = {tag for tag, _ in parsed.tags}
     assert not tags & {"script", "img", "b", "i", "em"}  # none of ours; all from user text
-    assert all(not (attrs.get("href") or "").startswith("javascript") for _, attrs in
-               parsed.tags)
+    assert all(not (attrs.get("href") or "").startswith("javascript") for _, attrs in parsed.tags)
     assert not [attrs for tag, attrs in parsed.tags if tag == "img"]
     text = "".join(parsed.text)
     for evil in EVIL:
@@ -214,12 +267,15 @@ def test_no_raw_html_from_user_text_survives_and_the_text_reads_as_written(
 
 def test_no_line_starts_a_workflow_command(tmp_path: Path) -> None:
     report = read_junit(evil_junit(tmp_path))
-    markdown = render(Evidence(
-        plan=plan(app="::set-output name=x::y"),
-        junit=(report,),
-        notes="::add-mask::secret\n  ::error::indented\nok",
-        links=(Link(name="::debug::x", url="https://x.example/"),),
-    ), max_failures=len(EVIL))
+    markdown = render(
+        Evidence(
+            plan=plan(app="::set-output name=x::y"),
+            junit=(report,),
+            notes="::add-mask::secret\n  ::error::indented\nok",
+            links=(Link(name="::debug::x", url="https://x.example/"),),
+        ),
+        max_failures=len(EVIL),
+    )
     assert not [line for line in markdown.splitlines() if line.lstrip().startswith("::")]
     assert "::add-mask::secret" in "".join(page(markdown).text)
 
@@ -227,8 +283,13 @@ def test_no_line_starts_a_workflow_command(tmp_path: Path) -> None:
 def test_user_text_cannot_break_the_tables(tmp_path: Path) -> None:
     tricky = "a | b `c | d` \\| e"
     evidence = Evidence(
-        plan=plan(changes=(PlanChange(tricky, "x|y.yaml", 3, 1, tricky, ">=1.0.0 || 3.x",
-                                      "3.1.x", "update", tricky),)),
+        plan=plan(
+            changes=(
+                PlanChange(
+                    tricky, "x|y.yaml", 3, 1, tricky, ">=1.0.0 || 3.x", "3.1.x", "update", tricky
+                ),
+            )
+        ),
         junit=(read_junit(evil_junit(tmp_path)),),
         metrics=(Metric(name=tricky, value=1.5, threshold=2, better="lower", unit="s|x"),),
     )
@@ -258,10 +319,14 @@ def test_notes_keep_their_lines_and_open_no_block_of_their_own() -> None:
 
 def test_the_mermaid_diagram_is_a_fenced_block_whose_labels_cannot_break_it() -> None:
     stage = 'qa"] --> X[pwned\n```\n<b>'
-    evidence = Evidence(plan=plan(changes=(
-        PlanChange(stage, "a.yaml", 1, 1, "p", "1.2.x", "2.0.x", "update", ""),
-        PlanChange("prod", "b.yaml", 1, 1, "p", "1.2.3", "1.2.3", "hold", ""),
-    )))
+    evidence = Evidence(
+        plan=plan(
+            changes=(
+                PlanChange(stage, "a.yaml", 1, 1, "p", "1.2.x", "2.0.x", "update", ""),
+                PlanChange("prod", "b.yaml", 1, 1, "p", "1.2.3", "1.2.3", "hold", ""),
+            )
+        )
+    )
     html = github_html(render(evidence))
     blocks = re.findall(r'<pre lang="mermaid"><code>(.*?)</code></pre>', html, re.S)
     assert len(blocks) == 1
@@ -269,17 +334,19 @@ def test_the_mermaid_diagram_is_a_fenced_block_whose_labels_cannot_break_it() ->
     nodes = re.findall(r'^  s\d+\["([^"]*)"\]$', diagram, re.M)
     assert len(nodes) == 2  # one node per stage, each label one quoted string
     labels = [re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), n) for n in nodes]
-    assert labels[0].split("<br/>") == [stage.replace("\n", " "),
-                                              "1.2.x → 2.0.x (update)"]
+    assert labels[0].split("<br/>") == [stage.replace("\n", " "), "1.2.x → 2.0.x (update)"]
     assert "s0 --> s1" in diagram
     assert "<table>" in html.split("</pre>", 1)[1]  # the stage table still renders after it
 
 
 def test_stage_table_links_each_stages_pull_request() -> None:
-    evidence = Evidence(plan=plan(), pull_requests={
-        "dev": "https://github.com/org/gitops/pull/41",
-        "pre-prod": "https://ghe.example/org/gitops/pull/42",
-    })
+    evidence = Evidence(
+        plan=plan(),
+        pull_requests={
+            "dev": "https://github.com/org/gitops/pull/41",
+            "pre-prod": "https://ghe.example/org/gitops/pull/42",
+        },
+    )
     parsed = page(render(evidence))
     links = {attrs["href"]: tag for tag, attrs in parsed.tags if tag == "a"}
     assert "https://github.com/org/gitops/pull/41" in links
@@ -288,18 +355,20 @@ def test_stage_table_links_each_stages_pull_request() -> None:
 
 
 def test_failing_evidence_comes_first_and_passing_evidence_says_so() -> None:
-    failing = Evidence(plan=plan(), metrics=(
-        Metric("p95_ms", 300, threshold=250, better="lower", unit="ms", baseline=170),
-        Metric("rps", 950, threshold=900, better="higher"),
-    ))
+    failing = Evidence(
+        plan=plan(),
+        metrics=(
+            Metric("p95_ms", 300, threshold=250, better="lower", unit="ms", baseline=170),
+            Metric("rps", 950, threshold=900, better="higher"),
+        ),
+    )
     text = "".join(page(render(failing)).text)
     assert text.index("Failing evidence") < text.index("Stages") < text.index("Rollback plan")
     assert "p95_ms: 300 ms, should be at most 250 ms" in text
     metrics = table_with(page(render(failing)), "Metric")
     assert metrics[1] == ["p95_ms", "300 ms", "≤ 250 ms", "170 ms (+130, +76.5%)", "❌ fail"]
     assert metrics[2] == ["rps", "950", "≥ 900", "—", "✅ pass"]
-    passing = Evidence(plan=plan(), metrics=(Metric("rps", 950, threshold=900,
-                                                    better="higher"),))
+    passing = Evidence(plan=plan(), metrics=(Metric("rps", 950, threshold=900, better="higher"),))
     text = "".join(page(render(passing)).text)
     assert "Failing evidence" not in text and "Evidence passes" in text
 
@@ -311,26 +380,42 @@ def test_failed_tests_are_named_up_to_the_cap_then_counted(tmp_path: Path) -> No
         ET.SubElement(case, "failure", message=f"boom {index}")
     path = tmp_path / "many.xml"
     ET.ElementTree(suite).write(path)
-    text = "".join(page(render(Evidence(plan=plan(), junit=(read_junit(path),)),
-                               max_failures=5)).text)
+    text = "".join(
+        page(render(Evidence(plan=plan(), junit=(read_junit(path),)), max_failures=5)).text
+    )
     assert [f"c.test_{i:02d}" in text for i in range(30)] == [True] * 5 + [False] * 25
     assert "…and 25 more failed tests" in text
 
 
 def test_rollback_plan_gives_each_updated_stage_an_exact_shell_command() -> None:
     weird = "1.2.x' ; rm -rf / ; echo '"
-    evidence = Evidence(plan=plan(app="pod info", changes=(
-        PlanChange("dev", "d.yaml", 1, 1, "p", weird, "2.0.x", "update", ""),
-        PlanChange("pre-prod", "p.yaml", 1, 1, "p", ">=1.2.0 <1.3.0", "2.0.x", "update", ""),
-        PlanChange("prod", "x.yaml", 1, 1, "p", "1.2.3", None, "hold", ""),
-    )))
+    evidence = Evidence(
+        plan=plan(
+            app="pod info",
+            changes=(
+                PlanChange("dev", "d.yaml", 1, 1, "p", weird, "2.0.x", "update", ""),
+                PlanChange(
+                    "pre-prod", "p.yaml", 1, 1, "p", ">=1.2.0 <1.3.0", "2.0.x", "update", ""
+                ),
+                PlanChange("prod", "x.yaml", 1, 1, "p", "1.2.3", None, "hold", ""),
+            ),
+        )
+    )
     html = github_html(render(evidence))
     block = re.search(r'<pre lang="sh"><code>(.*?)</code></pre>', html, re.S)
     assert block is not None
     commands = html_module.unescape(block.group(1)).splitlines()
     assert [shlex.split(c) for c in commands] == [  # the last stage first (FS003)
-        ["flux-semver", "rollback", "--image", "pod info", "--stage", "pre-prod", "--to",
-         ">=1.2.0 <1.3.0"],
+        [
+            "flux-semver",
+            "rollback",
+            "--image",
+            "pod info",
+            "--stage",
+            "pre-prod",
+            "--to",
+            ">=1.2.0 <1.3.0",
+        ],
         ["flux-semver", "rollback", "--image", "pod info", "--stage", "dev", "--to", weird],
     ]
     table = table_with(page(render(evidence)), "Previous range")
@@ -393,13 +478,20 @@ def test_an_app_name_cannot_close_the_hidden_marker() -> None:
 def test_evidence_fails_on_failed_tests_or_a_metric_past_threshold_only(tmp_path: Path) -> None:
     sample = read_junit(DATA / "jest-junit.xml")
     assert evidence_fails(Evidence(plan=plan(), junit=(sample,)))
-    assert evidence_fails(Evidence(plan=plan(), metrics=(
-        Metric("p95", 300, threshold=250, better="lower"),)))
-    assert not evidence_fails(Evidence(plan=plan(), metrics=(
-        Metric("p95", 200, threshold=250, better="lower"), Metric("free", 10**9))))
+    assert evidence_fails(
+        Evidence(plan=plan(), metrics=(Metric("p95", 300, threshold=250, better="lower"),))
+    )
+    assert not evidence_fails(
+        Evidence(
+            plan=plan(),
+            metrics=(Metric("p95", 200, threshold=250, better="lower"), Metric("free", 10**9)),
+        )
+    )
     skipped_only = tmp_path / "skipped.xml"
-    skipped_only.write_text('<testsuite name="s" tests="2" skipped="1"><testcase name="a"/>'
-                            '<testcase name="b"><skipped/></testcase></testsuite>')
+    skipped_only.write_text(
+        '<testsuite name="s" tests="2" skipped="1"><testcase name="a"/>'
+        '<testcase name="b"><skipped/></testcase></testsuite>'
+    )
     assert not evidence_fails(Evidence(plan=plan(), junit=(read_junit(skipped_only),)))
 
 
@@ -414,7 +506,7 @@ def test_plan_json_round_trips_through_plan_from_json() -> None:
     ("mutate", "expected"),
     [
         (lambda d: d.pop("app"), "app is missing"),
-        (lambda d: d.update(release_type="huge"), 'release_type must be one of'),
+        (lambda d: d.update(release_type="huge"), "release_type must be one of"),
         (lambda d: d["changes"][0].update(action="yolo"), r"changes\[0\]\.action must be one"),
         (lambda d: d["changes"][1].update(line=True), r"changes\[1\]\.line must be a line"),
         (lambda d: d["changes"][2].update(to=5), r"changes\[2\]\.to must be a range or null"),
@@ -430,12 +522,16 @@ def test_bad_plan_json_says_which_field(mutate: object, expected: str) -> None:
 
 
 def test_a_patch_that_flux_deploys_by_itself_says_how_to_hold_it_back() -> None:
-    patch = plan(release_type="patch", approval_required=False, changes=(
-        PlanChange("dev", "d.yaml", 1, 1, "p", "1.2.x", None, "auto", "patch: auto"),
-        PlanChange("prod", "p.yaml", 1, 1, "p", "1.2.3", "1.2.4", "update", "patch: follow"),
-    ))
+    patch = plan(
+        release_type="patch",
+        approval_required=False,
+        changes=(
+            PlanChange("dev", "d.yaml", 1, 1, "p", "1.2.x", None, "auto", "patch: auto"),
+            PlanChange("prod", "p.yaml", 1, 1, "p", "1.2.3", "1.2.4", "update", "patch: follow"),
+        ),
+    )
     text = "".join(page(render(Evidence(plan=patch))).text)
-    rollback = text[text.index("Rollback plan"):]
+    rollback = text[text.index("Rollback plan") :]
     assert "dev takes 2.0.0 through the range it already has" in rollback
     assert "flux-semver rollback --image podinfo --stage prod --to '1.2.3'" in rollback
     assert "--stage dev" not in rollback

@@ -19,11 +19,27 @@ def _write(tmp_path: Path, data: object) -> Path:
 
 
 def test_the_documented_example_reads_every_field(tmp_path: Path) -> None:
-    path = _write(tmp_path, {"p95_ms": {"value": 180, "threshold": 250, "better": "lower",
-                                        "unit": "ms", "baseline": 170}})
+    path = _write(
+        tmp_path,
+        {
+            "p95_ms": {
+                "value": 180,
+                "threshold": 250,
+                "better": "lower",
+                "unit": "ms",
+                "baseline": 170,
+            }
+        },
+    )
     (metric,) = load_metrics(path)
-    assert (metric.name, metric.value, metric.threshold, metric.better, metric.unit,
-            metric.baseline) == ("p95_ms", 180, 250, "lower", "ms", 170)
+    assert (
+        metric.name,
+        metric.value,
+        metric.threshold,
+        metric.better,
+        metric.unit,
+        metric.baseline,
+    ) == ("p95_ms", 180, 250, "lower", "ms", 170)
     assert metric.passed is True
 
 
@@ -49,7 +65,9 @@ def test_better_decides_which_side_of_the_threshold_passes(
 def test_a_bare_number_or_a_value_without_threshold_is_shown_not_judged() -> None:
     metrics = parse_metrics('{"error_rate": 0.002, "pods": {"value": 3}}', "m.json")
     assert [(m.name, m.value, m.passed) for m in metrics] == [
-        ("error_rate", 0.002, None), ("pods", 3, None)]
+        ("error_rate", 0.002, None),
+        ("pods", 3, None),
+    ]
 
 
 def test_metrics_keep_the_files_order() -> None:
@@ -62,16 +80,24 @@ def test_metrics_keep_the_files_order() -> None:
     [
         ('{"p95_ms": {"value": 180,}}', r"m\.json:1:\d+: not valid JSON"),
         ("[1, 2]", r"m\.json:1: the top level must be a JSON object"),
-        ('{"p95_ms": {"threshold": 250, "better": "lower"}}',
-         r"m\.json:1: metric 'p95_ms': has no \"value\""),
-        ('{\n"ok": 1,\n"p95_ms": {"value": "fast"}}',
-         r"m\.json:3: metric 'p95_ms': \"value\" must be a number, not \"fast\""),
+        (
+            '{"p95_ms": {"threshold": 250, "better": "lower"}}',
+            r"m\.json:1: metric 'p95_ms': has no \"value\"",
+        ),
+        (
+            '{\n"ok": 1,\n"p95_ms": {"value": "fast"}}',
+            r"m\.json:3: metric 'p95_ms': \"value\" must be a number, not \"fast\"",
+        ),
         ('{"p95_ms": {"value": true}}', r"\"value\" must be a number, not true"),
         ('{"p95_ms": {"value": NaN}}', r"NaN is not a number JSON allows"),
-        ('{"p95_ms": {"value": 1, "threshold": 2, "better": "smaller"}}',
-         r"\"better\" must be \"lower\" or \"higher\", not \"smaller\""),
-        ('{"rps": {"value": 950, "threshold": 900}}',
-         r"metric 'rps': has a threshold but no \"better\""),
+        (
+            '{"p95_ms": {"value": 1, "threshold": 2, "better": "smaller"}}',
+            r"\"better\" must be \"lower\" or \"higher\", not \"smaller\"",
+        ),
+        (
+            '{"rps": {"value": 950, "threshold": 900}}',
+            r"metric 'rps': has a threshold but no \"better\"",
+        ),
         ('{"p95_ms": {"value": 1, "treshold": 2}}', r"unknown key 'treshold'"),
         ('{"p95_ms": {"value": 1, "unit": 5}}', r"\"unit\" must be a string"),
         ('{"p95_ms": "180ms"}', r"must be a number or an object with \"value\""),

@@ -69,13 +69,22 @@ def test_an_inline_comment_suppresses_a_finding_and_the_summary_counts_it(
     prod.write_text(text.replace('range: "1.3.2"', 'range: "1.3.x"'))
     code, out, _ = run(capsys, repo, "check")
     assert code == 1 and f"{PROD}:12:14: FS002 not-exact" in out
-    prod.write_text(text.replace('range: "1.3.2"', 'range: "1.3.x"  # flux-semver: ignore '
-                                 'FS002 -- prod follows patches until the freeze'))
+    prod.write_text(
+        text.replace(
+            'range: "1.3.2"',
+            'range: "1.3.x"  # flux-semver: ignore FS002 -- prod follows patches until the freeze',
+        )
+    )
     code, out, _ = run(capsys, repo, "check")
     assert (code, out) == (0, "no problems in 4 files (3 policies), 1 suppressed\n")
     code, out, _ = run(capsys, repo, "check", "--format", "json")
-    assert json.loads(out)["summary"] == {"files": 4, "policies": 3, "errors": 0,
-                                          "warnings": 0, "suppressed": 1}
+    assert json.loads(out)["summary"] == {
+        "files": 4,
+        "policies": 3,
+        "errors": 0,
+        "warnings": 0,
+        "suppressed": 1,
+    }
     # another rule's code on the line silences nothing
     prod.write_text(text.replace('range: "1.3.2"', 'range: "1.3.x"  # flux-semver: ignore FS003'))
     assert run(capsys, repo, "check")[0] == 1
@@ -86,16 +95,19 @@ def test_a_comment_on_its_own_line_suppresses_in_its_document_only(
 ) -> None:
     repo = gitops_repo(tmp_path)
     dev = repo.root / "clusters/dev/podinfo.yaml"
-    old = dev.read_text().replace("image.toolkit.fluxcd.io/v1\nkind: ImagePolicy",
-                                  "image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy")
+    old = dev.read_text().replace(
+        "image.toolkit.fluxcd.io/v1\nkind: ImagePolicy",
+        "image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy",
+    )
     dev.write_text(old)
     code, out, _ = run(capsys, repo, "check")
     assert code == 0 and "FS005 deprecated-api" in out
     # in the ImageRepository's document (the first): the policy's FS005 still shows
     dev.write_text("# flux-semver: ignore deprecated-api -- migrating in Q3\n" + old)
     assert "FS005 deprecated-api" in run(capsys, repo, "check")[1]
-    dev.write_text(old.replace("---\n", "---\n# flux-semver: ignore deprecated-api -- "
-                               "migrating in Q3\n"))
+    dev.write_text(
+        old.replace("---\n", "---\n# flux-semver: ignore deprecated-api -- migrating in Q3\n")
+    )
     code, out, _ = run(capsys, repo, "check")
     assert (code, out) == (0, "no problems in 4 files (3 policies), 1 suppressed\n")
 
@@ -113,5 +125,7 @@ def test_a_broken_file_stops_only_the_releases_it_could_affect(
     (repo.root / "docs/notes.yaml").write_text(notes + "# the podinfo policy lives here\n")
     code, out, err = run(capsys, repo, "promote", "1.3.4")
     assert code == 2 and out == ""
-    assert err.startswith("flux-semver: error: docs/notes.yaml:4:1: no release is planned "
-                          "while this ImagePolicy file cannot be read")
+    assert err.startswith(
+        "flux-semver: error: docs/notes.yaml:4:1: no release is planned "
+        "while this ImagePolicy file cannot be read"
+    )

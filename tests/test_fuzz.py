@@ -37,9 +37,48 @@ LONG = int(os.environ.get("FLUX_SEMVER_FUZZ_EXAMPLES", "20000"))
 
 # Characters that look like, or sit next to, what a range is made of.
 HOSTILE = [
-    "１", "٣", "ⅰ", "ｘ", "х", "＊", "\u00a0", "\u2009", "\u200b", "\ufeff", "\u2028", "\x00",
-    "\x85", "\t", "\n", "\r", "\udce9", "−", "–", "≥", "＞", "||", "|", " - ", "-", ",", "..",
-    "+", "v", "V", "9" * 30, "x", "*", "^", "~", "=", "!", " ", "\\", '"', "'", "🚀",
+    "１",
+    "٣",
+    "ⅰ",
+    "ｘ",
+    "х",
+    "＊",
+    "\u00a0",
+    "\u2009",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "\x00",
+    "\x85",
+    "\t",
+    "\n",
+    "\r",
+    "\udce9",
+    "−",
+    "–",
+    "≥",
+    "＞",
+    "||",
+    "|",
+    " - ",
+    "-",
+    ",",
+    "..",
+    "+",
+    "v",
+    "V",
+    "9" * 30,
+    "x",
+    "*",
+    "^",
+    "~",
+    "=",
+    "!",
+    " ",
+    "\\",
+    '"',
+    "'",
+    "🚀",
 ]
 
 
@@ -89,15 +128,42 @@ PLAIN_SAFE = ["1.2.x", "~1.2", "^1.2.0", "v1.2.3", "1.2.3", "1.x", "~1.2.3", "=1
 # New ranges, including ones that need quotes, look like YAML, or are not ranges at all:
 # the editor writes any one-line text and must read it back.
 NEW_RANGES = st.one_of(
-    st.sampled_from([
-        ">=1.3.0 <1.4.0", "1.3.x || 2.x", "^2.0.0", "1.2", "2", "> 1.0.0", "1.2.3-rc.1",
-        "!=1.2.0", "1.2.x # not a comment", "a: b", "'quoted'", '"double"', "- 1", "[1]",
-        "{x}", "&anchor", "*alias", "@1", "%1", "yes", "null", "~", "true", " 1.2.x", "1.2.x ",
-        "1\\2", "é", "1.2.x\t",
-    ]),
+    st.sampled_from(
+        [
+            ">=1.3.0 <1.4.0",
+            "1.3.x || 2.x",
+            "^2.0.0",
+            "1.2",
+            "2",
+            "> 1.0.0",
+            "1.2.3-rc.1",
+            "!=1.2.0",
+            "1.2.x # not a comment",
+            "a: b",
+            "'quoted'",
+            '"double"',
+            "- 1",
+            "[1]",
+            "{x}",
+            "&anchor",
+            "*alias",
+            "@1",
+            "%1",
+            "yes",
+            "null",
+            "~",
+            "true",
+            " 1.2.x",
+            "1.2.x ",
+            "1\\2",
+            "é",
+            "1.2.x\t",
+        ]
+    ),
     range_texts(),
-    st.text(st.characters(blacklist_categories=["Cc", "Cs", "Zl", "Zp"]), min_size=1,
-            max_size=20).filter(str.strip),  # a blank range is refused, as it should be
+    st.text(
+        st.characters(blacklist_categories=["Cc", "Cs", "Zl", "Zp"]), min_size=1, max_size=20
+    ).filter(str.strip),  # a blank range is refused, as it should be
 )
 VALUES = st.text(st.characters(blacklist_categories=["Cc", "Cs", "Co", "Cn"]), max_size=12)
 
@@ -111,14 +177,20 @@ def policy_files(draw: st.DrawFn) -> tuple[str, str, str, str]:
     style = draw(st.sampled_from(["plain", "single", "double"]))
     token = {"plain": value, "single": f"'{value}'", "double": json.dumps(value)}[style]
     comment = draw(st.sampled_from(["", "  # keep me", " #x", "\t# tab then comment"]))
-    labels = draw(st.dictionaries(st.sampled_from(["a", "b", "team", "x.io/y"]), VALUES,
-                                  max_size=2))
+    labels = draw(
+        st.dictionaries(st.sampled_from(["a", "b", "team", "x.io/y"]), VALUES, max_size=2)
+    )
     # Other documents, without `kind` (a drawn "ImagePolicy" would be a second policy).
-    other = draw(st.lists(st.dictionaries(st.sampled_from(["data", "k", "note"]), VALUES,
-                                          max_size=3), max_size=2))
+    other = draw(
+        st.lists(
+            st.dictionaries(st.sampled_from(["data", "k", "note"]), VALUES, max_size=3), max_size=2
+        )
+    )
     before = [yaml.safe_dump(d, allow_unicode=draw(st.booleans())) for d in other]
-    label_lines = "".join(f"{ind * 2}{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}{nl}"
-                          for k, v in labels.items())
+    label_lines = "".join(
+        f"{ind * 2}{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}{nl}"
+        for k, v in labels.items()
+    )
     head = (
         f"apiVersion: image.toolkit.fluxcd.io/v1{nl}kind: ImagePolicy{nl}metadata:{nl}"
         f"{ind}name: myapp-dev{nl}{ind}labels:{nl}{label_lines or ind * 2 + 'x: y' + nl}"
@@ -160,7 +232,7 @@ def _set_range_changes_only_the_range(parts: tuple[str, str, str, str], new: str
     new_text = raw.decode()
     # Only the range's bytes changed: the same text before and after it.
     assert new_text.startswith(head) and new_text.endswith(tail)
-    written = new_text[len(head):len(new_text) - len(tail)]
+    written = new_text[len(head) : len(new_text) - len(tail)]
     assert not any(c in written for c in "\r\n")
     # It reads back as the value set, and the document is otherwise the same.
     assert [p.range_text for p in after.policies] == [new]
@@ -174,8 +246,9 @@ def _documents(text: str) -> list[Any]:
 
 
 def _policy_index(documents: list[Any]) -> int:
-    return next(i for i, d in enumerate(documents)
-                if isinstance(d, dict) and d.get("kind") == "ImagePolicy")
+    return next(
+        i for i, d in enumerate(documents) if isinstance(d, dict) and d.get("kind") == "ImagePolicy"
+    )
 
 
 # --- whole files: whatever bytes a file holds, scan and check report, never crash ----------
@@ -183,11 +256,45 @@ def _policy_index(documents: list[Any]) -> int:
 # Pieces of YAML that stress a loader: anchors, aliases, merges, tags, directives, flow and
 # block indicators, and a few that are not YAML at all.
 YAML_PIECES = [
-    "&a ", "*a", "<<: *a\n", "!!binary ", "!!python/object:os.system ", "!custom ", "? ",
-    "%YAML 1.1\n", "---\n", "...\n", "[", "]", "{", "}", ", ", ": ", "- ", "|\n", ">-\n",
-    "'", '"', "#", "\t", "\r\n", "\x00", "\ufeff", "{{ .Values.x }}", "range: ", "semver:\n",
-    "kind: ImagePolicy\n", "kind: Kustomization\n", "patches:\n  - patch: |\n      x\n",
-    "apiVersion: image.toolkit.fluxcd.io/v1beta2\n", "  ", "\n", "2", "1.2.x", "null", "~",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "!!binary ",
+    "!!python/object:os.system ",
+    "!custom ",
+    "? ",
+    "%YAML 1.1\n",
+    "---\n",
+    "...\n",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    ": ",
+    "- ",
+    "|\n",
+    ">-\n",
+    "'",
+    '"',
+    "#",
+    "\t",
+    "\r\n",
+    "\x00",
+    "\ufeff",
+    "{{ .Values.x }}",
+    "range: ",
+    "semver:\n",
+    "kind: ImagePolicy\n",
+    "kind: Kustomization\n",
+    "patches:\n  - patch: |\n      x\n",
+    "apiVersion: image.toolkit.fluxcd.io/v1beta2\n",
+    "  ",
+    "\n",
+    "2",
+    "1.2.x",
+    "null",
+    "~",
 ]
 POLICY_TEXT = (
     "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app-dev\n"
@@ -228,8 +335,10 @@ Property = tuple[Callable[..., None], tuple[st.SearchStrategy[Any], ...]]
 PROPERTIES: dict[str, Property] = {
     "range": (_range_raises_only_invalid_range, (hostile_ranges(), versions)),
     "version": (_version_raises_only_invalid_version, (hostile_ranges(),)),
-    "latest_tag": (_latest_tag_raises_only_invalid_range,
-                   (hostile_ranges(), st.lists(hostile_ranges(), max_size=5))),
+    "latest_tag": (
+        _latest_tag_raises_only_invalid_range,
+        (hostile_ranges(), st.lists(hostile_ranges(), max_size=5)),
+    ),
     "set_range": (_set_range_changes_only_the_range, (policy_files(), NEW_RANGES)),
     "scan": (_scan_and_check_never_crash, (hostile_files(),)),
 }
@@ -237,8 +346,12 @@ PROPERTIES: dict[str, Property] = {
 
 def run_property(name: str, examples: int) -> None:
     function, strategies = PROPERTIES[name]
-    test = settings(max_examples=examples, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])(given(*strategies)(function))
+    test = settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )(given(*strategies)(function))
     test()
 
 

@@ -37,11 +37,39 @@ spec:
     semver:
       range: "{range}"
 """
-GATES = ["1.2.x", "1.3.x", "~1.2.0", ">=1.2.0 <1.4.0", "1.2.3", "1.3.5", "1.x", ">=1.0.0",
-         "1.2.x || 1.4.x", "<=1.3.5", "2.0.x", ">1.2.0 <=1.2.7", "^1.3.0"]
+GATES = [
+    "1.2.x",
+    "1.3.x",
+    "~1.2.0",
+    ">=1.2.0 <1.4.0",
+    "1.2.3",
+    "1.3.5",
+    "1.x",
+    ">=1.0.0",
+    "1.2.x || 1.4.x",
+    "<=1.3.5",
+    "2.0.x",
+    ">1.2.0 <=1.2.7",
+    "^1.3.0",
+]
 PINS = ["1.0.0", "1.2.3", "1.3.0", "1.3.5", "2.0.0"]
-VERSIONS = ["0.9.0", "1.0.0", "1.2.2", "1.2.3", "1.2.8", "1.3.0", "1.3.5", "1.3.6", "1.4.0",
-            "1.4.2", "1.9.9", "2.0.0", "2.0.3", "2.1.0", "3.0.0"]
+VERSIONS = [
+    "0.9.0",
+    "1.0.0",
+    "1.2.2",
+    "1.2.3",
+    "1.2.8",
+    "1.3.0",
+    "1.3.5",
+    "1.3.6",
+    "1.4.0",
+    "1.4.2",
+    "1.9.9",
+    "2.0.0",
+    "2.0.3",
+    "2.1.0",
+    "3.0.0",
+]
 
 
 def _repo(root: Path, gates: list[str], pin: str) -> None:
@@ -64,10 +92,14 @@ def _write_prod(root: Path, text: str) -> None:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(gates=st.lists(st.sampled_from(GATES), min_size=1, max_size=2),
-       pin=st.sampled_from(PINS), version=st.sampled_from(VERSIONS))
+@given(
+    gates=st.lists(st.sampled_from(GATES), min_size=1, max_size=2),
+    pin=st.sampled_from(PINS),
+    version=st.sampled_from(VERSIONS),
+)
 def test_check_accepts_exactly_what_promote_may_write(
-        gates: list[str], pin: str, version: str) -> None:
+    gates: list[str], pin: str, version: str
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         _repo(root, gates, pin)
@@ -87,10 +119,14 @@ def test_check_accepts_exactly_what_promote_may_write(
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(gates=st.lists(st.sampled_from(GATES), min_size=1, max_size=2),
-       pin=st.sampled_from(PINS), target=st.sampled_from(VERSIONS))
+@given(
+    gates=st.lists(st.sampled_from(GATES), min_size=1, max_size=2),
+    pin=st.sampled_from(PINS),
+    target=st.sampled_from(VERSIONS),
+)
 def test_check_accepts_exactly_what_rollback_may_write(
-        gates: list[str], pin: str, target: str) -> None:
+    gates: list[str], pin: str, target: str
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         _repo(root, gates, pin)
@@ -99,10 +135,15 @@ def test_check_accepts_exactly_what_rollback_may_write(
         except PlanError:  # not a version prod could take at all
             return
         forward = Range(target).admits_above(Range(pin))
-        assert forward == (rollback.refused is not None
-                           and "never goes forward" in rollback.refused)
+        assert forward == (
+            rollback.refused is not None and "never goes forward" in rollback.refused
+        )
         if forward:
             return  # a rollback never goes forward; that is promote's (tested above)
         _write_prod(root, target)
-        assert (rollback.refused is None) == (not _skips(root)), (gates, pin, target,
-                                                                   rollback.refused)
+        assert (rollback.refused is None) == (not _skips(root)), (
+            gates,
+            pin,
+            target,
+            rollback.refused,
+        )

@@ -27,20 +27,50 @@ MARKER = "<!-- flux-semver:evidence app=myapp -->"
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[GitHubServer]:
     bare = tmp_path / "origin.git"
-    subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "--quiet", "--bare",
-                    str(bare)], check=True)
-    blob = subprocess.run(["git", "--git-dir", str(bare), "hash-object", "-w", "--stdin"],
-                          input=b"x", capture_output=True, check=True).stdout.decode().strip()
-    tree = subprocess.run(["git", "--git-dir", str(bare), "mktree"],
-                          input=f"100644 blob {blob}\tf\n".encode(), capture_output=True,
-                          check=True).stdout.decode().strip()
-    env = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    commit = subprocess.run(["git", "--git-dir", str(bare), "commit-tree", tree, "-m", "c"],
-                            capture_output=True, check=True, env=env).stdout.decode().strip()
+    subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", "init", "--quiet", "--bare", str(bare)], check=True
+    )
+    blob = (
+        subprocess.run(
+            ["git", "--git-dir", str(bare), "hash-object", "-w", "--stdin"],
+            input=b"x",
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    tree = (
+        subprocess.run(
+            ["git", "--git-dir", str(bare), "mktree"],
+            input=f"100644 blob {blob}\tf\n".encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    env = {
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    commit = (
+        subprocess.run(
+            ["git", "--git-dir", str(bare), "commit-tree", tree, "-m", "c"],
+            capture_output=True,
+            check=True,
+            env=env,
+        )
+        .stdout.decode()
+        .strip()
+    )
     for branch in ("main", "flux-semver/myapp/dev", "flux-semver/myapp/prod"):
-        subprocess.run(["git", "--git-dir", str(bare), "update-ref", f"refs/heads/{branch}",
-                        commit], check=True)
+        subprocess.run(
+            ["git", "--git-dir", str(bare), "update-ref", f"refs/heads/{branch}", commit],
+            check=True,
+        )
     with github_server("acme", "gitops", TOKEN, bare_repo=bare) as running:
         yield running
 
@@ -53,10 +83,16 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def client(server: GitHubServer, sleeps: Sleeps | None = None, token: str = TOKEN,
-           graphql: bool = False) -> GitHubClient:
-    return GitHubClient(server.url, token, "acme/gitops",
-                        server.graphql_url if graphql else None, sleep=sleeps or Sleeps())
+def client(
+    server: GitHubServer, sleeps: Sleeps | None = None, token: str = TOKEN, graphql: bool = False
+) -> GitHubClient:
+    return GitHubClient(
+        server.url,
+        token,
+        "acme/gitops",
+        server.graphql_url if graphql else None,
+        sleep=sleeps or Sleeps(),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -206,8 +242,9 @@ def test_long_bodies_are_cut_to_githubs_limit_with_a_note() -> None:
     assert "cut here" in cut
 
 
-def test_a_bad_backoff_setting_is_one_line(monkeypatch: pytest.MonkeyPatch,
-                                           server: GitHubServer) -> None:
+def test_a_bad_backoff_setting_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, server: GitHubServer
+) -> None:
     monkeypatch.setenv("FLUX_SEMVER_GITHUB_BACKOFF", "soon")
     with pytest.raises(GitHubError, match="FLUX_SEMVER_GITHUB_BACKOFF"):
         client(server)

@@ -17,15 +17,23 @@ from tests.support.github_server import github_server
 TOKEN = "ghs_gitopstoken"
 ENV = {
     "PATH": os.environ["PATH"],
-    "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_AUTHOR_NAME": "T",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "T",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
 
 def _git(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -61,8 +69,12 @@ def test_a_workspace_owned_by_someone_else_works(checkout: Path, env: dict[str, 
 
 
 def test_trusted_keeps_other_config_variables(env: dict[str, str]) -> None:
-    given = {**env, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.autocrlf",
-             "GIT_CONFIG_VALUE_0": "false"}
+    given = {
+        **env,
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "core.autocrlf",
+        "GIT_CONFIG_VALUE_0": "false",
+    }
     got = trusted(given)
     assert got["GIT_CONFIG_COUNT"] == "2"
     assert (got["GIT_CONFIG_KEY_0"], got["GIT_CONFIG_VALUE_0"]) == ("core.autocrlf", "false")
@@ -71,62 +83,75 @@ def test_trusted_keeps_other_config_variables(env: dict[str, str]) -> None:
 
 
 def test_one_commit_by_the_given_identity_beside_the_checkout(
-        checkout: Path, env: dict[str, str]) -> None:
+    checkout: Path, env: dict[str, str]
+) -> None:
     bare_env = {k: v for k, v in env.items() if not k.startswith(("GIT_AUTHOR", "GIT_COMMITTER"))}
     hook = checkout / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\nexit 1\n")
     hook.chmod(0o755)
     ws = Workspace(checkout, env=bare_env)
     base = ws.fetch_base("main")
-    commit, tree = ws.build_commit(base, {"policy.yaml": b"range: 2.0.x\n"},
-                                   "subject\n\nFlux-Semver-App: myapp\n",
-                                   Identity("Release Bot", "bot@example.com"))
+    commit, tree = ws.build_commit(
+        base,
+        {"policy.yaml": b"range: 2.0.x\n"},
+        "subject\n\nFlux-Semver-App: myapp\n",
+        Identity("Release Bot", "bot@example.com"),
+    )
     ws.push(commit, "flux-semver/myapp/dev", None)
     shown = _git(checkout, "show", f"{tree}:policy.yaml", env=env).stdout
     assert shown == "range: 2.0.x\n"
     _git(checkout, "fetch", "--quiet", "origin", env=env)
-    show = _git(checkout, "log", "-1", "--format=%an <%ae>|%cn|%B",
-                "origin/flux-semver/myapp/dev", env=env)
+    show = _git(
+        checkout, "log", "-1", "--format=%an <%ae>|%cn|%B", "origin/flux-semver/myapp/dev", env=env
+    )
     assert show.stdout.startswith("Release Bot <bot@example.com>|Release Bot|subject")
     assert (checkout / "policy.yaml").read_text() == "range: 1.2.x\n"
     worktrees = _git(checkout, "worktree", "list", env=env).stdout.splitlines()
     assert len(worktrees) == 1
 
 
-def test_a_missing_base_branch_says_which_input_to_set(checkout: Path,
-                                                       env: dict[str, str]) -> None:
+def test_a_missing_base_branch_says_which_input_to_set(checkout: Path, env: dict[str, str]) -> None:
     with pytest.raises(GitError, match="set the `base` input"):
         Workspace(checkout, env=env).fetch_base("release")
 
 
-def test_not_a_checkout_says_to_add_actions_checkout(tmp_path: Path,
-                                                     env: dict[str, str]) -> None:
+def test_not_a_checkout_says_to_add_actions_checkout(tmp_path: Path, env: dict[str, str]) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(GitError, match="actions/checkout"):
         Workspace(empty, env={**env, "GIT_CEILING_DIRECTORIES": str(tmp_path)})
 
 
-@pytest.mark.parametrize(("url", "slug"), [
-    ("https://github.com/acme/gitops.git", "acme/gitops"),
-    ("https://github.example.com/acme/gitops", "acme/gitops"),
-    ("git@github.com:acme/gitops.git", "acme/gitops"),
-    ("/srv/git/gitops.git", None),
-])
-def test_the_repository_comes_from_origin(checkout: Path, env: dict[str, str], url: str,
-                                          slug: str | None) -> None:
+@pytest.mark.parametrize(
+    ("url", "slug"),
+    [
+        ("https://github.com/acme/gitops.git", "acme/gitops"),
+        ("https://github.example.com/acme/gitops", "acme/gitops"),
+        ("git@github.com:acme/gitops.git", "acme/gitops"),
+        ("/srv/git/gitops.git", None),
+    ],
+)
+def test_the_repository_comes_from_origin(
+    checkout: Path, env: dict[str, str], url: str, slug: str | None
+) -> None:
     _git(checkout, "remote", "set-url", "origin", url, env=env)
     assert Workspace(checkout, env=env).repository_slug() == slug
 
 
 def test_push_sends_the_token_as_one_header_and_never_prints_it(
-        checkout: Path, env: dict[str, str]) -> None:
+    checkout: Path, env: dict[str, str]
+) -> None:
     with github_server(token=TOKEN) as server:
         remote = f"{server.base}/acme/gitops.git"
         _git(checkout, "remote", "set-url", "origin", remote, env=env)
         # What actions/checkout leaves behind: a header of its own for the server.
-        _git(checkout, "config", f"http.{server.base}/.extraheader",
-             "AUTHORIZATION: basic c3RhbGU=", env=env)
+        _git(
+            checkout,
+            "config",
+            f"http.{server.base}/.extraheader",
+            "AUTHORIZATION: basic c3RhbGU=",
+            env=env,
+        )
         ws = Workspace(checkout, TOKEN, server.base, env=env)
         head = _git(checkout, "rev-parse", "HEAD", env=env).stdout.strip()
         with pytest.raises(GitError) as caught:

@@ -49,10 +49,21 @@ def test_hyphenated_inputs_arrive_through_actions_toolkit(monkeypatch: pytest.Mo
     assert got.version == "2.0.0"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("true", True), ("True", True), ("TRUE", True), ("yes", True), ("1", True),
-    ("false", False), ("False", False), ("no", False), ("0", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("yes", True),
+        ("1", True),
+        ("false", False),
+        ("False", False),
+        ("no", False),
+        ("0", False),
+        ("", False),
+    ],
+)
 def test_booleans(raw: str, expected: bool) -> None:
     assert read_inputs(_reader({"dry-run": raw}), {}).dry_run is expected
 
@@ -63,35 +74,54 @@ def test_a_boolean_that_is_not_one_names_the_input() -> None:
 
 
 def test_lists_split_on_commas_spaces_and_newlines() -> None:
-    got = read_inputs(_reader({"stages": "dev, pre-prod\nprod prod", "labels": "a, b c\nd",
-                               "evidence-junit": "reports/*.xml\nmore/**/junit.xml"}), {})
+    got = read_inputs(
+        _reader(
+            {
+                "stages": "dev, pre-prod\nprod prod",
+                "labels": "a, b c\nd",
+                "evidence-junit": "reports/*.xml\nmore/**/junit.xml",
+            }
+        ),
+        {},
+    )
     assert got.stages == ("dev", "pre-prod", "prod")
     assert got.labels == ("a", "b c", "d")
     assert got.evidence_junit == ("reports/*.xml", "more/**/junit.xml")
 
 
 def test_links_and_author() -> None:
-    got = read_inputs(_reader({
-        "evidence-links": "Grafana=https://grafana.example/d/1\nLogs = https://logs.example/x",
-        "commit-author": "Release Bot <bot@example.com>"}), {})
-    assert got.evidence_links == (("Grafana", "https://grafana.example/d/1"),
-                                  ("Logs", "https://logs.example/x"))
+    got = read_inputs(
+        _reader(
+            {
+                "evidence-links": "Grafana=https://grafana.example/d/1\nLogs = https://logs.example/x",
+                "commit-author": "Release Bot <bot@example.com>",
+            }
+        ),
+        {},
+    )
+    assert got.evidence_links == (
+        ("Grafana", "https://grafana.example/d/1"),
+        ("Logs", "https://logs.example/x"),
+    )
     assert (got.author_name, got.author_email) == ("Release Bot", "bot@example.com")
 
 
-@pytest.mark.parametrize(("name", "value", "says"), [
-    ("evidence-links", "no equals sign", "NAME=URL"),
-    ("commit-author", "just a name", "'Name <email>'"),
-    ("pull-requests", "several", "per-stage, single, none"),
-    ("command", "deploy", "promote, check, rollback"),
-    ("evidence-policy", "warn", "report, block"),
-    ("release-type", "huge", "auto, patch, minor, major"),
-    ("path", "../elsewhere", "inside the workspace"),
-    ("path", "/etc", "inside the workspace"),
-    ("config", "../../.flux-semver.yaml", "inside the workspace"),
-    ("evidence-url", "javascript:alert(1)", "not an http(s) URL"),
-    ("base", "main; true", "not a branch name"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("evidence-links", "no equals sign", "NAME=URL"),
+        ("commit-author", "just a name", "'Name <email>'"),
+        ("pull-requests", "several", "per-stage, single, none"),
+        ("command", "deploy", "promote, check, rollback"),
+        ("evidence-policy", "warn", "report, block"),
+        ("release-type", "huge", "auto, patch, minor, major"),
+        ("path", "../elsewhere", "inside the workspace"),
+        ("path", "/etc", "inside the workspace"),
+        ("config", "../../.flux-semver.yaml", "inside the workspace"),
+        ("evidence-url", "javascript:alert(1)", "not an http(s) URL"),
+        ("base", "main; true", "not a branch name"),
+    ],
+)
 def test_bad_inputs_are_one_line_naming_the_input(name: str, value: str, says: str) -> None:
     with pytest.raises(InputError) as caught:
         read_inputs(_reader({name: value}), {})
@@ -108,11 +138,24 @@ def test_release_event_tag_is_the_version(tmp_path: Path) -> None:
 
 
 def test_repository_dispatch_payload_gives_version_image_and_evidence(tmp_path: Path) -> None:
-    env = _event(tmp_path, "repository_dispatch", {"action": "new-release", "client_payload": {
-        "version": "1.3.0", "image": "myapp", "evidence_url": "https://ci.example/runs/7"}})
+    env = _event(
+        tmp_path,
+        "repository_dispatch",
+        {
+            "action": "new-release",
+            "client_payload": {
+                "version": "1.3.0",
+                "image": "myapp",
+                "evidence_url": "https://ci.example/runs/7",
+            },
+        },
+    )
     got = read_inputs(_reader({}), env)
     assert (got.version, got.image, got.evidence_url) == (
-        "1.3.0", "myapp", "https://ci.example/runs/7")
+        "1.3.0",
+        "myapp",
+        "https://ci.example/runs/7",
+    )
 
 
 def test_pushed_tag_is_the_version(tmp_path: Path) -> None:
@@ -121,12 +164,21 @@ def test_pushed_tag_is_the_version(tmp_path: Path) -> None:
 
 
 def test_inputs_win_over_the_event(tmp_path: Path) -> None:
-    env = _event(tmp_path, "repository_dispatch", {"client_payload": {
-        "version": "1.3.0", "image": "other", "evidence_url": "https://ci.example/1"}})
-    got = read_inputs(_reader({"version": "1.4.0", "image": "myapp",
-                               "evidence-url": "https://ci.example/2"}), env)
-    assert (got.version, got.image, got.evidence_url) == ("1.4.0", "myapp",
-                                                          "https://ci.example/2")
+    env = _event(
+        tmp_path,
+        "repository_dispatch",
+        {
+            "client_payload": {
+                "version": "1.3.0",
+                "image": "other",
+                "evidence_url": "https://ci.example/1",
+            }
+        },
+    )
+    got = read_inputs(
+        _reader({"version": "1.4.0", "image": "myapp", "evidence-url": "https://ci.example/2"}), env
+    )
+    assert (got.version, got.image, got.evidence_url) == ("1.4.0", "myapp", "https://ci.example/2")
 
 
 def test_a_push_to_a_branch_names_no_version(tmp_path: Path) -> None:
@@ -134,12 +186,23 @@ def test_a_push_to_a_branch_names_no_version(tmp_path: Path) -> None:
     assert read_inputs(_reader({}), env).version is None
 
 
-@pytest.mark.parametrize("version", [
-    "2.0.0; rm -rf /", "2.0.0 && curl x", "$(id)", "`id`", "2.0.0\nFlux-Semver-App: evil",
-    "2.0.0|cat", "2.0.0>out", "../../2.0.0", " ",
-])
+@pytest.mark.parametrize(
+    "version",
+    [
+        "2.0.0; rm -rf /",
+        "2.0.0 && curl x",
+        "$(id)",
+        "`id`",
+        "2.0.0\nFlux-Semver-App: evil",
+        "2.0.0|cat",
+        "2.0.0>out",
+        "../../2.0.0",
+        " ",
+    ],
+)
 def test_versions_with_shell_metacharacters_or_newlines_are_refused(
-        tmp_path: Path, version: str) -> None:
+    tmp_path: Path, version: str
+) -> None:
     env = _event(tmp_path, "repository_dispatch", {"client_payload": {"version": version}})
     with pytest.raises(InputError) as caught:
         read_inputs(_reader({}), env)
@@ -148,9 +211,17 @@ def test_versions_with_shell_metacharacters_or_newlines_are_refused(
     assert "client_payload.version" in message and "is not a version" in message
 
 
-@pytest.mark.parametrize("image", [
-    "clusters/prod", "../myapp", "/etc/passwd", "ghcr.io/acme/myapp", "myapp:2.0.0", "a b",
-])
+@pytest.mark.parametrize(
+    "image",
+    [
+        "clusters/prod",
+        "../myapp",
+        "/etc/passwd",
+        "ghcr.io/acme/myapp",
+        "myapp:2.0.0",
+        "a b",
+    ],
+)
 def test_an_image_that_is_a_path_or_reference_is_refused(tmp_path: Path, image: str) -> None:
     with pytest.raises(InputError, match=r"input `image`: .* is not an app name"):
         read_inputs(_reader({"image": image}), {})

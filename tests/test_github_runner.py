@@ -13,8 +13,9 @@ from flux_semver.github.runner import SUMMARY_LIMIT, Runner
 def _outputs(path: Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
     found = {}
-    for match in re.finditer(r"^(?P<name>[^\n<]+)<<(?P<d>\S+)\n(?P<value>.*?)\n(?P=d)\n", text,
-                             re.S | re.M):
+    for match in re.finditer(
+        r"^(?P<name>[^\n<]+)<<(?P<d>\S+)\n(?P<value>.*?)\n(?P=d)\n", text, re.S | re.M
+    ):
         found[match["name"]] = match["value"]
     return found
 
@@ -27,8 +28,7 @@ def test_outputs_round_trip_with_a_fresh_delimiter_each(tmp_path: Path) -> None:
     runner.set_output("plan", '{"app": "myapp"}')
     runner.set_output("changed-files", tricky)
     runner.set_output("empty", "")
-    assert _outputs(output) == {"plan": '{"app": "myapp"}', "changed-files": tricky,
-                                "empty": ""}
+    assert _outputs(output) == {"plan": '{"app": "myapp"}', "changed-files": tricky, "empty": ""}
     text = output.read_text(encoding="utf-8")
     delimiters = re.findall(r"^[a-z-]+<<(ghadelimiter_\S+)$", text, re.M)
     assert len(set(delimiters)) == 3
@@ -61,10 +61,12 @@ def test_summary_appends_and_stops_at_one_mebibyte(tmp_path: Path) -> None:
 def test_annotations_escape_data_and_properties_and_omit_empty_ones() -> None:
     out = io.StringIO()
     runner = Runner({}, out)
-    runner.annotate("error", "100% wrong\nsecond line", file="clusters/a,b:c.yaml", line=3,
-                    col=None, title="")
+    runner.annotate(
+        "error", "100% wrong\nsecond line", file="clusters/a,b:c.yaml", line=3, col=None, title=""
+    )
     assert out.getvalue() == (
-        "::error file=clusters/a%2Cb%3Ac.yaml,line=3::100%25 wrong%0Asecond line\n")
+        "::error file=clusters/a%2Cb%3Ac.yaml,line=3::100%25 wrong%0Asecond line\n"
+    )
 
 
 def test_mask_is_printed_before_anything_else() -> None:

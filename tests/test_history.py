@@ -39,8 +39,14 @@ def _git(root: Path, *args: str, who: str = "Release Bot", when: int = 0) -> str
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
     }
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=root, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -48,8 +54,13 @@ def _scan(root: Path) -> Repository:
     return manifests.scan(root, config.load(root))
 
 
-def _promote(root: Path, version: str, when: int, stages: list[str] | None = None,
-             evidence: str | None = None) -> None:
+def _promote(
+    root: Path,
+    version: str,
+    when: int,
+    stages: list[str] | None = None,
+    evidence: str | None = None,
+) -> None:
     repo = _scan(root)
     plan = make_plan(repo, version, stages=stages)
     assert apply_plan(repo, plan)
@@ -112,7 +123,9 @@ def test_history_reads_trailers_and_falls_back_to_the_diff(story: Path) -> None:
     dev = history(_scan(story), stage="dev")
     by_hand = dev[1]
     assert (by_hand.source, by_hand.author, by_hand.subject) == (
-        "diff", "Dana Dev", "Move dev to 1.3 by hand"
+        "diff",
+        "Dana Dev",
+        "Move dev to 1.3 by hand",
     )
     head = _git(story, "rev-parse", "HEAD~1").strip()
     assert dev[0].commit == head
@@ -155,7 +168,8 @@ def test_rollback_never_goes_forward(story: Path) -> None:
     assert refused.refused == (
         "--to 2.1.0 would admit versions above 2.0.0: a rollback never goes forward "
         "(flux-system/myapp-prod has 2.0.0); to move forward, run flux-semver promote VERSION "
-        "--stage prod")
+        "--stage prod"
+    )
     before = (story / PROD).read_bytes()
     with pytest.raises(PlanError, match="refused"):
         apply_rollback(_scan(story), refused)
@@ -168,7 +182,8 @@ def test_rollback_above_the_gate_is_refused(story: Path) -> None:
     refused = rollback_target(_scan(story), "myapp", "prod", to="1.4.0")
     assert refused.refused == (
         "prod would admit 1.4.0, above everything its gate pre-prod admits: give --to a range "
-        "pre-prod admits")
+        "pre-prod admits"
+    )
     assert rollback_target(_scan(story), "myapp", "prod", to="1.3.1").refused is None
 
 
@@ -187,16 +202,17 @@ def test_a_gate_with_several_policies_is_judged_as_check_judges_it(tmp_path: Pat
     us = root / "clusters" / "pre-prod-us" / "imagepolicy.yaml"
     us.parent.mkdir()
     us.write_text((root / PRE).read_text().replace("myapp-preprod", "myapp-preprod-us"))
-    set_ranges(root, [(p, "2.0.x") for p in _scan(root).policies_for("myapp")
-                      if p.name == "myapp-preprod"])
-    set_ranges(root, [(p, "2.0.5") for p in _scan(root).policies_for("myapp")
-                      if p.stage == "prod"])
+    set_ranges(
+        root, [(p, "2.0.x") for p in _scan(root).policies_for("myapp") if p.name == "myapp-preprod"]
+    )
+    set_ranges(root, [(p, "2.0.5") for p in _scan(root).policies_for("myapp") if p.stage == "prod"])
     # pre-prod (eu) admits 2.0.x, pre-prod-us 1.2.x: prod may go back to 2.0.1 or 1.2.9,
     # not to 1.4.0, above everything the gate admits below 2.0.0 and no version of it
     assert rollback_target(_scan(root), "myapp", "prod", to="2.0.1").refused is None
     assert rollback_target(_scan(root), "myapp", "prod", to="1.4.0").refused is None
-    set_ranges(root, [(p, "1.3.x") for p in _scan(root).policies_for("myapp")
-                      if p.name == "myapp-preprod"])
+    set_ranges(
+        root, [(p, "1.3.x") for p in _scan(root).policies_for("myapp") if p.name == "myapp-preprod"]
+    )
     refused = rollback_target(_scan(root), "myapp", "prod", to="1.4.0").refused
     assert refused is not None and "above everything its gate pre-prod admits" in refused
     assert rollback_target(_scan(root), "myapp", "prod", to="1.3.1").refused is None
@@ -247,7 +263,8 @@ def test_gitops_repository_below_the_git_top_level(tmp_path: Path) -> None:
     _promote(root, "1.2.4", when=1)
     changes = history(_scan(root), stage="prod")
     assert [(c.from_range, c.to_range, c.file) for c in changes] == [
-        ("1.2.3", "1.2.4", PROD), (None, "1.2.3", PROD)
+        ("1.2.3", "1.2.4", PROD),
+        (None, "1.2.3", PROD),
     ]
     rollback = rollback_target(_scan(root), None, "prod")
     assert rollback.restores[0].to_range == "1.2.3"

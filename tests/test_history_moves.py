@@ -49,9 +49,7 @@ def moved(tmp_path: Path) -> Repo:
     return repo
 
 
-def test_history_goes_on_before_the_move(
-    moved: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_history_goes_on_before_the_move(moved: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, moved, "history", "--stage", "prod", "--format", "json")
     assert code == 0
     changes = [(c["from"], c["to"], c["file"], c["subject"]) for c in json.loads(out)["changes"]]
@@ -64,8 +62,17 @@ def test_history_goes_on_before_the_move(
 
 
 def test_since_and_limit(moved: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, moved, "history", "--stage", "prod", "--since", "2026-01-02T13:00",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys,
+        moved,
+        "history",
+        "--stage",
+        "prod",
+        "--since",
+        "2026-01-02T13:00",
+        "--format",
+        "json",
+    )
     assert [c["to"] for c in json.loads(out)["changes"]] == ["1.3.5", "1.3.4"]
     code, out, _ = run(capsys, moved, "history", "--stage", "prod", "--limit", "1")
     assert code == 0 and "1.3.4 -> 1.3.5" in out and "1.3.3 -> 1.3.4" not in out

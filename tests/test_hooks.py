@@ -32,8 +32,7 @@ HOOKS: dict[str, Main] = {
 }
 # which fixture each hook must reject (and the codes it reports); others it must pass
 CATCHES: dict[str, set[str]] = {
-    "flux-semver-check": {"fs001", "fs002", "fs003", "fs004", "fs007", "fs009", "fs010",
-                          "fs011"},
+    "flux-semver-check": {"fs001", "fs002", "fs003", "fs004", "fs007", "fs009", "fs010", "fs011"},
     "flux-semver-prod-exact": {"fs002"},
     "flux-semver-no-skip": {"fs003", "fs007"},
     "flux-semver-ranges": {"fs001", "fs004", "fs009"},
@@ -60,7 +59,10 @@ def test_hook_ids_match_the_manifest() -> None:
 @pytest.mark.parametrize("hook", sorted(HOOKS))
 @pytest.mark.parametrize("fixture", sorted(p.name for p in DATA.iterdir()))
 def test_each_hook_rejects_exactly_its_rules_fixtures(
-    hook: str, fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    hook: str,
+    fixture: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     in_fixture(fixture, tmp_path, monkeypatch)
@@ -71,8 +73,14 @@ def test_each_hook_rejects_exactly_its_rules_fixtures(
         assert f" {fixture.upper()} " in out
     else:
         assert code == 0
-        warned = hook == "flux-semver-check" and fixture in {"fs005", "fs006", "fs008",
-                                                                 "fs012", "fs013", "fs014"}
+        warned = hook == "flux-semver-check" and fixture in {
+            "fs005",
+            "fs006",
+            "fs008",
+            "fs012",
+            "fs013",
+            "fs014",
+        }
         assert (f" {fixture.upper()} " in out) == warned  # warnings are shown, not failed
 
 
@@ -133,10 +141,13 @@ def test_under_pre_commit_only_the_committed_apps_policies_are_parsed(
     # another app's files are passed over; the gate stage's file of this app is not
     from tests.support.gitops import gitops_repo, policy
 
-    repo = gitops_repo(tmp_path, {
-        f"clusters/{stage}/other.yaml": policy("other", "other", rng)
-        for stage, rng in (("dev", "2.x"), ("pre-prod", "2.1.x"), ("prod", "2.1.0"))
-    })
+    repo = gitops_repo(
+        tmp_path,
+        {
+            f"clusters/{stage}/other.yaml": policy("other", "other", rng)
+            for stage, rng in (("dev", "2.x"), ("pre-prod", "2.1.x"), ("prod", "2.1.0"))
+        },
+    )
     monkeypatch.chdir(repo.root)
     monkeypatch.setenv("PRE_COMMIT", "1")
     pre_prod = repo.root / PRE_PROD

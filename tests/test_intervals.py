@@ -24,18 +24,20 @@ def test_union_merges_overlapping_and_adjacent() -> None:
 
 def test_intersect() -> None:
     a = IntervalSet.of((1, 0, 0), (2, 0, 0))
-    b = IntervalSet.union_all([IntervalSet.of((0, 5, 0), (1, 2, 0)),
-                               IntervalSet.of((1, 8, 0), None)])
-    assert a.intersect(b).intervals == (Interval((1, 0, 0), (1, 2, 0)),
-                                        Interval((1, 8, 0), (2, 0, 0)))
+    b = IntervalSet.union_all(
+        [IntervalSet.of((0, 5, 0), (1, 2, 0)), IntervalSet.of((1, 8, 0), None)]
+    )
+    assert a.intersect(b).intervals == (
+        Interval((1, 0, 0), (1, 2, 0)),
+        Interval((1, 8, 0), (2, 0, 0)),
+    )
     assert a.intersect(EMPTY) == EMPTY
     assert a.intersect(ALL) == a
 
 
 def test_complement_and_minus() -> None:
     a = IntervalSet.of((1, 0, 0), (2, 0, 0))
-    assert a.complement().intervals == (Interval((0, 0, 0), (1, 0, 0)),
-                                        Interval((2, 0, 0), None))
+    assert a.complement().intervals == (Interval((0, 0, 0), (1, 0, 0)), Interval((2, 0, 0), None))
     assert a.complement().complement() == a
     assert ALL.complement() == EMPTY
     assert EMPTY.complement() == ALL
@@ -52,8 +54,9 @@ def test_membership_of_versions_and_triples() -> None:
 
 
 def test_bounds_and_reaching_above() -> None:
-    a = IntervalSet.union_all([IntervalSet.of((1, 0, 0), (1, 1, 0)),
-                               IntervalSet.of((2, 0, 0), (2, 0, 1))])
+    a = IntervalSet.union_all(
+        [IntervalSet.of((1, 0, 0), (1, 1, 0)), IntervalSet.of((2, 0, 0), (2, 0, 1))]
+    )
     assert a.lowest == (1, 0, 0)
     assert a.upper == (2, 0, 1)
     assert a.bounded

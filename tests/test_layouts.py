@@ -19,8 +19,12 @@ PRODUCTION = "apps/production/podinfo-values.yaml"
 
 
 def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "flux_semver", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -52,23 +56,40 @@ def test_policies_lists_each_stage_effective_range_with_its_kind(fleet: Path) ->
     result = fs(fleet, "policies", "--format", "json")
     assert result.returncode == 0, result.stderr
     found = {(p["resource"], p["stage"]): p for p in json.loads(result.stdout)}
-    assert sorted(found) == [("HelmRelease", "pre-prod"), ("HelmRelease", "prod"),
-                             ("OCIRepository", "pre-prod"), ("OCIRepository", "prod")]
+    assert sorted(found) == [
+        ("HelmRelease", "pre-prod"),
+        ("HelmRelease", "prod"),
+        ("OCIRepository", "pre-prod"),
+        ("OCIRepository", "prod"),
+    ]
     staging = found["HelmRelease", "pre-prod"]
-    assert (staging["file"], staging["range_line"], staging["range"], staging["app"],
-            staging["policy"]) == (STAGING, 9, "6.5.x", "podinfo", "HelmRelease/podinfo/podinfo")
+    assert (
+        staging["file"],
+        staging["range_line"],
+        staging["range"],
+        staging["app"],
+        staging["policy"],
+    ) == (STAGING, 9, "6.5.x", "podinfo", "HelmRelease/podinfo/podinfo")
     production = found["HelmRelease", "prod"]
     assert (production["file"], production["range"], production["window"]) == (
-        PRODUCTION, "6.5.3", "exact")
+        PRODUCTION,
+        "6.5.3",
+        "exact",
+    )
     # the OCIRepository's range is ${CERT_MANAGER_VERSION:=1.x}: staging takes the default,
     # production's Flux Kustomization substitutes a pinned version
     oci_staging = found["OCIRepository", "pre-prod"]
     assert (oci_staging["file"], oci_staging["range"]) == (
-        "infrastructure/controllers/cert-manager.yaml", "1.x")
+        "infrastructure/controllers/cert-manager.yaml",
+        "1.x",
+    )
     assert "default '1.x'" in oci_staging["origin"]
     oci_production = found["OCIRepository", "prod"]
     assert (oci_production["file"], oci_production["range_line"], oci_production["range"]) == (
-        "clusters/production/infrastructure.yaml", 17, "1.16.2")
+        "clusters/production/infrastructure.yaml",
+        17,
+        "1.16.2",
+    )
     # neither the base without a version nor the patch files are policies of their own
     assert not any(p["file"].startswith("apps/base/") for p in json.loads(result.stdout))
 
@@ -77,15 +98,23 @@ def test_policies_text_names_the_kind_and_where_the_range_comes_from(fleet: Path
     result = fs(fleet, "policies", "--stage", "pre-prod")
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith(STAGING))
-    assert row.split()[1:8] == ["HelmRelease/podinfo/podinfo", "helm.toolkit.fluxcd.io/v2",
-                                "pre-prod", "podinfo", "HelmRelease", "6.5.x", "patch"]
+    assert row.split()[1:8] == [
+        "HelmRelease/podinfo/podinfo",
+        "helm.toolkit.fluxcd.io/v2",
+        "pre-prod",
+        "podinfo",
+        "HelmRelease",
+        "6.5.x",
+        "patch",
+    ]
     assert "overlay apps/staging, patched by apps/staging/podinfo-values.yaml" in row
 
 
 def test_the_layout_passes_check(fleet: Path) -> None:
     result = fs(fleet, "check")
-    assert (result.returncode, result.stdout) == (
-        0, "no problems in 18 files (4 policies)\n"), result.stdout
+    assert (result.returncode, result.stdout) == (0, "no problems in 18 files (4 policies)\n"), (
+        result.stdout
+    )
 
 
 def test_minor_chart_release_moves_staging_then_production_with_stage(fleet: Path) -> None:
@@ -99,16 +128,22 @@ def test_minor_chart_release_moves_staging_then_production_with_stage(fleet: Pat
 
     promoted = fs(fleet, "promote", "6.6.0", "--image", "podinfo")
     assert promoted.returncode == 0, promoted.stderr
-    assert _changed(before, fleet) == {STAGING: (
-        ['      version: "6.5.x"  # staging follows minor releases'],
-        ['      version: "6.6.x"  # staging follows minor releases'])}
+    assert _changed(before, fleet) == {
+        STAGING: (
+            ['      version: "6.5.x"  # staging follows minor releases'],
+            ['      version: "6.6.x"  # staging follows minor releases'],
+        )
+    }
 
     staged = _snapshot(fleet)
     prod = fs(fleet, "promote", "6.6.0", "--image", "podinfo", "--stage", "prod")
     assert prod.returncode == 0, prod.stderr
-    assert _changed(staged, fleet) == {PRODUCTION: (
-        ['      version: "6.5.3"  # production pins one release'],
-        ['      version: "6.6.0"  # production pins one release'])}
+    assert _changed(staged, fleet) == {
+        PRODUCTION: (
+            ['      version: "6.5.3"  # production pins one release'],
+            ['      version: "6.6.0"  # production pins one release'],
+        )
+    }
     assert fs(fleet, "check").returncode == 0
 
 
@@ -116,16 +151,22 @@ def test_a_substituted_range_is_edited_where_its_value_is_written(fleet: Path) -
     before = _snapshot(fleet)
     result = fs(fleet, "promote", "1.17.0", "--image", "cert-manager", "--stage", "prod")
     assert result.returncode == 0, result.stderr
-    assert _changed(before, fleet) == {"clusters/production/infrastructure.yaml": (
-        ['      CERT_MANAGER_VERSION: "1.16.2" # pinned after testing in staging'],
-        ['      CERT_MANAGER_VERSION: "1.17.0" # pinned after testing in staging'])}
+    assert _changed(before, fleet) == {
+        "clusters/production/infrastructure.yaml": (
+            ['      CERT_MANAGER_VERSION: "1.16.2" # pinned after testing in staging'],
+            ['      CERT_MANAGER_VERSION: "1.17.0" # pinned after testing in staging'],
+        )
+    }
     # a major release moves staging's default, inside the variable reference
     staged = _snapshot(fleet)
     result = fs(fleet, "promote", "2.0.0", "--image", "cert-manager", "--stage", "pre-prod")
     assert result.returncode == 0, result.stderr
-    assert _changed(staged, fleet) == {"infrastructure/controllers/cert-manager.yaml": (
-        ['    semver: "${CERT_MANAGER_VERSION:=1.x}"'],
-        ['    semver: "${CERT_MANAGER_VERSION:=2.x}"'])}
+    assert _changed(staged, fleet) == {
+        "infrastructure/controllers/cert-manager.yaml": (
+            ['    semver: "${CERT_MANAGER_VERSION:=1.x}"'],
+            ['    semver: "${CERT_MANAGER_VERSION:=2.x}"'],
+        )
+    }
 
 
 def test_check_finds_a_production_chart_range_that_skips_staging(fleet: Path) -> None:
@@ -136,7 +177,8 @@ def test_check_finds_a_production_chart_range_that_skips_staging(fleet: Path) ->
     findings = json.loads(result.stdout)["findings"]
     skips = [f for f in findings if f["code"] == "FS003"]
     assert [(f["file"], f["line"], f["policy"], f["stage"]) for f in skips] == [
-        (PRODUCTION, 9, "HelmRelease/podinfo/podinfo", "prod")]
+        (PRODUCTION, 9, "HelmRelease/podinfo/podinfo", "prod")
+    ]
     assert "6.5.x" in skips[0]["message"]
 
 
@@ -150,9 +192,21 @@ def test_a_chart_version_that_does_not_validate_is_fs004(fleet: Path) -> None:
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "user.name=Release Bot",
-                    "-c", "user.email=bot@example.com", *args], cwd=root, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "user.name=Release Bot",
+            "-c",
+            "user.email=bot@example.com",
+            *args,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_history_and_rollback_read_the_overlay_and_the_variable(fleet: Path) -> None:
@@ -166,17 +220,23 @@ def test_history_and_rollback_read_the_overlay_and_the_variable(fleet: Path) -> 
         assert fs(fleet, "promote", *args).returncode == 0
         _git(fleet, "commit", "-q", "-a", "-m", message)
     history = json.loads(fs(fleet, "history", "--stage", "prod", "--format", "json").stdout)[
-        "changes"]
+        "changes"
+    ]
     assert [(c["policy"], c["file"], c["from"], c["to"]) for c in history[:2]] == [
-        ("OCIRepository/cert-manager/cert-manager", "clusters/production/infrastructure.yaml",
-         "1.16.2", "1.17.0"),
+        (
+            "OCIRepository/cert-manager/cert-manager",
+            "clusters/production/infrastructure.yaml",
+            "1.16.2",
+            "1.17.0",
+        ),
         ("HelmRelease/podinfo/podinfo", PRODUCTION, "6.5.3", "6.5.4"),
     ]
     result = fs(fleet, "rollback", "--image", "cert-manager", "--stage", "prod")
     assert result.returncode == 0, result.stderr
     assert "OCIRepository/cert-manager/cert-manager 1.17.0 -> 1.16.2" in result.stdout
     assert (fleet / "clusters/production/infrastructure.yaml").read_bytes() == (
-        LAYOUT / "clusters/production/infrastructure.yaml").read_bytes()
+        LAYOUT / "clusters/production/infrastructure.yaml"
+    ).read_bytes()
 
 
 def test_a_chart_and_an_image_of_the_same_name_are_two_apps(fleet: Path) -> None:
@@ -195,13 +255,15 @@ spec:
 """)
     listed = json.loads(fs(fleet, "policies", "--format", "json").stdout)
     assert sorted({(p["resource"], p["app"]) for p in listed}) == [
-        ("HelmRelease", "HelmRelease/podinfo"), ("ImagePolicy", "podinfo"),
-        ("OCIRepository", "cert-manager")]
+        ("HelmRelease", "HelmRelease/podinfo"),
+        ("ImagePolicy", "podinfo"),
+        ("OCIRepository", "cert-manager"),
+    ]
     # the image's release does not touch the chart's version, nor the other way round
-    plan = json.loads(fs(fleet, "plan", "6.10.0", "--image", "podinfo", "--format",
-                         "json").stdout)
+    plan = json.loads(fs(fleet, "plan", "6.10.0", "--image", "podinfo", "--format", "json").stdout)
     assert [c["policy"] for c in plan["changes"]] == ["flux-system/podinfo"]
-    chart = json.loads(fs(fleet, "plan", "6.6.0", "--image", "HelmRelease/podinfo",
-                          "--format", "json").stdout)
+    chart = json.loads(
+        fs(fleet, "plan", "6.6.0", "--image", "HelmRelease/podinfo", "--format", "json").stdout
+    )
     assert {c["policy"] for c in chart["changes"]} == {"HelmRelease/podinfo/podinfo"}
     assert "FS008" not in fs(fleet, "check").stdout

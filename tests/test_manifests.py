@@ -46,12 +46,20 @@ def test_corpus_counts_match_its_sources_list(corpus: manifests.Repository) -> N
     assert corpus.files_scanned == 61
     assert len(documents) == 72
     versions = Counter(p.api_version.rsplit("/", 1)[1] for p in documents)
-    assert versions == {"v1beta2": 40, "v1": 16, "v1beta1": 10, "v1alpha1": 3, "v1alpha2": 2,
-                        "v2beta1": 1}
+    assert versions == {
+        "v1beta2": 40,
+        "v1": 16,
+        "v1beta1": 10,
+        "v1alpha1": 3,
+        "v1alpha2": 2,
+        "v2beta1": 1,
+    }
     kinds = Counter(p.kind for p in documents)
     assert kinds == {"semver": 51, "alphabetical": 11, "numerical": 8, "none": 2}
     assert sorted(p.file.split("__")[0] for p in corpus.policies if p.patch) == [
-        "activescott", "ppbrown"]
+        "activescott",
+        "ppbrown",
+    ]
 
 
 def test_templated_files_are_one_clear_error_each(corpus: manifests.Repository) -> None:
@@ -71,7 +79,7 @@ def test_range_positions_point_at_the_value(corpus: manifests.Repository) -> Non
             continue
         assert policy.range_line and policy.range_column and policy.range_text
         line = (CORPUS / policy.file).read_text().splitlines()[policy.range_line - 1]
-        before, at = line[: policy.range_column - 1], line[policy.range_column - 1:]
+        before, at = line[: policy.range_column - 1], line[policy.range_column - 1 :]
         assert before.strip() == "range:"
         first = at[0]
         quoting[first if first in "'\"" else "plain"] += 1
@@ -89,10 +97,19 @@ def test_corpus_traps(corpus: manifests.Repository) -> None:
     # the file's path (clusters/dev/...) comes before the policy's name: both are dev, and
     # FS012 says their names disagree
     assert [(p.name, p.stage, p.kind, p.stage_conflict) for p in both] == [
-        ("demo-app-staging", "dev", "numerical",
-         'alias "staging" in name "demo-app-staging" says pre-prod'),
-        ("demo-app-production", "dev", "semver",
-         'alias "production" in name "demo-app-production" says prod')]
+        (
+            "demo-app-staging",
+            "dev",
+            "numerical",
+            'alias "staging" in name "demo-app-staging" says pre-prod',
+        ),
+        (
+            "demo-app-production",
+            "dev",
+            "semver",
+            'alias "production" in name "demo-app-production" says prod',
+        ),
+    ]
     patch = _policy(corpus, "activescott", "policy-tayle-app")
     assert (patch.patch, patch.app, patch.line) == (True, "repo-tayle-app", 28)
     unnamed_target = _policy(corpus, "ppbrown", "ghcr-app")
@@ -112,32 +129,45 @@ def _tree(root: Path, files: dict[str, str]) -> None:
 
 
 def test_apps_and_policies_in_stage_order(tmp_path: Path) -> None:
-    _tree(tmp_path, {
-        "a/clusters/production/web.yaml": POLICY.format(name="web", app="web", range="1.2.3"),
-        "b/clusters/staging/web.yaml": POLICY.format(name="web", app="web", range="1.2.x"),
-        "c/clusters/dev/web.yml": POLICY.format(name="web", app="web", range="1.x"),
-        "c/clusters/other/web.yml": POLICY.format(name="web", app="web", range="1.x"),
-        "d/api.yaml": POLICY.format(name="api-dev", app="api", range="2.x").replace(
-            "semver:\n      range: 2.x", "alphabetical: {order: asc}"),
-    })
+    _tree(
+        tmp_path,
+        {
+            "a/clusters/production/web.yaml": POLICY.format(name="web", app="web", range="1.2.3"),
+            "b/clusters/staging/web.yaml": POLICY.format(name="web", app="web", range="1.2.x"),
+            "c/clusters/dev/web.yml": POLICY.format(name="web", app="web", range="1.x"),
+            "c/clusters/other/web.yml": POLICY.format(name="web", app="web", range="1.x"),
+            "d/api.yaml": POLICY.format(name="api-dev", app="api", range="2.x").replace(
+                "semver:\n      range: 2.x", "alphabetical: {order: asc}"
+            ),
+        },
+    )
     repo = manifests.scan(tmp_path, config.DEFAULT_CONFIG)
     assert [p.file for p in repo.policies] == [
-        "a/clusters/production/web.yaml", "b/clusters/staging/web.yaml",
-        "c/clusters/dev/web.yml", "c/clusters/other/web.yml", "d/api.yaml"]
+        "a/clusters/production/web.yaml",
+        "b/clusters/staging/web.yaml",
+        "c/clusters/dev/web.yml",
+        "c/clusters/other/web.yml",
+        "d/api.yaml",
+    ]
     assert repo.apps() == ["web"]  # api has no semver policy
     assert [p.stage for p in repo.policies_for("web")] == ["dev", "pre-prod", "prod", None]
 
 
 def test_walk_skips_git_other_files_and_foreign_kinds(tmp_path: Path) -> None:
     policy = POLICY.format(name="web", app="web", range="1.x")
-    _tree(tmp_path, {
-        ".git/refs/policy.yaml": policy,
-        "notes/policy.yaml.bak": policy,
-        "notes/policy.json": policy,
-        "other/openshift.yaml": policy.replace("image.toolkit.fluxcd.io", "config.openshift.io"),
-        "broken/not-mentioned.yaml": "a: [unclosed\n",
-        "kept/web.yaml": policy,
-    })
+    _tree(
+        tmp_path,
+        {
+            ".git/refs/policy.yaml": policy,
+            "notes/policy.yaml.bak": policy,
+            "notes/policy.json": policy,
+            "other/openshift.yaml": policy.replace(
+                "image.toolkit.fluxcd.io", "config.openshift.io"
+            ),
+            "broken/not-mentioned.yaml": "a: [unclosed\n",
+            "kept/web.yaml": policy,
+        },
+    )
     repo = manifests.scan(tmp_path, config.DEFAULT_CONFIG)
     assert [p.file for p in repo.policies] == ["kept/web.yaml"]
     assert repo.errors == ()  # invalid YAML that never mentions ImagePolicy is not read
@@ -162,14 +192,19 @@ def test_symlinks_never_lead_out_of_the_root(tmp_path: Path) -> None:
     ]
     followed = manifests.scan(root, config.DEFAULT_CONFIG, follow_symlinks=True)
     assert sorted(p.file for p in followed.policies) == [
-        "apps/again/web.yaml", "apps/web.yaml", "inside.yaml"]
+        "apps/again/web.yaml",
+        "apps/web.yaml",
+        "inside.yaml",
+    ]
 
 
 def test_unreadable_text_and_positions_in_characters(tmp_path: Path) -> None:
     (tmp_path / "latin1.yaml").write_bytes(b"kind: ImagePolicy\nname: caf\xe9\n")
-    flow = ('{"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImagePolicy",\n'
-            ' "metadata": {"name": "caf\u00e9"},'
-            ' "spec": {"policy": {"semver": {"range": "1.x"}}}}\n')
+    flow = (
+        '{"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImagePolicy",\n'
+        ' "metadata": {"name": "caf\u00e9"},'
+        ' "spec": {"policy": {"semver": {"range": "1.x"}}}}\n'
+    )
     (tmp_path / "unicode.yaml").write_text(flow, encoding="utf-8")
     repo = manifests.scan(tmp_path, config.DEFAULT_CONFIG)
     (error,) = repo.errors
@@ -194,7 +229,10 @@ def test_scan_reads_each_file_once_in_path_order(tmp_path: Path) -> None:
 
 
 def test_a_strategic_merge_patch_of_an_image_policy_is_listed(tmp_path: Path) -> None:
-    _tree(tmp_path, {"overlays/live/kustomization.yaml": """\
+    _tree(
+        tmp_path,
+        {
+            "overlays/live/kustomization.yaml": """\
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources: [../../base]
@@ -209,10 +247,16 @@ patches:
         policy:
           semver:
             range: 2.4.1
-"""})
+"""
+        },
+    )
     (patch,) = manifests.scan(tmp_path, config.DEFAULT_CONFIG).policies
-    assert (patch.patch, patch.name, patch.kind, patch.range_text) == (True, "web", "semver",
-                                                                        "2.4.1")
+    assert (patch.patch, patch.name, patch.kind, patch.range_text) == (
+        True,
+        "web",
+        "semver",
+        "2.4.1",
+    )
     assert (patch.app, patch.stage, patch.line) == ("shop-web", "prod", 5)
     assert patch.range_line is None  # a patch is reported, never rewritten
 
@@ -224,6 +268,6 @@ def test_the_api_version_value_is_located(corpus: manifests.Repository) -> None:
             continue
         assert policy.api_version_line and policy.api_version_column
         line = (CORPUS / policy.file).read_text().splitlines()[policy.api_version_line - 1]
-        before, at = line[: policy.api_version_column - 1], line[policy.api_version_column - 1:]
+        before, at = line[: policy.api_version_column - 1], line[policy.api_version_column - 1 :]
         assert before.strip() == "apiVersion:"
         assert at.strip("'\" ").startswith(policy.api_version)

@@ -34,8 +34,9 @@ def _folders(top: Path, package: str) -> set[str]:
 
 def test_every_package_folder_is_listed_in_packages() -> None:
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
-    on_disk = (_folders(ROOT / "src" / "flux_semver", "flux_semver")
-               | _folders(ROOT / "hooks", "flux_semver.hooks"))
+    on_disk = _folders(ROOT / "src" / "flux_semver", "flux_semver") | _folders(
+        ROOT / "hooks", "flux_semver.hooks"
+    )
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
     assert listed - on_disk == set(), "these packages in pyproject.toml have no folder"
 
@@ -55,14 +56,18 @@ def test_every_runtime_dependency_is_imported() -> None:
     code = _sources()
     unused = []
     extras = PYPROJECT["project"]["optional-dependencies"]
-    for requirement in [*PYPROJECT["project"]["dependencies"], *extras["evidence"],
-                        *extras["action"]]:
+    for requirement in [
+        *PYPROJECT["project"]["dependencies"],
+        *extras["evidence"],
+        *extras["action"],
+    ]:
         name = _canonical(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
         names = modules.get(name)
         assert names, f"{name} is declared but not installed: run pip install -e '.[action,test]'"
         pattern = "|".join(re.escape(m) for m in sorted(names))
-        used = re.search(rf"^\s*(?:import|from)\s+(?:{pattern})\b|import_module\(\"(?:{pattern})\b",
-                         code, re.M)
+        used = re.search(
+            rf"^\s*(?:import|from)\s+(?:{pattern})\b|import_module\(\"(?:{pattern})\b", code, re.M
+        )
         if used is None:
             unused.append(name)
     assert unused == [], "declared in pyproject.toml but never imported: remove them"

@@ -85,20 +85,27 @@ def write_repo(root: Path, padding: dict[str, int] | None = None) -> dict[str, b
     for stage, rng in START.items():
         rel = f"clusters/{stage}/imagepolicy.yaml"
         pad = "".join(f"# note {i}\r\n" for i in range((padding or {}).get(stage, 0)))
-        data = POLICY.format(stage=stage, name=stage.replace("-", ""), range=rng,
-                             padding=pad).encode()
+        data = POLICY.format(
+            stage=stage, name=stage.replace("-", ""), range=rng, padding=pad
+        ).encode()
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
         contents[rel] = data
     return contents
 
 
-def promote(root: Path, *fault: str,
-            preexec_fn: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+def promote(
+    root: Path, *fault: str, preexec_fn: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
     argv = ["-c", FAULTY, *fault] if fault else ["-m", "flux_semver"]
-    return subprocess.run([sys.executable, *argv, "-C", str(root), "promote", "2.0.0"],
-                          capture_output=True, text=True, check=False, timeout=120,
-                          preexec_fn=preexec_fn)
+    return subprocess.run(
+        [sys.executable, *argv, "-C", str(root), "promote", "2.0.0"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=preexec_fn,
+    )
 
 
 @pytest.fixture
@@ -113,8 +120,9 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
     old = write_repo(root)
     for rel, stage in zip(FILES, START, strict=True):
         assert new[rel] != old[rel]
-        assert new[rel] == old[rel].replace(f"'{START[stage]}'".encode(),
-                                            f"'{NEW[stage]}'".encode())
+        assert new[rel] == old[rel].replace(
+            f"'{START[stage]}'".encode(), f"'{NEW[stage]}'".encode()
+        )
     return root, old, new
 
 
@@ -123,19 +131,24 @@ def contents(root: Path) -> dict[str, bytes]:
 
 
 def leftovers(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
-                  and p.relative_to(root).as_posix() not in (*FILES, ".flux-semver.yaml"))
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and p.relative_to(root).as_posix() not in (*FILES, ".flux-semver.yaml")
+    )
 
 
 @pytest.mark.parametrize("at", [1, 2, 3])
 def test_a_failing_rename_leaves_every_file_old(
-        repo: tuple[Path, dict[str, bytes], dict[str, bytes]], at: int) -> None:
+    repo: tuple[Path, dict[str, bytes], dict[str, bytes]], at: int
+) -> None:
     root, old, _ = repo
     done = promote(root, "fail", str(at))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"flux-semver: error: {FILES[at - 1]}: cannot write the file (Read-only file system) — "
-        "no file was changed; make it and its directory writable, then retry"]
+        "no file was changed; make it and its directory writable, then retry"
+    ]
     assert "Traceback" not in done.stdout + done.stderr
     assert contents(root) == old
     assert leftovers(root) == []
@@ -157,13 +170,15 @@ def test_a_real_write_limit_leaves_every_file_old(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"flux-semver: error: {FILES[2]}: cannot write the file (File too large) — no file "
-        "was changed; make it and its directory writable, then retry"]
+        "was changed; make it and its directory writable, then retry"
+    ]
     assert contents(root) == old
     assert leftovers(root) == []
 
 
 def test_a_read_only_directory_leaves_every_file_old(
-        repo: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    repo: tuple[Path, dict[str, bytes], dict[str, bytes]],
+) -> None:
     # Real permissions: the child runs without root's power to write anywhere (see
     # tests/support/unprivileged.py), so prod's read-only directory refuses its temporary file
     # after dev's and pre-prod's were staged.
@@ -176,20 +191,24 @@ def test_a_read_only_directory_leaves_every_file_old(
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"flux-semver: error: {FILES[2]}: cannot write the file (Permission denied) — no file "
-        "was changed; make it and its directory writable, then retry"]
+        "was changed; make it and its directory writable, then retry"
+    ]
     assert contents(root) == old
     assert leftovers(root) == []
 
 
-@pytest.mark.parametrize(("what", "at", "renamed"), [
-    ("kill-staging", 2, 0),
-    ("kill", 1, 0),
-    ("kill", 2, 1),
-    ("kill", 3, 2),
-])
+@pytest.mark.parametrize(
+    ("what", "at", "renamed"),
+    [
+        ("kill-staging", 2, 0),
+        ("kill", 1, 0),
+        ("kill", 2, 1),
+        ("kill", 3, 2),
+    ],
+)
 def test_killed_mid_way_every_file_is_old_or_new(
-        repo: tuple[Path, dict[str, bytes], dict[str, bytes]],
-        what: str, at: int, renamed: int) -> None:
+    repo: tuple[Path, dict[str, bytes], dict[str, bytes]], what: str, at: int, renamed: int
+) -> None:
     root, old, new = repo
     done = promote(root, what, str(at))
     assert done.returncode == -signal.SIGKILL
@@ -201,12 +220,15 @@ def test_killed_mid_way_every_file_is_old_or_new(
     # them, and any later run that walks the repository removes them (git add -A must never
     # commit them).
     for stale in leftovers(root):
-        match = re.fullmatch(r"(clusters/[a-z-]+/)\.(imagepolicy\.yaml)\.(\d+)\.[^/]+\.tmp",
-                             stale)
+        match = re.fullmatch(r"(clusters/[a-z-]+/)\.(imagepolicy\.yaml)\.(\d+)\.[^/]+\.tmp", stale)
         assert match is not None, stale
         assert (root / stale).read_bytes() in (new[match[1] + match[2]], b"")
-    check = subprocess.run([sys.executable, "-m", "flux_semver", "-C", str(root), "policies"],
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [sys.executable, "-m", "flux_semver", "-C", str(root), "policies"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert check.returncode == 0 and ".tmp" not in check.stdout
     assert leftovers(root) == []  # swept by that read-only run already
     # A second promote finishes the release.
@@ -217,7 +239,8 @@ def test_killed_mid_way_every_file_is_old_or_new(
 
 
 def test_the_sweep_spares_temporaries_of_live_processes_and_other_files(
-        repo: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    repo: tuple[Path, dict[str, bytes], dict[str, bytes]],
+) -> None:
     root, _, new = repo
     directory = root / "clusters" / "dev"
     live = directory / f".imagepolicy.yaml.{os.getpid()}.abcd1234.tmp"  # this test is alive

@@ -89,7 +89,8 @@ def test_major_after_the_minor_moves_every_stage(tmp_path: Path) -> None:
     prod = next(c for c in plan.changes if c.stage == "prod")
     assert prod.reason == (
         "waits for pre-prod to take 2.0.0 first (this plan changes pre-prod); once that change "
-        "is merged, run: flux-semver promote 2.0.0 --stage prod")
+        "is merged, run: flux-semver promote 2.0.0 --stage prod"
+    )
     assert plan.approval_required
 
 
@@ -137,7 +138,8 @@ def test_a_gate_of_several_policies_is_judged_as_check_judges_it(tmp_path: Path)
     assert change.action == "blocked"
     assert change.reason == (
         "1.4.0 goes beyond pre-prod's range 1.3.x or 1.2.x: promote pre-prod first "
-        "(flux-semver promote 1.4.0 --stage pre-prod)")
+        "(flux-semver promote 1.4.0 --stage pre-prod)"
+    )
 
 
 def test_missing_gate_stage_blocks(tmp_path: Path) -> None:
@@ -194,15 +196,14 @@ def test_auto_stage_that_does_not_admit_waits(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("dev_range", ["^1.2.0", ">=1.2.0"])
-def test_a_hold_rule_cannot_hold_a_version_the_range_admits(
-    tmp_path: Path, dev_range: str
-) -> None:
+def test_a_hold_rule_cannot_hold_a_version_the_range_admits(tmp_path: Path, dev_range: str) -> None:
     root = _example(tmp_path)
     dev = root / "clusters" / "dev" / "imagepolicy.yaml"
     dev.write_text(dev.read_text().replace('"1.x"', f'"{dev_range}"'))
     (root / ".flux-semver.yaml").write_text(  # dev as it was before it followed minors
         "stages:\n  - name: dev\n    on: {patch: auto, minor: hold}\n  - name: pre-prod\n"
-        "  - name: prod\n")
+        "  - name: prod\n"
+    )
     plan = make_plan(_scan(root), "1.3.0")
     assert plan.release_type == "minor"
     actions = _actions(plan)
@@ -233,8 +234,9 @@ def test_an_exact_stage_pinned_to_the_version_is_unchanged(tmp_path: Path) -> No
 
 def test_explicit_stage_overrides_hold(tmp_path: Path) -> None:
     root = _example(tmp_path)
-    (root / ".flux-semver.yaml").write_text("stages:\n  - name: dev\n    on: {minor: hold}\n"
-                                             "  - name: pre-prod\n  - name: prod\n")
+    (root / ".flux-semver.yaml").write_text(
+        "stages:\n  - name: dev\n    on: {minor: hold}\n  - name: pre-prod\n  - name: prod\n"
+    )
     dev = root / "clusters" / "dev" / "imagepolicy.yaml"
     dev.write_text(dev.read_text().replace('"1.x"', '"1.2.x"'))
     assert _actions(make_plan(_scan(root), "1.3.0"))["dev"][0] == "hold"
@@ -289,7 +291,13 @@ def test_plan_json_has_the_documented_keys(tmp_path: Path) -> None:
     data = make_plan(_scan(_example(tmp_path)), "1.3.0").to_json()
     assert {"app", "version", "release_type", "changes"} <= set(data)
     for change in data["changes"]:
-        assert set(change) == {"stage", "file", "line", "policy", "from", "to", "action",
-                               "reason"}
-        assert change["action"] in {"auto", "update", "hotfix", "waits", "hold", "unchanged",
-                                    "blocked"}
+        assert set(change) == {"stage", "file", "line", "policy", "from", "to", "action", "reason"}
+        assert change["action"] in {
+            "auto",
+            "update",
+            "hotfix",
+            "waits",
+            "hold",
+            "unchanged",
+            "blocked",
+        }

@@ -55,18 +55,21 @@ def test_one_policy_in_one_file_reads_as_english(
 ) -> None:
     repo = gitops_repo(tmp_path, {"prod.yaml": policy("web", "web", "1.2.3")}, fixture=None)
     out = run(capsys, repo, "policies")[1]
-    assert out.splitlines()[-1] == ("1 policy in 1 file; 1 YAML file scanned, 0 could not be "
-                                    "read")
+    assert out.splitlines()[-1] == ("1 policy in 1 file; 1 YAML file scanned, 0 could not be read")
 
 
 def test_a_followed_range_keeps_its_caret_and_its_v(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = gitops_repo(tmp_path, {
-        "clusters/dev/web.yaml": policy("web", "web", "^0.1.x"),
-        "clusters/pre-prod/web.yaml": policy("web", "web", "1.x"),
-        "clusters/prod/web.yaml": policy("web", "web", "v1.x.x"),
-    }, fixture=None)
+    repo = gitops_repo(
+        tmp_path,
+        {
+            "clusters/dev/web.yaml": policy("web", "web", "^0.1.x"),
+            "clusters/pre-prod/web.yaml": policy("web", "web", "1.x"),
+            "clusters/prod/web.yaml": policy("web", "web", "v1.x.x"),
+        },
+        fixture=None,
+    )
     code, out, err = run(capsys, repo, "promote", "1.0.1", "--stage", "dev", "--stage", "prod")
     assert code == 0, out + err
     assert 'range: "^1.0.x"' in (repo.root / "clusters/dev/web.yaml").read_text()
@@ -78,8 +81,12 @@ def test_a_killed_writes_temporary_file_is_swept_by_the_next_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = gitops_repo(tmp_path)
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead = int(gone.stdout)  # a process that has exited
     directory = repo.root / "clusters/prod"
     stale = directory / f".podinfo.yaml.{dead}.k2j4x9q1.tmp"

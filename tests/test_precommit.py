@@ -61,8 +61,10 @@ def test_moving_both_stages_takes_two_commits(tmp_path: Path, hooks: Hooks) -> N
     assert run(root, hooks, "flux-semver-no-skip").returncode == 0  # the ranges agree
     both = run(root, hooks)  # but pre-prod never ran 1.4.0 before prod took it (FS015)
     assert both.returncode == 1, both.stdout + both.stderr
-    assert (f"{PROD}:12:14: FS015 same-change prod takes 1.4.0 in the same change in which "
-            'pre-prod first admits it (pre-prod had "1.3.x" at HEAD') in both.stdout
+    assert (
+        f"{PROD}:12:14: FS015 same-change prod takes 1.4.0 in the same change in which "
+        'pre-prod first admits it (pre-prod had "1.3.x" at HEAD'
+    ) in both.stdout
     git(root, hooks.env, "restore", "--staged", PROD)
     assert run(root, hooks).returncode == 0, "pre-prod's change alone passes"
     git(root, hooks.env, "commit", "-q", "-m", "Promote 1.4 to pre-prod")
@@ -82,8 +84,13 @@ def test_a_range_flux_cannot_parse_fails_the_ranges_hook(tmp_path: Path, hooks: 
 def commit(root: Path, hooks: Hooks, message: str) -> subprocess.CompletedProcess[str]:
     """A real ``git commit`` through the hook that ``pre-commit install`` put in place."""
     return subprocess.run(
-        ["git", "commit", "-q", "-m", message], cwd=root, env=hooks.env, capture_output=True,
-        text=True, check=False, timeout=900,
+        ["git", "commit", "-q", "-m", message],
+        cwd=root,
+        env=hooks.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
 
 
@@ -120,9 +127,7 @@ def test_a_commit_that_renames_a_policy_file_out_of_its_stage_is_refused(
     assert head(root, hooks) == "clean"
 
 
-def test_a_commit_that_only_changes_the_config_is_checked(
-    tmp_path: Path, hooks: Hooks
-) -> None:
+def test_a_commit_that_only_changes_the_config_is_checked(tmp_path: Path, hooks: Hooks) -> None:
     root = installed(tmp_path, hooks)
     # pre-prod renamed to qa, with aliases that no longer name clusters/pre-prod/
     (root / ".flux-semver.yaml").write_text(

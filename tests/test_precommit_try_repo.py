@@ -20,8 +20,10 @@ def test_try_repo_on_the_checkout_catches_fs002(tmp_path: Path, hooks: Hooks) ->
     done = try_repo(root, hooks, "flux-semver-prod-exact")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "flux-semver prod pins one version" in done.stdout and "Failed" in done.stdout
-    assert (f'{PROD}:12:14: FS002 not-exact prod must pin one version: write "1.3.2" (the '
-            'version prod pinned at HEAD, which pre-prod admits), not "1.x"') in done.stdout
+    assert (
+        f'{PROD}:12:14: FS002 not-exact prod must pin one version: write "1.3.2" (the '
+        'version prod pinned at HEAD, which pre-prod admits), not "1.x"'
+    ) in done.stdout
 
 
 def test_try_repo_on_the_checkout_catches_fs003(tmp_path: Path, hooks: Hooks) -> None:
@@ -30,8 +32,10 @@ def test_try_repo_on_the_checkout_catches_fs003(tmp_path: Path, hooks: Hooks) ->
     done = try_repo(root, hooks, "flux-semver-no-skip")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Failed" in done.stdout
-    assert (f'{PROD}:12:14: FS003 skips-stage prod admits versions above everything pre-prod '
-            'admits: "1.4.0" here') in done.stdout
+    assert (
+        f"{PROD}:12:14: FS003 skips-stage prod admits versions above everything pre-prod "
+        'admits: "1.4.0" here'
+    ) in done.stdout
 
 
 def test_try_repo_on_the_checkout_passes_a_clean_commit(tmp_path: Path, hooks: Hooks) -> None:

@@ -123,8 +123,18 @@ RANGES = {
     "pre-prod": ["1.2.x", "1.3.x", "~1.2.0", '">=1.2.0 <1.3.0"', "v1.2.x", "1.2.3", "2.0.x"],
     "prod": ["1.2.3", "v1.2.3", "=1.2.3", "1.2.0", "1.3.0", "2.0.0"],
 }
-VERSIONS = ["1.2.4", "1.2.9", "1.3.0", "1.3.2", "1.4.0", "2.0.0", "2.0.1", "2.1.0", "3.0.0",
-            "1.3.0-rc.1"]
+VERSIONS = [
+    "1.2.4",
+    "1.2.9",
+    "1.3.0",
+    "1.3.2",
+    "1.4.0",
+    "2.0.0",
+    "2.0.1",
+    "2.1.0",
+    "3.0.0",
+    "1.3.0-rc.1",
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -137,7 +147,11 @@ VERSIONS = ["1.2.4", "1.2.9", "1.3.0", "1.3.2", "1.4.0", "2.0.0", "2.0.1", "2.1.
     release_type=st.sampled_from([None, "patch", "minor", "major"]),
 )
 def test_promote_never_produces_a_finding(
-    dev: str, pre: str, prod: str, version: str, stages: list[str] | None,
+    dev: str,
+    pre: str,
+    prod: str,
+    version: str,
+    stages: list[str] | None,
     release_type: str | None,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,9 +31,11 @@ def test_promote_refuses_a_file_with_uncommitted_changes(
     prod.write_text(work)
     code, out, err = run(capsys, "-C", str(repo.root), "promote", "1.3.3")
     assert code == 2 and "changed:" not in out
-    assert err == (f"flux-semver: error: {PROD}: uncommitted changes in a file this release "
-                   "would write — commit or stash them first, or pass --allow-dirty to write "
-                   "the release into them\n")
+    assert err == (
+        f"flux-semver: error: {PROD}: uncommitted changes in a file this release "
+        "would write — commit or stash them first, or pass --allow-dirty to write "
+        "the release into them\n"
+    )
     assert prod.read_text() == work
     repo.git("add", PROD)  # staged is not committed either
     assert run(capsys, "-C", str(repo.root), "promote", "1.3.3")[0] == 2
@@ -57,18 +59,34 @@ ROUNDS = 8
 
 def test_two_promotes_at_once_on_one_file_keep_both_edits(tmp_path: Path) -> None:
     # dev and pre-prod of one app in one file; each promote names its own stage
-    repo = gitops_repo(tmp_path, {
-        SHARED: policy("podinfo-dev", "web", "1.2.x") + "---\n"
-        + policy("podinfo-pre-prod", "web", "1.2.x"),
-    }, fixture=None)
-    command = [sys.executable, "-c", "import sys; from flux_semver.cli import main; "
-               "sys.exit(main(sys.argv[1:]))", "-C", str(repo.root), "promote"]
+    repo = gitops_repo(
+        tmp_path,
+        {
+            SHARED: policy("podinfo-dev", "web", "1.2.x")
+            + "---\n"
+            + policy("podinfo-pre-prod", "web", "1.2.x"),
+        },
+        fixture=None,
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from flux_semver.cli import main; sys.exit(main(sys.argv[1:]))",
+        "-C",
+        str(repo.root),
+        "promote",
+    ]
     for round_number in range(ROUNDS):
         version = f"1.{round_number + 3}.0"
-        runs = [subprocess.Popen([*command, version, "--image", "web", "--stage", stage,
-                                  "--allow-dirty"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for stage in ("dev", "pre-prod")]
+        runs = [
+            subprocess.Popen(
+                [*command, version, "--image", "web", "--stage", stage, "--allow-dirty"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for stage in ("dev", "pre-prod")
+        ]
         outcomes = [process.communicate(timeout=120) for process in runs]
         for process, (out, err) in zip(runs, outcomes, strict=True):
             assert process.returncode == 0, out + err

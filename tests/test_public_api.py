@@ -20,7 +20,11 @@ def test_the_documented_names_import_from_the_package() -> None:
     with pytest.raises(InvalidVersion):
         Version.parse("not-a-version")
     assert sorted(flux_semver.__all__) == [
-        "InvalidRange", "InvalidVersion", "Range", "Version", "latest_tag",
+        "InvalidRange",
+        "InvalidVersion",
+        "Range",
+        "Version",
+        "latest_tag",
     ]
 
 

@@ -25,9 +25,16 @@ NAMED = re.compile(r"(?:github\.com/|ghcr\.io/|uses:\s*)([A-Za-z0-9_.-]+/[A-Za-z
 
 def _shipped_text() -> dict[str, str]:
     """Every tracked text file users see: docs, metadata, the package, the workflows."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     texts = {}
     for name in filter(None, listed):
         path = ROOT / name
@@ -81,8 +88,10 @@ def test_the_docs_name_the_newest_release_of_the_changelog() -> None:
 
 def test_sarif_rule_links_open_the_rules_section_of_the_published_readme() -> None:
     log = sarif.document(CheckResult(findings=(), files=0, policies=0))
-    anchors = {re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-")
-               for h in re.findall(r"^#+ (.+)$", README, re.M)}
+    anchors = {
+        re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", README, re.M)
+    }
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["informationUri"] == HOME
     for rule in driver["rules"]:

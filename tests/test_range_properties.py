@@ -17,6 +17,7 @@ from tests.support.upstream_check import check
 EXAMPLES = int(os.environ.get("FLUX_SEMVER_FUZZ_EXAMPLES", "200"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
 
+
 def _parsed(text: str) -> Range | None:
     try:
         return Range(text)
@@ -59,7 +60,8 @@ def test_a_prerelease_needs_a_group_that_names_one(text: str, version: Version) 
 @SETTINGS
 @given(range_texts(), st.lists(releases, max_size=4))
 def test_canonical_text_parses_back_to_an_equal_range(
-    text: str, probes: list[Version],
+    text: str,
+    probes: list[Version],
 ) -> None:
     rng = _parsed(text)
     if rng is None:
@@ -91,10 +93,12 @@ def test_range_comparisons_follow_the_sets(a_text: str, b_text: str) -> None:
 
 
 @settings(max_examples=EXAMPLES * 2, deadline=None)
-@given(st.one_of(
-    st.text(),
-    st.text(alphabet="0123456789.xX*vV-+|,<>=!~^ \t\n\u00a0abc", max_size=40),
-))
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="0123456789.xX*vV-+|,<>=!~^ \t\n\u00a0abc", max_size=40),
+    )
+)
 def test_range_raises_only_invalid_range(text: str) -> None:
     try:
         rng = Range(text)

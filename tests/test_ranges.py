@@ -90,9 +90,16 @@ def test_prerelease_opt_in_is_per_or_group() -> None:
 
 @pytest.mark.parametrize(
     ("text", "quoted"),
-    [("a", '"a"'), ('a"b', '"a\\"b"'), ("\t\n", '"\\t\\n"'), ("\x01", '"\\x01"'),
-     ("\u00a0", '"\\u00a0"'), ("é", '"é"'), ("\U0001f600", '"\U0001f600"'),
-     ("\U000e0001", '"\\U000e0001"')],
+    [
+        ("a", '"a"'),
+        ('a"b', '"a\\"b"'),
+        ("\t\n", '"\\t\\n"'),
+        ("\x01", '"\\x01"'),
+        ("\u00a0", '"\\u00a0"'),
+        ("é", '"é"'),
+        ("\U0001f600", '"\U0001f600"'),
+        ("\U000e0001", '"\\U000e0001"'),
+    ],
 )
 def test_error_text_quotes_like_go(text: str, quoted: str) -> None:
     assert go_quote(text) == quoted
@@ -132,6 +139,7 @@ def test_invalid_range_is_an_input_error_with_a_hint() -> None:
 
 # -- equality, hashing -------------------------------------------------------------------------
 
+
 def test_equal_when_canonical_forms_are_equal() -> None:
     assert Range(">= 1.2.3, < 2.0") == Range(">=1.2.3 <2.0")
     assert len({Range(">= 1.2.3, < 2.0"), Range(">=1.2.3   <2.0")}) == 1
@@ -146,6 +154,7 @@ def test_range_is_immutable() -> None:
 
 
 # -- intervals and what the rest of the product asks -------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "floor", "ceiling", "exact", "window"),
@@ -176,7 +185,10 @@ def test_range_is_immutable() -> None:
     ],
 )
 def test_floor_ceiling_exact_window(
-    text: str, floor: str | None, ceiling: tuple[str, bool] | None, exact: str | None,
+    text: str,
+    floor: str | None,
+    ceiling: tuple[str, bool] | None,
+    exact: str | None,
     window: str | None,
 ) -> None:
     rng = Range(text)
@@ -229,6 +241,7 @@ def test_highest_picks_the_newest_admitted() -> None:
 
 # -- explanations --------------------------------------------------------------------------------
 
+
 def test_explain_a_skipped_prerelease() -> None:
     admitted, reason = Range("1.3.x").explain("1.3.0-rc.1")
     assert not admitted
@@ -255,7 +268,9 @@ def test_explain_each_group_of_a_union() -> None:
 
 def test_explain_an_unreadable_version() -> None:
     assert Range("*").explain("latest") == (
-        False, "'latest' is not a version Flux can read (invalid semantic version)")
+        False,
+        "'latest' is not a version Flux can read (invalid semantic version)",
+    )
 
 
 def test_a_version_too_long_for_64_bits_is_a_parser_error() -> None:
@@ -283,6 +298,7 @@ def test_generated_ranges_match_masterminds_go_code(row: dict[str, Any]) -> None
 
 
 # -- Masterminds v3.5.0 (Flux 2.9) limits ---------------------------------------------------
+
 
 def test_a_range_of_512_bytes_is_read_and_513_is_too_long() -> None:
     assert Range(">=1.0.0" + " " * 505).floor == Version(1, 0, 0)

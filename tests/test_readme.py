@@ -54,8 +54,9 @@ def rules_markdown() -> str:
     parts = [INTRO, "| code | name | default | fires when |\n| --- | --- | --- | --- |\n" + rows]
     for code, rule in RULES.items():
         lead, _, rest = rule.doc.partition("\n\n")
-        parts.append(f"### {code} {rule.name}\n\n{lead} Default severity: **{rule.severity}**."
-                     f"\n\n{rest}\n")
+        parts.append(
+            f"### {code} {rule.name}\n\n{lead} Default severity: **{rule.severity}**.\n\n{rest}\n"
+        )
     return "\n".join(parts)
 
 
@@ -99,8 +100,17 @@ def test_the_check_command_is_documented() -> None:
     body = commands.split("### flux-semver check\n", 1)
     assert len(body) == 2
     own = body[1].split("\n### ", 1)[0]
-    for option in ("--format", "text", "json", "github", "sarif", "--select", "--ignore",
-                   "--strict", "GITHUB_ACTIONS"):
+    for option in (
+        "--format",
+        "text",
+        "json",
+        "github",
+        "sarif",
+        "--select",
+        "--ignore",
+        "--strict",
+        "GITHUB_ACTIONS",
+    ):
         assert option in own, option
 
 
@@ -132,14 +142,16 @@ def test_every_command_and_option_is_described_in_its_subsection() -> None:
     for name, module in COMMANDS.items():
         command: click.Command = importlib.import_module(f"flux_semver.cli.{module}").command
         own = _prose(_subsection(commands, f"flux-semver {name}"))
-        missing += [f"{name} {option}" for option in _option_names(command)
-                    if f"`{option}" not in own]
+        missing += [
+            f"{name} {option}" for option in _option_names(command) if f"`{option}" not in own
+        ]
     assert missing == [], "describe these options in their command's README subsection"
 
 
 def test_global_options_and_exit_codes_are_described() -> None:
-    own = _prose(_subsection(section(README.read_text(), "Commands"),
-                             "Global options and exit codes"))
+    own = _prose(
+        _subsection(section(README.read_text(), "Commands"), "Global options and exit codes")
+    )
     options = [o for p in cli.params if isinstance(p, click.Option) for o in p.opts]
     assert options == ["-C", "--config", "--exclude", "--version"]
     for option in [*options, "-h", "--help"]:
@@ -151,10 +163,14 @@ def test_global_options_and_exit_codes_are_described() -> None:
 def test_no_text_points_at_documents_users_do_not_have() -> None:
     # What the repository says must stand on its own: it cites the README, never a document
     # that is not in it.
-    outside = re.compile("|".join(["DESIGN" + r"\.md", r"\bthe " + "seed", "seed" + "'s",
-                                   "seed" + " process"]), re.I)
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
+    outside = re.compile(
+        "|".join(["DESIGN" + r"\.md", r"\bthe " + "seed", "seed" + "'s", "seed" + " process"]), re.I
+    )
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     found = []
     for name in filter(None, listed):
         path = ROOT / name
@@ -164,8 +180,9 @@ def test_no_text_points_at_documents_users_do_not_have() -> None:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        found += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1)
-                  if outside.search(line)]
+        found += [
+            f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1) if outside.search(line)
+        ]
     assert found == [], "say it in words of this repository (e.g. README: How a release flows)"
 
 

@@ -16,21 +16,33 @@ from flux_semver.registry.deploys import nearest
 from flux_semver.registry.reference import parse
 
 
-@pytest.mark.parametrize(("text", "registry", "repository", "base"), [
-    ("nginx", "index.docker.io", "library/nginx", "https://index.docker.io"),
-    ("docker.io/nginx", "index.docker.io", "library/nginx", "https://index.docker.io"),
-    ("stefanprodan/podinfo", "index.docker.io", "stefanprodan/podinfo",
-     "https://index.docker.io"),
-    ("ghcr.io/org/team/app", "ghcr.io", "org/team/app", "https://ghcr.io"),
-    ("localhost:5000/app", "localhost:5000", "app", "http://localhost:5000"),
-    ("localhost/app", "localhost", "app", "http://localhost"),
-    ("127.0.0.1:5000/a/b", "127.0.0.1:5000", "a/b", "http://127.0.0.1:5000"),
-    ("registry.internal:443/my_app", "registry.internal:443", "my_app",
-     "https://registry.internal:443"),
-    ("reg.example.com/a--b/c__d", "reg.example.com", "a--b/c__d", "https://reg.example.com"),
-])
-def test_image_names_read_as_flux_reads_them(text: str, registry: str, repository: str,
-                                             base: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "registry", "repository", "base"),
+    [
+        ("nginx", "index.docker.io", "library/nginx", "https://index.docker.io"),
+        ("docker.io/nginx", "index.docker.io", "library/nginx", "https://index.docker.io"),
+        (
+            "stefanprodan/podinfo",
+            "index.docker.io",
+            "stefanprodan/podinfo",
+            "https://index.docker.io",
+        ),
+        ("ghcr.io/org/team/app", "ghcr.io", "org/team/app", "https://ghcr.io"),
+        ("localhost:5000/app", "localhost:5000", "app", "http://localhost:5000"),
+        ("localhost/app", "localhost", "app", "http://localhost"),
+        ("127.0.0.1:5000/a/b", "127.0.0.1:5000", "a/b", "http://127.0.0.1:5000"),
+        (
+            "registry.internal:443/my_app",
+            "registry.internal:443",
+            "my_app",
+            "https://registry.internal:443",
+        ),
+        ("reg.example.com/a--b/c__d", "reg.example.com", "a--b/c__d", "https://reg.example.com"),
+    ],
+)
+def test_image_names_read_as_flux_reads_them(
+    text: str, registry: str, repository: str, base: str
+) -> None:
     image = parse(text)
     assert (image.registry, image.repository, image.base_url) == (registry, repository, base)
 
@@ -39,13 +51,16 @@ def test_insecure_image_repositories_use_plain_http() -> None:
     assert parse("registry.internal/app", insecure=True).base_url == "http://registry.internal"
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("https://ghcr.io/org/app", "should not include a URL scheme — remove 'https://'"),
-    ("ghcr.io/org/app:1.2.3", "should not include a tag — remove ':1.2.3'"),
-    ("ghcr.io/org/app@sha256:abc", "should not include a digest"),
-    ("ghcr.io/Org/app", "'Org' is not a valid repository name component"),
-    ("", "the image name is empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("https://ghcr.io/org/app", "should not include a URL scheme — remove 'https://'"),
+        ("ghcr.io/org/app:1.2.3", "should not include a tag — remove ':1.2.3'"),
+        ("ghcr.io/org/app@sha256:abc", "should not include a digest"),
+        ("ghcr.io/Org/app", "'Org' is not a valid repository name component"),
+        ("", "the image name is empty"),
+    ],
+)
 def test_bad_image_names_say_what_to_change(text: str, says: str) -> None:
     with pytest.raises(RegistryError) as caught:
         parse(text)
@@ -72,11 +87,16 @@ def test_an_exclusion_pattern_flux_cannot_compile_is_one_clear_error() -> None:
 
 
 def test_challenges_parse_with_quotes_and_commas() -> None:
-    scheme, params = challenge('Bearer realm="https://auth.docker.io/token",'
-                               'service="registry.docker.io",scope="repository:a/b:pull,push"')
+    scheme, params = challenge(
+        'Bearer realm="https://auth.docker.io/token",'
+        'service="registry.docker.io",scope="repository:a/b:pull,push"'
+    )
     assert scheme == "bearer"
-    assert params == {"realm": "https://auth.docker.io/token", "service": "registry.docker.io",
-                      "scope": "repository:a/b:pull,push"}
+    assert params == {
+        "realm": "https://auth.docker.io/token",
+        "service": "registry.docker.io",
+        "scope": "repository:a/b:pull,push",
+    }
     assert challenge('Basic realm="x"') == ("basic", {"realm": "x"})
 
 
@@ -89,9 +109,14 @@ def _docker_config(tmp_path: Path, data: object) -> dict[str, str]:
 
 
 def test_environment_credentials_come_first(tmp_path: Path) -> None:
-    env = {"FLUX_SEMVER_REGISTRY_USERNAME": "u", "FLUX_SEMVER_REGISTRY_PASSWORD": "p",
-           "GITHUB_TOKEN": "gh", **_docker_config(tmp_path, {"auths": {"ghcr.io": {
-               "auth": base64.b64encode(b"d:dp").decode()}}})}
+    env = {
+        "FLUX_SEMVER_REGISTRY_USERNAME": "u",
+        "FLUX_SEMVER_REGISTRY_PASSWORD": "p",
+        "GITHUB_TOKEN": "gh",
+        **_docker_config(
+            tmp_path, {"auths": {"ghcr.io": {"auth": base64.b64encode(b"d:dp").decode()}}}
+        ),
+    }
     found = credentials.find("ghcr.io", env)
     assert (found.username, found.password) == ("u", "p")
     assert credentials.find("ghcr.io", {**env, "FLUX_SEMVER_REGISTRY_TOKEN": "t"}).token == "t"
@@ -103,11 +128,16 @@ def test_half_a_username_password_pair_is_an_error() -> None:
 
 
 def test_docker_config_auths_match_by_host(tmp_path: Path) -> None:
-    env = _docker_config(tmp_path, {"auths": {
-        "https://index.docker.io/v1/": {"auth": base64.b64encode(b"hub:hp").decode()},
-        "registry.example.com": {"username": "ru", "password": "rp"},
-        "tok.example.com": {"registrytoken": "rt"},
-    }})
+    env = _docker_config(
+        tmp_path,
+        {
+            "auths": {
+                "https://index.docker.io/v1/": {"auth": base64.b64encode(b"hub:hp").decode()},
+                "registry.example.com": {"username": "ru", "password": "rp"},
+                "tok.example.com": {"registrytoken": "rt"},
+            }
+        },
+    )
     hub = credentials.find("index.docker.io", env)
     assert (hub.username, hub.password) == ("hub", "hp")
     assert "config.json" in hub.source
@@ -127,9 +157,11 @@ def test_github_token_is_used_for_ghcr_only() -> None:
 def test_a_credential_helper_is_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     helper = tmp_path / "bin" / "docker-credential-fake"
     helper.parent.mkdir()
-    helper.write_text("#!/bin/sh\nread server\n"
-                      "[ \"$server\" = registry.example.com ] || exit 1\n"
-                      "echo '{\"ServerURL\": \"x\", \"Username\": \"hu\", \"Secret\": \"hs\"}'\n")
+    helper.write_text(
+        "#!/bin/sh\nread server\n"
+        '[ "$server" = registry.example.com ] || exit 1\n'
+        'echo \'{"ServerURL": "x", "Username": "hu", "Secret": "hs"}\'\n'
+    )
     helper.chmod(helper.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{helper.parent}:/usr/bin:/bin")
     env = _docker_config(tmp_path, {"credHelpers": {"registry.example.com": "fake"}})

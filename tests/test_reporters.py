@@ -113,9 +113,15 @@ def test_github_format_survives_percent_colon_comma_and_newlines() -> None:
 
 
 def test_text_reads_like_a_compiler() -> None:
-    out = reporters.render(result(finding(), finding("old api", code="FS005",
-                                                     name="deprecated-api", severity="warning",
-                                                     line=2, column=1)), "text")
+    out = reporters.render(
+        result(
+            finding(),
+            finding(
+                "old api", code="FS005", name="deprecated-api", severity="warning", line=2, column=1
+            ),
+        ),
+        "text",
+    )
     assert out.splitlines() == [
         "clusters/prod/podinfo.yaml:11:14: FS002 not-exact prod must pin one version",
         "clusters/prod/podinfo.yaml:2:1: FS005 deprecated-api old api",
@@ -134,8 +140,13 @@ def test_text_colours_only_when_asked() -> None:
 def test_json_has_the_documented_shape() -> None:
     data = json.loads(reporters.render(result(finding(), finding(severity="warning")), "json"))
     assert set(data) == {"findings", "summary"}
-    assert data["summary"] == {"files": 7, "policies": 3, "errors": 1, "warnings": 1,
-                               "suppressed": 0}
+    assert data["summary"] == {
+        "files": 7,
+        "policies": 3,
+        "errors": 1,
+        "warnings": 1,
+        "suppressed": 0,
+    }
     assert data["findings"][0] == {
         "code": "FS002",
         "name": "not-exact",
@@ -158,19 +169,30 @@ def sarif_schema() -> jsonschema.protocols.Validator:
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema() -> None:
-    log = json.loads(reporters.render(result(
-        finding('write "1.3.2"\nnot "1.x"'),
-        finding(file="dir with space/ä.yaml", code="FS009", name="yaml", policy=None, stage=None),
-        finding(code="FS008", name="conflicting", severity="warning"),
-    ), "sarif"))
+    log = json.loads(
+        reporters.render(
+            result(
+                finding('write "1.3.2"\nnot "1.x"'),
+                finding(
+                    file="dir with space/ä.yaml", code="FS009", name="yaml", policy=None, stage=None
+                ),
+                finding(code="FS008", name="conflicting", severity="warning"),
+            ),
+            "sarif",
+        )
+    )
     errors = sorted(sarif_schema().iter_errors(log), key=str)
     assert errors == []
     assert log["version"] == "2.1.0"
 
 
 def test_sarif_has_what_github_code_scanning_reads() -> None:
-    log = sarif.document(result(finding(), finding(file="a b.yaml", code="FS005",
-                                                   name="deprecated-api", severity="warning")))
+    log = sarif.document(
+        result(
+            finding(),
+            finding(file="a b.yaml", code="FS005", name="deprecated-api", severity="warning"),
+        )
+    )
     [run] = log["runs"]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == list(RULES)

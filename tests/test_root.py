@@ -38,10 +38,13 @@ def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_from_a_subdirectory_the_whole_repository_and_its_config_count(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = gitops_repo(tmp_path, {
-        ".flux-semver.yaml": CONFIG,
-        "apps/prod/podinfo-eu.yaml": policy("podinfo-eu", "podinfo", "1.3.2"),
-    })
+    repo = gitops_repo(
+        tmp_path,
+        {
+            ".flux-semver.yaml": CONFIG,
+            "apps/prod/podinfo-eu.yaml": policy("podinfo-eu", "podinfo", "1.3.2"),
+        },
+    )
     monkeypatch.chdir(repo.root / "apps")
     code, out, err = run(capsys, "policies", "--format", "json")
     assert code == 0 and err == ""
@@ -82,5 +85,7 @@ def test_outside_a_git_repository_the_working_directory_is_used_and_said_once(
     monkeypatch.chdir(plain)
     code, out, err = run(capsys, "policies")
     assert code == 0 and "prod.yaml:3" in out
-    assert err == (f"flux-semver: not inside a git repository: using the current directory "
-                   f"{plain} as the repository root (-C DIR to choose another)\n")
+    assert err == (
+        f"flux-semver: not inside a git repository: using the current directory "
+        f"{plain} as the repository root (-C DIR to choose another)\n"
+    )

@@ -76,8 +76,11 @@ def _checked(fixture: str, tmp_path: Path) -> tuple[Path, list[Finding]]:
     shutil.copytree(DATA / base, work)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     subprocess.run(["git", "add", "-A"], cwd=work, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
-                    "-qm", "base"], cwd=work, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base"],
+        cwd=work,
+        check=True,
+    )
     shutil.copytree(root, work, dirs_exist_ok=True)
     return root, list(rules.check(work, base="HEAD").findings)
 
@@ -160,16 +163,31 @@ def repo(tmp_path: Path, **stages: str | list[str]) -> Path:
 @pytest.mark.parametrize(
     ("pre_prod", "prod", "wanted"),
     [
-        ("1.3.2", "1.x", 'prod must pin one version: write "1.3.2" (the version pre-prod pins), '
-                         'not "1.x"'),
+        (
+            "1.3.2",
+            "1.x",
+            'prod must pin one version: write "1.3.2" (the version pre-prod pins), not "1.x"',
+        ),
         # 1.3.x ends below 1.4.0: the newest 1.3 release is not knowable without tags, and
         # its floor 1.3.0 would be a downgrade
-        ("1.x", "1.3.x", 'prod must pin one version: write one exact version that pre-prod '
-                         'admits (e.g. the tag pre-prod runs now), not "1.3.x"'),
-        (">=1.2.0 <=1.2.5", "1.x", 'write "1.2.5" (the highest version both prod and pre-prod '
-                                   'admit; pin the one pre-prod has verified), not "1.x"'),
-        ("2.x", "1.x", 'write one exact version that pre-prod admits (e.g. the tag pre-prod '
-                       'runs now), not "1.x"'),
+        (
+            "1.x",
+            "1.3.x",
+            "prod must pin one version: write one exact version that pre-prod "
+            'admits (e.g. the tag pre-prod runs now), not "1.3.x"',
+        ),
+        (
+            ">=1.2.0 <=1.2.5",
+            "1.x",
+            'write "1.2.5" (the highest version both prod and pre-prod '
+            'admit; pin the one pre-prod has verified), not "1.x"',
+        ),
+        (
+            "2.x",
+            "1.x",
+            "write one exact version that pre-prod admits (e.g. the tag pre-prod "
+            'runs now), not "1.x"',
+        ),
         (">=0.0.0", "1.x", "write one exact version that pre-prod admits"),  # never "0.0.0"
     ],
 )
@@ -180,15 +198,21 @@ def test_fs002_says_what_to_write(tmp_path: Path, pre_prod: str, prod: str, want
 
 def test_fs002_without_a_gate_policy_never_suggests_the_floor(tmp_path: Path) -> None:
     [found] = check(repo(tmp_path, prod="~2.4"), "FS002")  # 2.4.0 would be a downgrade
-    assert found.message == ('prod must pin one version: write one exact version (e.g. the '
-                             'tag prod runs now), not "~2.4"')
+    assert found.message == (
+        "prod must pin one version: write one exact version (e.g. the "
+        'tag prod runs now), not "~2.4"'
+    )
     [found] = check(repo(tmp_path, prod=">=2.4.0 <=2.4.7"), "FS002")
     assert 'write "2.4.7" (the highest version ">=2.4.0 <=2.4.7" admits;' in found.message
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_fs002_suggests_the_pin_prod_had_at_head(tmp_path: Path) -> None:
@@ -199,8 +223,10 @@ def test_fs002_suggests_the_pin_prod_had_at_head(tmp_path: Path) -> None:
     path = root / "clusters" / "prod" / "podinfo.yaml"
     path.write_text(path.read_text().replace('"1.2.3"', '"1.x"'))  # widened by mistake
     [found] = check(root, "FS002")
-    assert found.message == ('prod must pin one version: write "1.2.3" (the version prod '
-                             'pinned at HEAD, which pre-prod admits), not "1.x"')
+    assert found.message == (
+        'prod must pin one version: write "1.2.3" (the version prod '
+        'pinned at HEAD, which pre-prod admits), not "1.x"'
+    )
     gate = root / "clusters" / "pre-prod" / "podinfo.yaml"
     gate.write_text(gate.read_text().replace('"1.x"', '"2.x"'))  # the old pin left the gate
     [found] = check(root, "FS002")
@@ -242,7 +268,7 @@ def test_fs003_message_names_the_gate_policy(tmp_path: Path) -> None:
     [found] = check(repo(tmp_path, pre_prod="1.2.x", prod="1.3.0"), "FS003")
     line, _ = locate(tmp_path, PRE_PROD, '"1.2.x"')
     assert f"{PRE_PROD}:{line}" in found.message
-    assert 'pin a version pre-prod admits (the one it runs)' in found.message
+    assert "pin a version pre-prod admits (the one it runs)" in found.message
     assert '"1.2.0"' not in found.message  # a floor would be a downgrade
 
 
@@ -257,7 +283,7 @@ def test_fs008_ignores_the_same_range_spelt_the_same(tmp_path: Path) -> None:
     assert check(repo(tmp_path, pre_prod="1.3.x", prod=["1.3.2", "1.3.2"]), "FS008") == []
     [found] = check(repo(tmp_path / "b", prod=["1.3.2", "1.3.1"]), "FS008")
     other = "clusters/prod-1/podinfo.yaml" if found.file == PROD else PROD
-    here = (tmp_path / "b" / found.file).read_text().split('range: ')[1].strip()
+    here = (tmp_path / "b" / found.file).read_text().split("range: ")[1].strip()
     assert f"{here} here" in found.message and f"in {other}:11" in found.message
 
 
@@ -275,8 +301,19 @@ def test_fs007_and_fs003_follow_the_configured_gate(tmp_path: Path) -> None:
 def test_select_accepts_codes_and_names() -> None:
     assert rules.parse_codes(["FS002,fs003", "missing-gate"]) == ("FS002", "FS003", "FS007")
     assert [r.code for r in rules.select([], ["FS005", "unmapped"])] == [
-        "FS001", "FS002", "FS003", "FS004", "FS007", "FS008", "FS009", "FS010", "FS011",
-        "FS012", "FS013", "FS014", "FS015",
+        "FS001",
+        "FS002",
+        "FS003",
+        "FS004",
+        "FS007",
+        "FS008",
+        "FS009",
+        "FS010",
+        "FS011",
+        "FS012",
+        "FS013",
+        "FS014",
+        "FS015",
     ]
     assert rules.parse_codes(["open-gate,same-change"]) == ("FS013", "FS015")
     with pytest.raises(UnknownRuleError, match='unknown rule "FS099"'):
@@ -286,7 +323,7 @@ def test_select_accepts_codes_and_names() -> None:
 def test_fs002_gives_no_floor_for_an_open_range(tmp_path: Path) -> None:
     [found] = check(repo(tmp_path, prod=">=0.0.0"), "FS002")
     assert 'write one exact version (e.g. the tag prod runs now), not ">=0.0.0"' in found.message
-    assert "0.0.0\"" not in found.message.replace('">=0.0.0"', "")
+    assert '0.0.0"' not in found.message.replace('">=0.0.0"', "")
 
 
 @pytest.mark.parametrize(("a", "b"), [("v1.x.x", "1.x"), ("~1.2", "1.2.x"), ("^1.0.0", "1.x")])
@@ -309,8 +346,9 @@ def test_fs004_quotes_a_number_as_it_is_written(tmp_path: Path) -> None:
     path = root / PROD
     path.write_text(path.read_text().replace('"1.3.2"', "1.20"))  # YAML reads the number 1.2
     [found] = check(root, "FS004")
-    assert found.message == ('spec.policy.semver.range: 1.20 is a number, not text: quote it, '
-                             'range: "1.20"')
+    assert found.message == (
+        'spec.policy.semver.range: 1.20 is a number, not text: quote it, range: "1.20"'
+    )
 
 
 @pytest.mark.parametrize("value", ["1.2", "[1.3.2]", "{min: 1.3.0}", ""])
@@ -326,8 +364,12 @@ def test_fs004_and_fs005_point_at_the_api_version_value(tmp_path: Path) -> None:
     root = repo(tmp_path, pre_prod="1.x", prod="1.3.2")
     path = root / PROD
     body = path.read_text().replace("apiVersion: image.toolkit.fluxcd.io/v1\n", "")
-    path.write_text("---\n# moved\n" + body.replace(
-        "  namespace: apps\n", "  namespace: apps\napiVersion: 'image.toolkit.fluxcd.io/v2'\n"))
+    path.write_text(
+        "---\n# moved\n"
+        + body.replace(
+            "  namespace: apps\n", "  namespace: apps\napiVersion: 'image.toolkit.fluxcd.io/v2'\n"
+        )
+    )
     [found] = check(root, "FS004")
     assert (found.line, found.column) == locate(root, PROD, "'image.toolkit.fluxcd.io/v2'")
     assert found.message.endswith('write "apiVersion: image.toolkit.fluxcd.io/v1"')

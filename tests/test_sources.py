@@ -13,17 +13,19 @@ from flux_semver.semver.tags import InvalidPattern
 INDEX = ["6.6.0-rc.1", "6.5.1", "6.5.0", "6.4.9", "latest", "6.5"]
 
 
-@pytest.mark.parametrize(("range_text", "expected"), [
-    ("", "6.5.1"),            # no version: the newest release, never a prerelease
-    ("*", "6.5.1"),
-    ("6.5.x", "6.5.1"),
-    ("6.5.0", "6.5.0"),       # written as a version of the index: taken as it is
-    ("6.5", "6.5"),           # even one Flux would not read as a version otherwise
-    (">=6.6.0-0", "6.6.0-rc.1"),
-    ("7.x", None),
-])
-def test_chart_version_as_source_controller_picks_it(range_text: str,
-                                                     expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("range_text", "expected"),
+    [
+        ("", "6.5.1"),  # no version: the newest release, never a prerelease
+        ("*", "6.5.1"),
+        ("6.5.x", "6.5.1"),
+        ("6.5.0", "6.5.0"),  # written as a version of the index: taken as it is
+        ("6.5", "6.5"),  # even one Flux would not read as a version otherwise
+        (">=6.6.0-0", "6.6.0-rc.1"),
+        ("7.x", None),
+    ],
+)
+def test_chart_version_as_source_controller_picks_it(range_text: str, expected: str | None) -> None:
     assert chart_version(range_text, INDEX) == expected
 
 
@@ -42,8 +44,12 @@ def test_oci_tags_are_filtered_and_read_with_helm_build_metadata() -> None:
 
 
 def _latest(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flux_semver", "latest", *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "flux_semver", "latest", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_latest_answers_for_each_kind() -> None:

@@ -109,7 +109,7 @@ def test_pattern_matches_anywhere_in_the_tag() -> None:
         ("$1", "1.2"),
         ("${1}", "1.2"),
         ("${1}x", "1.2x"),
-        ("$1x", ""),          # a group named "1x", which does not exist
+        ("$1x", ""),  # a group named "1x", which does not exist
         ("$major.$minor", "1.2"),
         ("${major}-${minor}", "1-2"),
         ("$$1", "$1"),
@@ -117,7 +117,7 @@ def test_pattern_matches_anywhere_in_the_tag() -> None:
         ("$-", "$-"),
         ("${1", "${1"),
         ("$0", "app-1.2"),
-        ("$01", ""),          # leading zeros make it a name, not a number
+        ("$01", ""),  # leading zeros make it a name, not a number
         ("$9", ""),
         ("$nope", ""),
     ],

@@ -41,15 +41,26 @@ def test_bleeding_edge_is_another_track_and_keeps_its_range(
 ) -> None:
     prod = si_flux.root / "clusters/prod/image-automation.yaml"
     before = prod.read_text()
-    code, out, _ = run(capsys, "-C", str(si_flux.root), "promote", "0.1.5", "--image",
-                       "tileserver", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "-C",
+        str(si_flux.root),
+        "promote",
+        "0.1.5",
+        "--image",
+        "tileserver",
+        "--format",
+        "json",
+    )
     assert code == 0, out
     data = json.loads(out)
     by_policy = {(c["stage"], c["policy"]): c for c in data["changes"]}
     edge = by_policy[("prod", "flux-system/tileserver-bleedingedge")]
     assert edge["action"] == "unchanged" and edge["to"] is None
-    assert edge["reason"] == ("another track: its filterTags pattern '^(.*?-[0-9]+)-[^-]+$' "
-                              "does not keep the tag '0.1.5', so it could never select 0.1.5")
+    assert edge["reason"] == (
+        "another track: its filterTags pattern '^(.*?-[0-9]+)-[^-]+$' "
+        "does not keep the tag '0.1.5', so it could never select 0.1.5"
+    )
     assert by_policy[("prod", "flux-system/tileserver")]["to"] == "0.1.5"
     after = prod.read_text()
     assert after == before.replace("      range: 0.1.x\n", "      range: 0.1.5\n", 1)
@@ -59,16 +70,24 @@ def test_bleeding_edge_is_another_track_and_keeps_its_range(
 
 def tag_tracks(tmp_path: Path) -> Repo:
     """One image, two environments told apart by tag prefix (as rate-ukma-deployment does)."""
-    return gitops_repo(tmp_path, {
-        "clusters/pre-prod/main.yaml": policy("webapp-main", "webapp", "1.x", pattern=LIVE,
-                                              extract="$ver"),
-        "clusters/prod/main.yaml": policy("webapp-main", "webapp", "1.2.0", pattern=LIVE,
-                                          extract="$ver"),
-        "clusters/pre-prod/beta.yaml": policy("webapp-beta", "webapp", "1.x", pattern=BETA,
-                                              extract="$ver"),
-        "clusters/prod/beta.yaml": policy("webapp-beta", "webapp", "1.1.0", pattern=BETA,
-                                          extract="$ver"),
-    }, fixture=None)
+    return gitops_repo(
+        tmp_path,
+        {
+            "clusters/pre-prod/main.yaml": policy(
+                "webapp-main", "webapp", "1.x", pattern=LIVE, extract="$ver"
+            ),
+            "clusters/prod/main.yaml": policy(
+                "webapp-main", "webapp", "1.2.0", pattern=LIVE, extract="$ver"
+            ),
+            "clusters/pre-prod/beta.yaml": policy(
+                "webapp-beta", "webapp", "1.x", pattern=BETA, extract="$ver"
+            ),
+            "clusters/prod/beta.yaml": policy(
+                "webapp-beta", "webapp", "1.1.0", pattern=BETA, extract="$ver"
+            ),
+        },
+        fixture=None,
+    )
 
 
 def test_a_tag_prefix_picks_the_track(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,8 +106,10 @@ def test_a_version_no_filter_keeps_is_refused_with_the_reason(
     repo = tag_tracks(tmp_path)
     code, out, err = run(capsys, "-C", str(repo.root), "promote", "1.3.0")
     assert code == 2 and out == ""
-    assert err.startswith("flux-semver: error: no policy of webapp can select 1.3.0: "
-                          "flux-system/webapp-beta (clusters/pre-prod/beta.yaml): another track: "
-                          f"its filterTags pattern {BETA!r} does not keep the tag '1.3.0'")
+    assert err.startswith(
+        "flux-semver: error: no policy of webapp can select 1.3.0: "
+        "flux-system/webapp-beta (clusters/pre-prod/beta.yaml): another track: "
+        f"its filterTags pattern {BETA!r} does not keep the tag '1.3.0'"
+    )
     assert err.count("\n") == 1
     assert repo.git("status", "--porcelain") == ""  # nothing written

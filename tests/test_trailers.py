@@ -46,9 +46,7 @@ def test_one_stage_message_reads_back() -> None:
     assert read.release_type == "major"
     assert read.previous == {"pre-prod": ">=1.3.0 <1.4.0"}
     assert read.evidence == ("https://ci.example/42",)
-    assert message.splitlines()[0] == (
-        "flux-semver: promote myapp 2.0.0 (major) to pre-prod"
-    )
+    assert message.splitlines()[0] == ("flux-semver: promote myapp 2.0.0 (major) to pre-prod")
     assert "dev" not in message.split("\n\n")[1]
 
 

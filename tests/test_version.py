@@ -100,11 +100,29 @@ def test_metadata_is_ignored_by_equality_and_hash() -> None:
 
 
 def test_sorting_puts_prereleases_below_their_release() -> None:
-    texts = ["1.0.0", "1.0.0-rc.1", "1.0.0-beta.11", "1.0.0-beta.2", "1.0.0-beta",
-             "1.0.0-alpha.1", "1.0.0-alpha", "1.0.0-alpha.beta", "0.9.9"]
+    texts = [
+        "1.0.0",
+        "1.0.0-rc.1",
+        "1.0.0-beta.11",
+        "1.0.0-beta.2",
+        "1.0.0-beta",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha",
+        "1.0.0-alpha.beta",
+        "0.9.9",
+    ]
     ordered = [str(v) for v in sorted(Version.parse(t) for t in texts)]
-    assert ordered == ["0.9.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
-                       "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0"]
+    assert ordered == [
+        "0.9.9",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+    ]
 
 
 def test_numbers_beyond_64_bits_are_rejected_like_go_parse_uint() -> None:
@@ -178,6 +196,7 @@ def test_long_numbers_are_out_of_range_or_too_long_not_a_crash() -> None:
 
 # -- Masterminds v3.5.0 (Flux 2.9): a version is at most 256 bytes -------------------------
 
+
 @pytest.mark.parametrize("parse", [Version.parse, Version.parse_strict, Version.parse_tag])
 def test_a_version_of_256_bytes_is_read_and_257_is_too_long(parse: Any) -> None:
     at_limit = "1.2.3-" + "a" * 250
@@ -205,6 +224,7 @@ def test_the_length_is_counted_in_bytes_and_checked_first() -> None:
 
 # -- the constructor: text is parsed, numbers are checked --------------------------------
 
+
 def test_the_constructor_parses_text_as_parse_does() -> None:
     assert str(Version("1.2.3")) == "1.2.3"
     assert Version("v1.02") == Version.parse("v1.02") == Version(1, 2, 0)
@@ -218,8 +238,16 @@ def test_the_constructor_parses_text_as_parse_does() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [(1.5,), (True,), (None,), (1, "2"), (1, 2, 3.0), (1, 2, 3, 4), (1, 2, 3, "", b"m"),
-     (1, 2, 3, "", "", 7)],
+    [
+        (1.5,),
+        (True,),
+        (None,),
+        (1, "2"),
+        (1, 2, 3.0),
+        (1, 2, 3, 4),
+        (1, 2, 3, "", b"m"),
+        (1, 2, 3, "", "", 7),
+    ],
 )
 def test_the_constructor_refuses_wrong_types(args: tuple[Any, ...]) -> None:
     with pytest.raises(TypeError):
@@ -228,8 +256,14 @@ def test_the_constructor_refuses_wrong_types(args: tuple[Any, ...]) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [(-1,), (1, -2), (1, 2, 3, "01"), (1, 2, 3, "a..b"), (1, 2, 3, "", "m+n"),
-     (1, 2, 3, "", "", "1.2.4")],
+    [
+        (-1,),
+        (1, -2),
+        (1, 2, 3, "01"),
+        (1, 2, 3, "a..b"),
+        (1, 2, 3, "", "m+n"),
+        (1, 2, 3, "", "", "1.2.4"),
+    ],
 )
 def test_the_constructor_refuses_values_no_version_has(args: tuple[Any, ...]) -> None:
     with pytest.raises(InvalidVersion):

@@ -28,8 +28,15 @@ DATA = Path(__file__).parent / "data" / "rules"
 JUNIT = Path(__file__).parent / "data" / "junit"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # What only the action (and evidence --junit) needs: none of it may reach a hook environment.
-NOT_LIGHT = {"pygithub", "actions-toolkit", "junitparser", "cryptography", "pynacl", "pyjwt",
-             "cffi"}
+NOT_LIGHT = {
+    "pygithub",
+    "actions-toolkit",
+    "junitparser",
+    "cryptography",
+    "pynacl",
+    "pyjwt",
+    "cffi",
+}
 
 
 @dataclass(frozen=True)
@@ -39,14 +46,24 @@ class Installed:
     git_env: dict[str, str]
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if k not in {"GITHUB_ACTIONS", "NO_COLOR", "PYTHONPATH", "VIRTUAL_ENV"}}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"GITHUB_ACTIONS", "NO_COLOR", "PYTHONPATH", "VIRTUAL_ENV"}
+        }
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
         return env
 
     def run(self, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.bin / argv[0]), *argv[1:]], cwd=cwd, env=self.env(),
-                              capture_output=True, text=True, check=False, timeout=120)
+        return subprocess.run(
+            [str(self.bin / argv[0]), *argv[1:]],
+            cwd=cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +80,13 @@ def _canonical(name: str) -> str:
 
 def _distributions(installed: Installed) -> set[str]:
     probe = "import importlib.metadata as m; print('\\n'.join(d.name for d in m.distributions()))"
-    done = subprocess.run([str(installed.bin / "python"), "-c", probe], env=installed.env(),
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(installed.bin / "python"), "-c", probe],
+        env=installed.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {_canonical(name) for name in done.stdout.split()}
 
 
@@ -88,8 +110,10 @@ def test_the_light_install_holds_the_cli_dependencies_and_none_of_the_actions(
     installed: Installed,
 ) -> None:
     present = _distributions(installed)
-    declared = {_canonical(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0])
-                for r in PYPROJECT["project"]["dependencies"]}
+    declared = {
+        _canonical(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0])
+        for r in PYPROJECT["project"]["dependencies"]
+    }
     assert declared <= present
     assert present & NOT_LIGHT == set()
     extras = PYPROJECT["project"]["optional-dependencies"]
@@ -104,8 +128,12 @@ def test_every_entry_runs_from_the_light_install(
 ) -> None:
     [entry] = [str(h["entry"]) for h in manifest() if h["id"] == hook]
     assert (installed.bin / entry).is_file()
-    catches = {"flux-semver-check": "fs002", "flux-semver-prod-exact": "fs002",
-               "flux-semver-no-skip": "fs003", "flux-semver-ranges": "fs001"}[hook]
+    catches = {
+        "flux-semver-check": "fs002",
+        "flux-semver-prod-exact": "fs002",
+        "flux-semver-no-skip": "fs003",
+        "flux-semver-ranges": "fs001",
+    }[hook]
     for fixture, wanted in (("clean", 0), (catches, 1)):
         root = tmp_path / fixture
         shutil.copytree(DATA / fixture, root)
@@ -133,16 +161,32 @@ def test_flux_semver_help_and_every_command_run_from_the_light_install(
 def test_evidence_without_junit_runs_and_with_junit_names_the_extra(
     installed: Installed, tmp_path: Path
 ) -> None:
-    plan = Plan(app="podinfo", version="1.3.0", release_type="minor", changes=(
-        PlanChange("pre-prod", "clusters/staging/podinfo.yaml", 9, 14, "flux-system/podinfo",
-                   "1.2.x", "1.3.x", "update", "minor: follow"),))
+    plan = Plan(
+        app="podinfo",
+        version="1.3.0",
+        release_type="minor",
+        changes=(
+            PlanChange(
+                "pre-prod",
+                "clusters/staging/podinfo.yaml",
+                9,
+                14,
+                "flux-system/podinfo",
+                "1.2.x",
+                "1.3.x",
+                "update",
+                "minor: follow",
+            ),
+        ),
+    )
     (tmp_path / "plan.json").write_text(json.dumps(plan.to_json()), encoding="utf-8")
     shutil.copy(JUNIT / "jest-junit.xml", tmp_path / "report.xml")
     done = installed.run("flux-semver", "evidence", "--plan", "plan.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "podinfo" in done.stdout and "1.3.0" in done.stdout
-    refused = installed.run("flux-semver", "evidence", "--plan", "plan.json",
-                            "--junit", "report.xml", cwd=tmp_path)
+    refused = installed.run(
+        "flux-semver", "evidence", "--plan", "plan.json", "--junit", "report.xml", cwd=tmp_path
+    )
     assert refused.returncode == 2
     assert refused.stderr == f"flux-semver: error: {EXTRA_HINT}\n"
     assert "Traceback" not in refused.stderr
@@ -152,8 +196,9 @@ def test_the_version_is_the_git_tag_in_a_clone_and_a_fallback_without_git(
     installed: Installed, tmp_path: Path
 ) -> None:
     # The checkout copy has no tags: a development version after 0.0.0, from git.
-    assert re.fullmatch(r"flux_semver-0\.0\.1\.dev\d+\+g[0-9a-f]+-py3-none-any\.whl",
-                        installed.wheel.name), installed.wheel.name
+    assert re.fullmatch(
+        r"flux_semver-0\.0\.1\.dev\d+\+g[0-9a-f]+-py3-none-any\.whl", installed.wheel.name
+    ), installed.wheel.name
     source = installed.wheel.parent.parent / "src"
     git(source, installed.git_env, "tag", "v1.4.0")
     clone = tmp_path / "clone"

@@ -27,13 +27,20 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _steps(workflow: str, job: str) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = _load(ROOT / ".github" / "workflows" / workflow)["jobs"][job][
-        "steps"]
+        "steps"
+    ]
     return steps
 
 
 def _actionlint(cwd: Path, *files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "actionlint"), "-no-color", *map(str, files)], cwd=cwd,
-                          capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [str(BIN / "actionlint"), "-no-color", *map(str, files)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_every_workflow_and_the_action_they_run_pass_actionlint() -> None:
@@ -43,9 +50,17 @@ def test_every_workflow_and_the_action_they_run_pass_actionlint() -> None:
 
 
 def test_every_workflow_validates_against_the_github_workflows_schema() -> None:
-    done = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema",
-                           "vendor.github-workflows", *map(str, WORKFLOWS)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, WORKFLOWS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -53,8 +68,9 @@ def test_actionlint_catches_a_misspelt_input_of_the_action(tmp_path: Path) -> No
     env = git_env(tmp_path / "home")
     copy = copy_checkout(tmp_path / "copy", env)
     ci = copy / ".github" / "workflows" / "ci.yml"
-    ci.write_text(ci.read_text(encoding="utf-8").replace("command: check", "comand: check"),
-                  encoding="utf-8")
+    ci.write_text(
+        ci.read_text(encoding="utf-8").replace("command: check", "comand: check"), encoding="utf-8"
+    )
     done = _actionlint(copy, ci)
     assert done.returncode == 1
     assert 'input "comand" is not defined in action "flux-semver"' in done.stdout
@@ -63,15 +79,16 @@ def test_actionlint_catches_a_misspelt_input_of_the_action(tmp_path: Path) -> No
 def test_ci_runs_the_readme_test_command_on_the_images_python() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "python3 tasks.py test" in readme.split("```")[1]  # the README's first command block
-    assert re.search(r"^exec python3 \./tasks\.py test$", (ROOT / ".ci" / "run").read_text(),
-                     re.M)
-    image_python = re.search(r"^FROM python:(\d+\.\d+)-",
-                             (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M)
+    assert re.search(r"^exec python3 \./tasks\.py test$", (ROOT / ".ci" / "run").read_text(), re.M)
+    image_python = re.search(
+        r"^FROM python:(\d+\.\d+)-", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M
+    )
     assert image_python is not None
     for workflow, job in (("ci.yml", "test"), ("release.yml", "test")):
         steps = _steps(workflow, job)
-        assert {"run": "./.ci/run"}.items() <= next(s for s in steps if "run" in s and
-                                                    ".ci/run" in s["run"]).items()
+        assert {"run": "./.ci/run"}.items() <= next(
+            s for s in steps if "run" in s and ".ci/run" in s["run"]
+        ).items()
         [python] = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-py")]
         assert python["with"]["python-version"] == image_python[1]
 
@@ -98,8 +115,14 @@ def test_the_release_points_the_action_at_the_pushed_image_and_moves_the_tags(
 
     [pin] = [s for s in _steps("release.yml", "pin") if "tags" in s.get("name", "")]
     image = f"docker://ghcr.io/org/flux-semver-action@{DIGEST}"
-    done = subprocess.run(["bash", "-c", pin["run"]], cwd=repo, capture_output=True, text=True,
-                          check=False, env={**env, "GITHUB_REF_NAME": "v1.2.3", "IMAGE": image})
+    done = subprocess.run(
+        ["bash", "-c", pin["run"]],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**env, "GITHUB_REF_NAME": "v1.2.3", "IMAGE": image},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
     for tag in ("v1.2.3", "v1"):
@@ -111,7 +134,10 @@ def test_the_release_points_the_action_at_the_pushed_image_and_moves_the_tags(
         assert changed == ["action.yml"]
     pinned = tmp_path / "pinned.yml"
     pinned.write_text(git(remote, env, "show", "v1.2.3:action.yml"), encoding="utf-8")
-    valid = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema",
-                            "vendor.github-actions", str(pinned)],
-                           capture_output=True, text=True, check=False)
+    valid = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(pinned)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert valid.returncode == 0, valid.stdout + valid.stderr

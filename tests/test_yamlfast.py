@@ -27,8 +27,23 @@ def test_data_is_what_the_pure_python_safe_loader_builds(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1", "1.5", "true", "on", "~", "", "2001-12-14", "0x1f", ".inf", "1_000", "No", "=1.0",
-     "-1.2e3", "a: &x {b: 1}\nc: *x\nd: {<<: *x, e: 2}\n", "a: b\n"],
+    [
+        "1",
+        "1.5",
+        "true",
+        "on",
+        "~",
+        "",
+        "2001-12-14",
+        "0x1f",
+        ".inf",
+        "1_000",
+        "No",
+        "=1.0",
+        "-1.2e3",
+        "a: &x {b: 1}\nc: *x\nd: {<<: *x, e: 2}\n",
+        "a: b\n",
+    ],
 )
 def test_scalars_and_merges_resolve_as_in_the_safe_loader(text: str) -> None:
     assert yamlfast.load_one(text) == yaml.load(text, Loader=yaml.SafeLoader)
@@ -44,10 +59,18 @@ def test_scalars_and_merges_resolve_as_in_the_safe_loader(text: str) -> None:
         ("a: [1\nb: 2\n", 2, 2, "while parsing a flow sequence"),
         ("a: 1\n  b: 2\n", 2, 4, "fix the YAML syntax here"),
         # template syntax in a comment or a quoted string, away from the error: plain YAML
-        ("# made by {{ .Chart.Name }}\na: \"{{ .x }}\"\nb: [1\n", 4, 1,
-         "while parsing a flow sequence did not find expected ',' or ']' — fix the YAML"),
-        ("a: 1\n# {{ .x }}\n  b: 2 # {{ .y }}\n", 3, 3,
-         "did not find expected key — fix the YAML syntax here"),
+        (
+            '# made by {{ .Chart.Name }}\na: "{{ .x }}"\nb: [1\n',
+            4,
+            1,
+            "while parsing a flow sequence did not find expected ',' or ']' — fix the YAML",
+        ),
+        (
+            "a: 1\n# {{ .x }}\n  b: 2 # {{ .y }}\n",
+            3,
+            3,
+            "did not find expected key — fix the YAML syntax here",
+        ),
     ],
 )
 def test_errors_carry_the_position(text: str, line: int, column: int, words: str) -> None:
@@ -84,21 +107,22 @@ def test_a_text_that_parses_with_placeholders_for_its_templates_is_a_template() 
     [
         ("x:\n  range: 1.2.x # c\n", "plain", "1.2.x", 2, 10),
         ("x:\r\n  range: '1.2.x'\r\n", "single", "'1.2.x'", 2, 10),
-        ("x: {range: \"1.2.x\"}", "double", '"1.2.x"', 1, 12),
+        ('x: {range: "1.2.x"}', "double", '"1.2.x"', 1, 12),
         ("a: &r 1.2.x\nx:\n  range: *r\n", "alias", "*r", 3, 10),
         ("x:\n  range: &r !!str\n    1.2.x\n", "plain", "1.2.x", 3, 5),
         ("k: \u00e9\u00e9\u00e9\u0085x: {range: 1.x}\n", "plain", "1.x", 2, 12),
         ("x:\n  range: |\n    1.x\n", "block", "|\n    1.x\n", 2, 10),
     ],
 )
-def test_value_token_is_the_value_as_written(text: str, kind: str, source: str, line: int,
-                                             column: int) -> None:
+def test_value_token_is_the_value_as_written(
+    text: str, kind: str, source: str, line: int, column: int
+) -> None:
     (document,) = yamlfast.compose(text)
     located = yamlfast.path(document.node, "x", "range")
     assert located is not None
     token = yamlfast.value_token(text, *located)
     assert (token.kind, token.source, token.line, token.column) == (kind, source, line, column)
-    assert text[token.start:token.end] == source
+    assert text[token.start : token.end] == source
 
 
 def test_decode_keeps_the_byte_order_mark_apart() -> None:

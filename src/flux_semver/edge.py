@@ -27,8 +27,11 @@ def report(prog: str, exc: BaseException) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return INTERRUPTED
     what = printable(f"{type(exc).__name__}: {exc}")
-    print(f"{prog}: unexpected error: {what} (a bug in {prog}: please report it with the "
-          "command you ran)", file=sys.stderr)
+    print(
+        f"{prog}: unexpected error: {what} (a bug in {prog}: please report it with the "
+        "command you ran)",
+        file=sys.stderr,
+    )
     return UNEXPECTED
 
 

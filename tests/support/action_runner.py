@@ -50,8 +50,14 @@ START = {"dev": "1.2.x", "pre-prod": "1.2.x", "prod": "1.2.3"}
 
 
 def git(cwd: Path, *args: str, env: dict[str, str]) -> str:
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -65,7 +71,7 @@ def read_outputs(path: Path) -> dict[str, str]:
         if "<<" in line:
             name, delimiter = line.split("<<", 1)
             end = lines.index(delimiter, i + 1)
-            outputs[name] = "\n".join(lines[i + 1:end])
+            outputs[name] = "\n".join(lines[i + 1 : end])
             i = end + 1
         elif line:
             name, value = line.split("=", 1)
@@ -103,8 +109,11 @@ class Started:
 
 
 def release_event(version: str) -> dict[str, Any]:
-    return {"action": "published", "release": {"tag_name": f"v{version}"},
-            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}
+    return {
+        "action": "published",
+        "release": {"tag_name": f"v{version}"},
+        "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"},
+    }
 
 
 class Runner:
@@ -126,8 +135,16 @@ class Runner:
         git(tmp, "init", "--quiet", "--bare", str(self.origin), env=self.env)
         git(tmp, "init", "--quiet", str(self.author), env=self.env)
         self.write_ranges(START, "Deploy myapp 1.2.3")
-        git(tmp, "clone", "--quiet", "--depth", "1", self.origin.as_uri(), str(self.workspace),
-            env=self.env)
+        git(
+            tmp,
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            self.origin.as_uri(),
+            str(self.workspace),
+            env=self.env,
+        )
         git(self.workspace, "remote", "set-url", "origin", str(self.origin), env=self.env)
         self.runs = 0
 
@@ -138,32 +155,64 @@ class Runner:
             path.write_text(POLICY.format(name=stage.replace("-", ""), range=rng))
         git(self.author, "add", "-A", env=self.env)
         git(self.author, "commit", "--quiet", "-m", message, env=self.env)
-        git(self.author, "push", "--quiet", str(self.origin), "HEAD:refs/heads/main",
-            env=self.env)
+        git(self.author, "push", "--quiet", str(self.origin), "HEAD:refs/heads/main", env=self.env)
 
     def branch_file(self, branch: str, stage: str) -> str:
         path = "/".join(p for p in (self.subdir, "clusters", stage, "imagepolicy.yaml") if p)
-        return git(self.tmp, "--git-dir", str(self.origin), "show",
-                   f"refs/heads/{branch}:{path}", env=self.env)
+        return git(
+            self.tmp,
+            "--git-dir",
+            str(self.origin),
+            "show",
+            f"refs/heads/{branch}:{path}",
+            env=self.env,
+        )
 
     def tip(self, branch: str) -> str | None:
         """The commit ``branch`` points at on origin, or None."""
-        done = subprocess.run(["git", "--git-dir", str(self.origin), "rev-parse", "--verify",
-                               "--quiet", f"refs/heads/{branch}"], env=self.env,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                "git",
+                "--git-dir",
+                str(self.origin),
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                f"refs/heads/{branch}",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return done.stdout.strip() if done.returncode == 0 else None
 
     def message(self, branch: str) -> str:
-        return git(self.tmp, "--git-dir", str(self.origin), "log", "-1", "--format=%B",
-                   f"refs/heads/{branch}", env=self.env)
+        return git(
+            self.tmp,
+            "--git-dir",
+            str(self.origin),
+            "log",
+            "-1",
+            "--format=%B",
+            f"refs/heads/{branch}",
+            env=self.env,
+        )
 
     def merge(self, branch: str) -> None:
         """Merge ``branch`` into main on origin (fast-forward), as GitHub's merge button
         would, and mark its pull request merged."""
         tip = self.tip(branch)
         assert tip is not None
-        git(self.tmp, "--git-dir", str(self.origin), "update-ref", "refs/heads/main", tip,
-            env=self.env)
+        git(
+            self.tmp,
+            "--git-dir",
+            str(self.origin),
+            "update-ref",
+            "refs/heads/main",
+            tip,
+            env=self.env,
+        )
         with self.server.state.lock:
             for pull in self.server.state.pulls.values():
                 if pull["head"] == branch and pull["state"] == "open":
@@ -173,8 +222,16 @@ class Runner:
     def person_commits(self, branch: str, stage: str, text: str) -> str:
         """A reviewer pushes a commit of their own onto ``branch``; returns its id."""
         clone = self.tmp / f"reviewer{self.runs}"
-        git(self.tmp, "clone", "--quiet", "--branch", branch, str(self.origin), str(clone),
-            env=self.env)
+        git(
+            self.tmp,
+            "clone",
+            "--quiet",
+            "--branch",
+            branch,
+            str(self.origin),
+            str(clone),
+            env=self.env,
+        )
         path = clone / self.subdir / "clusters" / stage / "imagepolicy.yaml"
         path.write_text(path.read_text() + text)
         git(clone, "commit", "--quiet", "-am", "Reviewer: a note for the release", env=self.env)
@@ -182,22 +239,41 @@ class Runner:
         return git(clone, "rev-parse", "HEAD", env=self.env).strip()
 
     def branches(self) -> list[str]:
-        out = git(self.tmp, "--git-dir", str(self.origin), "for-each-ref",
-                  "--format=%(refname:short)", "refs/heads/", env=self.env)
+        out = git(
+            self.tmp,
+            "--git-dir",
+            str(self.origin),
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads/",
+            env=self.env,
+        )
         return sorted(out.split())
 
-    def run(self, event: str = "release", payload: dict[str, Any] | None = None,
-            ref: str = "refs/tags/v2.0.0", graphql_url: bool = True, **inputs: str) -> Result:
+    def run(
+        self,
+        event: str = "release",
+        payload: dict[str, Any] | None = None,
+        ref: str = "refs/tags/v2.0.0",
+        graphql_url: bool = True,
+        **inputs: str,
+    ) -> Result:
         return self.finish(self.start(event, payload, ref, graphql_url, **inputs))
 
     def release(self, version: str, **inputs: str) -> Result:
         """A run on the release event of ``version``."""
-        return self.finish(self.start("release", release_event(version),
-                                      f"refs/tags/v{version}", True, **inputs))
+        return self.finish(
+            self.start("release", release_event(version), f"refs/tags/v{version}", True, **inputs)
+        )
 
-    def start(self, event: str = "release", payload: dict[str, Any] | None = None,
-              ref: str = "refs/tags/v2.0.0", graphql_url: bool = True,
-              **inputs: str) -> Started:
+    def start(
+        self,
+        event: str = "release",
+        payload: dict[str, Any] | None = None,
+        ref: str = "refs/tags/v2.0.0",
+        graphql_url: bool = True,
+        **inputs: str,
+    ) -> Started:
         """Start the action without waiting for it (two runs at once race as on GitHub)."""
         self.runs += 1
         files = self.tmp / f"run{self.runs}"
@@ -205,9 +281,17 @@ class Runner:
         output, summary, event_path = files / "output", files / "summary", files / "event.json"
         output.touch()
         summary.touch()
-        event_path.write_text(json.dumps(payload if payload is not None else {
-            "action": "published", "release": {"tag_name": "v2.0.0"},
-            "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"}}))
+        event_path.write_text(
+            json.dumps(
+                payload
+                if payload is not None
+                else {
+                    "action": "published",
+                    "release": {"tag_name": "v2.0.0"},
+                    "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"},
+                }
+            )
+        )
         values = action_defaults()
         values["token"] = TOKEN  # what ${{ github.token }} becomes
         values.update({k.replace("_", "-"): v for k, v in inputs.items()})
@@ -232,16 +316,26 @@ class Runner:
         }
         if graphql_url:
             env["GITHUB_GRAPHQL_URL"] = self.server.graphql_url
-        process = subprocess.Popen([sys.executable, str(ENTRYPOINT)], cwd=self.workspace,
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
+        process = subprocess.Popen(
+            [sys.executable, str(ENTRYPOINT)],
+            cwd=self.workspace,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         return Started(process, output, summary)
 
     @staticmethod
     def finish(started: Started) -> Result:
         stdout, stderr = started.process.communicate(timeout=120)
-        return Result(started.process.returncode, stdout, stderr, read_outputs(started.output),
-                      started.summary.read_text(encoding="utf-8"))
+        return Result(
+            started.process.returncode,
+            stdout,
+            stderr,
+            read_outputs(started.output),
+            started.summary.read_text(encoding="utf-8"),
+        )
 
 
 def range_of(text: str) -> str:

@@ -36,7 +36,11 @@ def git_env(home: Path) -> dict[str, str]:
 def git(cwd: Path, env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, check=True,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout
 
@@ -45,7 +49,9 @@ def copy_checkout(dest: Path, env: dict[str, str]) -> Path:
     """Copy the working tree (tracked and untracked, not ignored) into ``dest`` and commit it."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         source = ROOT / name
@@ -73,17 +79,22 @@ def registry_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 def build_wheel(source: Path, dist: Path) -> Path:
     """Build the wheel of the project at ``source`` into ``dist``, as ``pip wheel`` does."""
-    subprocess.run([sys.executable, "-m", "pip", "-q", "wheel", "--no-deps", "-w", str(dist),
-                    str(source)], env=registry_env(), check=True, capture_output=True,
-                   timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "-q", "wheel", "--no-deps", "-w", str(dist), str(source)],
+        env=registry_env(),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     [wheel] = dist.glob("flux_semver-*.whl")
     return wheel
 
 
 def new_venv(path: Path) -> Path:
     """An empty virtual environment (pip only, no system site-packages); its bin folder."""
-    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, capture_output=True,
-                   timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "venv", str(path)], check=True, capture_output=True, timeout=600
+    )
     return path / "bin"
 
 
@@ -93,7 +104,18 @@ def install_wheel(source: Path, base: Path, extra: str = "") -> tuple[Path, Path
     new empty virtual environment ``base/venv``; return the wheel and the venv's bin folder."""
     wheel = build_wheel(source, base / "dist")
     bin_dir = new_venv(base / "venv")
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "-q", "install",
-                    f"flux-semver{extra} @ {wheel.as_uri()}"], env=registry_env(), check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "-q",
+            "install",
+            f"flux-semver{extra} @ {wheel.as_uri()}",
+        ],
+        env=registry_env(),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return wheel, bin_dir

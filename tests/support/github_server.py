@@ -101,8 +101,14 @@ class GitHubServer:
     def graphql_url(self) -> str:
         return self.base + GRAPHQL_PATH
 
-    def fail(self, kind: str, method: str | None = None, path: str | None = None,
-             times: int = 1, retry_after: str = "0") -> None:
+    def fail(
+        self,
+        kind: str,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+        retry_after: str = "0",
+    ) -> None:
         with self.state.lock:
             self.state.faults.append(Fault(kind, method, path, times, retry_after))
 
@@ -133,16 +139,22 @@ class GitHubServer:
         with self.state.lock:
             found = self.state.reviews.setdefault(number, [])
             rid = 80_000 + len(found)
-            found.append({
-                "id": rid, "node_id": f"PRR_{rid}",
-                "user": {"login": login, "id": 900 + len(found), "type": user_type},
-                "body": "", "state": state, "author_association": "MEMBER",
-                "html_url": f"https://github.test/{self.state.owner}/{self.state.repo}/pull/"
-                            f"{number}#pullrequestreview-{rid}",
-                "pull_request_url": f"{self.url}/repos/{self.state.owner}/{self.state.repo}/"
-                                    f"pulls/{number}",
-                "submitted_at": self.state.now, "commit_id": "0" * 40,
-            })
+            found.append(
+                {
+                    "id": rid,
+                    "node_id": f"PRR_{rid}",
+                    "user": {"login": login, "id": 900 + len(found), "type": user_type},
+                    "body": "",
+                    "state": state,
+                    "author_association": "MEMBER",
+                    "html_url": f"https://github.test/{self.state.owner}/{self.state.repo}/pull/"
+                    f"{number}#pullrequestreview-{rid}",
+                    "pull_request_url": f"{self.url}/repos/{self.state.owner}/{self.state.repo}/"
+                    f"pulls/{number}",
+                    "submitted_at": self.state.now,
+                    "commit_id": "0" * 40,
+                }
+            )
 
     def merge(self, number: int) -> None:
         """Mark a pull request merged (the test moves the base branch itself)."""
@@ -199,8 +211,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else None
         state = self.state
         with state.lock:
-            state.log.append(Logged(method, split.path, body,
-                                    self.headers.get_all("Authorization") or []))
+            state.log.append(
+                Logged(method, split.path, body, self.headers.get_all("Authorization") or [])
+            )
             fault = next((f for f in state.faults if f.matches(method, split.path)), None)
             if fault is not None:
                 fault.times -= 1
@@ -230,8 +243,13 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "502":
             self._send(502, {"message": "Server Error"})
         elif kind == "actions-not-permitted":
-            self._send(403, {"message": ACTIONS_NOT_PERMITTED,
-                             "documentation_url": "https://docs.github.com/rest"})
+            self._send(
+                403,
+                {
+                    "message": ACTIONS_NOT_PERMITTED,
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+            )
         elif kind == "rate-limit":
             self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": retry_after})
         elif kind == "read-only":
@@ -239,14 +257,20 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "too-many":  # a 429 with no Retry-After header
             self._send(429, {"message": "Too Many Requests"})
         elif kind == "validation":
-            self._send(422, {"message": "Validation Failed", "errors": [
-                {"resource": "PullRequest", "field": "base", "code": "invalid"}]})
+            self._send(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "PullRequest", "field": "base", "code": "invalid"}],
+                },
+            )
         else:
             raise AssertionError(f"unknown fault {kind}")
 
     # -- routes -----------------------------------------------------------------------------
-    def _route(self, method: str, path: str, query: dict[str, list[str]],
-               body: Any) -> tuple[int, Any]:
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any]:
         state = self.state
         if path == GRAPHQL_PATH and method == "POST":
             return self._graphql(body)
@@ -255,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         repo_prefix = f"{REST_PREFIX}/repos/{state.owner}/{state.repo}"
         if not path.startswith(repo_prefix):
             return 404, {"message": "Not Found"}
-        rest = path[len(repo_prefix):]
+        rest = path[len(repo_prefix) :]
         routes: list[tuple[str, str, Any]] = [
             ("GET", r"", self._get_repo),
             ("GET", r"/pulls", self._list_pulls),
@@ -288,10 +312,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _repo_json(self) -> dict[str, Any]:
         state = self.state
         return {
-            "id": 1, "node_id": "R_1", "name": state.repo,
+            "id": 1,
+            "node_id": "R_1",
+            "name": state.repo,
             "full_name": f"{state.owner}/{state.repo}",
             "owner": {"login": state.owner, "id": 2, "type": "Organization"},
-            "default_branch": state.default_branch, "url": self._api(""),
+            "default_branch": state.default_branch,
+            "url": self._api(""),
             "html_url": f"https://github.test/{state.owner}/{state.repo}",
             "allow_auto_merge": state.auto_merge_allowed,
         }
@@ -299,20 +326,31 @@ class _Handler(BaseHTTPRequestHandler):
     def _pull_json(self, pull: dict[str, Any]) -> dict[str, Any]:
         number = pull["number"]
         return {
-            "id": 10_000 + number, "node_id": f"PR_{number}", "number": number,
-            "state": pull["state"], "title": pull["title"], "body": pull["body"],
+            "id": 10_000 + number,
+            "node_id": f"PR_{number}",
+            "number": number,
+            "state": pull["state"],
+            "title": pull["title"],
+            "body": pull["body"],
             "url": self._api(f"/pulls/{number}"),
             "issue_url": self._api(f"/issues/{number}"),
             "html_url": f"https://github.test/{self.state.owner}/{self.state.repo}/pull/{number}",
-            "head": {"ref": pull["head"], "label": f"{self.state.owner}:{pull['head']}",
-                     "sha": self._head_sha(pull)},
+            "head": {
+                "ref": pull["head"],
+                "label": f"{self.state.owner}:{pull['head']}",
+                "sha": self._head_sha(pull),
+            },
             "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
             "base": {"ref": pull["base"], "label": f"{self.state.owner}:{pull['base']}"},
             "labels": [_label(n) for n in pull["labels"]],
-            "draft": False, "merged": pull.get("merged", False),
+            "draft": False,
+            "merged": pull.get("merged", False),
             "merged_at": "2026-01-01T00:00:00Z" if pull.get("merged") else None,
-            "auto_merge": ({"enabled_by": {"login": "github-actions[bot]"},
-                            "merge_method": "squash"} if pull.get("auto_merge") else None),
+            "auto_merge": (
+                {"enabled_by": {"login": "github-actions[bot]"}, "merge_method": "squash"}
+                if pull.get("auto_merge")
+                else None
+            ),
         }
 
     def _head_sha(self, pull: dict[str, Any]) -> str | None:
@@ -339,17 +377,33 @@ class _Handler(BaseHTTPRequestHandler):
         head, base = body["head"], body["base"]
         branch = head.split(":", 1)[-1]
         if any(p["head"] == branch and p["state"] == "open" for p in self.state.pulls.values()):
-            return 422, {"message": "Validation Failed", "errors": [{
-                "resource": "PullRequest", "code": "custom",
-                "message": f"A pull request already exists for {self.state.owner}:{branch}."}]}
+            return 422, {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": "A pull request already exists for "
+                        f"{self.state.owner}:{branch}.",
+                    }
+                ],
+            }
         if self.state.bare_repo is not None and not _has_branch(self.state.bare_repo, branch):
-            return 422, {"message": "Validation Failed", "errors": [
-                {"resource": "PullRequest", "field": "head", "code": "invalid"}]}
+            return 422, {
+                "message": "Validation Failed",
+                "errors": [{"resource": "PullRequest", "field": "head", "code": "invalid"}],
+            }
         number = self.state.next_number
         self.state.next_number += 1
-        self.state.pulls[number] = {"number": number, "state": "open", "title": body["title"],
-                                    "body": body.get("body") or "", "head": branch,
-                                    "base": base, "labels": []}
+        self.state.pulls[number] = {
+            "number": number,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body") or "",
+            "head": branch,
+            "base": base,
+            "labels": [],
+        }
         return 201, self._pull_json(self.state.pulls[number])
 
     def _get_pull(self, number: str, **_: Any) -> tuple[int, Any]:
@@ -367,9 +421,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _get_issue(self, number: str, **_: Any) -> tuple[int, Any]:
         pull = self.state.pulls[int(number)]
-        return 200, {"number": pull["number"], "title": pull["title"], "state": pull["state"],
-                     "labels": [_label(n) for n in pull["labels"]],
-                     "url": self._api(f"/issues/{number}")}
+        return 200, {
+            "number": pull["number"],
+            "title": pull["title"],
+            "state": pull["state"],
+            "labels": [_label(n) for n in pull["labels"]],
+            "url": self._api(f"/issues/{number}"),
+        }
 
     def _add_labels(self, number: str, body: Any, **_: Any) -> tuple[int, Any]:
         pull = self.state.pulls[int(number)]
@@ -388,10 +446,13 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, [_label(n) for n in pull["labels"]]
 
     def _comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
-        return {"id": comment["id"], "body": comment["body"],
-                "url": self._api(f"/issues/comments/{comment['id']}"),
-                "html_url": f"https://github.test/c/{comment['id']}",
-                "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}}
+        return {
+            "id": comment["id"],
+            "body": comment["body"],
+            "url": self._api(f"/issues/comments/{comment['id']}"),
+            "html_url": f"https://github.test/c/{comment['id']}",
+            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+        }
 
     def _list_comments(self, number: str, **_: Any) -> tuple[int, Any]:
         found = [c for c in self.state.comments.values() if c["issue"] == int(number)]
@@ -415,26 +476,46 @@ class _Handler(BaseHTTPRequestHandler):
         return {
             "url": self._api(f"/statuses/{status['sha']}"),
             "avatar_url": "https://avatars.githubusercontent.com/u/2?v=4",
-            "id": status["id"], "node_id": f"SC_{status['id']}", "state": status["state"],
-            "description": status["description"], "target_url": status["target_url"],
-            "context": status["context"], "created_at": status["created_at"],
+            "id": status["id"],
+            "node_id": f"SC_{status['id']}",
+            "state": status["state"],
+            "description": status["description"],
+            "target_url": status["target_url"],
+            "context": status["context"],
+            "created_at": status["created_at"],
             "updated_at": status["created_at"],
             "creator": {"login": status["creator"], "id": 3, "type": "User"},
         }
 
     def _create_status(self, sha: str, body: dict[str, Any], **_: Any) -> tuple[int, Any]:
         if body.get("state") not in ("error", "failure", "pending", "success"):
-            return 422, {"message": "Validation Failed", "errors": [
-                {"resource": "Status", "field": "state", "code": "custom"}]}
+            return 422, {
+                "message": "Validation Failed",
+                "errors": [{"resource": "Status", "field": "state", "code": "custom"}],
+            }
         description = body.get("description")
         if isinstance(description, str) and len(description) > 140:
-            return 422, {"message": "Validation Failed", "errors": [{
-                "resource": "Status", "code": "custom", "field": "description",
-                "message": "description is too long (maximum is 140 characters)"}]}
-        status = {"id": self.state.next_status, "sha": sha, "state": body["state"],
-                  "context": body.get("context") or "default", "description": description,
-                  "target_url": body.get("target_url"), "created_at": self.state.now,
-                  "creator": "flux-bot"}
+            return 422, {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "resource": "Status",
+                        "code": "custom",
+                        "field": "description",
+                        "message": "description is too long (maximum is 140 characters)",
+                    }
+                ],
+            }
+        status = {
+            "id": self.state.next_status,
+            "sha": sha,
+            "state": body["state"],
+            "context": body.get("context") or "default",
+            "description": description,
+            "target_url": body.get("target_url"),
+            "created_at": self.state.now,
+            "creator": "flux-bot",
+        }
         self.state.next_status += 1
         self.state.statuses.append(status)
         return 201, self._status_json(status)
@@ -446,7 +527,7 @@ class _Handler(BaseHTTPRequestHandler):
         found = self._statuses_of(ref)
         per_page = int(query.get("per_page", ["30"])[0])
         page = int(query.get("page", ["1"])[0])
-        chunk = found[(page - 1) * per_page: page * per_page]
+        chunk = found[(page - 1) * per_page : page * per_page]
         return 200, [self._status_json(s) for s in chunk]
 
     def _combined_status(self, ref: str, **_: Any) -> tuple[int, Any]:
@@ -454,15 +535,24 @@ class _Handler(BaseHTTPRequestHandler):
         for status in self._statuses_of(ref):
             latest.setdefault(status["context"], status)
         states = {s["state"] for s in latest.values()}
-        state = ("failure" if states & {"failure", "error"} else
-                 "pending" if not states or "pending" in states else "success")
-        return 200, {"state": state, "statuses": [self._status_json(s) for s in latest.values()],
-                     "sha": ref, "total_count": len(latest), "repository": self._repo_json(),
-                     "commit_url": self._api(f"/commits/{ref}"),
-                     "url": self._api(f"/commits/{ref}/status")}
+        state = (
+            "failure"
+            if states & {"failure", "error"}
+            else "pending"
+            if not states or "pending" in states
+            else "success"
+        )
+        return 200, {
+            "state": state,
+            "statuses": [self._status_json(s) for s in latest.values()],
+            "sha": ref,
+            "total_count": len(latest),
+            "repository": self._repo_json(),
+            "commit_url": self._api(f"/commits/{ref}"),
+            "url": self._api(f"/commits/{ref}/status"),
+        }
 
-    def _list_reviews(self, number: str, query: dict[str, list[str]],
-                      **_: Any) -> tuple[int, Any]:
+    def _list_reviews(self, number: str, query: dict[str, list[str]], **_: Any) -> tuple[int, Any]:
         if int(number) not in self.state.pulls:
             return 404, {"message": "Not Found"}
         found = self.state.reviews.get(int(number), [])
@@ -477,25 +567,46 @@ class _Handler(BaseHTTPRequestHandler):
         node = body.get("variables", {}).get("pullRequestId", "")
         match = re.fullmatch(r"PR_(\d+)", str(node))
         if not match or int(match.group(1)) not in self.state.pulls:
-            return 200, {"data": None, "errors": [{"type": "NOT_FOUND",
-                                                   "message": f"Could not resolve {node}"}]}
+            return 200, {
+                "data": None,
+                "errors": [{"type": "NOT_FOUND", "message": f"Could not resolve {node}"}],
+            }
         if not enable:
             self.state.pulls[int(match.group(1))]["auto_merge"] = False
-            return 200, {"data": {"disablePullRequestAutoMerge": {"pullRequest": {
-                "number": int(match.group(1))}}}}
+            return 200, {
+                "data": {
+                    "disablePullRequestAutoMerge": {"pullRequest": {"number": int(match.group(1))}}
+                }
+            }
         if not self.state.auto_merge_allowed:
-            return 200, {"data": {"enablePullRequestAutoMerge": None}, "errors": [{
-                "message": "Pull request Auto merge is not allowed for this repository"}]}
+            return 200, {
+                "data": {"enablePullRequestAutoMerge": None},
+                "errors": [
+                    {"message": "Pull request Auto merge is not allowed for this repository"}
+                ],
+            }
         number = int(match.group(1))
         self.state.auto_merge.append(number)
         self.state.pulls[number]["auto_merge"] = True
-        return 200, {"data": {"enablePullRequestAutoMerge": {"pullRequest": {
-            "number": number, "autoMergeRequest": {"enabledAt": "2026-01-01T00:00:00Z"}}}}}
+        return 200, {
+            "data": {
+                "enablePullRequestAutoMerge": {
+                    "pullRequest": {
+                        "number": number,
+                        "autoMergeRequest": {"enabledAt": "2026-01-01T00:00:00Z"},
+                    }
+                }
+            }
+        }
 
 
 def _tip(bare: Path, branch: str) -> str | None:
-    done = subprocess.run(["git", "--git-dir", str(bare), "rev-parse", "--verify", "--quiet",
-                           f"refs/heads/{branch}"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "--git-dir", str(bare), "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return done.stdout.strip() if done.returncode == 0 else None
 
 
@@ -504,14 +615,19 @@ def _has_branch(bare: Path, branch: str) -> bool:
 
 
 @contextmanager
-def github_server(owner: str = "acme", repo: str = "gitops", token: str = "test-token",  # noqa: S107 - a test token
-                  bare_repo: Path | None = None) -> Iterator[GitHubServer]:
+def github_server(
+    owner: str = "acme",
+    repo: str = "gitops",
+    token: str = "test-token",  # noqa: S107 - a test token
+    bare_repo: Path | None = None,
+) -> Iterator[GitHubServer]:
     """Run the server on a free port of 127.0.0.1 for the length of a ``with`` block."""
     state = State(owner=owner, repo=repo, token=token, bare_repo=bare_repo)
     handler = type("Handler", (_Handler,), {"state": state})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield GitHubServer(state, httpd)

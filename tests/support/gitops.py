@@ -28,8 +28,9 @@ spec:
 """
 
 
-def policy(name: str, app: str, range_text: str, *, pattern: str | None = None,
-           extract: str | None = None) -> str:
+def policy(
+    name: str, app: str, range_text: str, *, pattern: str | None = None, extract: str | None = None
+) -> str:
     """One ImagePolicy document as a user writes it, with ``filterTags`` when given."""
     filter_tags = ""
     if pattern is not None:
@@ -63,8 +64,9 @@ class Repo:
         return self.git("rev-parse", "HEAD").strip()
 
 
-def gitops_repo(tmp_path: Path, files: dict[str, str] | None = None,
-                fixture: str | None = "clean") -> Repo:
+def gitops_repo(
+    tmp_path: Path, files: dict[str, str] | None = None, fixture: str | None = "clean"
+) -> Repo:
     """A committed GitOps repository in ``tmp_path/gitops``."""
     root = tmp_path / "gitops"
     if fixture is not None:

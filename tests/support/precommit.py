@@ -19,8 +19,12 @@ PROD = "clusters/prod/podinfo.yaml"
 PRE_PROD = "clusters/pre-prod/podinfo.yaml"
 
 
-HOOK_IDS = ("flux-semver-check", "flux-semver-prod-exact", "flux-semver-no-skip",
-            "flux-semver-ranges")
+HOOK_IDS = (
+    "flux-semver-check",
+    "flux-semver-prod-exact",
+    "flux-semver-no-skip",
+    "flux-semver-ranges",
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,12 @@ def user_repo(tmp_path: Path, hooks: Hooks) -> Path:
 def pre_commit(root: Path, hooks: Hooks, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
-        cwd=root, env=hooks.env, capture_output=True, text=True, check=False, timeout=900,
+        cwd=root,
+        env=hooks.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
 
 

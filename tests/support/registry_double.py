@@ -64,8 +64,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(payload).encode(),
-                   {"Content-Type": "application/json", **(headers or {})})
+        self._send(
+            status,
+            json.dumps(payload).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -76,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/charts/index.yaml":
             self._index()
         elif url.path.startswith("/v2/") and url.path.endswith("/tags/list"):
-            self._tags(url.path[len("/v2/"):-len("/tags/list")], parse_qs(url.query))
+            self._tags(url.path[len("/v2/") : -len("/tags/list")], parse_qs(url.query))
         else:
             self._json(404, {"errors": [{"code": "NOT_FOUND"}]})
 
@@ -86,8 +89,11 @@ class _Handler(BaseHTTPRequestHandler):
         for chart, versions in self.state.charts.items():
             lines.append(f"  {chart}:")
             for version in versions:
-                lines += [f"  - name: {chart}", f"    version: {version}",
-                          f"    urls: [{chart}-{version}.tgz]"]
+                lines += [
+                    f"  - name: {chart}",
+                    f"    version: {version}",
+                    f"    urls: [{chart}-{version}.tgz]",
+                ]
         self._send(200, ("\n".join(lines) + "\n").encode(), {"Content-Type": "text/yaml"})
 
     def _token(self, query: dict[str, list[str]]) -> None:
@@ -111,12 +117,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _tags(self, image: str, query: dict[str, list[str]]) -> None:
         host = self.headers.get("Host", "")
         auth = self.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
         if image not in self.state.issued.get(token, set()):
-            challenge = (f'Bearer realm="http://{host}/token",service="{SERVICE}",'
-                         f'scope="repository:{image}:pull"')
-            self._json(401, {"errors": [{"code": "UNAUTHORIZED"}]},
-                       {"WWW-Authenticate": challenge})
+            challenge = (
+                f'Bearer realm="http://{host}/token",service="{SERVICE}",'
+                f'scope="repository:{image}:pull"'
+            )
+            self._json(401, {"errors": [{"code": "UNAUTHORIZED"}]}, {"WWW-Authenticate": challenge})
             return
         if self.state.stall:
             time.sleep(self.state.stall)
@@ -126,8 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(failure, {"errors": [{"code": "UNAVAILABLE"}]})
             return
         if image in self.state.malformed:
-            self._send(200, b"<html>Service temporarily moved</html>",
-                       {"Content-Type": "text/html"})
+            self._send(
+                200, b"<html>Service temporarily moved</html>", {"Content-Type": "text/html"}
+            )
             return
         if image not in self.state.images:
             self._json(404, {"errors": [{"code": "NAME_UNKNOWN"}]})
@@ -140,8 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {}
         if more:
             origin = f"http://{self.state.next_host}" if self.state.next_host else ""
-            headers["Link"] = (f'<{origin}/v2/{image}/tags/list?n={size}&last='
-                               f'{quote(page[-1])}>; rel="next"')
+            headers["Link"] = (
+                f'<{origin}/v2/{image}/tags/list?n={size}&last={quote(page[-1])}>; rel="next"'
+            )
         self._json(200, {"name": image, "tags": page}, headers)
 
 

@@ -55,19 +55,29 @@ class Registry:
 
     def push(self, repository: str, tags: Iterable[str]) -> None:
         """Push one small image under every tag (blob upload, then a manifest PUT per tag)."""
-        config = json.dumps({"architecture": "amd64", "os": "linux",
-                             "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+        config = json.dumps(
+            {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}
+        ).encode()
         digest = self._upload(repository, config)
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                       "digest": digest, "size": len(config)},
-            "layers": [],
-        }).encode()
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": digest,
+                    "size": len(config),
+                },
+                "layers": [],
+            }
+        ).encode()
         for tag in tags:
-            answer = self.session.put(f"{self.base}/v2/{repository}/manifests/{tag}",
-                                      data=manifest, headers={"Content-Type": OCI_MANIFEST},
-                                      timeout=10)
+            answer = self.session.put(
+                f"{self.base}/v2/{repository}/manifests/{tag}",
+                data=manifest,
+                headers={"Content-Type": OCI_MANIFEST},
+                timeout=10,
+            )
             assert answer.status_code == 201, (tag, answer.status_code, answer.text)
 
     def retag(self, repository: str, tags: Iterable[str]) -> None:
@@ -89,8 +99,12 @@ class Registry:
         if not location.startswith("http"):
             location = self.base + location
         joiner = "&" if "?" in location else "?"
-        done = self.session.put(f"{location}{joiner}digest={digest}", data=data, timeout=10,
-                                headers={"Content-Type": "application/octet-stream"})
+        done = self.session.put(
+            f"{location}{joiner}digest={digest}",
+            data=data,
+            timeout=10,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         assert done.status_code == 201, done.text
         return digest
 
@@ -109,7 +123,8 @@ def _config(directory: Path, port: int, token: TokenService | None) -> Path:
         "log:\n  level: error\n  accesslog:\n    disabled: true\n"
         f"storage:\n  filesystem:\n    rootdirectory: {directory / 'data'}\n"
         f"http:\n  addr: 127.0.0.1:{port}\n" + auth,
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return config
 
 
@@ -124,20 +139,26 @@ def _die_with_parent() -> None:
 
 
 @contextmanager
-def running(directory: Path, token: TokenService | None = None,
-            pusher: str = "") -> Iterator[Registry]:
+def running(
+    directory: Path, token: TokenService | None = None, pusher: str = ""
+) -> Iterator[Registry]:
     """Start the registry in ``directory``, with htpasswd basic auth, or with ``token``'s
     bearer-token auth (the session then pushes to ``pusher`` with a token minted for it);
     stop it (by its own process) on exit."""
     binary = shutil.which(BINARY)
     assert binary is not None, (
         "the CNCF distribution registry is not installed: run python3 tasks.py test (or "
-        "apt-get install -y docker-registry) first")
+        "apt-get install -y docker-registry) first"
+    )
     port = free_port()
     config = _config(directory, port, token)
     log = (directory / "registry.log").open("wb")
-    process = subprocess.Popen([binary, "serve", str(config)], stdout=log,
-                               stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+    process = subprocess.Popen(
+        [binary, "serve", str(config)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+    )
     session = requests.Session()
     if token is None:
         session.auth = (USER, PASSWORD)

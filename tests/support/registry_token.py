@@ -39,7 +39,7 @@ ISSUER = "flux-semver-test-issuer"
 def _key_id(public_der: bytes) -> str:
     """libtrust's key ID (what the registry matches ``kid`` against)."""
     digest = base64.b32encode(hashlib.sha256(public_der).digest()[:30]).decode()
-    return ":".join(digest[i:i + 4] for i in range(0, 48, 4))
+    return ":".join(digest[i : i + 4] for i in range(0, 48, 4))
 
 
 @dataclass
@@ -56,29 +56,45 @@ class TokenService:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
         now = dt.datetime.now(dt.UTC)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - dt.timedelta(days=1))
-                .not_valid_after(now + dt.timedelta(days=1))
-                .sign(key, hashes.SHA256()))
-        spki = key.public_key().public_bytes(serialization.Encoding.DER,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256())
+        )
+        spki = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return cls(key, cert.public_bytes(serialization.Encoding.PEM), _key_id(spki))
 
     def mint(self, account: str, repository: str, actions: list[str]) -> str:
         now = int(dt.datetime.now(dt.UTC).timestamp())
-        claims = {"iss": ISSUER, "sub": account, "aud": SERVICE, "iat": now, "nbf": now - 10,
-                  "exp": now + 300, "jti": uuid.uuid4().hex,
-                  "access": [{"type": "repository", "name": repository, "actions": actions}]
-                  if repository else []}
+        claims = {
+            "iss": ISSUER,
+            "sub": account,
+            "aud": SERVICE,
+            "iat": now,
+            "nbf": now - 10,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+            "access": [{"type": "repository", "name": repository, "actions": actions}]
+            if repository
+            else [],
+        }
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def config(self, directory: Path) -> str:
         """The registry config's ``auth:`` block (the certificate written beside it)."""
         bundle = directory / "token-cert.pem"
         bundle.write_bytes(self.certificate)
-        return (f"auth:\n  token:\n    realm: {self.realm}\n    service: {SERVICE}\n"
-                f"    issuer: {ISSUER}\n    rootcertbundle: {bundle}\n")
+        return (
+            f"auth:\n  token:\n    realm: {self.realm}\n    service: {SERVICE}\n"
+            f"    issuer: {ISSUER}\n    rootcertbundle: {bundle}\n"
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
-def on_a_terminal(command: Sequence[str], env: Mapping[str, str],
-                  cwd: Path | None = None) -> str:
+def on_a_terminal(command: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> str:
     """What ``command`` wrote to its terminal (stderr is not captured)."""
     leader, follower = pty.openpty()
     with subprocess.Popen(list(command), cwd=cwd, stdout=follower, env=dict(env)) as proc:

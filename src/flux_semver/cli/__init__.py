@@ -64,9 +64,11 @@ class Context:
         top = find_top_level(cwd)
         if top is not None:
             return top
-        click.echo("flux-semver: not inside a git repository: using the current directory "
-                   f"{printable(str(cwd))} as the repository root (-C DIR to choose another)",
-                   err=True)
+        click.echo(
+            "flux-semver: not inside a git repository: using the current directory "
+            f"{printable(str(cwd))} as the repository root (-C DIR to choose another)",
+            err=True,
+        )
         return cwd
 
     def load_config(self) -> Config:
@@ -123,8 +125,9 @@ class _LazyGroup(click.Group):
 )
 @click.version_option(package_name="flux-semver")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, config: Path | None,
-        exclude: tuple[str, ...]) -> None:
+def cli(
+    ctx: click.Context, root: Path | None, config: Path | None, exclude: tuple[str, ...]
+) -> None:
     """Run the semantic-versioning release process of Flux ImagePolicies."""
     ctx.obj = Context(given_root=root, config=config, exclude=exclude)
 
@@ -134,8 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Without standalone mode click *returns* the code of a click.exceptions.Exit
         # raised by a command (exit_with), instead of raising it: keep it.
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="flux-semver",
-                        standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="flux-semver",
+            standalone_mode=False,
+        )
         if isinstance(code, int):
             return code
     except click.exceptions.Exit as exc:

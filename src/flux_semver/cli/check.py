@@ -59,9 +59,13 @@ def use_color() -> bool:
     "--ignore", multiple=True, metavar="CODES", help="Do not run these rules (codes or names)."
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--base", metavar="REV", default=None,
-              help="The git revision the change under check starts from (a branch, tag or "
-              "commit): FS015 compares with it.")
+@click.option(
+    "--base",
+    metavar="REV",
+    default=None,
+    help="The git revision the change under check starts from (a branch, tag or "
+    "commit): FS015 compares with it.",
+)
 @click.pass_obj
 def command(
     obj: Context,
@@ -80,8 +84,16 @@ def command(
     change since REV is checked too (FS015: a gated stage takes a version in the same change
     as its gate).
     """
-    result = rules.check(obj.root, obj.config, files=files, selected=select, ignored=ignore,
-                         strict_files=True, exclude=obj.exclude, base=base)
+    result = rules.check(
+        obj.root,
+        obj.config,
+        files=files,
+        selected=select,
+        ignored=ignore,
+        strict_files=True,
+        exclude=obj.exclude,
+        base=base,
+    )
     chosen = fmt or default_format()
     if chosen in ("github", "sarif"):
         result = workspace_relative(result, obj.root)

@@ -25,31 +25,78 @@ _LIMITS = {"pr": PR_BODY, "summary": STEP_SUMMARY}
 
 
 @click.command("evidence")
-@click.option("--plan", "plan_file", required=True, metavar="FILE",
-              help="The plan as `flux-semver plan VERSION --format json` prints it ('-' = stdin).")
-@click.option("--junit", "junit", multiple=True, metavar="GLOB",
-              help="JUnit XML reports (glob; ** and {a,b} work). Repeatable.")
-@click.option("--metrics", "metrics", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, metavar="FILE",
-              help='Metrics JSON: {"p95_ms": {"value": 180, "threshold": 250, '
-                   '"better": "lower", "unit": "ms", "baseline": 170}}.')
-@click.option("--link", "links", multiple=True, metavar="NAME=URL",
-              help="A link to more evidence (dashboard, logs, ticket). Repeatable.")
+@click.option(
+    "--plan",
+    "plan_file",
+    required=True,
+    metavar="FILE",
+    help="The plan as `flux-semver plan VERSION --format json` prints it ('-' = stdin).",
+)
+@click.option(
+    "--junit",
+    "junit",
+    multiple=True,
+    metavar="GLOB",
+    help="JUnit XML reports (glob; ** and {a,b} work). Repeatable.",
+)
+@click.option(
+    "--metrics",
+    "metrics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help='Metrics JSON: {"p95_ms": {"value": 180, "threshold": 250, '
+    '"better": "lower", "unit": "ms", "baseline": 170}}.',
+)
+@click.option(
+    "--link",
+    "links",
+    multiple=True,
+    metavar="NAME=URL",
+    help="A link to more evidence (dashboard, logs, ticket). Repeatable.",
+)
 @click.option("--notes", default=None, metavar="TEXT", help="Free notes, shown escaped.")
-@click.option("--pr", "pull_requests", multiple=True, metavar="STAGE=URL",
-              help="The pull request of a stage, linked in the stage table. Repeatable.")
-@click.option("--gate", "gates", multiple=True, metavar="FILE",
-              help="A gate verdict as `flux-semver gate --format json` prints it: shown as "
-                   "the Verified-in section. Repeatable.")
-@click.option("--for", "target", type=click.Choice(sorted(_LIMITS)), default="pr",
-              show_default=True,
-              help="Size limit: pr = 65,536 characters (PR body or comment), "
-                   "summary = 1 MiB (job summary).")
-@click.option("--max-failures", default=25, show_default=True, type=click.IntRange(min=1),
-              help="Failed tests named before the rest are only counted.")
-def command(plan_file: str, junit: tuple[str, ...], metrics: Path | None,
-            links: tuple[str, ...], notes: str | None, pull_requests: tuple[str, ...],
-            gates: tuple[str, ...], target: str, max_failures: int) -> None:
+@click.option(
+    "--pr",
+    "pull_requests",
+    multiple=True,
+    metavar="STAGE=URL",
+    help="The pull request of a stage, linked in the stage table. Repeatable.",
+)
+@click.option(
+    "--gate",
+    "gates",
+    multiple=True,
+    metavar="FILE",
+    help="A gate verdict as `flux-semver gate --format json` prints it: shown as "
+    "the Verified-in section. Repeatable.",
+)
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(sorted(_LIMITS)),
+    default="pr",
+    show_default=True,
+    help="Size limit: pr = 65,536 characters (PR body or comment), summary = 1 MiB (job summary).",
+)
+@click.option(
+    "--max-failures",
+    default=25,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Failed tests named before the rest are only counted.",
+)
+def command(
+    plan_file: str,
+    junit: tuple[str, ...],
+    metrics: Path | None,
+    links: tuple[str, ...],
+    notes: str | None,
+    pull_requests: tuple[str, ...],
+    gates: tuple[str, ...],
+    target: str,
+    max_failures: int,
+) -> None:
     """Print the evidence summary of a release as Markdown (job summary, PR body, comment).
 
     Failing evidence (failed tests, a metric past its threshold) comes first; the stages,
@@ -75,12 +122,14 @@ def _read_gate(path: str) -> GateResult:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
         return result_from_json(data)
     except OSError as exc:
-        raise FluxSemverError(f"{path}: cannot read the gate verdict: "
-                              f"{exc.strerror or exc}") from None
+        raise FluxSemverError(
+            f"{path}: cannot read the gate verdict: {exc.strerror or exc}"
+        ) from None
     except ValueError as exc:  # JSON errors included
-        raise FluxSemverError(f"{path}: not a gate verdict ({exc}); write it with "
-                              "`flux-semver gate VERSION --stage S --format json > gate.json`"
-                              ) from None
+        raise FluxSemverError(
+            f"{path}: not a gate verdict ({exc}); write it with "
+            "`flux-semver gate VERSION --stage S --format json > gate.json`"
+        ) from None
 
 
 def _read_plan(plan_file: str) -> str:

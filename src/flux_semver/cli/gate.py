@@ -24,8 +24,9 @@ def parse_moment(text: str, what: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise FluxSemverError(f"{what} {text!r} is not a time; write ISO 8601 such as "
-                              "2026-12-01T15:00:00Z") from None
+        raise FluxSemverError(
+            f"{what} {text!r} is not a time; write ISO 8601 such as 2026-12-01T15:00:00Z"
+        ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -44,31 +45,87 @@ def render_text(result: GateResult) -> str:
 @click.command("gate")
 @click.argument("version")
 @click.option("--stage", required=True, metavar="S", help="The gated stage to take VERSION.")
-@click.option("--image", "app", metavar="APP", default=None,
-              help="The app (image repository); needed with several apps.")
-@click.option("--release-type", type=click.Choice((*RELEASE_TYPE_CHOICES, "hotfix")),
-              default="auto", show_default=True,
-              help="The release type whose approvals count (auto: as plan classifies it).")
-@click.option("--base", default="HEAD", show_default=True, metavar="REV",
-              help="The base branch (or revision) whose history says when the gate took it.")
-@click.option("--at", "at", metavar="TIME", default=None,
-              help="Evaluate as at this ISO 8601 time instead of now.")
-@click.option("--token", envvar="GITHUB_TOKEN", default=None, show_envvar=True,
-              help="GitHub token: also read Flux's commit statuses and the pull request's "
-              "reviews.")
-@click.option("--repository", envvar="GITHUB_REPOSITORY", default=None, show_envvar=True,
-              metavar="OWNER/NAME", help="The GitHub repository (with --token).")
-@click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com",
-              show_envvar=True, help="GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).")
-@click.option("--pull", type=int, default=None, metavar="N",
-              help="The pull request whose reviews count (default: the open one of "
-              "flux-semver/<app>/<stage>).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--image",
+    "app",
+    metavar="APP",
+    default=None,
+    help="The app (image repository); needed with several apps.",
+)
+@click.option(
+    "--release-type",
+    type=click.Choice((*RELEASE_TYPE_CHOICES, "hotfix")),
+    default="auto",
+    show_default=True,
+    help="The release type whose approvals count (auto: as plan classifies it).",
+)
+@click.option(
+    "--base",
+    default="HEAD",
+    show_default=True,
+    metavar="REV",
+    help="The base branch (or revision) whose history says when the gate took it.",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    default=None,
+    help="Evaluate as at this ISO 8601 time instead of now.",
+)
+@click.option(
+    "--token",
+    envvar="GITHUB_TOKEN",
+    default=None,
+    show_envvar=True,
+    help="GitHub token: also read Flux's commit statuses and the pull request's reviews.",
+)
+@click.option(
+    "--repository",
+    envvar="GITHUB_REPOSITORY",
+    default=None,
+    show_envvar=True,
+    metavar="OWNER/NAME",
+    help="The GitHub repository (with --token).",
+)
+@click.option(
+    "--api-url",
+    envvar="GITHUB_API_URL",
+    default="https://api.github.com",
+    show_envvar=True,
+    help="GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).",
+)
+@click.option(
+    "--pull",
+    type=int,
+    default=None,
+    metavar="N",
+    help="The pull request whose reviews count (default: the open one of "
+    "flux-semver/<app>/<stage>).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_obj
-def command(obj: Context, version: str, stage: str, app: str | None, release_type: str,
-            base: str, at: str | None, token: str | None, repository: str | None,
-            api_url: str, pull: int | None, fmt: GateFormat) -> None:
+def command(
+    obj: Context,
+    version: str,
+    stage: str,
+    app: str | None,
+    release_type: str,
+    base: str,
+    at: str | None,
+    token: str | None,
+    repository: str | None,
+    api_url: str,
+    pull: int | None,
+    fmt: GateFormat,
+) -> None:
     """Say whether STAGE may take VERSION now, and what is missing until when.
 
     From git history: the gate stage admitted VERSION on the base branch in an earlier
@@ -82,14 +139,19 @@ def command(obj: Context, version: str, stage: str, app: str | None, release_typ
     now = parse_moment(at, "--at") if at is not None else datetime.now(UTC)
     parsed = parse_version(version)
     name = choose_app(repo, app)
-    kind = (make_plan(repo, version, app=name).release_type if release_type == "auto"
-            else release_type)
+    kind = (
+        make_plan(repo, version, app=name).release_type if release_type == "auto" else release_type
+    )
     target = config.stage(stage)
     gate = config.stage(target.after) if target.after else None
-    history = (base_history(repo, gate_policies(repo, name, gate.name), parsed, base)
-               if gate is not None else [])
-    facts = GateFacts(stage=target, gate=gate, version=str(parsed), release_type=kind,
-                      history=history)
+    history = (
+        base_history(repo, gate_policies(repo, name, gate.name), parsed, base)
+        if gate is not None
+        else []
+    )
+    facts = GateFacts(
+        stage=target, gate=gate, version=str(parsed), release_type=kind, history=history
+    )
     if token:
         facts = _with_github(facts, token, repository, api_url, pull, f"flux-semver/{name}/{stage}")
     result = evaluate(facts, now)
@@ -101,8 +163,14 @@ def command(obj: Context, version: str, stage: str, app: str | None, release_typ
         exit_with(1)
 
 
-def _with_github(facts: GateFacts, token: str, repository: str | None, api_url: str,
-                 pull: int | None, branch: str) -> GateFacts:
+def _with_github(
+    facts: GateFacts,
+    token: str,
+    repository: str | None,
+    api_url: str,
+    pull: int | None,
+    branch: str,
+) -> GateFacts:
     # The GitHub reader only when a token is given: the CLI stays light without one.
     from flux_semver.release.github_reads import RestReader, with_github
 
@@ -111,7 +179,10 @@ def _with_github(facts: GateFacts, token: str, repository: str | None, api_url: 
     reader = RestReader(api_url, token, repository)
     if pull is None:
         pull = reader.open_pull(branch)
-    server = ("https://github.com" if api_url.rstrip("/") == "https://api.github.com"
-              else api_url.rstrip("/").removesuffix("/api/v3"))
+    server = (
+        "https://github.com"
+        if api_url.rstrip("/") == "https://api.github.com"
+        else api_url.rstrip("/").removesuffix("/api/v3")
+    )
     pages = {c.sha: f"{server}/{repository}/commit/{c.sha}" for c in facts.history}
     return with_github(replace(facts, commit_url=pages), reader, pull, None)

@@ -45,15 +45,36 @@ def render_text(changes: list[RangeChange]) -> str:
 @click.command("history")
 @click.option("--image", "app", metavar="APP", default=None, help="Only this app.")
 @click.option("--stage", metavar="S", default=None, help="Only this stage.")
-@click.option("--since", metavar="DATE", default=None,
-              help="Only changes committed after DATE (2024-05-01, '2 weeks ago': as git log).")
-@click.option("--limit", metavar="N", type=click.IntRange(min=1), default=None,
-              help="Only the newest N changes.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--since",
+    metavar="DATE",
+    default=None,
+    help="Only changes committed after DATE (2024-05-01, '2 weeks ago': as git log).",
+)
+@click.option(
+    "--limit",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the newest N changes.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_obj
-def command(obj: Context, app: str | None, stage: str | None, since: str | None,
-            limit: int | None, fmt: HistoryFormat) -> None:
+def command(
+    obj: Context,
+    app: str | None,
+    stage: str | None,
+    since: str | None,
+    limit: int | None,
+    fmt: HistoryFormat,
+) -> None:
     """List range changes from git log, newest first: when, who, from -> to, release, evidence.
 
     Commits made by flux-semver carry trailers with the release and its evidence; other

@@ -47,46 +47,89 @@ def unreadable(compared: dict[str, str]) -> list[str]:
 def ignored_note(ignored: list[str]) -> str:
     """One line that says which tags Flux cannot read as versions, e.g. ``latest``."""
     count = len(ignored)
-    names = ", ".join(printable(tag if len(tag) <= 80 else tag[:79] + "…")
-                      for tag in ignored[:SHOWN_IGNORED])
+    names = ", ".join(
+        printable(tag if len(tag) <= 80 else tag[:79] + "…") for tag in ignored[:SHOWN_IGNORED]
+    )
     more = f" and {count - SHOWN_IGNORED} more" if count > SHOWN_IGNORED else ""
-    what = "tag Flux cannot read as a version" if count == 1 else \
-        "tags Flux cannot read as versions"
-    return (f"flux-semver: ignored {count} {what} ({names}{more}): a version tag has at "
-            "least two dots, as in 1.2.0")
+    what = (
+        "tag Flux cannot read as a version" if count == 1 else "tags Flux cannot read as versions"
+    )
+    return (
+        f"flux-semver: ignored {count} {what} ({names}{more}): a version tag has at "
+        "least two dots, as in 1.2.0"
+    )
 
 
 @click.command("latest")
 @click.argument("range_text", metavar="RANGE")
 @click.argument("tags", metavar="[TAG...]", nargs=-1)
-@click.option("--tags-file", type=click.File("r", encoding="utf-8"), default=None,
-              metavar="FILE|-",
-              help="Read tags from FILE ('-': standard input), one a line; blank lines and "
-                   "# comments are skipped.")
-@click.option("--pattern", metavar="RE", default=None,
-              help="filterTags.pattern: keep only tags this RE2 expression matches.")
-@click.option("--extract", metavar="TEMPLATE", default=None,
-              help="filterTags.extract: compare the expansion of TEMPLATE ($1, $name) instead "
-                   "of the tag.")
-@click.option("--kind", "kind", default="ImagePolicy", show_default=True,
-              type=click.Choice(["ImagePolicy", "HelmRelease", "HelmChart", "OCIRepository",
-                                 "GitRepository"]),
-              help="Pick as this kind's controller does: a Helm chart version from an index "
-                   "(TAGs are its versions), an OCIRepository tag (--pattern is its "
-                   "semverFilter), a GitRepository tag.")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Say on stderr which tags Flux cannot read as versions, also when a tag "
-                   "is chosen.")
-@click.option("--image", "app", metavar="APP", default=None,
-              help="Read the tags from the registry: the image of APP's ImageRepository in "
-                   "the repository (-C), with its exclusionList.")
-@click.option("--registry", "registry_image", metavar="IMAGE", default=None,
-              help="Read the tags of IMAGE (e.g. ghcr.io/org/app) from its registry, minus "
-                   "Flux's default exclusion list (*.sig).")
+@click.option(
+    "--tags-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    metavar="FILE|-",
+    help="Read tags from FILE ('-': standard input), one a line; blank lines and "
+    "# comments are skipped.",
+)
+@click.option(
+    "--pattern",
+    metavar="RE",
+    default=None,
+    help="filterTags.pattern: keep only tags this RE2 expression matches.",
+)
+@click.option(
+    "--extract",
+    metavar="TEMPLATE",
+    default=None,
+    help="filterTags.extract: compare the expansion of TEMPLATE ($1, $name) instead of the tag.",
+)
+@click.option(
+    "--kind",
+    "kind",
+    default="ImagePolicy",
+    show_default=True,
+    type=click.Choice(
+        ["ImagePolicy", "HelmRelease", "HelmChart", "OCIRepository", "GitRepository"]
+    ),
+    help="Pick as this kind's controller does: a Helm chart version from an index "
+    "(TAGs are its versions), an OCIRepository tag (--pattern is its "
+    "semverFilter), a GitRepository tag.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say on stderr which tags Flux cannot read as versions, also when a tag is chosen.",
+)
+@click.option(
+    "--image",
+    "app",
+    metavar="APP",
+    default=None,
+    help="Read the tags from the registry: the image of APP's ImageRepository in "
+    "the repository (-C), with its exclusionList.",
+)
+@click.option(
+    "--registry",
+    "registry_image",
+    metavar="IMAGE",
+    default=None,
+    help="Read the tags of IMAGE (e.g. ghcr.io/org/app) from its registry, minus "
+    "Flux's default exclusion list (*.sig).",
+)
 @click.pass_obj
-def command(obj: Context, range_text: str, tags: tuple[str, ...], tags_file: TextIO | None,  # noqa: C901
-            pattern: str | None, extract: str | None, kind: str, verbose: bool,
-            app: str | None, registry_image: str | None) -> None:
+def command(  # noqa: C901
+    obj: Context,
+    range_text: str,
+    tags: tuple[str, ...],
+    tags_file: TextIO | None,
+    pattern: str | None,
+    extract: str | None,
+    kind: str,
+    verbose: bool,
+    app: str | None,
+    registry_image: str | None,
+) -> None:
     """Print the tag Flux would deploy for the semver RANGE, given the registry's tags.
 
     The tags come from the arguments, --tags-file, or the registry: --image APP lists the
@@ -107,21 +150,25 @@ def command(obj: Context, range_text: str, tags: tuple[str, ...], tags_file: Tex
         if app is not None and registry_image is not None:
             raise FluxSemverError("give --image APP or --registry IMAGE, not both")
         if tags or tags_file is not None:
-            raise FluxSemverError("give tags (arguments or --tags-file) or a registry "
-                                  "(--image/--registry), not both")
+            raise FluxSemverError(
+                "give tags (arguments or --tags-file) or a registry (--image/--registry), not both"
+            )
         from flux_semver.cli.registry_check import registry_tags  # the network, only now
 
         candidates = registry_tags(obj, app, registry_image)
     elif tags_file is not None:
         candidates.extend(read_tags(tags_file))
     elif not tags:
-        raise FluxSemverError("no tags given: pass them as arguments or with --tags-file FILE "
-                              "(- for standard input)")
+        raise FluxSemverError(
+            "no tags given: pass them as arguments or with --tags-file FILE (- for standard input)"
+        )
     filters_tags = kind in ("ImagePolicy", "OCIRepository")
     if (extract and kind != "ImagePolicy") or (pattern is not None and not filters_tags):
-        raise FluxSemverError(f"--kind {kind}: --extract is an ImagePolicy's filterTags and "
-                              "--pattern an ImagePolicy's filterTags or an OCIRepository's "
-                              "semverFilter; leave them out for this kind")
+        raise FluxSemverError(
+            f"--kind {kind}: --extract is an ImagePolicy's filterTags and "
+            "--pattern an ImagePolicy's filterTags or an OCIRepository's "
+            "semverFilter; leave them out for this kind"
+        )
     if kind != "ImagePolicy":
         _other_kind(kind, range_text, rng, candidates, pattern, verbose)
         return
@@ -136,14 +183,22 @@ def command(obj: Context, range_text: str, tags: tuple[str, ...], tags_file: Tex
     if ignored and (chosen is None or verbose):
         click.echo(ignored_note(ignored), err=True)
     if chosen is None:
-        click.echo(f"flux-semver: no tag is admitted by {range_text!r} among "
-                   f"{len(candidates)} tag(s)", err=True)
+        click.echo(
+            f"flux-semver: no tag is admitted by {range_text!r} among {len(candidates)} tag(s)",
+            err=True,
+        )
         exit_with(1)
     click.echo(chosen)
 
 
-def _other_kind(kind: str, range_text: str, rng: Range, candidates: list[str],
-                pattern: str | None, verbose: bool) -> None:
+def _other_kind(
+    kind: str,
+    range_text: str,
+    rng: Range,
+    candidates: list[str],
+    pattern: str | None,
+    verbose: bool,
+) -> None:
     """``latest --kind``: as source-controller picks a chart version or a tag."""
     if kind in ("HelmRelease", "HelmChart"):
         chosen = sources.chart_version(range_text, candidates)
@@ -158,7 +213,10 @@ def _other_kind(kind: str, range_text: str, rng: Range, candidates: list[str],
     if ignored and (chosen is None or verbose):
         click.echo(ignored_note(ignored), err=True)
     if chosen is None:
-        click.echo(f"flux-semver: no version is admitted by {range_text!r} among "
-                   f"{len(candidates)} for a {kind}", err=True)
+        click.echo(
+            f"flux-semver: no version is admitted by {range_text!r} among "
+            f"{len(candidates)} for a {kind}",
+            err=True,
+        )
         exit_with(1)
     click.echo(chosen)

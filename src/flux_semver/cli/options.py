@@ -32,8 +32,13 @@ class PlanRequest:
     fmt: PlanFormat
 
     def plan(self, repo: Repository) -> Plan:
-        return make_plan(repo, self.version, app=self.app, stages=self.stages or None,
-                         release_type=self.release_type)
+        return make_plan(
+            repo,
+            self.version,
+            app=self.app,
+            stages=self.stages or None,
+            release_type=self.release_type,
+        )
 
 
 def plan_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -41,22 +46,49 @@ def plan_options(func: Callable[..., None]) -> Callable[..., None]:
     :class:`PlanRequest` named ``request``."""
 
     @functools.wraps(func)
-    def command(version: str, app: str | None, release_type: str, stages: tuple[str, ...],
-                fmt: PlanFormat, **others: Any) -> None:
+    def command(
+        version: str,
+        app: str | None,
+        release_type: str,
+        stages: tuple[str, ...],
+        fmt: PlanFormat,
+        **others: Any,
+    ) -> None:
         func(request=PlanRequest(version, app, release_type, stages, fmt), **others)
 
     decorators = [
         click.argument("version"),
-        click.option("--image", "app", metavar="APP", default=None,
-                     help="The app (image repository) to release; needed with several apps."),
-        click.option("--release-type", type=click.Choice(RELEASE_TYPE_CHOICES), default="auto",
-                     show_default=True, help="Override the release type found by comparing "
-                     "the version with what the stages run."),
-        click.option("--stage", "stages", multiple=True, metavar="S",
-                     help="Only these stages (repeatable); a named stage is promoted even "
-                     "when its rule for this release type is hold."),
-        click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text",
-                     show_default=True, help="Output format."),
+        click.option(
+            "--image",
+            "app",
+            metavar="APP",
+            default=None,
+            help="The app (image repository) to release; needed with several apps.",
+        ),
+        click.option(
+            "--release-type",
+            type=click.Choice(RELEASE_TYPE_CHOICES),
+            default="auto",
+            show_default=True,
+            help="Override the release type found by comparing "
+            "the version with what the stages run.",
+        ),
+        click.option(
+            "--stage",
+            "stages",
+            multiple=True,
+            metavar="S",
+            help="Only these stages (repeatable); a named stage is promoted even "
+            "when its rule for this release type is hold.",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(PLAN_FORMATS),
+            default="text",
+            show_default=True,
+            help="Output format.",
+        ),
     ]
     decorated: Callable[..., None] = command
     for decorator in reversed(decorators):
@@ -72,12 +104,15 @@ def render(plan: Plan, fmt: PlanFormat) -> str:
     return plan_text.render(plan)
 
 
-def render_with_registry(plan: Plan, fmt: PlanFormat, deployments: Sequence[Deployment],
-                         extra: dict[str, Any] | None = None) -> str:
+def render_with_registry(
+    plan: Plan,
+    fmt: PlanFormat,
+    deployments: Sequence[Deployment],
+    extra: dict[str, Any] | None = None,
+) -> str:
     """The plan with what Flux deploys per stage now and after it (``--registry-check``)."""
     if fmt == "json":
-        data = {**plan.to_json(), **(extra or {}),
-                "registry": [d.to_json() for d in deployments]}
+        data = {**plan.to_json(), **(extra or {}), "registry": [d.to_json() for d in deployments]}
         return json.dumps(data, indent=2) + "\n"
     if fmt == "markdown":
         return render(plan, fmt) + deploys_report.markdown(deployments)

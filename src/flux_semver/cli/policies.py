@@ -75,17 +75,20 @@ def _row(policy: Policy) -> tuple[str, ...]:
     if policy.resource != "ImagePolicy":
         kind = policy.resource if policy.kind == "semver" else f"{policy.resource} {kind}"
     source = policy.stage_source + (f"; {policy.origin}" if policy.origin else "")
-    return tuple(printable(cell) for cell in (
-        f"{policy.file}:{policy.line}",
-        policy.ref or "-",
-        _api(policy.api_version),
-        policy.stage or "-",
-        policy.app or "-",
-        kind,
-        policy.range_text if policy.range_text is not None else "-",
-        window(policy) or "-",
-        source,
-    ))
+    return tuple(
+        printable(cell)
+        for cell in (
+            f"{policy.file}:{policy.line}",
+            policy.ref or "-",
+            _api(policy.api_version),
+            policy.stage or "-",
+            policy.app or "-",
+            kind,
+            policy.range_text if policy.range_text is not None else "-",
+            window(policy) or "-",
+            source,
+        )
+    )
 
 
 # Columns that may be cut to fit a terminal: index -> keep the end (paths, namespace/name)
@@ -95,16 +98,19 @@ _NARROWEST = {0: 28, 1: 16, 4: 10, 5: 8, 6: 9}
 _LAST_COLUMN = 20
 
 
-def table(policies: Sequence[Policy], live: Mapping[int, str] | None = None,
-          width: int | None = None) -> str:
+def table(
+    policies: Sequence[Policy], live: Mapping[int, str] | None = None, width: int | None = None
+) -> str:
     """An aligned text table, one policy per line, under a header; with ``live`` (policy
     index -> tag), a DEPLOYS column before the last. Within ``width`` columns when given:
     the widest columns are cut with an ellipsis (a path keeps its end,
     ``…/prod/podinfo.yaml:12``) and the last column wraps under itself."""
     rows = [HEADERS, *(_row(p) for p in policies)]
     if live is not None:
-        rows = [(*row[:-1], "DEPLOYS" if i == 0 else printable(live.get(i - 1, "-")), row[-1])
-                for i, row in enumerate(rows)]
+        rows = [
+            (*row[:-1], "DEPLOYS" if i == 0 else printable(live.get(i - 1, "-")), row[-1])
+            for i, row in enumerate(rows)
+        ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     if width is not None:
         while sum(widths) + 2 * len(widths) + _LAST_COLUMN > width:
@@ -116,8 +122,10 @@ def table(policies: Sequence[Policy], live: Mapping[int, str] | None = None,
     room = None if width is None else max(_LAST_COLUMN, width - offset)
     lines = []
     for row in rows:
-        cells = [_cut(cell, size, _CUTTABLE.get(i)).ljust(size)
-                 for i, (cell, size) in enumerate(zip(row, widths, strict=False))]
+        cells = [
+            _cut(cell, size, _CUTTABLE.get(i)).ljust(size)
+            for i, (cell, size) in enumerate(zip(row, widths, strict=False))
+        ]
         last = [row[-1]] if room is None else textwrap.wrap(row[-1], room) or [""]
         lines.append("  ".join([*cells, last[0]]).rstrip())
         lines.extend(" " * offset + more for more in last[1:])
@@ -128,7 +136,7 @@ def _cut(cell: str, size: int, keep: str | None) -> str:
     """``cell`` within ``size`` characters, an ellipsis where text was cut."""
     if len(cell) <= size or keep is None:
         return cell
-    return "…" + cell[-(size - 1):] if keep == "end" else cell[:size - 1] + "…"
+    return "…" + cell[-(size - 1) :] if keep == "end" else cell[: size - 1] + "…"
 
 
 def terminal_width() -> int | None:
@@ -155,13 +163,16 @@ def error_line(error: FileError) -> str:
 def _select(repo: manifests.Repository, image: str | None, stage: str | None) -> list[Policy]:
     config = repo.config
     if stage is not None and stage not in config.stage_names:
-        raise FluxSemverError(f"--stage {stage}: no such stage — use one of: "
-                              f"{', '.join(config.stage_names)}")
+        raise FluxSemverError(
+            f"--stage {stage}: no such stage — use one of: {', '.join(config.stage_names)}"
+        )
     if image is not None:
         known = sorted({p.app for p in repo.policies if p.app})
         if image not in known:
-            raise FluxSemverError(f"--image {image}: no ImagePolicy belongs to that app — "
-                                  f"known apps: {', '.join(known) or 'none'}")
+            raise FluxSemverError(
+                f"--image {image}: no ImagePolicy belongs to that app — "
+                f"known apps: {', '.join(known) or 'none'}"
+            )
         chosen = repo.policies_for(image)
     else:
         chosen = list(repo.policies)
@@ -169,14 +180,28 @@ def _select(repo: manifests.Repository, image: str | None, stage: str | None) ->
 
 
 @click.command("policies")
-@click.option("--image", "image", metavar="APP", default=None,
-              help="Only this app's policies (its ImageRepository name or flux-semver/app label).")
+@click.option(
+    "--image",
+    "image",
+    metavar="APP",
+    default=None,
+    help="Only this app's policies (its ImageRepository name or flux-semver/app label).",
+)
 @click.option("--stage", "stage", metavar="S", default=None, help="Only policies of this stage.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--live", is_flag=True,
-              help="Also show the tag Flux deploys now for each semver policy, read from the "
-                   "registry (the image of its ImageRepository; --registry-check credentials).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also show the tag Flux deploys now for each semver policy, read from the "
+    "registry (the image of its ImageRepository; --registry-check credentials).",
+)
 @click.pass_obj
 def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: bool) -> None:
     """List every semver range Flux evaluates (ImagePolicy, HelmRelease, HelmChart,
@@ -209,6 +234,8 @@ def command(obj: Context, image: str | None, stage: str | None, fmt: str, live: 
     for error in repo.errors:
         click.echo(error_line(error))
     files = len({p.file for p in chosen})
-    click.echo(f"{count(len(chosen), 'policy', 'policies')} in {count(files, 'file')}; "
-               f"{count(repo.files_scanned, 'YAML file')} scanned, {len(repo.errors)} could "
-               "not be read")
+    click.echo(
+        f"{count(len(chosen), 'policy', 'policies')} in {count(files, 'file')}; "
+        f"{count(repo.files_scanned, 'YAML file')} scanned, {len(repo.errors)} could "
+        "not be read"
+    )

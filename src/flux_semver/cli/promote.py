@@ -28,14 +28,26 @@ from flux_semver.reporters.plan_markdown import escape
 @plan_options
 @click.option("--dry-run", is_flag=True, help="Show the plan and the files it would change.")
 @registry_check_option
-@click.option("--allow-missing-tag", is_flag=True,
-              help="With --registry-check: write an exact pin even when the registry has no "
-                   "such tag yet (say, the image is pushed after this change).")
-@click.option("--allow-dirty", is_flag=True,
-              help="Write into files that have uncommitted changes (refused by default).")
+@click.option(
+    "--allow-missing-tag",
+    is_flag=True,
+    help="With --registry-check: write an exact pin even when the registry has no "
+    "such tag yet (say, the image is pushed after this change).",
+)
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Write into files that have uncommitted changes (refused by default).",
+)
 @click.pass_obj
-def command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: bool,
-            allow_missing_tag: bool, allow_dirty: bool) -> None:
+def command(
+    obj: Context,
+    request: PlanRequest,
+    dry_run: bool,
+    registry_check: bool,
+    allow_missing_tag: bool,
+    allow_dirty: bool,
+) -> None:
     """Release VERSION: rewrite the ranges the plan updates, and print the changed files.
 
     Only the range values change, byte for byte. A blocked plan writes nothing and exits 1.
@@ -48,8 +60,14 @@ def command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: b
         _command(obj, request, dry_run, registry_check, allow_missing_tag, allow_dirty)
 
 
-def _command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: bool,
-             allow_missing_tag: bool, allow_dirty: bool) -> None:
+def _command(
+    obj: Context,
+    request: PlanRequest,
+    dry_run: bool,
+    registry_check: bool,
+    allow_missing_tag: bool,
+    allow_dirty: bool,
+) -> None:
     repo = obj.repository()
     plan = request.plan(repo)
     if not registry_check:
@@ -61,16 +79,24 @@ def _command(obj: Context, request: PlanRequest, dry_run: bool, registry_check: 
             what = "warning" if allow_missing_tag else "refused"
             click.echo(f"flux-semver: {what}: {printable(pin.message())}", err=True)
         if missing and not allow_missing_tag:
-            click.echo("flux-semver: nothing was written (--allow-missing-tag writes the "
-                       "pin anyway)", err=True)
+            click.echo(
+                "flux-semver: nothing was written (--allow-missing-tag writes the pin anyway)",
+                err=True,
+            )
             exit_with(1)
         # Every image is listed before anything is written: a registry failure writes nothing.
         deployments = deploys.for_plan(plan, repo.policies)
     _promote(repo, plan, request.fmt, dry_run, deployments, allow_dirty)
 
 
-def _promote(repo: Repository, plan: Plan, fmt: PlanFormat, dry_run: bool,
-             deployments: list[Deployment] | None, allow_dirty: bool) -> None:
+def _promote(
+    repo: Repository,
+    plan: Plan,
+    fmt: PlanFormat,
+    dry_run: bool,
+    deployments: list[Deployment] | None,
+    allow_dirty: bool,
+) -> None:
     if plan.blocked:
         changed: list[str] = []
     elif dry_run:
@@ -86,8 +112,11 @@ def _promote(repo: Repository, plan: Plan, fmt: PlanFormat, dry_run: bool,
         else:
             click.echo(json.dumps(data, indent=2))
     else:
-        shown = (render(plan, fmt) if deployments is None
-                 else render_with_registry(plan, fmt, deployments))
+        shown = (
+            render(plan, fmt)
+            if deployments is None
+            else render_with_registry(plan, fmt, deployments)
+        )
         click.echo(shown, nl=False)
         verb = "would change" if dry_run else "changed"
         for file in changed:
@@ -96,9 +125,16 @@ def _promote(repo: Repository, plan: Plan, fmt: PlanFormat, dry_run: bool,
         if not changed and not plan.blocked:
             click.echo("nothing to write: no stage needs a Git change")
     if plan.blocked:
-        shared = any(" other stages share " in c.reason for c in plan.changes
-                     if c.action == "blocked")
-        click.echo("flux-semver: blocked: nothing was written; "
-                   + ("add the patch each blocked stage's reason gives" if shared
-                      else "promote the gate stage first"), err=True)
+        shared = any(
+            " other stages share " in c.reason for c in plan.changes if c.action == "blocked"
+        )
+        click.echo(
+            "flux-semver: blocked: nothing was written; "
+            + (
+                "add the patch each blocked stage's reason gives"
+                if shared
+                else "promote the gate stage first"
+            ),
+            err=True,
+        )
         exit_with(1)

@@ -30,11 +30,15 @@ NOT_LOOKED_UP = "(not looked up)"  # a GitRepository, a chart from a GitReposito
 def registry_check_option(func: Callable[..., None]) -> Callable[..., None]:
     """``--registry-check/--no-registry-check`` (default: FLUX_SEMVER_REGISTRY_CHECK, else off)."""
     option = click.option(
-        "--registry-check/--no-registry-check", "registry_check", default=False,
-        envvar=CHECK_ENV, show_envvar=True,
+        "--registry-check/--no-registry-check",
+        "registry_check",
+        default=False,
+        envvar=CHECK_ENV,
+        show_envvar=True,
         help="Read each app's ImageRepository and list its tags in the registry: show per "
-             "stage the tag Flux deploys now and after this change, and warn when that is "
-             "not VERSION. Off by default: nothing is looked up.")
+        "stage the tag Flux deploys now and after this change, and warn when that is "
+        "not VERSION. Off by default: nothing is looked up.",
+    )
     decorated: Callable[..., None] = option(func)
     return decorated
 
@@ -44,8 +48,9 @@ def deploys_for(repo: Repository) -> Iterator[Deploys]:
     """A :class:`Deploys` over the repository's ImageRepositories; one listing per image."""
     listings = Listings()
     try:
-        yield Deploys(image_repositories.scan(repo.root), listings,
-                      helm_repositories.scan(repo.root))
+        yield Deploys(
+            image_repositories.scan(repo.root), listings, helm_repositories.scan(repo.root)
+        )
     finally:
         listings.close()
 
@@ -73,9 +78,11 @@ def _app_repository(obj: Context, app: str) -> image_repositories.ImageRepositor
     found = image_repositories.nearest(repositories, app, None, "")
     if found is None:
         known = sorted({r.name for r in repositories})
-        raise FluxSemverError(f"--image {app}: no ImageRepository for that app under "
-                              f"{obj.root} — known: {', '.join(known) or 'none'}; or give "
-                              "--registry IMAGE")
+        raise FluxSemverError(
+            f"--image {app}: no ImageRepository for that app under "
+            f"{obj.root} — known: {', '.join(known) or 'none'}; or give "
+            "--registry IMAGE"
+        )
     return found
 
 
@@ -90,9 +97,11 @@ def live_tags(repo: Repository, policies: Sequence[Policy]) -> dict[int, str]:
             if not deploys.lookable(policy):
                 found[index] = NOT_LOOKED_UP
             elif deploys.source_of(policy) is None:
-                found[index] = NO_HELM_REPOSITORY if policy.resource in ("HelmRelease",
-                                                                        "HelmChart") \
+                found[index] = (
+                    NO_HELM_REPOSITORY
+                    if policy.resource in ("HelmRelease", "HelmChart")
                     else NO_REPOSITORY
+                )
             else:
                 found[index] = deploys.deployed(policy, policy.range_text) or NOTHING
     return found

@@ -10,11 +10,21 @@ from flux_semver.repo.worktree import exclusive
 
 
 @click.command("rollback")
-@click.option("--image", "app", metavar="APP", default=None,
-              help="The app (image repository); needed with several apps.")
+@click.option(
+    "--image",
+    "app",
+    metavar="APP",
+    default=None,
+    help="The app (image repository); needed with several apps.",
+)
 @click.option("--stage", required=True, metavar="S", help="The stage to roll back.")
-@click.option("--to", "to", metavar="RANGE", default=None,
-              help="Restore this range instead of the one from git history.")
+@click.option(
+    "--to",
+    "to",
+    metavar="RANGE",
+    default=None,
+    help="Restore this range instead of the one from git history.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be restored; write nothing.")
 @click.pass_obj
 def command(obj: Context, app: str | None, stage: str, to: str | None, dry_run: bool) -> None:

@@ -128,8 +128,10 @@ def parse_pair(text: str, option: str, left: str) -> tuple[str, str]:
     name, sep, url = text.partition("=")
     name, url = name.strip(), url.strip()
     if not sep or not name or not url:
-        raise LinkError(f"{option} {text!r}: write it as {left}=URL, for example "
-                        f"{option} {'grafana' if left == 'NAME' else 'prod'}=https://...")
+        raise LinkError(
+            f"{option} {text!r}: write it as {left}=URL, for example "
+            f"{option} {'grafana' if left == 'NAME' else 'prod'}=https://..."
+        )
     if not url.lower().startswith(("https://", "http://")):
         raise LinkError(f"{option} {text!r}: the URL must start with https:// or http://")
     return name, url

@@ -150,8 +150,11 @@ def _outcome(
     results: Sequence[object], junitparser: ModuleType
 ) -> tuple[Outcome, Error | Failure | Skipped | None]:
     """An error outweighs a failure, which outweighs a skip (pytest can record two)."""
-    kinds = ((junitparser.Error, "errored"), (junitparser.Failure, "failed"),
-             (junitparser.Skipped, "skipped"))
+    kinds = (
+        (junitparser.Error, "errored"),
+        (junitparser.Failure, "failed"),
+        (junitparser.Skipped, "skipped"),
+    )
     for kind, outcome in kinds:
         for result in results:
             if isinstance(result, kind):

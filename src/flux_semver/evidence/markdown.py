@@ -45,17 +45,26 @@ def render(evidence: Evidence, limit: Limit = PR_BODY, *, max_failures: int = 25
     sections: list[Section] = [_title(evidence)]
     sections += _failing(evidence, max_failures)
     sections += _stages(evidence)
-    sections += [Section(head=tuple(verified.render(result).splitlines()), priority=90,
-                         what="the gate's verdict", atomic=True)
-                 for result in evidence.verified]
+    sections += [
+        Section(
+            head=tuple(verified.render(result).splitlines()),
+            priority=90,
+            what="the gate's verdict",
+            atomic=True,
+        )
+        for result in evidence.verified
+    ]
     sections += _change_request(evidence)
     sections += _rollback(evidence)
     sections += _tests(evidence, max_failures)
     sections += _metrics(evidence)
     sections += _links(evidence)
     sections += _notes(evidence)
-    sections.append(Section(head=("<sub>Written by flux-semver.</sub>",), priority=1,
-                            what="the footer", atomic=True))
+    sections.append(
+        Section(
+            head=("<sub>Written by flux-semver.</sub>",), priority=1, what="the footer", atomic=True
+        )
+    )
     return escape.no_workflow_commands(fit(sections, limit))
 
 
@@ -81,8 +90,10 @@ def _title(evidence: Evidence) -> Section:
     blocked = [c for c in plan.changes if c.action == "blocked"]
     if blocked:
         names = ", ".join(escape.inline(s) for s in _unique(c.stage for c in blocked))
-        lines += ["", f"> [!WARNING]\n> **Blocked:** {names} cannot move yet; see the "
-                      "stage table for why."]
+        lines += [
+            "",
+            f"> [!WARNING]\n> **Blocked:** {names} cannot move yet; see the stage table for why.",
+        ]
     return Section(head=tuple(lines))
 
 
@@ -98,8 +109,10 @@ def _failing(evidence: Evidence, max_failures: int) -> list[Section]:
             parts.append(f"{tests:,} tests, none failed")
         judged = [m for m in evidence.metrics if m.passed is not None]
         if judged:
-            parts.append(f"{len(judged)} of {len(evidence.metrics)} metrics judged, all within "
-                         "their thresholds")
+            parts.append(
+                f"{len(judged)} of {len(evidence.metrics)} metrics judged, all within "
+                "their thresholds"
+            )
         if not parts:  # only metrics without thresholds: nothing to judge
             return []
         return [Section(head=(f"> [!TIP]\n> **Evidence passes:** {'; '.join(parts)}.",))]
@@ -110,20 +123,33 @@ def _failing(evidence: Evidence, max_failures: int) -> list[Section]:
         parts.append(f"{len(failed):,} of {tests:,} tests failed{detail}")
     if metrics:
         names = ", ".join(escape.inline(m.name, _NAME) for m in metrics)
-        parts.append(f"{len(metrics)} metric{'s' if len(metrics) > 1 else ''} past "
-                     f"{'their thresholds' if len(metrics) > 1 else 'its threshold'} ({names})")
+        parts.append(
+            f"{len(metrics)} metric{'s' if len(metrics) > 1 else ''} past "
+            f"{'their thresholds' if len(metrics) > 1 else 'its threshold'} ({names})"
+        )
     sections = [Section(head=(f"> [!CAUTION]\n> **Failing evidence:** {'; '.join(parts)}.",))]
     if failed:
         rows = [_failed_item(t) for t in failed[:max_failures]]
         more = len(failed) - len(rows)
         tail = (f"- …and {more:,} more failed tests",) if more > 0 else ()
-        sections.append(Section(head=(f"### ❌ Failed tests ({len(failed):,})", ""),
-                                rows=tuple(rows), tail=tail, priority=90,
-                                what="failed tests"))
+        sections.append(
+            Section(
+                head=(f"### ❌ Failed tests ({len(failed):,})", ""),
+                rows=tuple(rows),
+                tail=tail,
+                priority=90,
+                what="failed tests",
+            )
+        )
     if metrics:
-        sections.append(Section(head=("### ❌ Metrics past their threshold", ""),
-                                rows=tuple(_failing_metric_item(m) for m in metrics),
-                                priority=88, what="failing metrics"))
+        sections.append(
+            Section(
+                head=("### ❌ Metrics past their threshold", ""),
+                rows=tuple(_failing_metric_item(m) for m in metrics),
+                priority=88,
+                what="failing metrics",
+            )
+        )
     return sections
 
 
@@ -142,8 +168,10 @@ def _failed_item(test: TestResult) -> str:
 def _failing_metric_item(metric: Metric) -> str:
     assert metric.threshold is not None  # only judged metrics fail
     direction = "at most" if metric.better == "lower" else "at least"
-    return (f"- ❌ **{escape.inline(metric.name, _NAME)}**: {_amount(metric.value, metric)}, "
-            f"should be {direction} {_amount(metric.threshold, metric)}")
+    return (
+        f"- ❌ **{escape.inline(metric.name, _NAME)}**: {_amount(metric.value, metric)}, "
+        f"should be {direction} {_amount(metric.threshold, metric)}"
+    )
 
 
 # --- stages ---------------------------------------------------------------------------
@@ -152,8 +180,15 @@ def _failing_metric_item(metric: Metric) -> str:
 def _stages(evidence: Evidence) -> list[Section]:
     plan = evidence.plan
     if not plan.changes:
-        return [Section(head=("### Stages", "", f"No policy of {escape.inline(plan.app)} "
-                                               "is part of this release."))]
+        return [
+            Section(
+                head=(
+                    "### Stages",
+                    "",
+                    f"No policy of {escape.inline(plan.app)} is part of this release.",
+                )
+            )
+        ]
     header = ("### Stages",)
     table_head = (
         "| Stage | Policy | File | From | To | Action | PR | Why |",
@@ -162,8 +197,7 @@ def _stages(evidence: Evidence) -> list[Section]:
     rows = tuple(_stage_row(c, evidence.pull_requests.get(c.stage)) for c in plan.changes)
     return [
         Section(head=header),
-        Section(head=tuple(_mermaid(evidence)), priority=40, what="the stage diagram",
-                atomic=True),
+        Section(head=tuple(_mermaid(evidence)), priority=40, what="the stage diagram", atomic=True),
         Section(head=table_head, rows=rows, priority=80, what="rows of the stage table"),
     ]
 
@@ -235,23 +269,25 @@ def _change_request(evidence: Evidence) -> list[Section]:
     if evidence.links:
         attached.append(f"{len(evidence.links)} link{'s' if len(evidence.links) > 1 else ''}")
     have = f" (here: {', '.join(attached)})" if attached else " (none attached yet)"
-    return [Section(
-        head=(
-            "### Change request",
-            "",
-            f"This {escape.inline(release_words(plan.release_type))} needs approval before it "
-            "reaches the stages that require it.",
-            "",
-        ),
-        rows=(
-            f"- [ ] Evidence from the lower environments attached and reviewed{have}",
-            "- [ ] Rollback plan below reviewed",
-            "- [ ] Change window scheduled (date, time, time zone)",
-            "- [ ] Approved by (name of the approver)",
-        ),
-        priority=85,
-        what="change-request items",
-    )]
+    return [
+        Section(
+            head=(
+                "### Change request",
+                "",
+                f"This {escape.inline(release_words(plan.release_type))} needs approval before it "
+                "reaches the stages that require it.",
+                "",
+            ),
+            rows=(
+                f"- [ ] Evidence from the lower environments attached and reviewed{have}",
+                "- [ ] Rollback plan below reviewed",
+                "- [ ] Change window scheduled (date, time, time zone)",
+                "- [ ] Approved by (name of the approver)",
+            ),
+            priority=85,
+            what="change-request items",
+        )
+    ]
 
 
 def _rollback(evidence: Evidence) -> list[Section]:
@@ -263,7 +299,8 @@ def _rollback(evidence: Evidence) -> list[Section]:
         f"through the range {'it' if len(auto) == 1 else 'they'} already "
         f"{'has' if len(auto) == 1 else 'have'}; to hold one back, pin its previous version "
         "with `flux-semver rollback --to`."
-        if auto else ""
+        if auto
+        else ""
     )
     if not steps:
         lines = ["### Rollback plan", "", "Nothing to roll back: this release rewrites no range."]
@@ -276,21 +313,23 @@ def _rollback(evidence: Evidence) -> list[Section]:
         for s in steps
     )
     commands = _unique(escape.one_line(s.command) for s in steps)
-    return [Section(
-        head=(
-            "### Rollback plan",
-            "",
-            "Restore each stage's previous range; Flux then deploys the previous version."
-            + (" " + auto_line if auto_line else ""),
-            "",
-            "| Stage | Policy | File | Previous range |",
-            "| --- | --- | --- | --- |",
-        ),
-        rows=rows,
-        tail=("", "```sh", *commands, "```"),
-        priority=70,
-        what="rows of the rollback table",
-    )]
+    return [
+        Section(
+            head=(
+                "### Rollback plan",
+                "",
+                "Restore each stage's previous range; Flux then deploys the previous version."
+                + (" " + auto_line if auto_line else ""),
+                "",
+                "| Stage | Policy | File | Previous range |",
+                "| --- | --- | --- | --- |",
+            ),
+            rows=rows,
+            tail=("", "```sh", *commands, "```"),
+            priority=70,
+            what="rows of the rollback table",
+        )
+    ]
 
 
 # --- tests, metrics, links, notes -------------------------------------------------------
@@ -301,26 +340,38 @@ def _tests(evidence: Evidence, max_failures: int) -> list[Section]:
         return []
     suites = [s for r in evidence.junit for s in r.suites]
     ordered = [s for s in suites if s.failing] + [s for s in suites if not s.failing]
-    total = SuiteTotals(file="", name="", tests=sum(s.tests for s in suites),
-                        failed=sum(s.failed for s in suites),
-                        errored=sum(s.errored for s in suites),
-                        skipped=sum(s.skipped for s in suites))
+    total = SuiteTotals(
+        file="",
+        name="",
+        tests=sum(s.tests for s in suites),
+        failed=sum(s.failed for s in suites),
+        errored=sum(s.errored for s in suites),
+        skipped=sum(s.skipped for s in suites),
+    )
     files = len(evidence.junit)
-    sections = [Section(
-        head=(
-            "### Tests",
-            "",
-            "| | File | Suite | Tests | Passed | Failed | Errored | Skipped |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
-        ),
-        rows=tuple(_suite_row(s) for s in ordered),
-        tail=(_counts_row(_verdict(total), f"**Total** ({files} file{'s' if files > 1 else ''})",
-                          "", total),),
-        priority=30,
-        what="rows of the test totals table",
-        pinned=sum(1 for s in suites if s.failing),
-        pinned_priority=_FAILING_ROWS,
-    )]
+    sections = [
+        Section(
+            head=(
+                "### Tests",
+                "",
+                "| | File | Suite | Tests | Passed | Failed | Errored | Skipped |",
+                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+            ),
+            rows=tuple(_suite_row(s) for s in ordered),
+            tail=(
+                _counts_row(
+                    _verdict(total),
+                    f"**Total** ({files} file{'s' if files > 1 else ''})",
+                    "",
+                    total,
+                ),
+            ),
+            priority=30,
+            what="rows of the test totals table",
+            pinned=sum(1 for s in suites if s.failing),
+            pinned_priority=_FAILING_ROWS,
+        )
+    ]
     skipped = evidence.skipped_tests
     if skipped:
         rows = tuple(
@@ -329,21 +380,25 @@ def _tests(evidence: Evidence, max_failures: int) -> list[Section]:
             for t in skipped[:max_failures]
         )
         more = len(skipped) - len(rows)
-        sections.append(Section(
-            head=(f"<details><summary>Skipped tests ({len(skipped):,})</summary>", ""),
-            rows=rows,
-            tail=((f"- …and {more:,} more skipped tests",) if more > 0 else ()) + ("",
-                                                                                 "</details>"),
-            priority=10,
-            what="skipped tests",
-        ))
+        sections.append(
+            Section(
+                head=(f"<details><summary>Skipped tests ({len(skipped):,})</summary>", ""),
+                rows=rows,
+                tail=((f"- …and {more:,} more skipped tests",) if more > 0 else ())
+                + ("", "</details>"),
+                priority=10,
+                what="skipped tests",
+            )
+        )
     return sections
 
 
 def _suite_row(suite: SuiteTotals) -> str:
     return _counts_row(
-        _verdict(suite), escape.code(suite.file, in_table=True),
-        escape.inline(suite.name, _NAME) or "—", suite,
+        _verdict(suite),
+        escape.code(suite.file, in_table=True),
+        escape.inline(suite.name, _NAME) or "—",
+        suite,
     )
 
 
@@ -361,19 +416,21 @@ def _metrics(evidence: Evidence) -> list[Section]:
         return []
     ordered = [m for m in evidence.metrics if m.passed is False]
     ordered += [m for m in evidence.metrics if m.passed is not False]
-    return [Section(
-        head=(
-            "### Metrics",
-            "",
-            "| Metric | Value | Threshold | Baseline | Result |",
-            "| --- | ---: | ---: | ---: | --- |",
-        ),
-        rows=tuple(_metric_row(m) for m in ordered),
-        priority=35,
-        what="rows of the metrics table",
-        pinned=len(evidence.failing_metrics),
-        pinned_priority=_FAILING_ROWS,
-    )]
+    return [
+        Section(
+            head=(
+                "### Metrics",
+                "",
+                "| Metric | Value | Threshold | Baseline | Result |",
+                "| --- | ---: | ---: | ---: | --- |",
+            ),
+            rows=tuple(_metric_row(m) for m in ordered),
+            priority=35,
+            what="rows of the metrics table",
+            pinned=len(evidence.failing_metrics),
+            pinned_priority=_FAILING_ROWS,
+        )
+    ]
 
 
 def _metric_row(metric: Metric) -> str:
@@ -391,8 +448,10 @@ def _metric_row(metric: Metric) -> str:
         if metric.baseline:
             change += f", {'+' if delta >= 0 else '−'}{abs(delta) / abs(metric.baseline):.1%}"
         baseline += f" ({change})"
-    return (f"| {escape.inline(metric.name, _NAME)} | {_amount(metric.value, metric)} | "
-            f"{threshold} | {baseline} | {result} |")
+    return (
+        f"| {escape.inline(metric.name, _NAME)} | {_amount(metric.value, metric)} | "
+        f"{threshold} | {baseline} | {result} |"
+    )
 
 
 def _amount(value: float, metric: Metric) -> str:
@@ -410,8 +469,9 @@ def _number(value: float) -> str:
 def _links(evidence: Evidence) -> list[Section]:
     if not evidence.links:
         return []
-    rows = tuple(f"- [{escape.inline(link.name, _NAME)}]({escape.url(link.url)})"
-                 for link in evidence.links)
+    rows = tuple(
+        f"- [{escape.inline(link.name, _NAME)}]({escape.url(link.url)})" for link in evidence.links
+    )
     return [Section(head=("### Links", ""), rows=rows, priority=50, what="links")]
 
 
@@ -424,8 +484,9 @@ def _notes(evidence: Evidence) -> list[Section]:
         following = lines[index + 1] if index + 1 < len(lines) else ""
         hard_break = "  " if line and following else ""
         rows.append(f"> {line}{hard_break}" if line else ">")
-    return [Section(head=("### Notes", ""), rows=tuple(rows), priority=45,
-                    what="lines of the notes")]
+    return [
+        Section(head=("### Notes", ""), rows=tuple(rows), priority=45, what="lines of the notes")
+    ]
 
 
 def _unique(items: Iterable[str]) -> list[str]:

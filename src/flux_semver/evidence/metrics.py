@@ -54,13 +54,14 @@ def parse_metrics(text: str, name: str) -> tuple[Metric, ...]:
     except ValueError as exc:
         raise MetricsError(f"{name}: {exc}") from exc
     except RecursionError:
-        raise MetricsError(f"{name}: JSON nested too deeply to read; write an object like "
-                           '{"p95_ms": {"value": 180, "threshold": 250, "better": "lower"}}'
-                           ) from None
+        raise MetricsError(
+            f"{name}: JSON nested too deeply to read; write an object like "
+            '{"p95_ms": {"value": 180, "threshold": 250, "better": "lower"}}'
+        ) from None
     if not isinstance(data, dict):
         raise MetricsError(
             f"{name}:1: the top level must be a JSON object of metric name -> "
-            f"{{\"value\": ..., \"threshold\": ...}}, not {_kind(data)}"
+            f'{{"value": ..., "threshold": ...}}, not {_kind(data)}'
         )
     return tuple(_metric(name, text, key, entry) for key, entry in data.items())
 
@@ -73,13 +74,11 @@ def _metric(name: str, text: str, key: str, entry: Any) -> Metric:
         return Metric(name=key, value=float(entry))
     if not isinstance(entry, dict):
         raise MetricsError(
-            f"{where}: must be a number or an object with \"value\", not {_kind(entry)}"
+            f'{where}: must be a number or an object with "value", not {_kind(entry)}'
         )
     unknown = sorted(set(entry) - set(_KEYS))
     if unknown:
-        raise MetricsError(
-            f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(_KEYS)}"
-        )
+        raise MetricsError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(_KEYS)}")
     if "value" not in entry:
         raise MetricsError(f'{where}: has no "value"; add the measured number')
     value = _number(where, entry, "value")
@@ -113,9 +112,7 @@ def _number(where: str, entry: dict[str, Any], key: str) -> float:
 
 
 def _is_number(raw: Any) -> bool:
-    return (
-        isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(float(raw))
-    )
+    return isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(float(raw))
 
 
 def _no_constant(constant: str) -> Any:

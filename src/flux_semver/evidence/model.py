@@ -183,14 +183,18 @@ def rollback_command(app: str, stage: str, previous: str) -> str:
 def rollback_steps(plan: Plan) -> tuple[RollbackStep, ...]:
     """One step per policy this plan rewrites, the last stage first: rolling a gate back
     before the stages it gates would leave them leading it (FS003), so prod comes first."""
-    return tuple(reversed([
-        RollbackStep(
-            stage=change.stage,
-            file=change.file,
-            policy=change.policy,
-            previous=change.from_range,
-            command=rollback_command(plan.app, change.stage, change.from_range),
+    return tuple(
+        reversed(
+            [
+                RollbackStep(
+                    stage=change.stage,
+                    file=change.file,
+                    policy=change.policy,
+                    previous=change.from_range,
+                    command=rollback_command(plan.app, change.stage, change.from_range),
+                )
+                for change in plan.changes
+                if change.action in WRITES
+            ]
         )
-        for change in plan.changes
-        if change.action in WRITES
-    ]))
+    )

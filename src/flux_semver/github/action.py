@@ -26,14 +26,19 @@ from flux_semver.github.runner_env import RunnerEnv
 OUTPUT_NAMES = ("release-type", "plan", "changed-files", "pull-requests", "summary-file")
 
 # The library speaks the CLI's options; the action's user sets inputs.
-_OPTION_TO_INPUT = (("--image", "the `image` input"), ("--stage", "the `stages` input"),
-                    ("--release-type", "the `release-type` input"),
-                    ("--config", "the `config` input"),
-                    ("flux-semver -C DIR", "the `path` input"), ("-C DIR", "the `path` input"))
+_OPTION_TO_INPUT = (
+    ("--image", "the `image` input"),
+    ("--stage", "the `stages` input"),
+    ("--release-type", "the `release-type` input"),
+    ("--config", "the `config` input"),
+    ("flux-semver -C DIR", "the `path` input"),
+    ("-C DIR", "the `path` input"),
+)
 
 
-def main(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runner,
-         secret: str = "") -> int:
+def main(
+    read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runner, secret: str = ""
+) -> int:
     """Read the inputs, run their command, write every output; return the exit code."""
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
     report = Report()
@@ -45,8 +50,13 @@ def main(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runne
     return code
 
 
-def _run(read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runner,
-         report: Report, secret: str) -> int:
+def _run(
+    read: Callable[[], ActionInputs],
+    env: Mapping[str, str],
+    runner: Runner,
+    report: Report,
+    secret: str,
+) -> int:
     secrets = [secret]
     try:
         inputs = read()
@@ -98,8 +108,10 @@ def run(inputs: ActionInputs, env: Mapping[str, str], runner: Runner) -> int:
 def changed_files_output(files: list[str]) -> str:
     """One file a line; a name with a line break or a quote is written as a JSON string, so
     no name can forge a line of its own."""
-    return "\n".join(json.dumps(f, ensure_ascii=False) if any(c in f for c in '\n\r"')
-                     or f != f.strip() else f for f in files)
+    return "\n".join(
+        json.dumps(f, ensure_ascii=False) if any(c in f for c in '\n\r"') or f != f.strip() else f
+        for f in files
+    )
 
 
 def _finish(workspace: Path, runner: Runner, report: Report) -> None:
@@ -114,8 +126,11 @@ def _finish(workspace: Path, runner: Runner, report: Report) -> None:
         temporary.write_text(text + ("\n" if text else ""), encoding="utf-8")
         temporary.replace(target)
     except OSError as exc:
-        runner.annotate("warning", f"could not write the summary file {summary_path}: "
-                        f"{exc.strerror}", title="flux-semver: summary file")
+        runner.annotate(
+            "warning",
+            f"could not write the summary file {summary_path}: {exc.strerror}",
+            title="flux-semver: summary file",
+        )
         summary_path = ""
     plan_json = json.dumps(report.plan.to_json()) if report.plan is not None else "{}"
     values = {

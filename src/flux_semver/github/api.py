@@ -83,8 +83,9 @@ def backoff_base() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise GitHubError(f"{BACKOFF_ENV}={raw!r} is not a number of seconds; "
-                          "set it to e.g. 1 or 0.5") from None
+        raise GitHubError(
+            f"{BACKOFF_ENV}={raw!r} is not a number of seconds; set it to e.g. 1 or 0.5"
+        ) from None
     return max(value, 0.0)
 
 
@@ -134,8 +135,11 @@ def _is_transient(exc: GithubException) -> bool:
     if exc.status >= 500 or exc.status == 429:
         return True
     text = _message(exc).lower()
-    limited = ("secondary rate limit" in text or _retry_after(exc) is not None
-               or _rate_reset(exc) is not None)
+    limited = (
+        "secondary rate limit" in text
+        or _retry_after(exc) is not None
+        or _rate_reset(exc) is not None
+    )
     return exc.status == 403 and limited
 
 
@@ -148,9 +152,11 @@ def _too_long(exc: GithubException, what: str) -> GitHubError | None:
     if wait is None or wait <= _MAX_WAIT:
         return None
     until = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
-    return GitHubError(f"could not {what}: GitHub asks to wait {wait:.0f} s ({kind}, until "
-                       f"{until}); re-run the workflow after that, or use a token of its own "
-                       "(a GitHub App token) for a separate limit")
+    return GitHubError(
+        f"could not {what}: GitHub asks to wait {wait:.0f} s ({kind}, until "
+        f"{until}); re-run the workflow after that, or use a token of its own "
+        "(a GitHub App token) for a separate limit"
+    )
 
 
 def _translate(exc: GithubException, what: str) -> GitHubError:
@@ -163,30 +169,45 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
             f"could not {what}: GitHub answered 403 {text}: the token lacks "
             "`pull-requests: write` (add `permissions: {contents: write, pull-requests: "
             "write}` to the job, or pass a token that has them; a pull request from a fork "
-            "only ever gets a read-only token)")
+            "only ever gets a read-only token)"
+        )
     if exc.status == 401:
-        return GitHubError(f"could not {what}: GitHub rejected the token (401 {text}); "
-                           "check the `token` input")
+        return GitHubError(
+            f"could not {what}: GitHub rejected the token (401 {text}); check the `token` input"
+        )
     if exc.status == 403 and _rate_reset(exc) is not None:
-        return GitHubError(f"could not {what}: GitHub's API rate limit is used up (403 {text});"
-                           " re-run after it resets, or use a GitHub App token")
+        return GitHubError(
+            f"could not {what}: GitHub's API rate limit is used up (403 {text});"
+            " re-run after it resets, or use a GitHub App token"
+        )
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
 class GitHubClient:
     """One repository's pull requests, labels, comments and auto-merge, written serially."""
 
-    def __init__(self, api_url: str, token: str, repository: str,
-                 graphql_url: str | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        repository: str,
+        graphql_url: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if "/" not in repository:
             raise GitHubError(f"GITHUB_REPOSITORY={repository!r} is not OWNER/NAME")
         self.owner = repository.split("/", 1)[0]
         self._api_url = api_url.rstrip("/")
         self._base = backoff_base()
         self._sleep = sleep
-        self._github = Github(auth=Auth.Token(token), base_url=api_url.rstrip("/"), retry=None,
-                              seconds_between_requests=None,
-                              seconds_between_writes=self._base or None, lazy=True)
+        self._github = Github(
+            auth=Auth.Token(token),
+            base_url=api_url.rstrip("/"),
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=self._base or None,
+            lazy=True,
+        )
         self._repo = self._github.get_repo(repository)  # lazy: no request until needed
         self._graphql_url = graphql_url or self._github.requester.graphql_url
 
@@ -202,17 +223,25 @@ class GitHubClient:
                     raise too_long from None
                 if not _is_transient(exc) or last:
                     raise _translate(exc, what) from None
-                wait = max(_retry_after(exc) or _rate_reset(exc) or 0.0,
-                           self._base * 2**attempt)
-            except (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
-                    requests.exceptions.Timeout) as exc:
+                wait = max(_retry_after(exc) or _rate_reset(exc) or 0.0, self._base * 2**attempt)
+            except (
+                requests.exceptions.RetryError,
+                requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+            ) as exc:
                 if last:
-                    kind = ("timed out" if isinstance(exc, requests.exceptions.Timeout)
-                            else "no answer" if isinstance(exc, requests.exceptions.ConnectionError)
-                            else "kept failing")
-                    raise GitHubError(f"could not {what}: GitHub's API at {self._api_url} "
-                                      f"{kind} after {ATTEMPTS} attempts; check "
-                                      "GITHUB_API_URL and re-run the workflow") from None
+                    kind = (
+                        "timed out"
+                        if isinstance(exc, requests.exceptions.Timeout)
+                        else "no answer"
+                        if isinstance(exc, requests.exceptions.ConnectionError)
+                        else "kept failing"
+                    )
+                    raise GitHubError(
+                        f"could not {what}: GitHub's API at {self._api_url} "
+                        f"{kind} after {ATTEMPTS} attempts; check "
+                        "GITHUB_API_URL and re-run the workflow"
+                    ) from None
                 wait = self._base * 2**attempt
             self._sleep(min(wait, _MAX_WAIT))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -224,8 +253,11 @@ class GitHubClient:
     # -- pull requests ----------------------------------------------------------------------
     def _pulls(self, branch: str, state: str) -> list[dict[str, Any]]:
         # Without the "OWNER:" prefix GitHub ignores the head filter and lists every PR.
-        data = self._raw("GET", "/pulls", parameters={
-            "state": state, "head": f"{self.owner}:{branch}", "per_page": 30})
+        data = self._raw(
+            "GET",
+            "/pulls",
+            parameters={"state": state, "head": f"{self.owner}:{branch}", "per_page": 30},
+        )
         return [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
 
     def _find(self, branch: str) -> PullRequest | None:
@@ -234,6 +266,7 @@ class GitHubClient:
 
     def find_closed_pull(self, branch: str, head_sha: str) -> PullRequest | None:
         """The newest pull request of ``branch`` closed without merging at ``head_sha``."""
+
         def unit() -> PullRequest | None:
             for data in self._pulls(branch, "closed"):
                 value = self._from_json(data)
@@ -248,27 +281,46 @@ class GitHubClient:
         """The open pull request whose head is ``branch`` in this repository, if any."""
         return self._call(f"look up the pull request for {branch}", lambda: self._find(branch))
 
-    def _raw(self, method: str, suffix: str, body: dict[str, Any] | None = None,
-             parameters: dict[str, Any] | None = None) -> Any:
+    def _raw(
+        self,
+        method: str,
+        suffix: str,
+        body: dict[str, Any] | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> Any:
         """One REST call on this repository, without PyGithub fetching the object first and
         outside the retry loop (for the units that :meth:`_call` retries whole)."""
         _, data = self._github.requester.requestJsonAndCheck(
-            method, f"{self._repo.url}{suffix}", parameters=parameters, input=body)
+            method, f"{self._repo.url}{suffix}", parameters=parameters, input=body
+        )
         return data
 
     @staticmethod
     def _from_json(data: dict[str, Any]) -> PullRequest:
-        return PullRequest(number=int(data["number"]), url=str(data.get("html_url") or ""),
-                           node_id=str(data.get("node_id") or ""),
-                           title=str(data.get("title") or ""), body=str(data.get("body") or ""),
-                           labels=tuple(str(label.get("name")) for label in
-                                        data.get("labels") or [] if isinstance(label, dict)),
-                           auto_merge=bool(data.get("auto_merge")),
-                           head_sha=str((data.get("head") or {}).get("sha") or ""))
+        return PullRequest(
+            number=int(data["number"]),
+            url=str(data.get("html_url") or ""),
+            node_id=str(data.get("node_id") or ""),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            labels=tuple(
+                str(label.get("name"))
+                for label in data.get("labels") or []
+                if isinstance(label, dict)
+            ),
+            auto_merge=bool(data.get("auto_merge")),
+            head_sha=str((data.get("head") or {}).get("sha") or ""),
+        )
 
-    def upsert_pull(self, branch: str, base: str, title: str, body: str,
-                    number: int | None = None,
-                    absent: bool = False) -> tuple[PullRequest, Operation]:
+    def upsert_pull(
+        self,
+        branch: str,
+        base: str,
+        title: str,
+        body: str,
+        number: int | None = None,
+        absent: bool = False,
+    ) -> tuple[PullRequest, Operation]:
         """Update the open pull request of ``branch`` in place, or open one. A caller that
         knows it (``number``), or knows there is none (``absent``), saves the look-up."""
         body = fit_body(body)
@@ -281,9 +333,17 @@ class GitHubClient:
                 known = None if existing is None else existing.number
             if known is None:
                 try:
-                    created = self._raw("POST", "/pulls", {
-                        "title": title, "body": body, "base": base, "head": branch,
-                        "maintainer_can_modify": True})
+                    created = self._raw(
+                        "POST",
+                        "/pulls",
+                        {
+                            "title": title,
+                            "body": body,
+                            "base": base,
+                            "head": branch,
+                            "maintainer_can_modify": True,
+                        },
+                    )
                     return self._from_json(created), "created"
                 except GithubException as exc:
                     # Opened by a run at the same time, or by our own POST that GitHub
@@ -296,8 +356,9 @@ class GitHubClient:
                     known = existing.number
                 finally:
                     looked_up[0] = False  # a retry looks again: the POST may have applied
-            edited = self._raw("PATCH", f"/pulls/{known}",
-                                {"title": title, "body": body, "base": base})
+            edited = self._raw(
+                "PATCH", f"/pulls/{known}", {"title": title, "body": body, "base": base}
+            )
             return self._from_json(edited), "updated"
 
         return self._call(f"open or update the pull request for {branch}", unit)
@@ -305,8 +366,9 @@ class GitHubClient:
     def _comments(self, number: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for page in range(1, 51):
-            batch = self._raw("GET", f"/issues/{number}/comments",
-                               parameters={"per_page": 100, "page": page})
+            batch = self._raw(
+                "GET", f"/issues/{number}/comments", parameters={"per_page": 100, "page": page}
+            )
             if not isinstance(batch, list):
                 break
             found += [c for c in batch if isinstance(c, dict)]
@@ -325,11 +387,14 @@ class GitHubClient:
                     self._raw("POST", f"/issues/{number}/comments", {"body": text})
 
             self._call(f"comment on pull request #{number}", post)
-        self._call(f"close pull request #{number}",
-                   lambda: self._raw("PATCH", f"/pulls/{number}", {"state": "closed"}))
+        self._call(
+            f"close pull request #{number}",
+            lambda: self._raw("PATCH", f"/pulls/{number}", {"state": "closed"}),
+        )
 
     def remove_labels(self, number: int, labels: Iterable[str]) -> None:
         for name in labels:
+
             def unit(name: str = name) -> None:
                 try:
                     self._raw("DELETE", f"/issues/{number}/labels/{quote(name, safe='')}")
@@ -343,8 +408,10 @@ class GitHubClient:
         names = list(dict.fromkeys(label for label in labels if label))
         if not names:
             return
-        self._call(f"label pull request #{number}",
-                   lambda: self._raw("POST", f"/issues/{number}/labels", {"labels": names}))
+        self._call(
+            f"label pull request #{number}",
+            lambda: self._raw("POST", f"/issues/{number}/labels", {"labels": names}),
+        )
 
     # -- the sticky comment -----------------------------------------------------------------
     def upsert_sticky_comment(self, number: int, marker: str, body: str) -> Operation:
@@ -374,8 +441,10 @@ class GitHubClient:
         name = "enablePullRequestAutoMerge" if enable else "disablePullRequestAutoMerge"
         merge = ", mergeMethod: $mergeMethod" if enable else ""
         params = ", $mergeMethod: PullRequestMergeMethod!" if enable else ""
-        query = (f"mutation($pullRequestId: ID!{params}) {{ {name}(input: "
-                 f"{{pullRequestId: $pullRequestId{merge}}}) {{ pullRequest {{ number }} }} }}")
+        query = (
+            f"mutation($pullRequestId: ID!{params}) {{ {name}(input: "
+            f"{{pullRequestId: $pullRequestId{merge}}}) {{ pullRequest {{ number }} }} }}"
+        )
         variables: dict[str, Any] = {"pullRequestId": pull.node_id}
         if enable:
             variables["mergeMethod"] = method
@@ -383,11 +452,16 @@ class GitHubClient:
 
         def unit() -> None:
             _, data = requester.requestJsonAndCheck(
-                "POST", self._graphql_url, input={"query": query, "variables": variables})
+                "POST", self._graphql_url, input={"query": query, "variables": variables}
+            )
             errors = data.get("errors") if isinstance(data, dict) else None
             if errors:
-                raise GithubException(400, data, None, "; ".join(
-                    str(e.get("message", e)) for e in errors if isinstance(e, dict)))
+                raise GithubException(
+                    400,
+                    data,
+                    None,
+                    "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict)),
+                )
 
         verb = "enable" if enable else "disable"
         self._call(f"{verb} auto-merge on pull request #{pull.number}", unit)
@@ -397,8 +471,10 @@ class GitHubClient:
         try:
             self._auto_merge(pull, True, method)
         except GitHubError as exc:
-            return (f"{exc} (auto-merge needs Settings → General → \"Allow auto-merge\" and a "
-                    "branch protection rule; merge the pull request by hand)")
+            return (
+                f'{exc} (auto-merge needs Settings → General → "Allow auto-merge" and a '
+                "branch protection rule; merge the pull request by hand)"
+            )
         return None
 
     def disable_auto_merge(self, pull: PullRequest) -> None:
@@ -406,16 +482,21 @@ class GitHubClient:
         self._auto_merge(pull, False, "")
 
     # -- the gate: pull requests, commit statuses, reviews ----------------------------------
-    def _rest(self, method: str, suffix: str, what: str, *,
-              parameters: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
-              ) -> Any:
+    def _rest(
+        self,
+        method: str,
+        suffix: str,
+        what: str,
+        *,
+        parameters: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
         """One REST call under the repository's URL, in the retry loop; its JSON."""
         url = f"{self._repo.url}{suffix}"
         requester = self._github.requester
 
         def unit() -> Any:
-            _, data = requester.requestJsonAndCheck(method, url, parameters=parameters,
-                                                    input=body)
+            _, data = requester.requestJsonAndCheck(method, url, parameters=parameters, input=body)
             return data
 
         return self._call(what, unit)
@@ -423,8 +504,9 @@ class GitHubClient:
     def _pages(self, suffix: str, what: str, **parameters: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for page in range(1, 11):  # 1,000 items at most: far more than a gate reads
-            chunk = self._rest("GET", suffix, what,
-                               parameters={**parameters, "per_page": 100, "page": page})
+            chunk = self._rest(
+                "GET", suffix, what, parameters={**parameters, "per_page": 100, "page": page}
+            )
             if not isinstance(chunk, list):
                 break
             items += [item for item in chunk if isinstance(item, dict)]
@@ -442,14 +524,15 @@ class GitHubClient:
 
     def reviews(self, number: int) -> list[dict[str, Any]]:
         """The reviews of a pull request, oldest first (``GET /pulls/{n}/reviews``)."""
-        return self._pages(f"/pulls/{number}/reviews",
-                           f"read the reviews of pull request #{number}")
+        return self._pages(
+            f"/pulls/{number}/reviews", f"read the reviews of pull request #{number}"
+        )
 
-    def create_status(self, sha: str, state: str, context: str, description: str,
-                      target_url: str | None = None) -> None:
+    def create_status(
+        self, sha: str, state: str, context: str, description: str, target_url: str | None = None
+    ) -> None:
         """Post a commit status (``POST /statuses/{sha}``)."""
         body: dict[str, Any] = {"state": state, "context": context, "description": description}
         if target_url:
             body["target_url"] = target_url
-        self._rest("POST", f"/statuses/{sha}", f"set the {context} status on {sha[:12]}",
-                   body=body)
+        self._rest("POST", f"/statuses/{sha}", f"set the {context} status on {sha[:12]}", body=body)

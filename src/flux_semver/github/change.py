@@ -45,19 +45,22 @@ class Release:
         return f"{PREFIX}/{self.app}/{name}"
 
     def title(self, stages: Sequence[str]) -> str:
-        return (f"Release {self.app} to {self.version} in {', '.join(stages)} "
-                f"({self.plan.release_type})")
+        return (
+            f"Release {self.app} to {self.version} in {', '.join(stages)} "
+            f"({self.plan.release_type})"
+        )
 
     def message(self, stages: Sequence[str]) -> str:
         return commit_message(self.plan, stages, self.evidence_url)
 
     def headline(self, stages: Sequence[str]) -> str:
-        return (f"This pull request sets the ImagePolicy ranges of **{escape.inline(self.app)}**"
-                f" in {_stages(stages)} for {escape.inline(self.version)} "
-                f"({escape.inline(self.plan.release_type)}).")
+        return (
+            f"This pull request sets the ImagePolicy ranges of **{escape.inline(self.app)}**"
+            f" in {_stages(stages)} for {escape.inline(self.version)} "
+            f"({escape.inline(self.plan.release_type)})."
+        )
 
-    def summary(self, evidence: Evidence, links: Mapping[str, str],
-                limit: Limit = PR_BODY) -> str:
+    def summary(self, evidence: Evidence, links: Mapping[str, str], limit: Limit = PR_BODY) -> str:
         return render(replace(evidence, pull_requests=dict(links)), limit)
 
 
@@ -87,12 +90,13 @@ class Rollback:
         return rollback_message(self.plan, stages)
 
     def headline(self, stages: Sequence[str]) -> str:
-        return (f"This pull request restores the ImagePolicy ranges of "
-                f"**{escape.inline(self.app)}** in {_stages(stages)} to what they were before "
-                "their last change (rollback).")
+        return (
+            f"This pull request restores the ImagePolicy ranges of "
+            f"**{escape.inline(self.app)}** in {_stages(stages)} to what they were before "
+            "their last change (rollback)."
+        )
 
-    def summary(self, evidence: Evidence, links: Mapping[str, str],
-                limit: Limit = PR_BODY) -> str:
+    def summary(self, evidence: Evidence, links: Mapping[str, str], limit: Limit = PR_BODY) -> str:
         del links, limit  # a rollback's summary is its plan
         return sticky_marker(self.app) + "\n" + plan_markdown.render(evidence.plan)
 

@@ -22,8 +22,10 @@ def check(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report
     """Run every rule over the workspace's GitOps tree; exit code 1 on any error."""
     root = inputs.root(where.workspace)
     result = rules.check(root, inputs.config_path(root))
-    result = replace(result, findings=tuple(
-        replace(f, file=inputs.workspace_path(f.file)) for f in result.findings))
+    result = replace(
+        result,
+        findings=tuple(replace(f, file=inputs.workspace_path(f.file)) for f in result.findings),
+    )
     runner.commands(github.render(result))
     report.summary.append(findings_markdown.render(result))
     if result.failed():

@@ -60,8 +60,10 @@ def clock(env: Mapping[str, str]) -> Callable[[], datetime]:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise InputError(f"{NOW_ENV}={raw!r} is not a time; write ISO 8601 such as "
-                         "2026-12-01T15:00:00Z, or unset it") from None
+        raise InputError(
+            f"{NOW_ENV}={raw!r} is not a time; write ISO 8601 such as "
+            "2026-12-01T15:00:00Z, or unset it"
+        ) from None
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return lambda: moment
 
@@ -79,13 +81,20 @@ class _Release:
 
 def run_url(env: Mapping[str, str]) -> str | None:
     """The page of this workflow run: where the gate status links to."""
-    server, repo, run = (env.get(k, "") for k in
-                         ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    server, repo, run = (
+        env.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
     return f"{server.rstrip('/')}/{repo}/actions/runs/{run}" if server and repo and run else None
 
 
-def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
-         event: Mapping[str, Any], env: Mapping[str, str]) -> None:
+def gate(
+    inputs: ActionInputs,
+    where: RunnerEnv,
+    runner: Runner,
+    report: Report,
+    event: Mapping[str, Any],
+    env: Mapping[str, str],
+) -> None:
     """Set ``flux-semver/gate`` on every open flux-semver pull request of the base branch."""
     now = clock(env)
     link = run_url(env)
@@ -93,16 +102,20 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
         runner.info(f"a {STATUS_CONTEXT} status triggered this run: nothing to re-evaluate")
         return
     if not inputs.token:
-        raise InputError("command gate needs the `token` input: it reads pull requests, "
-                         "statuses and reviews, and writes the gate status")
+        raise InputError(
+            "command gate needs the `token` input: it reads pull requests, "
+            "statuses and reviews, and writes the gate status"
+        )
     workspace = Workspace(where.workspace, inputs.token, where.server_url)
     slug = workspace.repository_slug() or where.repository
     client = GitHubClient(where.api_url, inputs.token, slug, where.graphql_url)
     base = inputs.base or where.event_default_branch or client.default_branch()
     branches = [b.get("name") for b in event.get("branches") or [] if isinstance(b, dict)]
     if where.event_name == "status" and branches and base not in branches:
-        runner.info(f"the status is on a commit that is not on {base} (CI on a branch): only "
-                    f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate")
+        runner.info(
+            f"the status is on a commit that is not on {base} (CI on a branch): only "
+            f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate"
+        )
         return
     if workspace.git("rev-parse", "--is-shallow-repository").strip() == "true":
         workspace.git("fetch", "--quiet", "--unshallow", "--no-tags", "origin")
@@ -112,30 +125,40 @@ def gate(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report,
     pulls = [p for p in client.open_pulls() if _ours(p, base, slug)]
     if not pulls:
         runner.info(f"no open flux-semver pull request targets {base}: nothing to gate")
-        report.summary.append(f"### flux-semver gate\n\nNo open flux-semver pull request "
-                              f"targets `{base}`.")
+        report.summary.append(
+            f"### flux-semver gate\n\nNo open flux-semver pull request targets `{base}`."
+        )
         return
     moment = now()
     sections = [f"### flux-semver gate at {moment.astimezone(UTC):%Y-%m-%d %H:%M UTC}"]
     with workspace.worktree(base_commit) as tree:
         root_here = tree / relative
-        config = config_module.load(root_here,
-                                    root_here / inputs.config if inputs.config else None)
+        config = config_module.load(root_here, root_here / inputs.config if inputs.config else None)
         repo = manifests.scan(root_here, config)
         for pull in pulls:
-            result = _one(workspace, client, config, repo, pull, base_commit, moment, runner,
-                          f"{where.server_url.rstrip('/')}/{slug}/commit")
+            result = _one(
+                workspace,
+                client,
+                config,
+                repo,
+                pull,
+                base_commit,
+                moment,
+                runner,
+                f"{where.server_url.rstrip('/')}/{slug}/commit",
+            )
             if result is None:
                 continue
             if inputs.dry_run:
-                runner.info(f"#{pull['number']} {result.stage}: would set {STATUS_CONTEXT} "
-                            f"{result.state}: {result.description} (dry-run)")
+                runner.info(
+                    f"#{pull['number']} {result.stage}: would set {STATUS_CONTEXT} "
+                    f"{result.state}: {result.description} (dry-run)"
+                )
             else:
                 _post(client, pull, result, link, runner, inputs, config)
             number = int(pull["number"])
             sections.append(verified.render(result, f"#{number}"))
-            report.pulls.append(PullRecord(result.stage, number, pull.get("html_url"),
-                                           "updated"))
+            report.pulls.append(PullRecord(result.stage, number, pull.get("html_url"), "updated"))
     report.summary.append("\n\n".join(sections))
 
 
@@ -160,8 +183,13 @@ def _release(workspace: Workspace, pull: Mapping[str, Any]) -> _Release | None:
     rollback = name.startswith("rollback-")
     said = trailers.Trailers()
     try:
-        workspace.git("fetch", "--quiet", "--no-tags", "origin",
-                      f"+refs/heads/{ref}:refs/flux-semver/gate/{pull['number']}")
+        workspace.git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "origin",
+            f"+refs/heads/{ref}:refs/flux-semver/gate/{pull['number']}",
+        )
         said = trailers.parse(workspace.git("log", "-1", "--format=%B", sha))
     except GitError:
         pass  # the branch moved or vanished: fall back to the title
@@ -173,42 +201,69 @@ def _release(workspace: Workspace, pull: Mapping[str, Any]) -> _Release | None:
     stages = said.stages or ((name.removeprefix("rollback-"),) if name != "release" else ())
     if version is None and not rollback:
         return None
-    return _Release(app=said.app or match["app"], stages=tuple(stages),
-                    version=version or "", release_type="rollback" if rollback else
-                    (kind or "patch"), rollback=rollback)
+    return _Release(
+        app=said.app or match["app"],
+        stages=tuple(stages),
+        version=version or "",
+        release_type="rollback" if rollback else (kind or "patch"),
+        rollback=rollback,
+    )
 
 
-def _one(workspace: Workspace, client: GitHubClient, config: Config, repo: Repository,
-         pull: Mapping[str, Any], base_commit: str, moment: datetime, runner: Runner,
-         commit_page: str) -> GateResult | None:
+def _one(
+    workspace: Workspace,
+    client: GitHubClient,
+    config: Config,
+    repo: Repository,
+    pull: Mapping[str, Any],
+    base_commit: str,
+    moment: datetime,
+    runner: Runner,
+    commit_page: str,
+) -> GateResult | None:
     """The verdict for one pull request: its strictest stage's."""
     number = int(pull["number"])
     release = _release(workspace, pull)
     if release is None:
-        runner.annotate("warning", f"pull request #{number}: cannot tell which release it "
-                        "carries (no Flux-Semver-Release trailer, no release title); not gated",
-                        title="flux-semver: gate")
+        runner.annotate(
+            "warning",
+            f"pull request #{number}: cannot tell which release it "
+            "carries (no Flux-Semver-Release trailer, no release title); not gated",
+            title="flux-semver: gate",
+        )
         return None
     results = []
     for stage_name in release.stages or ():
         if stage_name not in config.stage_names:
             continue
         stage = config.stage(stage_name)
-        gate_stage = (config.stage(stage.after)
-                      if stage.after and release.release_type not in UNGATED else None)
+        gate_stage = (
+            config.stage(stage.after)
+            if stage.after and release.release_type not in UNGATED
+            else None
+        )
         history = []
         if gate_stage is not None:
             try:
                 version = Version.parse(release.version)
             except InvalidVersion:
-                raise FluxSemverError(f"pull request #{number} names release "
-                                      f"{release.version!r}, which is not a version") from None
-            history = base_history(repo, gate_policies(repo, release.app, gate_stage.name),
-                                   version, base_commit)
+                raise FluxSemverError(
+                    f"pull request #{number} names release "
+                    f"{release.version!r}, which is not a version"
+                ) from None
+            history = base_history(
+                repo, gate_policies(repo, release.app, gate_stage.name), version, base_commit
+            )
         pages = {c.sha: f"{commit_page}/{c.sha}" for c in admission(history)}
-        facts = GateFacts(stage=stage, gate=gate_stage, version=release.version,
-                          release_type=release.release_type, history=history,
-                          commit_url=pages, same_change=stage.after in release.stages)
+        facts = GateFacts(
+            stage=stage,
+            gate=gate_stage,
+            version=release.version,
+            release_type=release.release_type,
+            history=history,
+            commit_url=pages,
+            same_change=stage.after in release.stages,
+        )
         author = pull.get("user", {}).get("login") if isinstance(pull.get("user"), dict) else None
         facts = with_github(facts, client, number, author)
         results.append(evaluate(facts, moment))
@@ -217,14 +272,24 @@ def _one(workspace: Workspace, client: GitHubClient, config: Config, repo: Repos
     return max(results, key=lambda r: _RANK[r.state])
 
 
-def _post(client: GitHubClient, pull: Mapping[str, Any], result: GateResult, link: str | None,
-          runner: Runner, inputs: ActionInputs, config: Config) -> None:
+def _post(
+    client: GitHubClient,
+    pull: Mapping[str, Any],
+    result: GateResult,
+    link: str | None,
+    runner: Runner,
+    inputs: ActionInputs,
+    config: Config,
+) -> None:
     number, sha = int(pull["number"]), str(pull["head"]["sha"])
-    latest = next((s for s in client.commit_statuses(sha) if s.get("context") == STATUS_CONTEXT),
-                  None)
+    latest = next(
+        (s for s in client.commit_statuses(sha) if s.get("context") == STATUS_CONTEXT), None
+    )
     description = result.description
     if latest is None or (latest.get("state"), latest.get("description")) != (
-            result.state, description):
+        result.state,
+        description,
+    ):
         client.create_status(sha, result.state, STATUS_CONTEXT, description, link)
         runner.info(f"#{number} {result.stage}: {STATUS_CONTEXT} {result.state}: {description}")
         # The evidence of the verdict on the pull request itself, edited when the verdict is.
@@ -233,11 +298,19 @@ def _post(client: GitHubClient, pull: Mapping[str, Any], result: GateResult, lin
     else:
         runner.info(f"#{number} {result.stage}: {STATUS_CONTEXT} already {result.state}")
     # Only what the gate holds: a gated stage's pull request whose release needs no approval.
-    allowed = (result.gate is not None
-               and config.stage(result.stage).approvals_for(result.release_type) == 0)
+    allowed = (
+        result.gate is not None
+        and config.stage(result.stage).approvals_for(result.release_type) == 0
+    )
     if inputs.auto_merge and allowed and result.state != "failure" and not pull.get("auto_merge"):
-        warning = client.enable_auto_merge(PullRequest(
-            number=number, url=str(pull.get("html_url", "")), node_id=str(pull.get("node_id")),
-            title=str(pull.get("title", "")), body=str(pull.get("body") or "")))
+        warning = client.enable_auto_merge(
+            PullRequest(
+                number=number,
+                url=str(pull.get("html_url", "")),
+                node_id=str(pull.get("node_id")),
+                title=str(pull.get("title", "")),
+                body=str(pull.get("body") or ""),
+            )
+        )
         if warning:
             runner.annotate("warning", warning, title="flux-semver: auto-merge")

@@ -34,8 +34,15 @@ from flux_semver.github.api import GitHubError
 from flux_semver.repo import git as git_module
 
 _GITHUB_REMOTE = re.compile(r"(?:[:/])(?P<owner>[^/:]+)/(?P<repo>[^/]+?)(?:\.git)?/?$")
-_TRANSIENT_PUSH = ("returned error: 5", "502", "503", "504", "early eof",
-                   "remote end hung up unexpectedly", "connection reset")
+_TRANSIENT_PUSH = (
+    "returned error: 5",
+    "502",
+    "503",
+    "504",
+    "early eof",
+    "remote end hung up unexpectedly",
+    "connection reset",
+)
 _PUSH_ATTEMPTS = 3
 # What a scan may read: manifests, overlays and the patches they name (YAML or JSON).
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -86,9 +93,11 @@ def trusted(env: Mapping[str, str]) -> dict[str, str]:
     The entry point applies this to its own environment, so every git command the library
     runs (history, rollback) works on a workspace another user owns.
     """
-    if any(env.get(f"GIT_CONFIG_KEY_{i}") == "safe.directory"
-           and env.get(f"GIT_CONFIG_VALUE_{i}") == "*"
-           for i in range(int(env.get("GIT_CONFIG_COUNT", "0") or "0"))):
+    if any(
+        env.get(f"GIT_CONFIG_KEY_{i}") == "safe.directory"
+        and env.get(f"GIT_CONFIG_VALUE_{i}") == "*"
+        for i in range(int(env.get("GIT_CONFIG_COUNT", "0") or "0"))
+    ):
         return dict(env)
     return with_config(env, [("safe.directory", "*")])
 
@@ -105,47 +114,81 @@ def _fetch_advice(stderr: str, what: str) -> str:
     """What to do about a failed fetch, by what git said."""
     text = stderr.lower()
     if "couldn't find remote ref" in text:
-        return f"origin has no branch {what}: set the `base` input to the branch the pull " \
-               "requests target"
+        return (
+            f"origin has no branch {what}: set the `base` input to the branch the pull "
+            "requests target"
+        )
     if "permission denied (publickey)" in text or "host key verification failed" in text:
-        return "origin is an SSH URL and the container has no SSH key: check the repository " \
-               "out with actions/checkout over HTTPS (its default)"
-    if any(s in text for s in ("authentication failed", "could not read username", " 401",
-                               " 403", "invalid username or password")):
-        return "GitHub refused the token: give the `token` input a token with contents: read " \
-               "(contents: write to push) on this repository"
+        return (
+            "origin is an SSH URL and the container has no SSH key: check the repository "
+            "out with actions/checkout over HTTPS (its default)"
+        )
+    if any(
+        s in text
+        for s in (
+            "authentication failed",
+            "could not read username",
+            " 401",
+            " 403",
+            "invalid username or password",
+        )
+    ):
+        return (
+            "GitHub refused the token: give the `token` input a token with contents: read "
+            "(contents: write to push) on this repository"
+        )
     if "not found" in text or "does not appear to be a git repository" in text:
-        return "origin's repository was not found: check the `repository` of actions/checkout " \
-               "and that the token can read it"
+        return (
+            "origin's repository was not found: check the `repository` of actions/checkout "
+            "and that the token can read it"
+        )
     return "check that origin is reachable and the token can read it, then re-run"
 
 
 class Workspace:
     """The git repository that holds the GitOps tree (``path``), as the action uses it."""
 
-    def __init__(self, path: Path, token: str = "", server_url: str = "",
-                 env: Mapping[str, str] | None = None,
-                 sleep: float = 1.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        token: str = "",
+        server_url: str = "",
+        env: Mapping[str, str] | None = None,
+        sleep: float = 1.0,
+    ) -> None:
         self.path = path
         self._secret = token
         self._sleep = sleep
-        base = with_config(trusted(os.environ if env is None else env),
-                           _auth_config(token, server_url))
+        base = with_config(
+            trusted(os.environ if env is None else env), _auth_config(token, server_url)
+        )
         base["GIT_TERMINAL_PROMPT"] = "0"
         self._env = base
         try:
             top = self.git("rev-parse", "--show-toplevel").strip()
         except GitError as exc:
-            raise GitError(f"{path} is not a git checkout ({exc}); add an actions/checkout "
-                           "step for the GitOps repository before this one") from None
+            raise GitError(
+                f"{path} is not a git checkout ({exc}); add an actions/checkout "
+                "step for the GitOps repository before this one"
+            ) from None
         self.top = Path(top)
 
-    def git(self, *args: str, cwd: Path | None = None, stdin: str | None = None,
-            extra_env: Mapping[str, str] | None = None) -> str:
+    def git(
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> str:
         """Run git with the action's credentials; a failure is one GitError line."""
         env = dict(self._env, **(extra_env or {}))
-        out = git_module.run(cwd or self.path, *args, env=env, secret=self._secret,
-                             stdin=None if stdin is None else stdin.encode("utf-8"))
+        out = git_module.run(
+            cwd or self.path,
+            *args,
+            env=env,
+            secret=self._secret,
+            stdin=None if stdin is None else stdin.encode("utf-8"),
+        )
         return out.decode("utf-8", "replace")
 
     def repository_slug(self) -> str | None:
@@ -173,22 +216,33 @@ class Workspace:
         ref = f"refs/flux-semver/base/{base}"
         deepen = ["--unshallow"] if history and self.is_shallow() else []
         try:
-            self.git("fetch", "--quiet", "--no-tags", *deepen, "origin",
-                     f"+refs/heads/{base}:{ref}")
+            self.git(
+                "fetch", "--quiet", "--no-tags", *deepen, "origin", f"+refs/heads/{base}:{ref}"
+            )
         except GitError as exc:
-            raise GitError(f"cannot fetch the base branch {base!r} from origin: "
-                           f"{_fetch_advice(exc.stderr, repr(base))} ({exc})") from None
+            raise GitError(
+                f"cannot fetch the base branch {base!r} from origin: "
+                f"{_fetch_advice(exc.stderr, repr(base))} ({exc})"
+            ) from None
         return self.git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
     def fetch_branches(self, prefix: str) -> dict[str, Tip]:
         """Every origin branch under ``prefix`` (``flux-semver/<app>/``) and its tip commit."""
         local = f"refs/flux-semver/remote/{prefix}"
         try:
-            self.git("fetch", "--quiet", "--no-tags", "--prune", "origin",
-                     f"+refs/heads/{prefix}*:{local}*")
+            self.git(
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--prune",
+                "origin",
+                f"+refs/heads/{prefix}*:{local}*",
+            )
         except GitError as exc:
-            raise GitError(f"cannot fetch the branches {prefix}* from origin: "
-                           f"{_fetch_advice(exc.stderr, prefix)} ({exc})") from None
+            raise GitError(
+                f"cannot fetch the branches {prefix}* from origin: "
+                f"{_fetch_advice(exc.stderr, prefix)} ({exc})"
+            ) from None
         return self._tips(local, prefix)
 
     def fetch_branch(self, branch: str) -> Tip | None:
@@ -211,7 +265,7 @@ class Workspace:
             if not record:
                 continue
             refname, commit, parents, tree, message = record.split("\x1f", 4)
-            name = prefix + refname[len(local):] if refname != local else prefix
+            name = prefix + refname[len(local) :] if refname != local else prefix
             tips[name] = Tip(commit, tuple(parents.split()), tree, message)
         return tips
 
@@ -219,8 +273,16 @@ class Workspace:
         """The files of ``commit`` below ``under`` (from the top level) whose names end in one
         of ``suffixes``, listed from the object store: nothing is checked out to find them."""
         prefix = under.strip("/") if under.strip("/.") else ""
-        out = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit,
-                       *(["--", prefix] if prefix else []), cwd=self.top)
+        out = self.git(
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--full-tree",
+            commit,
+            *(["--", prefix] if prefix else []),
+            cwd=self.top,
+        )
         return [name for name in out.split("\0") if name.endswith(tuple(suffixes))]
 
     @contextmanager
@@ -250,15 +312,31 @@ class Workspace:
             wanted = list(dict.fromkeys(p for p in paths if "\n" not in p))
             for odd in dict.fromkeys(p for p in paths if "\n" in p):  # --batch reads lines
                 try:
-                    data = git_module.run(self.path, "cat-file", "blob", f"{commit}:{odd}",
-                                          env=self._env, secret=self._secret)
+                    data = git_module.run(
+                        self.path,
+                        "cat-file",
+                        "blob",
+                        f"{commit}:{odd}",
+                        env=self._env,
+                        secret=self._secret,
+                    )
                 except GitError:
                     continue
                 (tree / odd).parent.mkdir(parents=True, exist_ok=True)
                 (tree / odd).write_bytes(data)
             request = "".join(f"{commit}:{path}\n" for path in wanted).encode("utf-8")
-            out = git_module.run(self.path, "cat-file", "--batch", stdin=request,
-                                 env=self._env, secret=self._secret) if wanted else b""
+            out = (
+                git_module.run(
+                    self.path,
+                    "cat-file",
+                    "--batch",
+                    stdin=request,
+                    env=self._env,
+                    secret=self._secret,
+                )
+                if wanted
+                else b""
+            )
             position = 0
             for path in wanted:
                 end = out.index(b"\n", position)
@@ -269,7 +347,7 @@ class Workspace:
                 size = int(header[2])
                 target = tree / path
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(out[position:position + size])
+                target.write_bytes(out[position : position + size])
                 position += size + 1
             yield tree
         finally:
@@ -287,15 +365,17 @@ class Workspace:
         tree = holder / "tree"
         self.git("worktree", "add", "--quiet", "--no-checkout", "--detach", str(tree), commit)
         try:
-            sparse = Path(self.git("rev-parse", "--git-path", "info/sparse-checkout",
-                                   cwd=tree).strip())
+            sparse = Path(
+                self.git("rev-parse", "--git-path", "info/sparse-checkout", cwd=tree).strip()
+            )
             if not sparse.is_absolute():
                 sparse = tree / sparse
             sparse.parent.mkdir(parents=True, exist_ok=True)
             patterns = ["/" + _SPARSE_SPECIAL.sub(r"\\\g<0>", p.lstrip("/")) for p in paths]
             # An empty list would check out everything: name a path that cannot exist.
-            sparse.write_text("\n".join(patterns or ["/.flux-semver-nothing"]) + "\n",
-                              encoding="utf-8")
+            sparse.write_text(
+                "\n".join(patterns or ["/.flux-semver-nothing"]) + "\n", encoding="utf-8"
+            )
             self.git("-c", "core.sparseCheckout=true", "read-tree", "-mu", "HEAD", cwd=tree)
             yield tree
         finally:
@@ -306,23 +386,40 @@ class Workspace:
                 self.git("worktree", "prune")
             shutil.rmtree(holder, ignore_errors=True)
 
-    def build_commit(self, parent: str, files: Mapping[str, bytes], message: str,
-                     who: Identity) -> tuple[str, str]:
+    def build_commit(
+        self, parent: str, files: Mapping[str, bytes], message: str, who: Identity
+    ) -> tuple[str, str]:
         """A commit on ``parent`` whose tree differs in ``files`` (paths from the top level):
         ``(commit, tree)``. Built in a temporary index; no file is checked out."""
         modes = self._modes(parent, list(files))
-        entries = "".join(f"{modes.get(path, '100644')} {self._hash(data)}\t{path}\0"
-                          for path, data in files.items())
+        entries = "".join(
+            f"{modes.get(path, '100644')} {self._hash(data)}\t{path}\0"
+            for path, data in files.items()
+        )
         with tempfile.TemporaryDirectory(prefix="flux-semver-index-") as holder:
             index = {"GIT_INDEX_FILE": str(Path(holder) / "index")}
             self.git("read-tree", parent, extra_env=index)
             if entries:
                 self.git("update-index", "-z", "--index-info", stdin=entries, extra_env=index)
             tree = self.git("write-tree", extra_env=index).strip()
-        identity = {"GIT_AUTHOR_NAME": who.name, "GIT_AUTHOR_EMAIL": who.email,
-                    "GIT_COMMITTER_NAME": who.name, "GIT_COMMITTER_EMAIL": who.email}
-        commit = self.git("-c", "commit.gpgsign=false", "commit-tree", tree, "-p", parent,
-                          "-F", "-", stdin=message, extra_env=identity).strip()
+        identity = {
+            "GIT_AUTHOR_NAME": who.name,
+            "GIT_AUTHOR_EMAIL": who.email,
+            "GIT_COMMITTER_NAME": who.name,
+            "GIT_COMMITTER_EMAIL": who.email,
+        }
+        commit = self.git(
+            "-c",
+            "commit.gpgsign=false",
+            "commit-tree",
+            tree,
+            "-p",
+            parent,
+            "-F",
+            "-",
+            stdin=message,
+            extra_env=identity,
+        ).strip()
         return commit, tree
 
     def _modes(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
@@ -336,8 +433,15 @@ class Workspace:
         return modes
 
     def _hash(self, data: bytes) -> str:
-        out = git_module.run(self.path, "hash-object", "-w", "--stdin", stdin=data,
-                             env=self._env, secret=self._secret)
+        out = git_module.run(
+            self.path,
+            "hash-object",
+            "-w",
+            "--stdin",
+            stdin=data,
+            env=self._env,
+            secret=self._secret,
+        )
         return out.decode().strip()
 
     def push(self, commit: str, branch: str, expect: str | None) -> None:
@@ -357,8 +461,9 @@ class Workspace:
 
     def delete_branch(self, branch: str, expect: str) -> None:
         """Delete ``branch`` on origin, only if it still points at ``expect``."""
-        if self._push(branch, [f"--force-with-lease=refs/heads/{branch}:{expect}"],
-                      [f":refs/heads/{branch}"]):
+        if self._push(
+            branch, [f"--force-with-lease=refs/heads/{branch}:{expect}"], [f":refs/heads/{branch}"]
+        ):
             raise LeaseLostError(f"{branch} moved on origin while this run worked on it")
 
     def _push(self, what: str, leases: Sequence[str], refspecs: Sequence[str]) -> set[str]:
@@ -368,20 +473,25 @@ class Workspace:
                 return set()
             except GitError as exc:
                 lost = _lost_leases(exc.stderr)
-                others = [line for line in exc.stderr.splitlines()
-                          if "rejected]" in line and not _LEASE_LOST.search(line)]
+                others = [
+                    line
+                    for line in exc.stderr.splitlines()
+                    if "rejected]" in line and not _LEASE_LOST.search(line)
+                ]
                 if lost and not others:
                     return lost
                 said = exc.stderr.lower()
                 if any(s in said for s in _TRANSIENT_PUSH) and attempt < _PUSH_ATTEMPTS - 1:
-                    time.sleep(self._sleep * 2 ** attempt)
+                    time.sleep(self._sleep * 2**attempt)
                     continue
                 raise _push_error(what, exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-_LEASE_LOST = re.compile(r"rejected\].*?->\s*(?P<branch>\S+)\s+\((?:stale info|fetch first|"
-                         r"cannot lock ref|reference already exists|failed to update ref)")
+_LEASE_LOST = re.compile(
+    r"rejected\].*?->\s*(?P<branch>\S+)\s+\((?:stale info|fetch first|"
+    r"cannot lock ref|reference already exists|failed to update ref)"
+)
 
 
 def _lost_leases(stderr: str) -> set[str]:
@@ -392,16 +502,27 @@ def _lost_leases(stderr: str) -> set[str]:
 def _push_error(branch: str, exc: GitError) -> Exception:
     said = exc.stderr.lower()
     detail = str(exc).split(": ", 1)[-1]
-    if any(s in said for s in ("gh013", "pre-receive hook declined", "protected branch",
-                               "rule violations", "hook declined")):
+    if any(
+        s in said
+        for s in (
+            "gh013",
+            "pre-receive hook declined",
+            "protected branch",
+            "rule violations",
+            "hook declined",
+        )
+    ):
         return PushRefusedError(
             f"GitHub refused the push of {branch}: {detail}; allow the token to push "
-            "flux-semver/* branches (a ruleset bypass or a narrower rule), then re-run")
+            "flux-semver/* branches (a ruleset bypass or a narrower rule), then re-run"
+        )
     if any(s in said for s in (" 403", "permission to", "denied", "not allowed to push")):
         return PushRefusedError(
             f"could not push {branch}: the token may not push ({detail}); give it "
-            "`contents: write` (permissions: contents: write in the workflow)")
+            "`contents: write` (permissions: contents: write in the workflow)"
+        )
     if any(s in said for s in _TRANSIENT_PUSH):
-        return PushRefusedError(f"could not push {branch}: GitHub kept failing ({detail}); "
-                                "re-run the workflow")
+        return PushRefusedError(
+            f"could not push {branch}: GitHub kept failing ({detail}); re-run the workflow"
+        )
     return GitError(f"could not push {branch}: {detail}")

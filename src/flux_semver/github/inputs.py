@@ -27,10 +27,29 @@ DEFAULT_AUTHOR = "github-actions[bot] <41898282+github-actions[bot]@users.norepl
 
 # Every input of action.yml; entrypoint.py reads exactly these.
 INPUT_NAMES: tuple[str, ...] = (
-    "command", "version", "image", "release-type", "stages", "path", "config", "dry-run",
-    "pull-requests", "base", "token", "labels", "auto-merge", "commit-author", "evidence-url",
-    "evidence-junit", "evidence-metrics", "evidence-links", "evidence-notes", "evidence-policy",
-    "registry-check", "registry-username", "registry-password",
+    "command",
+    "version",
+    "image",
+    "release-type",
+    "stages",
+    "path",
+    "config",
+    "dry-run",
+    "pull-requests",
+    "base",
+    "token",
+    "labels",
+    "auto-merge",
+    "commit-author",
+    "evidence-url",
+    "evidence-junit",
+    "evidence-metrics",
+    "evidence-links",
+    "evidence-notes",
+    "evidence-policy",
+    "registry-check",
+    "registry-username",
+    "registry-password",
 )
 
 _VERSION = re.compile(r"[vV]?[0-9][0-9A-Za-z.+-]{0,127}")
@@ -88,8 +107,10 @@ class ActionInputs:
         inside = workspace.resolve()
         real = root.resolve()
         if real != inside and inside not in real.parents:
-            raise InputError(f"input `path`: {self.path} leads out of the workspace (a "
-                             "symlink); give the GitOps repository's directory itself")
+            raise InputError(
+                f"input `path`: {self.path} leads out of the workspace (a "
+                "symlink); give the GitOps repository's directory itself"
+            )
         return root
 
     def config_path(self, root: Path) -> Path | None:
@@ -135,7 +156,8 @@ def check_version(value: str, source: str) -> str:
     if not _VERSION.fullmatch(value):
         raise InputError(
             f"{source}: {_shown(value)} is not a version; give a semantic version such as "
-            "2.0.0 or v2.0.0 (digits, letters, '.', '-' and '+' only)")
+            "2.0.0 or v2.0.0 (digits, letters, '.', '-' and '+' only)"
+        )
     return value
 
 
@@ -145,7 +167,8 @@ def check_image(value: str, source: str) -> str:
         raise InputError(
             f"{source}: {_shown(value)} is not an app name; give the name of the app's "
             "ImageRepository (the policies' spec.imageRepositoryRef.name, e.g. myapp), "
-            "not a path or an image reference")
+            "not a path or an image reference"
+        )
     return value
 
 
@@ -153,16 +176,20 @@ def _relative(name: str, raw: str) -> str:
     value = raw.strip()
     pure = PurePosixPath(value.replace("\\", "/"))
     if "\n" in value or pure.is_absolute() or ".." in pure.parts:
-        raise InputError(f"input `{name}`: {_shown(raw)} must be a path inside the "
-                         "workspace, relative to it, without '..'")
+        raise InputError(
+            f"input `{name}`: {_shown(raw)} must be a path inside the "
+            "workspace, relative to it, without '..'"
+        )
     return str(pure)
 
 
 def _author(raw: str) -> tuple[str, str]:
     match = _AUTHOR.fullmatch(raw.strip() or DEFAULT_AUTHOR)
     if match is None:
-        raise InputError(f"input `commit-author`: {_shown(raw)} is not 'Name <email>'; "
-                         f"write e.g. {DEFAULT_AUTHOR}")
+        raise InputError(
+            f"input `commit-author`: {_shown(raw)} is not 'Name <email>'; "
+            f"write e.g. {DEFAULT_AUTHOR}"
+        )
     return match["name"].strip(), match["email"]
 
 
@@ -171,8 +198,10 @@ def _links(raw: str) -> tuple[tuple[str, str], ...]:
     for item in parse_list(raw, "\n"):
         name, sep, url = item.partition("=")
         if not sep or not name.strip() or not _URL.fullmatch(url.strip()):
-            raise InputError(f"input `evidence-links`: {_shown(item)} is not NAME=URL; write "
-                             "one per line, e.g. Grafana=https://grafana.example.com/d/1")
+            raise InputError(
+                f"input `evidence-links`: {_shown(item)} is not NAME=URL; write "
+                "one per line, e.g. Grafana=https://grafana.example.com/d/1"
+            )
         links.append((name.strip(), url.strip()))
     return tuple(links)
 
@@ -194,8 +223,9 @@ def load_event(env: Mapping[str, str]) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
-        raise InputError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload ({exc})") \
-            from None
+        raise InputError(
+            f"GITHUB_EVENT_PATH {path}: cannot read the event payload ({exc})"
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -220,7 +250,7 @@ def event_version(env: Mapping[str, str], event: Mapping[str, Any]) -> tuple[str
             return version, "the repository_dispatch client_payload.version"
     ref = env.get("GITHUB_REF", "")
     if ref.startswith("refs/tags/") and len(ref) > len("refs/tags/"):
-        return ref[len("refs/tags/"):], "the pushed tag GITHUB_REF"
+        return ref[len("refs/tags/") :], "the pushed tag GITHUB_REF"
     return None
 
 
@@ -230,8 +260,9 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
     event = load_event(env)
     payload = _payload(event, env.get("GITHUB_EVENT_NAME", ""))
 
-    command = _choice("command", raw["command"], ("promote", "check", "rollback", "gate"),
-                      "promote")
+    command = _choice(
+        "command", raw["command"], ("promote", "check", "rollback", "gate"), "promote"
+    )
     version: str | None = None
     version_source = "input `version`"
     if raw["version"]:
@@ -250,11 +281,11 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
 
     evidence_url = _url("input `evidence-url`", raw["evidence-url"])
     if evidence_url is None and isinstance(payload.get("evidence_url"), str):
-        evidence_url = _url("the repository_dispatch client_payload.evidence_url",
-                            payload["evidence_url"])
+        evidence_url = _url(
+            "the repository_dispatch client_payload.evidence_url", payload["evidence_url"]
+        )
 
-    release_type = _choice("release-type", raw["release-type"],
-                           RELEASE_TYPE_CHOICES, "auto")
+    release_type = _choice("release-type", raw["release-type"], RELEASE_TYPE_CHOICES, "auto")
     stages = parse_list(raw["stages"], ", \n")
     for stage in stages:
         if not _STAGE.fullmatch(stage):
@@ -263,8 +294,11 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
     if base is not None and (not _BRANCH.fullmatch(base) or ".." in base):
         raise InputError(f"input `base`: {_shown(base)} is not a branch name")
     config = _relative("config", raw["config"]) if raw["config"].strip() else None
-    metrics = _relative("evidence-metrics", raw["evidence-metrics"]) \
-        if raw["evidence-metrics"].strip() else None
+    metrics = (
+        _relative("evidence-metrics", raw["evidence-metrics"])
+        if raw["evidence-metrics"].strip()
+        else None
+    )
     name, email = _author(raw["commit-author"])
     return ActionInputs(
         command=cast(Command, command),
@@ -276,8 +310,12 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
         path=_relative("path", raw["path"]) if raw["path"].strip() else ".",
         config=config,
         dry_run=parse_bool("dry-run", raw["dry-run"], False),
-        pull_requests=cast(PullRequestMode, _choice(
-            "pull-requests", raw["pull-requests"], ("per-stage", "single", "none"), "per-stage")),
+        pull_requests=cast(
+            PullRequestMode,
+            _choice(
+                "pull-requests", raw["pull-requests"], ("per-stage", "single", "none"), "per-stage"
+            ),
+        ),
         base=base,
         token=raw["token"].strip(),
         labels=parse_list(raw["labels"]),
@@ -289,8 +327,10 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
         evidence_metrics=metrics,
         evidence_links=_links(raw["evidence-links"]),
         evidence_notes=raw["evidence-notes"].strip() or None,
-        evidence_policy=cast(EvidencePolicy, _choice(
-            "evidence-policy", raw["evidence-policy"], ("report", "block"), "report")),
+        evidence_policy=cast(
+            EvidencePolicy,
+            _choice("evidence-policy", raw["evidence-policy"], ("report", "block"), "report"),
+        ),
         registry_check=parse_bool("registry-check", raw["registry-check"], False),
         **_registry_login(raw["registry-username"], raw["registry-password"]),
     )
@@ -298,7 +338,9 @@ def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> Acti
 
 def _registry_login(username: str, password: str) -> dict[str, str]:
     if bool(username.strip()) != bool(password):
-        raise InputError("inputs `registry-username` and `registry-password` go together: "
-                         "give both, or neither (then the Docker config, GITHUB_TOKEN for "
-                         "ghcr.io, or anonymous access is used)")
+        raise InputError(
+            "inputs `registry-username` and `registry-password` go together: "
+            "give both, or neither (then the Docker config, GITHUB_TOKEN for "
+            "ghcr.io, or anonymous access is used)"
+        )
     return {"registry_username": username.strip(), "registry_password": password}

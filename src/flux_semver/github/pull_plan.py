@@ -102,57 +102,91 @@ def _why_not(change: Change, branch: str, state: BranchState) -> tuple[Action, s
     pull = state.open_pull
     which = f"#{pull.number}" if pull is not None else branch
     if not state.ours:
-        return "leave", (f"{branch} has commits flux-semver did not make, so it is left as it "
-                         f"is; merge or close {which} (or delete the branch) and re-run")
+        return "leave", (
+            f"{branch} has commits flux-semver did not make, so it is left as it "
+            f"is; merge or close {which} (or delete the branch) and re-run"
+        )
     if newer(state.version, change.version):
-        return "keep", (f"{which} carries {state.version}, newer than {change.version}: "
-                        "left as it is")
+        return "keep", (
+            f"{which} carries {state.version}, newer than {change.version}: left as it is"
+        )
     closed = state.closed_pull
     if pull is None and closed is not None and state.version == change.version:
-        return "leave", (f"#{closed.number} for {change.version} was closed without merging, "
-                         "so flux-semver leaves it closed; reopen it, or publish a newer release")
+        return "leave", (
+            f"#{closed.number} for {change.version} was closed without merging, "
+            "so flux-semver leaves it closed; reopen it, or publish a newer release"
+        )
     return None
 
 
-def _write(change: Change, name: str, stages: tuple[str, ...],
-           branches: Mapping[str, BranchState]) -> Target:
+def _write(
+    change: Change, name: str, stages: tuple[str, ...], branches: Mapping[str, BranchState]
+) -> Target:
     branch = change.branch(name)
     state = branches.get(branch, ABSENT)
     refusal = _why_not(change, branch, state)
     if refusal is None:
         return Target("write", branch, stages, state=state)
     line = _line(change.version)
-    if (refusal[0] == "keep" and change.kind == "release" and line is not None
-            and state.version is not None and _line(state.version) != line):
+    if (
+        refusal[0] == "keep"
+        and change.kind == "release"
+        and line is not None
+        and state.version is not None
+        and _line(state.version) != line
+    ):
         # An older line than the pending release: a hotfix, on its own branch.
         hotfix = change.branch(f"{name}-{line}")
         hotfix_state = branches.get(hotfix, ABSENT)
         hotfix_refusal = _why_not(change, hotfix, hotfix_state)
         if hotfix_refusal is None:
-            return Target("write", hotfix, stages,
-                          f"{state.version} is pending on {branch}: {change.version} goes to "
-                          f"the {line} line's own branch", hotfix_state)
+            return Target(
+                "write",
+                hotfix,
+                stages,
+                f"{state.version} is pending on {branch}: {change.version} goes to "
+                f"the {line} line's own branch",
+                hotfix_state,
+            )
         return Target(hotfix_refusal[0], hotfix, stages, hotfix_refusal[1], hotfix_state)
     return Target(refusal[0], branch, stages, refusal[1], state)
 
 
-def _close(change: Change, branch: str, stages: tuple[str, ...], why: str,
-           branches: Mapping[str, BranchState]) -> Target | None:
+def _close(
+    change: Change,
+    branch: str,
+    stages: tuple[str, ...],
+    why: str,
+    branches: Mapping[str, BranchState],
+) -> Target | None:
     """Close the open pull request of ``branch``, unless it is not ours to close."""
     state = branches.get(branch, ABSENT)
     if state.open_pull is None:
         return None
     if not state.ours:
-        return Target("leave", branch, stages, f"{branch} has commits flux-semver did not "
-                      f"make: #{state.open_pull.number} is left open ({why})", state)
+        return Target(
+            "leave",
+            branch,
+            stages,
+            f"{branch} has commits flux-semver did not "
+            f"make: #{state.open_pull.number} is left open ({why})",
+            state,
+        )
     if newer(state.version, change.version):
-        return Target("keep", branch, stages, f"#{state.open_pull.number} carries "
-                      f"{state.version}, newer than {change.version}: left open", state)
+        return Target(
+            "keep",
+            branch,
+            stages,
+            f"#{state.open_pull.number} carries "
+            f"{state.version}, newer than {change.version}: left open",
+            state,
+        )
     return Target("close", branch, stages, why, state)
 
 
-def decide(change: Change, request: Request,
-           branches: Mapping[str, BranchState]) -> tuple[Target, ...]:
+def decide(
+    change: Change, request: Request, branches: Mapping[str, BranchState]
+) -> tuple[Target, ...]:
     """Every pull request this run writes, closes or leaves, in promotion order."""
     if request.mode == "none":
         return ()
@@ -162,24 +196,55 @@ def decide(change: Change, request: Request,
         if request.moving:
             targets.append(_write(change, "release", request.moving, branches))
         elif set(request.idle) >= set(request.stages):
-            _add(targets, _close(change, change.branch("release"), request.stages,
-                                 f"for {version} nothing is left to change", branches))
+            _add(
+                targets,
+                _close(
+                    change,
+                    change.branch("release"),
+                    request.stages,
+                    f"for {version} nothing is left to change",
+                    branches,
+                ),
+            )
         others: Sequence[tuple[str, tuple[str, ...]]] = [(s, (s,)) for s in request.stages]
     else:
         targets += [_write(change, stage, (stage,), branches) for stage in request.moving]
         for stage in request.idle:
-            _add(targets, _close(change, change.branch(stage), (stage,),
-                                 f"for {version} nothing is left to change in `{stage}` "
-                                 "(its range already admits it)", branches))
+            _add(
+                targets,
+                _close(
+                    change,
+                    change.branch(stage),
+                    (stage,),
+                    f"for {version} nothing is left to change in `{stage}` "
+                    "(its range already admits it)",
+                    branches,
+                ),
+            )
         for stage in request.held:
-            _add(targets, _close(change, change.branch(stage), (stage,),
-                                 f"the evidence for {version} fails (evidence-policy: "
-                                 f"block): `{stage}` must not take it", branches))
+            _add(
+                targets,
+                _close(
+                    change,
+                    change.branch(stage),
+                    (stage,),
+                    f"the evidence for {version} fails (evidence-policy: "
+                    f"block): `{stage}` must not take it",
+                    branches,
+                ),
+            )
         others = [("release", request.stages)]
     for name, stages in others:
-        _add(targets, _close(change, change.branch(name), stages,
-                             f"`pull-requests: {request.mode}` replaces it for {version}",
-                             branches))
+        _add(
+            targets,
+            _close(
+                change,
+                change.branch(name),
+                stages,
+                f"`pull-requests: {request.mode}` replaces it for {version}",
+                branches,
+            ),
+        )
     return tuple(targets)
 
 

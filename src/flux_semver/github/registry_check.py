@@ -29,8 +29,9 @@ def registry_environ(inputs: ActionInputs, env: Mapping[str, str]) -> dict[str, 
     return environ
 
 
-def check(inputs: ActionInputs, repo: Repository, plan: Plan,
-          env: Mapping[str, str] | None = None) -> Review:
+def check(
+    inputs: ActionInputs, repo: Repository, plan: Plan, env: Mapping[str, str] | None = None
+) -> Review:
     """The plan checked against the registry (credentials: inputs, then the environment)."""
     return review(repo, plan, registry_environ(inputs, os.environ if env is None else env))
 
@@ -40,12 +41,21 @@ def report(checked: Review, report: Report, runner: Runner) -> bool:
     report.summary.append(deploys_report.markdown(checked.deployments))
     for deployment in checked.deployments:
         if deployment.warning:
-            runner.annotate("warning", f"{deployment.stage}: {deployment.warning}",
-                            file=deployment.file, line=deployment.line,
-                            title="flux-semver: registry")
+            runner.annotate(
+                "warning",
+                f"{deployment.stage}: {deployment.warning}",
+                file=deployment.file,
+                line=deployment.line,
+                title="flux-semver: registry",
+            )
     for pin in checked.missing:
-        runner.annotate("error", pin.message(), file=pin.change.file, line=pin.change.line,
-                        title="flux-semver: no such tag")
+        runner.annotate(
+            "error",
+            pin.message(),
+            file=pin.change.file,
+            line=pin.change.line,
+            title="flux-semver: no such tag",
+        )
     if checked.missing:
         report.exit_code = 1
     return bool(checked.missing)

@@ -76,15 +76,19 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
     if inputs.command == "promote" and inputs.version is None:
         raise InputError(
             "no version to promote: set the `version` input, or run on a release event, a "
-            "repository_dispatch event with client_payload.version, or a pushed tag")
+            "repository_dispatch event with client_payload.version, or a pushed tag"
+        )
     if inputs.command == "rollback" and (inputs.image is None or not inputs.stages):
-        raise InputError("command rollback needs the `image` and `stages` inputs: the app "
-                         "and the stages whose previous range to restore")
+        raise InputError(
+            "command rollback needs the `image` and `stages` inputs: the app "
+            "and the stages whose previous range to restore"
+        )
     job = _job(inputs, where, runner)
     # A rollback reads the stages' history, so it needs a (sparse) worktree; a release only
     # the files, read straight from the object store.
-    laid_out = (job.workspace.sparse_tree if inputs.command == "rollback"
-                else job.workspace.files_tree)
+    laid_out = (
+        job.workspace.sparse_tree if inputs.command == "rollback" else job.workspace.files_tree
+    )
     with laid_out(job.base_commit, _wanted_files(job)) as tree:
         root = tree / job.relative_root
         config = config_module.load(root, inputs.config_path(root))
@@ -94,13 +98,19 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         if inputs.command == "rollback":
             change = Rollback(rollback_plan(repo, inputs.image or "", inputs.stages))
         else:
-            plan = make_plan(repo, inputs.version or "", app=inputs.image,
-                             stages=inputs.stages or None, release_type=inputs.release_type)
+            plan = make_plan(
+                repo,
+                inputs.version or "",
+                app=inputs.image,
+                stages=inputs.stages or None,
+                release_type=inputs.release_type,
+            )
             if inputs.pull_requests == "per-stage":  # each stage its own PR, merged in order
                 plan = in_separate_changes(plan)
             change = Release(plan, inputs.evidence_url)
-            checked = registry_check.check(inputs, repo, change.plan) \
-                if inputs.registry_check else None
+            checked = (
+                registry_check.check(inputs, repo, change.plan) if inputs.registry_check else None
+            )
         plan = change.plan
         _check_app(plan)
         report.plan = plan
@@ -118,11 +128,15 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
             report.summary.append(change.summary(evidence, writer.links(), STEP_SUMMARY))
     if plan.blocked:
         blocked = {c.stage: c.reason for c in plan.changes if c.action == "blocked"}
-        what = ("rollback refused" if change.kind == "rollback"
-                else f"{plan.app} {plan.version} cannot reach it yet")
+        what = (
+            "rollback refused"
+            if change.kind == "rollback"
+            else f"{plan.app} {plan.version} cannot reach it yet"
+        )
         for stage, reason in blocked.items():
-            runner.annotate("error", f"{stage}: {what}: {reason}",
-                            title=f"flux-semver: {stage} blocked")
+            runner.annotate(
+                "error", f"{stage}: {what}: {reason}", title=f"flux-semver: {stage} blocked"
+            )
         report.exit_code = 1
 
 
@@ -133,12 +147,18 @@ def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
     client: GitHubClient | None = None
     if not inputs.dry_run and inputs.pull_requests != "none":
         if not inputs.token:
-            raise InputError("input `token` is empty: pass ${{ github.token }} (the default), "
-                             "a personal access token or a GitHub App token")
+            raise InputError(
+                "input `token` is empty: pass ${{ github.token }} (the default), "
+                "a personal access token or a GitHub App token"
+            )
         client = GitHubClient(where.api_url, inputs.token, slug, where.graphql_url)
-    base = (inputs.base or ws.current_branch()
-            or (where.event_default_branch if slug == where.repository else None)
-            or (client.default_branch() if client is not None else None) or "main")
+    base = (
+        inputs.base
+        or ws.current_branch()
+        or (where.event_default_branch if slug == where.repository else None)
+        or (client.default_branch() if client is not None else None)
+        or "main"
+    )
     commit = ws.fetch_base(base, history=inputs.command == "rollback")
     relative = root.resolve().relative_to(ws.top.resolve())
     return _Job(inputs, runner, ws, base, commit, relative, client, where.fork_pull_request)
@@ -156,13 +176,21 @@ def _wanted_files(job: _Job) -> list[str]:
 def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
     workspace = where.workspace
     junit = load_junit(list(inputs.evidence_junit), workspace) if inputs.evidence_junit else ()
-    metrics = (load_metrics(workspace / inputs.evidence_metrics, inputs.evidence_metrics)
-               if inputs.evidence_metrics else ())
+    metrics = (
+        load_metrics(workspace / inputs.evidence_metrics, inputs.evidence_metrics)
+        if inputs.evidence_metrics
+        else ()
+    )
     links = [Link(name, url) for name, url in inputs.evidence_links]
     if inputs.evidence_url:
         links.insert(0, Link("Evidence", inputs.evidence_url))
-    return Evidence(plan=plan, junit=tuple(junit), metrics=tuple(metrics), links=tuple(links),
-                    notes=inputs.evidence_notes)
+    return Evidence(
+        plan=plan,
+        junit=tuple(junit),
+        metrics=tuple(metrics),
+        links=tuple(links),
+        notes=inputs.evidence_notes,
+    )
 
 
 def _request(job: _Job, change: Change, evidence: Evidence, report: Report) -> Request:
@@ -174,9 +202,13 @@ def _request(job: _Job, change: Change, evidence: Evidence, report: Report) -> R
     if inputs.evidence_policy == "block" and evidence_fails(evidence) and moving:
         prod = moving[-1]  # the last stage that moves, in promotion order
         held = (prod,)
-        job.runner.annotate("error", f"failing evidence: no pull request for {prod} "
-                            "(evidence-policy: block); fix the failing tests or metrics and "
-                            "re-run", title="flux-semver: evidence blocks " + prod)
+        job.runner.annotate(
+            "error",
+            f"failing evidence: no pull request for {prod} "
+            "(evidence-policy: block); fix the failing tests or metrics and "
+            "re-run",
+            title="flux-semver: evidence blocks " + prod,
+        )
         report.exit_code = 1
         moving = moving[:-1]
     idle = tuple(s for s in stages if _nothing_left(plan, s))
@@ -198,12 +230,12 @@ def _check_app(plan: Plan) -> None:
         raise InputError(
             f"{where}app {json.dumps(plan.app)} cannot name a branch (flux-semver/<app>/<stage>)"
             "; fix spec.imageRepositoryRef.name, or set the label flux-semver/app to a name "
-            "such as myapp") from None
+            "such as myapp"
+        ) from None
 
 
 def _pull_state(pull: PullRequest) -> PullState:
-    return PullState(pull.number, pull.url, pull.title, pull.body, pull.labels,
-                     pull.auto_merge)
+    return PullState(pull.number, pull.url, pull.title, pull.body, pull.labels, pull.auto_merge)
 
 
 @dataclass(frozen=True)
@@ -228,8 +260,15 @@ class _Written:
 class _Writer:
     """Carries out the targets :func:`decide` returns, one pull request at a time."""
 
-    def __init__(self, job: _Job, change: Change, evidence: Evidence, report: Report,
-                 repo: manifests.Repository, config: Config) -> None:
+    def __init__(
+        self,
+        job: _Job,
+        change: Change,
+        evidence: Evidence,
+        report: Report,
+        repo: manifests.Repository,
+        config: Config,
+    ) -> None:
         self.job = job
         self.change = change
         self.evidence = evidence
@@ -261,9 +300,13 @@ class _Writer:
         closed = None
         if pull is None and ours and client is not None:
             closed = client.find_closed_pull(branch, tip.commit)
-        return BranchState(tip.commit, ours, said.version,
-                           None if pull is None else _pull_state(pull),
-                           None if closed is None else _pull_state(closed))
+        return BranchState(
+            tip.commit,
+            ours,
+            said.version,
+            None if pull is None else _pull_state(pull),
+            None if closed is None else _pull_state(closed),
+        )
 
     def _states(self) -> dict[str, BranchState]:
         tips = self.job.workspace.fetch_branches(self.change.branch(""))
@@ -290,8 +333,11 @@ class _Writer:
         except ReadOnlyTokenError as exc:
             if not self.job.fork_pull_request:
                 raise
-            self.job.runner.annotate("warning", f"{exc}; the plan is in the job summary only",
-                                     title="flux-semver: read-only token")
+            self.job.runner.annotate(
+                "warning",
+                f"{exc}; the plan is in the job summary only",
+                title="flux-semver: read-only token",
+            )
         finally:
             self._complete(request)
 
@@ -320,12 +366,10 @@ class _Writer:
             if branch not in lost:
                 self.pushed.add(branch)
                 built = self.built[branch]
-                self.tips[branch] = Tip(commit, (self.job.base_commit,), built.tree,
-                                        built.message)
+                self.tips[branch] = Tip(commit, (self.job.base_commit,), built.tree, built.message)
         return lost
 
-    def _carry_out(self, target: Target, request: Request,
-                   states: dict[str, BranchState]) -> None:
+    def _carry_out(self, target: Target, request: Request, states: dict[str, BranchState]) -> None:
         runner = self.job.runner
         for _ in range(_LEASE_ATTEMPTS):
             if target.action == "write":
@@ -338,8 +382,11 @@ class _Writer:
                     # Someone pushed since we read: read the branch again and decide again.
                     fresh = self.job.workspace.fetch_branch(target.branch)
                     states[target.branch] = self._state(target.branch, fresh)
-                    again = [t for t in decide(self.change, request, states)
-                             if t.stages == target.stages and t.action != "close"]
+                    again = [
+                        t
+                        for t in decide(self.change, request, states)
+                        if t.stages == target.stages and t.action != "close"
+                    ]
                     if not again:
                         return
                     target = again[0]
@@ -352,24 +399,33 @@ class _Writer:
                     runner.annotate("warning", target.reason, title="flux-semver: left alone")
                 else:
                     runner.info(target.reason)
-                self.report.record(target.stages, None if pull is None else pull.number,
-                                   None if pull is None else pull.url, "none")
+                self.report.record(
+                    target.stages,
+                    None if pull is None else pull.number,
+                    None if pull is None else pull.url,
+                    "none",
+                )
             return
-        raise PushRefusedError(f"{target.branch} kept moving on origin while this run wrote "
-                               f"it ({_LEASE_ATTEMPTS} attempts): re-run the workflow")
+        raise PushRefusedError(
+            f"{target.branch} kept moving on origin while this run wrote "
+            f"it ({_LEASE_ATTEMPTS} attempts): re-run the workflow"
+        )
 
     def _edits(self, stages: tuple[str, ...]) -> dict[str, bytes]:
         """The changed files of ``stages`` (paths from the git top level); the sparse tree is
         left as it was."""
         plan = self.change.plan
-        part = replace(plan, changes=tuple(c for c in plan.changes
-                                           if c.stage in stages and c.action in WRITES))
+        part = replace(
+            plan, changes=tuple(c for c in plan.changes if c.stage in stages and c.action in WRITES)
+        )
         root = self.repo.root
         originals = {c.file: (root / c.file).read_bytes() for c in part.changes}
         try:
             changed = apply_plan(self.repo, part)
-            return {str(self.job.relative_root / f).removeprefix("./"): (root / f).read_bytes()
-                    for f in changed}
+            return {
+                str(self.job.relative_root / f).removeprefix("./"): (root / f).read_bytes()
+                for f in changed
+            }
         finally:
             for file, data in originals.items():
                 (root / file).write_bytes(data)
@@ -379,11 +435,17 @@ class _Writer:
         job, branch, state = self.job, target.branch, target.state
         message = self.change.message(target.stages)
         who = Identity(job.inputs.author_name, job.inputs.author_email)
-        commit, tree = job.workspace.build_commit(job.base_commit, self._edits(target.stages),
-                                                  message, who)
+        commit, tree = job.workspace.build_commit(
+            job.base_commit, self._edits(target.stages), message, who
+        )
         tip = self.tips.get(branch)
-        same = (tip is not None and state.ours and tip.parents == (job.base_commit,)
-                and tip.tree == tree and tip.message.strip() == message.strip())
+        same = (
+            tip is not None
+            and state.ours
+            and tip.parents == (job.base_commit,)
+            and tip.tree == tree
+            and tip.message.strip() == message.strip()
+        )
         return _Built(commit, tree, message, same)
 
     def _write(self, target: Target) -> None:
@@ -396,13 +458,14 @@ class _Writer:
             built = self._build(target)
             if not built.same and self.writes:
                 job.workspace.push(built.commit, branch, state.tip)
-                self.tips[branch] = Tip(built.commit, (job.base_commit,), built.tree,
-                                        built.message)
+                self.tips[branch] = Tip(built.commit, (job.base_commit,), built.tree, built.message)
             self.lost.discard(branch)
         same = built.same
         if not self.writes:
-            runner.info(f"{branch}: committed locally, not pushed "
-                        f"({'dry-run' if job.inputs.dry_run else 'pull-requests: none'})")
+            runner.info(
+                f"{branch}: committed locally, not pushed "
+                f"({'dry-run' if job.inputs.dry_run else 'pull-requests: none'})"
+            )
             return
         client = job.client
         assert client is not None
@@ -411,8 +474,13 @@ class _Writer:
         operation: Operation
         if pull is None or pull.title != title or pull.body != fit_body(body):
             opened, operation = client.upsert_pull(
-                branch, job.base, title, body, None if pull is None else pull.number,
-                absent=state.open_pull is None and branch not in self.lost)
+                branch,
+                job.base,
+                title,
+                body,
+                None if pull is None else pull.number,
+                absent=state.open_pull is None and branch not in self.lost,
+            )
             if pull is not None:  # labels and auto-merge as they were before the edit
                 opened = replace(opened, labels=pull.labels, auto_merge=pull.auto_merge)
         else:
@@ -426,17 +494,23 @@ class _Writer:
             for record in records:
                 record.operation = "updated"
         self.written.append(_Written(target, opened, title, body, records))
-        runner.info(f"{branch}: pull request #{opened.number} {records[0].operation}: "
-                    f"{opened.url}")
+        runner.info(f"{branch}: pull request #{opened.number} {records[0].operation}: {opened.url}")
 
     def _labels(self, pull: PullRequest, stages: tuple[str, ...]) -> bool:
         """The labels say this release and these stages, and no other; True if changed."""
         client = self.job.client
         assert client is not None
-        wanted = [LABEL, f"release:{self.change.plan.release_type}",
-                  *(f"stage:{s}" for s in stages), *self.job.inputs.labels]
-        stale = [name for name in pull.labels
-                 if name.startswith(("release:", "stage:")) and name not in wanted]
+        wanted = [
+            LABEL,
+            f"release:{self.change.plan.release_type}",
+            *(f"stage:{s}" for s in stages),
+            *self.job.inputs.labels,
+        ]
+        stale = [
+            name
+            for name in pull.labels
+            if name.startswith(("release:", "stage:")) and name not in wanted
+        ]
         missing = [name for name in dict.fromkeys(wanted) if name not in pull.labels]
         if stale:
             client.remove_labels(pull.number, stale)
@@ -448,8 +522,12 @@ class _Writer:
         """Auto-merge on for a patch release when asked, off otherwise; True if changed."""
         client, inputs, plan = self.job.client, self.job.inputs, self.change.plan
         assert client is not None
-        wanted = (inputs.auto_merge and self.change.kind == "release"
-                  and plan.release_type == "patch" and not plan.approval_required)
+        wanted = (
+            inputs.auto_merge
+            and self.change.kind == "release"
+            and plan.release_type == "patch"
+            and not plan.approval_required
+        )
         if wanted == pull.auto_merge:
             return False
         if not wanted:
@@ -482,9 +560,12 @@ class _Writer:
         for stage, gate in self._gates(target.stages):
             number = self.known.get(gate, "").rsplit("/", 1)[-1]
             which = f"#{number}" if number.isdigit() else f"the `{gate}` pull request"
-            lines += ["", f"> [!IMPORTANT]\n> Merge {which} ({gate}) first: `{stage}` may "
-                      f"admit no version `{gate}` does not, and `flux-semver check` fails on "
-                      "this branch (FS003) until it has."]
+            lines += [
+                "",
+                f"> [!IMPORTANT]\n> Merge {which} ({gate}) first: `{stage}` may "
+                f"admit no version `{gate}` does not, and `flux-semver check` fails on "
+                "this branch (FS003) until it has.",
+            ]
         return "\n".join(lines) + "\n\n" + self.change.summary(self.evidence, self.known, PR_BODY)
 
     def _gates(self, stages: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -507,8 +588,9 @@ class _Writer:
         for done in self.written:
             fresh = self._body(done.target)
             if fit_body(fresh) != fit_body(done.body):
-                client.upsert_pull(done.target.branch, self.job.base, done.title, fresh,
-                                   done.pull.number)
+                client.upsert_pull(
+                    done.target.branch, self.job.base, done.title, fresh, done.pull.number
+                )
                 for record in done.record:
                     if record.operation == "none":
                         record.operation = "updated"
@@ -525,4 +607,3 @@ class _Writer:
                 continue
             seen.add(done.pull.number)
             client.upsert_sticky_comment(done.pull.number, marker, body)
-

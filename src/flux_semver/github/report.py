@@ -23,8 +23,12 @@ class PullRecord:
     operation: Operation = "none"
 
     def to_json(self) -> dict[str, Any]:
-        return {"stage": self.stage, "number": self.number, "url": self.url,
-                "operation": self.operation}
+        return {
+            "stage": self.stage,
+            "number": self.number,
+            "url": self.url,
+            "operation": self.operation,
+        }
 
 
 @dataclass
@@ -38,8 +42,13 @@ class Report:
     summary: list[str] = field(default_factory=list)
     exit_code: int = 0
 
-    def record(self, stages: tuple[str, ...] | list[str], number: int | None,
-               url: str | None, operation: Operation) -> None:
+    def record(
+        self,
+        stages: tuple[str, ...] | list[str],
+        number: int | None,
+        url: str | None,
+        operation: Operation,
+    ) -> None:
         """Say what happened to a pull request, at once: a later failure keeps it said."""
         for stage in stages:
             self.pulls.append(PullRecord(stage, number, url, operation))

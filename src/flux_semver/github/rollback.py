@@ -40,10 +40,19 @@ def rollback_plan(repo: Repository, app: str, stages: Sequence[str]) -> Plan:
                 action, reason = "unchanged", "already at the range before its last change"
             else:
                 action, reason = "update", f"restores the range from {restore.origin}"
-            changes.append(PlanChange(
-                stage=stage, file=policy.file, line=policy.range_line or policy.line,
-                column=policy.range_column or 1, policy=policy.ref, from_range=current,
-                to_range=restore.to_range, action=action, reason=reason))
+            changes.append(
+                PlanChange(
+                    stage=stage,
+                    file=policy.file,
+                    line=policy.range_line or policy.line,
+                    column=policy.range_column or 1,
+                    policy=policy.ref,
+                    from_range=current,
+                    to_range=restore.to_range,
+                    action=action,
+                    reason=reason,
+                )
+            )
     return Plan(app=app, version="previous", release_type="rollback", changes=tuple(changes))
 
 
@@ -53,21 +62,34 @@ def _rolled_back(repo: Repository, app: str, stage: str) -> list[PlanChange] | N
     if not found or not found[0].subject.startswith(SUBJECT):
         return None
     last = found[0]
-    reason = (f"already rolled back by {last.commit[:12]} ({last.subject}); to go further "
-              "back, set the range by hand (or with the CLI's flux-semver rollback --to)")
-    return [PlanChange(stage=stage, file=p.file, line=p.range_line or p.line,
-                       column=p.range_column or 1, policy=p.ref, from_range=p.range_text or "",
-                       to_range=p.range_text or "", action="unchanged", reason=reason)
-            for p in repo.policies
-            if p.app == app and p.stage == stage and p.kind == "semver" and not p.patch]
+    reason = (
+        f"already rolled back by {last.commit[:12]} ({last.subject}); to go further "
+        "back, set the range by hand (or with the CLI's flux-semver rollback --to)"
+    )
+    return [
+        PlanChange(
+            stage=stage,
+            file=p.file,
+            line=p.range_line or p.line,
+            column=p.range_column or 1,
+            policy=p.ref,
+            from_range=p.range_text or "",
+            to_range=p.range_text or "",
+            action="unchanged",
+            reason=reason,
+        )
+        for p in repo.policies
+        if p.app == app and p.stage == stage and p.kind == "semver" and not p.patch
+    ]
 
 
 def rollback_message(plan: Plan, stages: Sequence[str]) -> str:
     """The commit message of a rollback, with the trailers ``history`` reads."""
     updates = [c for c in plan.updates if c.stage in stages]
     lines = [f"{SUBJECT} {plan.app} in {', '.join(stages)}", ""]
-    lines += [f"{c.stage}: {c.policy} {c.from_range} -> {c.to_range} ({c.file}:{c.line})"
-              for c in updates]
+    lines += [
+        f"{c.stage}: {c.policy} {c.from_range} -> {c.to_range} ({c.file}:{c.line})" for c in updates
+    ]
     lines += ["", f"{trailers.APP}: {plan.app}"]
     lines += [f"{trailers.STAGE}: {stage}" for stage in stages]
     previous: dict[str, str] = {}

@@ -57,16 +57,25 @@ class Runner:
         """Lines a reporter made workflow commands of, already escaped; the other lines are
         printed as :meth:`info` prints them."""
         for line in text.splitlines():
-            self._print(line if line.startswith(("::error ", "::warning ", "::notice "))
-                        else neutralise(line))
+            self._print(
+                line
+                if line.startswith(("::error ", "::warning ", "::notice "))
+                else neutralise(line)
+            )
 
     def info(self, text: str) -> None:
         """A log line of user-influenced text, printed so it cannot act as a command."""
         self._print(neutralise(text))
 
-    def annotate(self, level: Level, message: str, file: str | None = None,
-                 line: int | None = None, col: int | None = None,
-                 title: str | None = None) -> None:
+    def annotate(
+        self,
+        level: Level,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+        title: str | None = None,
+    ) -> None:
         """An ``::error``/``::warning``/``::notice`` annotation; empty properties left out."""
         self._print(annotation(level, message, file=file, line=line, col=col, title=title))
 

@@ -55,26 +55,38 @@ class Settings:
 def challenge(header: str) -> tuple[str, dict[str, str]]:
     """``Bearer realm="x",service="y"`` -> ("bearer", {"realm": "x", "service": "y"})."""
     scheme, _, rest = header.strip().partition(" ")
-    params = {key.lower(): (quoted.replace('\\"', '"') if quoted is not None and value == ""
-                            else value or quoted or "")
-              for key, quoted, value in _CHALLENGE.findall(rest)}
+    params = {
+        key.lower(): (
+            quoted.replace('\\"', '"')
+            if quoted is not None and value == ""
+            else value or quoted or ""
+        )
+        for key, quoted, value in _CHALLENGE.findall(rest)
+    }
     return scheme.lower(), params
 
 
 class RegistryClient:
     """Lists tags; one instance per run (its session keeps connections and tokens)."""
 
-    def __init__(self, credentials_for: Callable[[str], Credentials],
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self, credentials_for: Callable[[str], Credentials], settings: Settings | None = None
+    ) -> None:
         self.settings = settings or Settings()
         self._credentials_for = credentials_for
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
-        retry = Retry(total=self.settings.retries, connect=self.settings.retries,
-                      read=self.settings.retries, status=self.settings.retries,
-                      backoff_factor=self.settings.backoff, status_forcelist=_RETRY_STATUSES,
-                      allowed_methods=frozenset({"GET"}), respect_retry_after_header=True,
-                      raise_on_status=False)
+        retry = Retry(
+            total=self.settings.retries,
+            connect=self.settings.retries,
+            read=self.settings.retries,
+            status=self.settings.retries,
+            backoff_factor=self.settings.backoff,
+            status_forcelist=_RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
         adapter = HTTPAdapter(max_retries=retry)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -93,31 +105,35 @@ class RegistryClient:
         return tags
 
     def _pages(self, image: ImageName) -> Iterator[list[str]]:
-        url: str | None = (f"{image.base_url}/v2/{image.repository}/tags/list"
-                           f"?n={self.settings.page_size}")
+        url: str | None = (
+            f"{image.base_url}/v2/{image.repository}/tags/list?n={self.settings.page_size}"
+        )
         seen: set[str] = set()
         while url is not None:
             if url in seen or len(seen) >= MAX_PAGES:
-                raise RegistryError(f"{image}: the registry's tag pages do not end (page "
-                                    f"{len(seen) + 1} links back to {url}) — report this to "
-                                    "the registry's operator")
+                raise RegistryError(
+                    f"{image}: the registry's tag pages do not end (page "
+                    f"{len(seen) + 1} links back to {url}) — report this to "
+                    "the registry's operator"
+                )
             seen.add(url)
             response = self._get(image, url)
             yield _page(image, response)
             link = response.links.get("next", {}).get("url")
             following = urljoin(response.url or url, link) if link else None
             if following is not None and urlsplit(following).netloc != urlsplit(url).netloc:
-                raise RegistryError(f"{image}: the registry's next tags page is on another "
-                                    f"host ({urlsplit(following).netloc}); flux-semver sends "
-                                    "credentials to the registry only — report this to the "
-                                    "registry's operator")
+                raise RegistryError(
+                    f"{image}: the registry's next tags page is on another "
+                    f"host ({urlsplit(following).netloc}); flux-semver sends "
+                    "credentials to the registry only — report this to the "
+                    "registry's operator"
+                )
             url = following
 
     def _get(self, image: ImageName, url: str) -> requests.Response:
         credentials = self._credentials.get(image.registry)
         if credentials is None:  # found once per registry (a credential helper is a process)
-            credentials = self._credentials[image.registry] = \
-                self._credentials_for(image.registry)
+            credentials = self._credentials[image.registry] = self._credentials_for(image.registry)
         key = (image.registry, image.repository)
         if credentials.token is not None:
             headers = {"Authorization": f"Bearer {credentials.token}"}
@@ -145,25 +161,30 @@ class RegistryClient:
             auth = None
             if credentials.username is not None:
                 auth = (credentials.username, credentials.password or "")
-            headers = {"Authorization": f"Bearer {credentials.token}"} \
-                if credentials.token else {}
+            headers = {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
             response = self._send(index, index, headers, auth)
         if response.status_code in (401, 403):
             raise RegistryAuthError(
                 f"{index}: the chart repository refused the request ({response.status_code}) — "
-                "set FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD" if
-                credentials.anonymous else f"{index}: the chart repository refused the "
-                f"credentials from {credentials.source} ({response.status_code})")
+                "set FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD"
+                if credentials.anonymous
+                else f"{index}: the chart repository refused the "
+                f"credentials from {credentials.source} ({response.status_code})"
+            )
         if response.status_code == 404:
-            raise RegistryError(f"{index}: no chart index there (404) — check the "
-                                "HelmRepository's spec.url")
+            raise RegistryError(
+                f"{index}: no chart index there (404) — check the HelmRepository's spec.url"
+            )
         if response.status_code != 200:
-            raise RegistryError(f"{index}: the chart repository answered "
-                                f"{response.status_code} after retrying — try again later")
+            raise RegistryError(
+                f"{index}: the chart repository answered "
+                f"{response.status_code} after retrying — try again later"
+            )
         return _chart_entries(index, response.content, chart)
 
-    def _answer(self, image: ImageName, response: requests.Response,
-                credentials: Credentials) -> dict[str, str]:
+    def _answer(
+        self, image: ImageName, response: requests.Response, credentials: Credentials
+    ) -> dict[str, str]:
         """The Authorization header that answers a 401's challenge."""
         scheme, params = challenge(response.headers.get("WWW-Authenticate", ""))
         if scheme == "basic":
@@ -172,46 +193,66 @@ class RegistryClient:
             pair = f"{credentials.username}:{credentials.password or ''}".encode()
             return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
         if scheme != "bearer" or not params.get("realm"):
-            raise RegistryError(f"{image}: the registry answered 401 without a challenge "
-                                "flux-semver understands — check the registry's address")
+            raise RegistryError(
+                f"{image}: the registry answered 401 without a challenge "
+                "flux-semver understands — check the registry's address"
+            )
         return {"Authorization": f"Bearer {self._token(image, params, credentials)}"}
 
     def _token(self, image: ImageName, params: dict[str, str], credentials: Credentials) -> str:
-        query = {"service": params.get("service", ""),
-                 "scope": params.get("scope") or f"repository:{image.repository}:pull"}
+        query = {
+            "service": params.get("service", ""),
+            "scope": params.get("scope") or f"repository:{image.repository}:pull",
+        }
         auth = None
         if credentials.username is not None:
             auth = (credentials.username, credentials.password or "")
         realm = params["realm"]
         try:
-            answer = self._session.get(realm, params=query, auth=auth,
-                                       timeout=self.settings.timeout)
+            answer = self._session.get(
+                realm, params=query, auth=auth, timeout=self.settings.timeout
+            )
         except requests.RequestException as exc:
-            raise RegistryError(f"{image}: cannot reach the registry's token service {realm} "
-                                f"({_reason(exc)}) — check the network") from None
+            raise RegistryError(
+                f"{image}: cannot reach the registry's token service {realm} "
+                f"({_reason(exc)}) — check the network"
+            ) from None
         if answer.status_code in (401, 403):
             raise RegistryAuthError(_refused(image, answer.status_code, credentials))
         if answer.status_code != 200:
-            raise RegistryError(f"{image}: the token service {realm} answered "
-                                f"{answer.status_code} — try again later")
+            raise RegistryError(
+                f"{image}: the token service {realm} answered "
+                f"{answer.status_code} — try again later"
+            )
         try:
             data = answer.json()
             token = data.get("token") or data.get("access_token")
         except (ValueError, AttributeError):
             token = None
         if not isinstance(token, str) or not token:
-            raise RegistryError(f"{image}: the token service {realm} answered without a token "
-                                "— check the registry's address")
+            raise RegistryError(
+                f"{image}: the token service {realm} answered without a token "
+                "— check the registry's address"
+            )
         return token
 
-    def _send(self, image: ImageName | str, url: str, headers: dict[str, str],
-              auth: tuple[str, str] | None = None) -> requests.Response:
+    def _send(
+        self,
+        image: ImageName | str,
+        url: str,
+        headers: dict[str, str],
+        auth: tuple[str, str] | None = None,
+    ) -> requests.Response:
         """GET ``url``; ``image`` names what is read in messages (an image, an index URL)."""
-        host = (f"the registry {image.registry}" if isinstance(image, ImageName)
-                else f"the chart repository {urlsplit(url).netloc}")
+        host = (
+            f"the registry {image.registry}"
+            if isinstance(image, ImageName)
+            else f"the chart repository {urlsplit(url).netloc}"
+        )
         try:
-            return self._session.get(url, headers=headers, timeout=self.settings.timeout,
-                                     allow_redirects=True, auth=auth)
+            return self._session.get(
+                url, headers=headers, timeout=self.settings.timeout, allow_redirects=True, auth=auth
+            )
         except requests.RequestException as exc:
             tries = self.settings.retries + 1
             cause = _cause(exc)
@@ -220,14 +261,18 @@ class RegistryClient:
                 raise RegistryError(
                     f"{image}: {host} did not answer within "
                     f"{self.settings.timeout:g} s ({tries} tries) — try again, or raise "
-                    "FLUX_SEMVER_REGISTRY_TIMEOUT") from None
+                    "FLUX_SEMVER_REGISTRY_TIMEOUT"
+                ) from None
             if isinstance(exc, requests.exceptions.RetryError):
-                raise RegistryError(f"{image}: {host} kept failing "
-                                    f"({_reason(cause)}) after {tries} tries — try again "
-                                    "later") from None
+                raise RegistryError(
+                    f"{image}: {host} kept failing "
+                    f"({_reason(cause)}) after {tries} tries — try again "
+                    "later"
+                ) from None
             raise RegistryError(
                 f"{image}: cannot reach {host} ({_reason(cause)}) after "
-                f"{tries} tries — check the image name and that the registry is up") from None
+                f"{tries} tries — check the image name and that the registry is up"
+            ) from None
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -250,18 +295,25 @@ def _chart_entries(index: str, content: bytes, chart: str) -> list[str]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise RegistryError(f"{index}{line}: the chart index is not valid YAML — check the "
-                            "HelmRepository's spec.url") from None
+        raise RegistryError(
+            f"{index}{line}: the chart index is not valid YAML — check the "
+            "HelmRepository's spec.url"
+        ) from None
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
-        raise RegistryError(f"{index}: not a Helm chart index (no 'entries') — check the "
-                            "HelmRepository's spec.url")
+        raise RegistryError(
+            f"{index}: not a Helm chart index (no 'entries') — check the HelmRepository's spec.url"
+        )
     versions = entries.get(chart)
     if not isinstance(versions, list):
-        raise RegistryError(f"{index}: the index has no chart {chart!r} — check the chart "
-                            "name (spec.chart)")
-    return [str(entry["version"]) for entry in versions
-            if isinstance(entry, dict) and entry.get("version") is not None]
+        raise RegistryError(
+            f"{index}: the index has no chart {chart!r} — check the chart name (spec.chart)"
+        )
+    return [
+        str(entry["version"])
+        for entry in versions
+        if isinstance(entry, dict) and entry.get("version") is not None
+    ]
 
 
 def _reason(exc: BaseException) -> str:
@@ -275,16 +327,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def _needs_credentials(image: ImageName) -> str:
-    return (f"{image}: the registry needs credentials (401) — set "
-            "FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD, or docker login "
-            f"{image.registry}")
+    return (
+        f"{image}: the registry needs credentials (401) — set "
+        "FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD, or docker login "
+        f"{image.registry}"
+    )
 
 
 def _refused(image: ImageName, status: int, credentials: Credentials) -> str:
     if credentials.anonymous:
         return _needs_credentials(image).replace("(401)", f"({status})")
-    return (f"{image}: the registry refused the credentials from {credentials.source} "
-            f"({status}) — check them, and that they may pull {image.repository}")
+    return (
+        f"{image}: the registry refused the credentials from {credentials.source} "
+        f"({status}) — check them, and that they may pull {image.repository}"
+    )
 
 
 def _errors(response: requests.Response) -> str:
@@ -297,8 +353,7 @@ def _errors(response: requests.Response) -> str:
     return ", ".join(c for c in codes if c and c != "None")
 
 
-def _raise_for(image: ImageName, response: requests.Response,
-               credentials: Credentials) -> None:
+def _raise_for(image: ImageName, response: requests.Response, credentials: Credentials) -> None:
     status = response.status_code
     if status == 200:
         return
@@ -307,13 +362,19 @@ def _raise_for(image: ImageName, response: requests.Response,
     if status in (401, 403):
         raise RegistryAuthError(_refused(image, status, credentials))
     if status == 404:
-        raise RegistryError(f"{image}: the registry has no such image ({detail}) — check "
-                            "the image name (ImageRepository spec.image)")
+        raise RegistryError(
+            f"{image}: the registry has no such image ({detail}) — check "
+            "the image name (ImageRepository spec.image)"
+        )
     if status == 429 or status >= 500:
-        raise RegistryError(f"{image}: the registry {image.registry} answered {detail} "
-                            "after retrying — try again later")
-    raise RegistryError(f"{image}: the registry {image.registry} answered {detail} to the "
-                        "tags list — check the image name")
+        raise RegistryError(
+            f"{image}: the registry {image.registry} answered {detail} "
+            "after retrying — try again later"
+        )
+    raise RegistryError(
+        f"{image}: the registry {image.registry} answered {detail} to the "
+        "tags list — check the image name"
+    )
 
 
 def _page(image: ImageName, response: requests.Response) -> list[str]:
@@ -323,16 +384,22 @@ def _page(image: ImageName, response: requests.Response) -> list[str]:
     except (ValueError, UnicodeDecodeError):
         data = None
         shown = response.content[:60].decode("utf-8", "replace")
-        raise RegistryError(f"{image}: the registry's tags page is not JSON (starts "
-                            f"{shown!r}) — check that {image.registry} is a container "
-                            "registry") from None
+        raise RegistryError(
+            f"{image}: the registry's tags page is not JSON (starts "
+            f"{shown!r}) — check that {image.registry} is a container "
+            "registry"
+        ) from None
     if not isinstance(data, dict) or "tags" not in data:
-        raise RegistryError(f"{image}: the registry's tags page has no 'tags' list — check "
-                            f"that {image.registry} is a container registry")
+        raise RegistryError(
+            f"{image}: the registry's tags page has no 'tags' list — check "
+            f"that {image.registry} is a container registry"
+        )
     tags = data["tags"]
     if tags is None:
         return []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise RegistryError(f"{image}: the registry's tags page holds something other than "
-                            "a list of tag strings — report this to the registry's operator")
+        raise RegistryError(
+            f"{image}: the registry's tags page holds something other than "
+            "a list of tag strings — report this to the registry's operator"
+        )
     return tags

@@ -59,16 +59,22 @@ def find(registry: str, environ: Mapping[str, str], home: Path | None = None) ->
     if username or password:
         if not (username and password):
             missing = PASSWORD_ENV if username else USERNAME_ENV
-            raise RegistryError(f"{missing} is not set but its partner is — set both "
-                                f"{USERNAME_ENV} and {PASSWORD_ENV}, or neither")
-        return Credentials(source=f"{USERNAME_ENV}/{PASSWORD_ENV}", username=username,
-                           password=password)
+            raise RegistryError(
+                f"{missing} is not set but its partner is — set both "
+                f"{USERNAME_ENV} and {PASSWORD_ENV}, or neither"
+            )
+        return Credentials(
+            source=f"{USERNAME_ENV}/{PASSWORD_ENV}", username=username, password=password
+        )
     found = _docker_config(registry, environ, home)
     if found is not None:
         return found
     if registry == "ghcr.io" and environ.get("GITHUB_TOKEN"):
-        return Credentials(source="GITHUB_TOKEN", username=environ.get("GITHUB_ACTOR") or
-                           "flux-semver", password=environ["GITHUB_TOKEN"])
+        return Credentials(
+            source="GITHUB_TOKEN",
+            username=environ.get("GITHUB_ACTOR") or "flux-semver",
+            password=environ["GITHUB_TOKEN"],
+        )
     return Credentials()
 
 
@@ -86,24 +92,33 @@ def _host_of(key: str) -> str:
     return DOCKER_HUB if host in ("docker.io", "registry-1.docker.io") else host
 
 
-def _docker_config(registry: str, environ: Mapping[str, str],  # noqa: C901
-                   home: Path | None) -> Credentials | None:
+def _docker_config(  # noqa: C901
+    registry: str,
+    environ: Mapping[str, str],
+    home: Path | None,
+) -> Credentials | None:
     path = config_path(environ, home)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"{path}: cannot read the Docker config file ({exc}) — fix its "
-                            "permissions, or point DOCKER_CONFIG elsewhere") from None
+        raise RegistryError(
+            f"{path}: cannot read the Docker config file ({exc}) — fix its "
+            "permissions, or point DOCKER_CONFIG elsewhere"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RegistryError(f"{path}:{exc.lineno}: the Docker config file is not valid JSON "
-                            f"({exc.msg}) — fix it, or run docker login again") from None
+        raise RegistryError(
+            f"{path}:{exc.lineno}: the Docker config file is not valid JSON "
+            f"({exc.msg}) — fix it, or run docker login again"
+        ) from None
     if not isinstance(data, dict):
-        raise RegistryError(f"{path}:1: the Docker config file is not a JSON object — fix it, "
-                            "or run docker login again")
+        raise RegistryError(
+            f"{path}:1: the Docker config file is not a JSON object — fix it, "
+            "or run docker login again"
+        )
     helpers = data.get("credHelpers")
     if isinstance(helpers, dict):
         for key, helper in helpers.items():
@@ -112,8 +127,9 @@ def _docker_config(registry: str, environ: Mapping[str, str],  # noqa: C901
     auths = data.get("auths")
     entry: Any = None
     if isinstance(auths, dict):
-        entry = next((value for key, value in auths.items()
-                      if _host_of(str(key)) == registry), None)
+        entry = next(
+            (value for key, value in auths.items() if _host_of(str(key)) == registry), None
+        )
     store = data.get("credsStore")
     if isinstance(store, str) and store and not _has_secret(entry):
         server = "https://index.docker.io/v1/" if registry == DOCKER_HUB else registry
@@ -124,8 +140,9 @@ def _docker_config(registry: str, environ: Mapping[str, str],  # noqa: C901
 
 
 def _has_secret(entry: Any) -> bool:
-    return isinstance(entry, dict) and any(entry.get(k) for k in ("auth", "password",
-                                                                  "registrytoken"))
+    return isinstance(entry, dict) and any(
+        entry.get(k) for k in ("auth", "password", "registrytoken")
+    )
 
 
 def _from_entry(entry: dict[str, Any], registry: str, path: Path) -> Credentials | None:
@@ -140,8 +157,10 @@ def _from_entry(entry: dict[str, Any], registry: str, path: Path) -> Credentials
             decoded = ""
         username, sep, password = decoded.partition(":")
         if not sep or not username:
-            raise RegistryError(f"{path}: auths entry for {registry}: 'auth' is not base64 "
-                                "of username:password — run docker login again")
+            raise RegistryError(
+                f"{path}: auths entry for {registry}: 'auth' is not base64 "
+                "of username:password — run docker login again"
+            )
         return Credentials(source=source, username=username, password=password)
     name, secret = entry.get("username"), entry.get("password")
     if isinstance(name, str) and isinstance(secret, str) and name:
@@ -153,22 +172,32 @@ def _from_helper(helper: str, server: str, path: Path) -> Credentials:
     program = f"docker-credential-{helper}"
     found = shutil.which(program)
     if found is None:
-        raise RegistryError(f"{path}: names the credential helper {helper!r}, but {program} "
-                            "is not on PATH — install it, or set FLUX_SEMVER_REGISTRY_USERNAME "
-                            "and FLUX_SEMVER_REGISTRY_PASSWORD")
+        raise RegistryError(
+            f"{path}: names the credential helper {helper!r}, but {program} "
+            "is not on PATH — install it, or set FLUX_SEMVER_REGISTRY_USERNAME "
+            "and FLUX_SEMVER_REGISTRY_PASSWORD"
+        )
     try:
-        done = subprocess.run([found, "get"], input=server, capture_output=True, text=True,
-                              timeout=_HELPER_TIMEOUT, check=False)
+        done = subprocess.run(
+            [found, "get"],
+            input=server,
+            capture_output=True,
+            text=True,
+            timeout=_HELPER_TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RegistryError(f"{program} get failed ({exc}) — check the helper, or set "
-                            "FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD"
-                            ) from None
+        raise RegistryError(
+            f"{program} get failed ({exc}) — check the helper, or set "
+            "FLUX_SEMVER_REGISTRY_USERNAME and FLUX_SEMVER_REGISTRY_PASSWORD"
+        ) from None
     if done.returncode != 0:
         return Credentials()  # the helper knows no credentials for this server
     try:
         data = json.loads(done.stdout)
         username, secret = str(data["Username"]), str(data["Secret"])
     except (json.JSONDecodeError, KeyError, TypeError):
-        raise RegistryError(f"{program} get printed no credentials JSON — check the helper"
-                            ) from None
+        raise RegistryError(
+            f"{program} get printed no credentials JSON — check the helper"
+        ) from None
     return Credentials(source=f"{program} ({path})", username=username, password=secret)

@@ -53,9 +53,16 @@ class Deployment:
     warning: str | None = None
 
     def to_json(self) -> dict[str, str | int | None]:
-        return {"stage": self.stage, "policy": self.policy, "file": self.file,
-                "line": self.line, "action": self.action, "now": self.now,
-                "after": self.after, "warning": self.warning}
+        return {
+            "stage": self.stage,
+            "policy": self.policy,
+            "file": self.file,
+            "line": self.line,
+            "action": self.action,
+            "now": self.now,
+            "after": self.after,
+            "warning": self.warning,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,16 +78,22 @@ class MissingTag:
     def message(self) -> str:
         near = ", ".join(self.nearest) if self.nearest else "none: it has no versions"
         through = " (read through its filterTags)" if self.filtered else ""
-        return (f"{self.change.file}:{self.change.line}: {self.change.stage}: {self.image} has "
-                f"no {self.what} {self.change.to_range}{through} for {self.change.policy} to "
-                f"pin (nearest: {near}) — push it first, or promote one of those")
+        return (
+            f"{self.change.file}:{self.change.line}: {self.change.stage}: {self.image} has "
+            f"no {self.what} {self.change.to_range}{through} for {self.change.policy} to "
+            f"pin (nearest: {near}) — push it first, or promote one of those"
+        )
 
 
 class Deploys:
     """Answers per policy, reading each source's tags once."""
 
-    def __init__(self, repositories: Sequence[ImageRepository], listings: Listings,
-                 helm: Sequence[HelmRepository] = ()) -> None:
+    def __init__(
+        self,
+        repositories: Sequence[ImageRepository],
+        listings: Listings,
+        helm: Sequence[HelmRepository] = (),
+    ) -> None:
         self._repositories = repositories
         self._helm = helm
         self.listings = listings
@@ -101,16 +114,16 @@ class Deploys:
         hold the ImageRepository or HelmRepository)."""
         if policy.resource == "OCIRepository":
             spec = _spec(policy)
-            return from_oci_url(str(spec.get("url")), f"{policy.file}:{policy.line}",
-                                spec.get("insecure") is True)
+            return from_oci_url(
+                str(spec.get("url")), f"{policy.file}:{policy.line}", spec.get("insecure") is True
+            )
         if policy.resource in _HELM:
             found = chart_of(policy)
             helm = helm_for_policy(self._helm, policy)
             if found is None or helm is None:
                 return None
             if helm.oci:
-                return from_oci_url(f"{helm.url.rstrip('/')}/{found[0]}", helm.where,
-                                    helm.insecure)
+                return from_oci_url(f"{helm.url.rstrip('/')}/{found[0]}", helm.where, helm.insecure)
             return ChartIndex(helm.url, found[0], helm.where)
         repository = for_policy(self._repositories, policy)
         return None if repository is None else from_image_repository(repository)
@@ -123,13 +136,16 @@ class Deploys:
             what = "HelmRepository" if policy.resource in _HELM else "ImageRepository"
             if policy.resource in _HELM and (found := chart_of(policy)) is not None:
                 name = found[1]
-            raise RegistryError(f"{policy.file}:{policy.line}: no {what} named {name!r} in "
-                                f"the repository for {policy.ref} — add it, or use latest "
-                                "--registry IMAGE")
+            raise RegistryError(
+                f"{policy.file}:{policy.line}: no {what} named {name!r} in "
+                f"the repository for {policy.ref} — add it, or use latest "
+                "--registry IMAGE"
+            )
         return self.listings.tags(source), source
 
-    def deployed(self, policy: Policy, range_text: str | None,
-                 tags: Iterable[str] | None = None) -> str | None:
+    def deployed(
+        self, policy: Policy, range_text: str | None, tags: Iterable[str] | None = None
+    ) -> str | None:
         """The version Flux picks for ``range_text`` among the policy's tags, as the kind's
         controller picks it; None for none."""
         if range_text is None or not self.lookable(policy):
@@ -139,12 +155,12 @@ class Deploys:
             if policy.resource == "OCIRepository":
                 ref = _spec(policy).get("ref")
                 semver_filter = ref.get("semverFilter") if isinstance(ref, dict) else None
-                return oci_tag(range_text, chosen_tags,
-                               str(semver_filter) if semver_filter else None)
+                return oci_tag(
+                    range_text, chosen_tags, str(semver_filter) if semver_filter else None
+                )
             if policy.resource in _HELM:
                 return chart_version(range_text, chosen_tags)
-            return latest_tag(range_text, chosen_tags, policy.filter_pattern,
-                              policy.filter_extract)
+            return latest_tag(range_text, chosen_tags, policy.filter_pattern, policy.filter_extract)
         except (InvalidRange, InvalidPattern):
             return None  # check reports these (FS001); Flux deploys nothing new
 
@@ -162,13 +178,31 @@ class Deploys:
             new_range = change.to_range if change.action == "update" else change.from_range
             after = self.deployed(policy, new_range, tags)
             warning = None
-            if change.action in ("update", "auto") and wanted is not None and \
-                    _version(after) != wanted:
-                warning = _warning(plan.version, now, after, new_range,
-                                   self.deployed(policy, plan.version, tags) is not None,
-                                   policy.resource)
-            out.append(Deployment(change.stage, change.policy, change.file, change.line,
-                                  change.action, now, after, warning))
+            if (
+                change.action in ("update", "auto")
+                and wanted is not None
+                and _version(after) != wanted
+            ):
+                warning = _warning(
+                    plan.version,
+                    now,
+                    after,
+                    new_range,
+                    self.deployed(policy, plan.version, tags) is not None,
+                    policy.resource,
+                )
+            out.append(
+                Deployment(
+                    change.stage,
+                    change.policy,
+                    change.file,
+                    change.line,
+                    change.action,
+                    now,
+                    after,
+                    warning,
+                )
+            )
         return out
 
     def missing_pins(self, plan: Plan, policies: Sequence[Policy]) -> list[MissingTag]:
@@ -176,16 +210,26 @@ class Deploys:
         missing = []
         for change in plan.updates:
             policy = _policy_of(change, policies)
-            if policy is None or change.to_range is None or not _is_exact(change.to_range) \
-                    or not self.lookable(policy):
+            if (
+                policy is None
+                or change.to_range is None
+                or not _is_exact(change.to_range)
+                or not self.lookable(policy)
+            ):
                 continue
             tags, source = self.tags_for(policy)
             if self.deployed(policy, change.to_range, tags) is None:
                 what = "version" if isinstance(source, ChartIndex) else "tag"
                 filtered = bool(policy.filter_pattern or policy.filter_extract)
-                missing.append(MissingTag(change, str(source),
-                                          _nearest_for(policy, tags, change.to_range), what,
-                                          filtered))
+                missing.append(
+                    MissingTag(
+                        change,
+                        str(source),
+                        _nearest_for(policy, tags, change.to_range),
+                        what,
+                        filtered,
+                    )
+                )
         return missing
 
 
@@ -194,25 +238,39 @@ def _spec(policy: Policy) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else {}
 
 
-def _warning(version: str, now: str | None, after: str | None, new_range: str | None,
-             pushed: bool, resource: str = IMAGE_POLICY) -> str:
+def _warning(
+    version: str,
+    now: str | None,
+    after: str | None,
+    new_range: str | None,
+    pushed: bool,
+    resource: str = IMAGE_POLICY,
+) -> str:
     """Why a stage that takes ``version`` would deploy ``after`` instead."""
     if after is None:
         stays = f"; the {resource} fails and the stage stays on {now}" if now else ""
-        why = (f"{new_range} admits no tag in the registry" if pushed
-               else f"no tag {version} in the registry yet")
+        why = (
+            f"{new_range} admits no tag in the registry"
+            if pushed
+            else f"no tag {version} in the registry yet"
+        )
         return f"Flux would deploy nothing, not {version}: {why}{stays}"
     if not pushed:
-        return (f"Flux would deploy {after}, not {version}: no tag {version} in the registry "
-                "yet (push the image first)")
-    return (f"Flux would deploy {after}, not {version}: {after} is the highest tag "
-            f"{new_range} admits")
+        return (
+            f"Flux would deploy {after}, not {version}: no tag {version} in the registry "
+            "yet (push the image first)"
+        )
+    return (
+        f"Flux would deploy {after}, not {version}: {after} is the highest tag {new_range} admits"
+    )
 
 
 def _policy_of(change: PlanChange, policies: Sequence[Policy]) -> Policy | None:
     """The policy a plan's change is about: same file and ``namespace/name``."""
-    return next((p for p in policies if p.file == change.file and p.ref == change.policy
-                 and not p.patch), None)
+    return next(
+        (p for p in policies if p.file == change.file and p.ref == change.policy and not p.patch),
+        None,
+    )
 
 
 def _version(text: str | None) -> Version | None:

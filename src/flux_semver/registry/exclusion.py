@@ -28,8 +28,9 @@ def _options() -> re2.Options:
     return options
 
 
-def apply(tags: Iterable[str], exclusion_list: Sequence[str] | None,
-          where: str = "spec.exclusionList") -> list[str]:
+def apply(
+    tags: Iterable[str], exclusion_list: Sequence[str] | None, where: str = "spec.exclusionList"
+) -> list[str]:
     """The tags no entry of the effective list matches, in their order."""
     if not exclusion_list:
         # The default, without a regular expression per tag: ``^.*\.sig$`` matches exactly
@@ -40,7 +41,9 @@ def apply(tags: Iterable[str], exclusion_list: Sequence[str] | None,
         try:
             compiled.append(re2.compile(pattern, options=_options()))
         except Exception:  # re2 raises its own error type
-            raise RegistryError(f"{where}[{index}]: {pattern!r} is not a valid Go regular "
-                                "expression (RE2 syntax) — Flux would fail the scan; fix "
-                                "the pattern") from None
+            raise RegistryError(
+                f"{where}[{index}]: {pattern!r} is not a valid Go regular "
+                "expression (RE2 syntax) — Flux would fail the scan; fix "
+                "the pattern"
+            ) from None
     return [tag for tag in tags if not any(rx.search(tag) for rx in compiled)]

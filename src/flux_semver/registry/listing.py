@@ -118,8 +118,9 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
         timeout = float(environ.get(TIMEOUT_ENV) or defaults.timeout)
         retries = int(environ.get(RETRIES_ENV) or defaults.retries)
     except ValueError:
-        raise RegistryError(f"{TIMEOUT_ENV} must be seconds (e.g. 30) and {RETRIES_ENV} a "
-                            "whole number (e.g. 3)") from None
+        raise RegistryError(
+            f"{TIMEOUT_ENV} must be seconds (e.g. 30) and {RETRIES_ENV} a whole number (e.g. 3)"
+        ) from None
     if timeout <= 0 or retries < 0:
         raise RegistryError(f"{TIMEOUT_ENV} must be above 0 and {RETRIES_ENV} at least 0")
     return Settings(timeout=timeout, retries=retries)
@@ -128,11 +129,13 @@ def settings_from(environ: Mapping[str, str]) -> Settings:
 class Listings:
     """Each source listed at most once per run; later asks are answered from memory."""
 
-    def __init__(self, client: RegistryClient | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, client: RegistryClient | None = None, environ: Mapping[str, str] | None = None
+    ) -> None:
         env = os.environ if environ is None else environ
-        self.client = client or RegistryClient(lambda host: credentials.find(host, env),
-                                               settings_from(env))
+        self.client = client or RegistryClient(
+            lambda host: credentials.find(host, env), settings_from(env)
+        )
         self._raw: dict[str, list[str]] = {}
 
     def tags(self, source: TagSource) -> list[str]:
@@ -144,9 +147,14 @@ class Listings:
                 raw = source.list_with(self.client)
             except RegistryAuthError as exc:
                 provider = getattr(source, "provider", "generic")
-                hint = "" if provider == "generic" else (
-                    f" (spec.provider: {provider}: flux-semver does not log in to the cloud "
-                    "itself; docker login with the cloud's credential helper first)")
+                hint = (
+                    ""
+                    if provider == "generic"
+                    else (
+                        f" (spec.provider: {provider}: flux-semver does not log in to the cloud "
+                        "itself; docker login with the cloud's credential helper first)"
+                    )
+                )
                 raise RegistryAuthError(f"{where}{exc}{hint}") from None
             except RegistryError as exc:
                 raise RegistryError(f"{where}{exc}") from None

@@ -55,15 +55,18 @@ def parse(text: str, *, insecure: bool = False) -> ImageName:  # noqa: C901
     """The image name ``text`` (``ghcr.io/org/app``, ``nginx``); raises RegistryError."""
     value = text.strip()
     if not value:
-        raise RegistryError("the image name is empty — write it as registry/repository, "
-                            "e.g. ghcr.io/org/app")
+        raise RegistryError(
+            "the image name is empty — write it as registry/repository, e.g. ghcr.io/org/app"
+        )
     if "://" in value:
         scheme = value.split("://", 1)[0]
-        raise RegistryError(f"image {value!r} should not include a URL scheme — remove "
-                            f"'{scheme}://'")
+        raise RegistryError(
+            f"image {value!r} should not include a URL scheme — remove '{scheme}://'"
+        )
     if "@" in value:
-        raise RegistryError(f"image {value!r} should not include a digest — remove "
-                            f"'@{value.split('@', 1)[1]}'")
+        raise RegistryError(
+            f"image {value!r} should not include a digest — remove '@{value.split('@', 1)[1]}'"
+        )
     first, _, rest = value.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
         registry, path = first, rest
@@ -77,11 +80,14 @@ def parse(text: str, *, insecure: bool = False) -> ImageName:  # noqa: C901
             path = f"library/{path}"
     last = path.rsplit("/", 1)[-1]
     if ":" in last:
-        raise RegistryError(f"image {value!r} should not include a tag — remove "
-                            f"':{last.split(':', 1)[1]}' (Flux lists the tags itself)")
+        raise RegistryError(
+            f"image {value!r} should not include a tag — remove "
+            f"':{last.split(':', 1)[1]}' (Flux lists the tags itself)"
+        )
     for component in path.split("/"):
         if not _COMPONENT.fullmatch(component):
             raise RegistryError(
                 f"image {value!r}: {component!r} is not a valid repository name component "
-                "(lower-case letters, digits and single . _ - separators)")
+                "(lower-case letters, digits and single . _ - separators)"
+            )
     return ImageName(registry, path, insecure)

@@ -26,8 +26,9 @@ def review(repo: Repository, plan: Plan, environ: Mapping[str, str]) -> Review:
     """List the app's images (credentials from ``environ``) and check the plan against them."""
     listings = Listings(environ=environ)
     try:
-        deploys = Deploys(image_repositories.scan(repo.root), listings,
-                          helm_repositories.scan(repo.root))
+        deploys = Deploys(
+            image_repositories.scan(repo.root), listings, helm_repositories.scan(repo.root)
+        )
         missing = () if plan.blocked else tuple(deploys.missing_pins(plan, repo.policies))
         return Review(tuple(deploys.for_plan(plan, repo.policies)), missing)
     finally:

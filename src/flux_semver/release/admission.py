@@ -30,21 +30,33 @@ def gate_policies(repo: Repository, app: str, gate: str) -> list[Policy]:
     return [p for p in semver_policies(repo, app) if p.stage == gate]
 
 
-def base_history(repo: Repository, policies: list[Policy], version: Version,
-                 revision: str = "HEAD") -> list[BaseCommit]:
+def base_history(
+    repo: Repository, policies: list[Policy], version: Version, revision: str = "HEAD"
+) -> list[BaseCommit]:
     """``revision``'s first-parent history, oldest first, each commit marked ``admits`` when
     one of ``policies`` (found again by file and ``namespace/name``) admits ``version`` —
     back to the first commit that does not (all the gate needs: the run ending at the tip)."""
     if not git.is_repository(repo.root):
-        raise GitError(f"{repo.root} is not inside a git repository, so the gate has no "
-                       "history to read; run this in a clone of the GitOps repository")
+        raise GitError(
+            f"{repo.root} is not inside a git repository, so the gate has no "
+            "history to read; run this in a clone of the GitOps repository"
+        )
     if git.text(repo.root, "rev-parse", "--is-shallow-repository").strip() == "true":
-        raise GitError("this clone is shallow, so when the gate stage took the version cannot "
-                       "be known; fetch the history (git fetch --unshallow, or "
-                       "actions/checkout with fetch-depth: 0)")
+        raise GitError(
+            "this clone is shallow, so when the gate stage took the version cannot "
+            "be known; fetch the history (git fetch --unshallow, or "
+            "actions/checkout with fetch-depth: 0)"
+        )
     try:
-        out = git.text(repo.root, "log", "--first-parent", f"--max-count={HISTORY_LIMIT}",
-                       "--format=%H %cI", revision, "--")
+        out = git.text(
+            repo.root,
+            "log",
+            "--first-parent",
+            f"--max-count={HISTORY_LIMIT}",
+            "--format=%H %cI",
+            revision,
+            "--",
+        )
     except GitError:
         return []  # no commit yet
     commits = [line.split(" ", 1) for line in out.splitlines() if line.strip()]
@@ -55,19 +67,25 @@ def base_history(repo: Repository, policies: list[Policy], version: Version,
     # From the tip back, in chunks: the walk ends at the first commit that does not admit
     # the version, so a recent release reads a few blobs, not the whole history.
     for start in range(0, len(commits), _CHUNK):
-        chunk = commits[start:start + _CHUNK]
+        chunk = commits[start : start + _CHUNK]
         blobs = git.show_files(repo.root, [(sha, f) for sha, _ in chunk for f in files])
         for sha, when in chunk:
-            admits = any(_admits_at(blobs.get((sha, p.file)), p, version, resolver, parsed)
-                         for p in policies)
+            admits = any(
+                _admits_at(blobs.get((sha, p.file)), p, version, resolver, parsed) for p in policies
+            )
             walked.append(BaseCommit(sha, datetime.fromisoformat(when).astimezone(UTC), admits))
             if not admits:
                 return walked[::-1]
     return walked[::-1]
 
 
-def _admits_at(raw: bytes | None, policy: Policy, version: Version, resolver: StageResolver,
-               parsed: dict[tuple[str, bytes], list[Policy]]) -> bool:
+def _admits_at(
+    raw: bytes | None,
+    policy: Policy,
+    version: Version,
+    resolver: StageResolver,
+    parsed: dict[tuple[str, bytes], list[Policy]],
+) -> bool:
     """Whether the policy named like ``policy`` in a file's bytes admits ``version``."""
     if raw is None:
         return False
@@ -77,8 +95,11 @@ def _admits_at(raw: bytes | None, policy: Policy, version: Version, resolver: St
             parsed[key] = read(raw, policy.file, resolver)
         except YamlError:
             parsed[key] = []
-    return any(_admits(other, version) for other in parsed[key]
-               if other.ref == policy.ref and other.kind == "semver")
+    return any(
+        _admits(other, version)
+        for other in parsed[key]
+        if other.ref == policy.ref and other.kind == "semver"
+    )
 
 
 def _admits(policy: Policy, version: Version) -> bool:

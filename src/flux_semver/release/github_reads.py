@@ -43,11 +43,20 @@ class RestReader:
         self._owner = repository.split("/", 1)[0]
         self._timeout = timeout
         self._session = requests.Session()
-        self._session.headers.update({"Authorization": f"Bearer {token}",
-                                      "Accept": "application/vnd.github+json",
-                                      "User-Agent": "flux-semver"})
-        retry = Retry(total=3, backoff_factor=0.5, status_forcelist=(500, 502, 503, 504),
-                      allowed_methods=frozenset({"GET"}), raise_on_status=False)
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "User-Agent": "flux-semver",
+            }
+        )
+        retry = Retry(
+            total=3,
+            backoff_factor=0.5,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
+        )
         self._session.mount("http://", HTTPAdapter(max_retries=retry))
         self._session.mount("https://", HTTPAdapter(max_retries=retry))
 
@@ -56,16 +65,20 @@ class RestReader:
         for page in range(1, _PAGES + 1):
             url = self._base + suffix
             try:
-                answer = self._session.get(url, timeout=self._timeout, params={
-                    **parameters, "per_page": 100, "page": page})
+                answer = self._session.get(
+                    url, timeout=self._timeout, params={**parameters, "per_page": 100, "page": page}
+                )
             except requests.RequestException as exc:
-                raise FluxSemverError(f"cannot reach GitHub at {url}: {type(exc).__name__}; "
-                                      "check --api-url and the network") from None
+                raise FluxSemverError(
+                    f"cannot reach GitHub at {url}: {type(exc).__name__}; "
+                    "check --api-url and the network"
+                ) from None
             if answer.status_code != 200:
-                why = {401: "the token was refused: check --token",
-                       403: "the token may not read this repository",
-                       404: "no such repository, or the token cannot see it: check "
-                            "--repository"}.get(answer.status_code, "try again later")
+                why = {
+                    401: "the token was refused: check --token",
+                    403: "the token may not read this repository",
+                    404: "no such repository, or the token cannot see it: check --repository",
+                }.get(answer.status_code, "try again later")
                 raise FluxSemverError(f"GitHub answered {answer.status_code} for {url}: {why}")
             chunk = answer.json()
             if not isinstance(chunk, list):
@@ -107,9 +120,16 @@ def statuses_from(sha: str, items: Iterable[Mapping[str, Any]]) -> list[CommitSt
         if created is None or not isinstance(context, str) or not isinstance(state, str):
             continue
         target = item.get("target_url")
-        found.append(CommitStatus(sha=sha, context=context, state=state, created_at=created,
-                                  description=str(item.get("description") or ""),
-                                  target_url=target if isinstance(target, str) else None))
+        found.append(
+            CommitStatus(
+                sha=sha,
+                context=context,
+                state=state,
+                created_at=created,
+                description=str(item.get("description") or ""),
+                target_url=target if isinstance(target, str) else None,
+            )
+        )
     return found
 
 
@@ -120,14 +140,18 @@ def reviews_from(items: Iterable[Mapping[str, Any]]) -> list[Review]:
         user = item.get("user")
         if not isinstance(user, dict) or not isinstance(user.get("login"), str):
             continue  # a deleted account ("ghost") has no say
-        found.append(Review(reviewer=user["login"], state=str(item.get("state", "")),
-                            submitted_at=_time(item.get("submitted_at")),
-                            bot=user.get("type") == "Bot" or user["login"].endswith("[bot]")))
+        found.append(
+            Review(
+                reviewer=user["login"],
+                state=str(item.get("state", "")),
+                submitted_at=_time(item.get("submitted_at")),
+                bot=user.get("type") == "Bot" or user["login"].endswith("[bot]"),
+            )
+        )
     return found
 
 
-def with_github(facts: GateFacts, client: Reads, pull: int | None,
-                author: str | None) -> GateFacts:
+def with_github(facts: GateFacts, client: Reads, pull: int | None, author: str | None) -> GateFacts:
     """``facts`` plus the statuses of the newest admitting base commits and, for a pull
     request, its reviews."""
     statuses: list[CommitStatus] = []

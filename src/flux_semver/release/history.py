@@ -116,8 +116,9 @@ def stage_policies(repo: Repository, app: str | None, stage: str | None) -> list
     return chosen
 
 
-def changes_of(repo: Repository, policies: Iterable[Policy],
-               since: str | None = None) -> list[RangeChange]:
+def changes_of(
+    repo: Repository, policies: Iterable[Policy], since: str | None = None
+) -> list[RangeChange]:
     """Every committed change of the given policies' ranges, newest first, following each
     file across renames (after ``since``, any date git understands, when given)."""
     reader = RangeReader(StageResolver(repo.config))
@@ -130,14 +131,18 @@ def changes_of(repo: Repository, policies: Iterable[Policy],
         steps = renames.file_history(repo.root, file, since)
         paths.update(s.path for s in steps)
         specs = [(s.commit.sha, s.path) for s in steps] + [
-            (s.commit.parents[0], s.parent_path) for s in steps
+            (s.commit.parents[0], s.parent_path)
+            for s in steps
             if s.commit.parents and s.parent_path is not None
         ]
         blobs = git.show_files(repo.root, specs)
         for index, step in enumerate(steps):
             commit = step.commit
-            parent = (blobs.get((commit.parents[0], step.parent_path))
-                      if commit.parents and step.parent_path is not None else None)
+            parent = (
+                blobs.get((commit.parents[0], step.parent_path))
+                if commit.parents and step.parent_path is not None
+                else None
+            )
             said = trailers.parse(commit.message)
             for policy in mine:
                 after = reader.range_of(blobs[(commit.sha, step.path)], file, policy)
@@ -145,23 +150,28 @@ def changes_of(repo: Repository, policies: Iterable[Policy],
                 if after is None or after == before:
                     continue
                 ours = said.present and (said.app in (None, policy.app))
-                found.append((index, RangeChange(
-                    commit=commit.sha,
-                    date=commit.date,
-                    author=commit.author,
-                    email=commit.email,
-                    subject=commit.subject,
-                    app=policy.app or "",
-                    stage=policy.stage or "",
-                    policy=policy.ref,
-                    file=step.path,
-                    from_range=before,
-                    to_range=after,
-                    version=said.version if ours else None,
-                    release_type=said.release_type if ours else None,
-                    evidence=said.evidence if ours else (),
-                    source="trailers" if ours else "diff",
-                )))
+                found.append(
+                    (
+                        index,
+                        RangeChange(
+                            commit=commit.sha,
+                            date=commit.date,
+                            author=commit.author,
+                            email=commit.email,
+                            subject=commit.subject,
+                            app=policy.app or "",
+                            stage=policy.stage or "",
+                            policy=policy.ref,
+                            file=step.path,
+                            from_range=before,
+                            to_range=after,
+                            version=said.version if ours else None,
+                            release_type=said.release_type if ours else None,
+                            evidence=said.evidence if ours else (),
+                            source="trailers" if ours else "diff",
+                        ),
+                    )
+                )
     if len(by_file) > 1:  # one log gives the order across files (dates can tie or lie)
         order = {c.sha: i for i, c in enumerate(git.log(repo.root, sorted(paths)))}
         found = [(order.get(change.commit, index), change) for index, change in found]
@@ -170,8 +180,12 @@ def changes_of(repo: Repository, policies: Iterable[Policy],
 
 
 def history(
-    repo: Repository, app: str | None = None, stage: str | None = None, *,
-    since: str | None = None, limit: int | None = None,
+    repo: Repository,
+    app: str | None = None,
+    stage: str | None = None,
+    *,
+    since: str | None = None,
+    limit: int | None = None,
 ) -> list[RangeChange]:
     """Range changes of the app's (or every app's) semver policies, newest first: those
     committed after ``since`` (any date git understands), the newest ``limit`` of them."""

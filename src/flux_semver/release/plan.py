@@ -50,8 +50,15 @@ from flux_semver.semver import notation
 from flux_semver.semver.ranges import Range, clip, lookalike, range_or_none
 from flux_semver.semver.version import InvalidVersion, Version
 
-__all__ = ["RELEASE_TYPE_CHOICES", "check_stages", "choose_app", "in_separate_changes",
-           "make_plan", "parse_version", "plan_release"]
+__all__ = [
+    "RELEASE_TYPE_CHOICES",
+    "check_stages",
+    "choose_app",
+    "in_separate_changes",
+    "make_plan",
+    "parse_version",
+    "plan_release",
+]
 
 
 def parse_version(text: str) -> Version:
@@ -144,8 +151,7 @@ def _step(rng: Range, version: Version, release_type: ReleaseType) -> ReleaseTyp
     """The release type as this stage sees it: a patch of 1.3 is a minor step for a stage
     still on 1.2, and that stage's rule for minor releases applies."""
     floor = rng.floor
-    if (release_type not in RELEASE_RANK or floor is None or floor > version
-            or rng.admits(version)):
+    if release_type not in RELEASE_RANK or floor is None or floor > version or rng.admits(version):
         return release_type
     own = compare(version, floor)
     return own if RELEASE_RANK[own] > RELEASE_RANK[release_type] else release_type
@@ -233,8 +239,9 @@ def _decide(  # noqa: C901 - one branch per release kind; split with the release
 
 
 def _gate_ranges(policies: Sequence[Policy], texts: dict[int, str], gate: str) -> list[Range]:
-    return [r for p in policies if p.stage == gate
-            if (r := range_or_none(texts[id(p)])) is not None]
+    return [
+        r for p in policies if p.stage == gate if (r := range_or_none(texts[id(p)])) is not None
+    ]
 
 
 def _judge(
@@ -305,8 +312,13 @@ def _apply_gates(
             settled = result[id(policy)].action in ("blocked", "waits")
             if change.action != "update" or gate is None or settled:
                 continue
-            judged = _judge(change, gate, _gate_ranges(policies, now, gate),
-                            _gate_ranges(policies, effective, gate), version)
+            judged = _judge(
+                change,
+                gate,
+                _gate_ranges(policies, now, gate),
+                _gate_ranges(policies, effective, gate),
+                version,
+            )
             if judged is None:
                 result[id(policy)] = change
                 continue
@@ -329,8 +341,9 @@ def _not_semver(policy: Policy, stage: Stage) -> PlanChange:
     )
 
 
-def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
-               final: list[PlanChange]) -> list[PlanChange]:
+def _unwritten(
+    changes: Sequence[tuple[Policy, PlanChange]], final: list[PlanChange]
+) -> list[PlanChange]:
     """An update that cannot be written where the range is (a base other stages share) is
     ``blocked``, its reason the patch to add instead: a plan never suggests what promote
     would refuse."""
@@ -340,8 +353,11 @@ def _unwritten(changes: Sequence[tuple[Policy, PlanChange]],
         if why is not None:
             change = replace(change, action="blocked", reason=why)
         elif change.action in WRITES and policy.shared is not None:
-            change = replace(change, reason=f"{change.reason} (in a patch added to "
-                             f"{policy.shared}: the range is in a base other stages share)")
+            change = replace(
+                change,
+                reason=f"{change.reason} (in a patch added to "
+                f"{policy.shared}: the range is in a base other stages share)",
+            )
         out.append(change)
     return out
 
@@ -366,8 +382,16 @@ def plan_release(
         key=lambda p: (order[p.stage or ""], p.file, p.line),
     )
     changes = [
-        (p, _decide(p, config.stage(p.stage or ""), version, kind,
-                    explicit=stages is not None and p.stage in stages))
+        (
+            p,
+            _decide(
+                p,
+                config.stage(p.stage or ""),
+                version,
+                kind,
+                explicit=stages is not None and p.stage in stages,
+            ),
+        )
         for p in staged
         if stages is None or p.stage in stages
     ]
@@ -380,14 +404,17 @@ def plan_release(
     final.sort(key=lambda c: order[c.stage])
     approval = any(
         config.stage(c.stage).approvals_for("hotfix" if c.action == "hotfix" else kind) > 0
-        for c in final if c.action in (*WRITES, "waits")
+        for c in final
+        if c.action in (*WRITES, "waits")
     )
     hotfix = any(c.action == "hotfix" for c in final) and not any(
-        c.action == "update" for c in final)
+        c.action == "update" for c in final
+    )
     plan_kind: PlanKind = "hotfix" if hotfix else kind
     unmapped = sum(1 for p in (*policies, *others) if p.stage is None)
-    return Plan(app, str(version), plan_kind, tuple(final), approval_required=approval,
-                unmapped=unmapped)
+    return Plan(
+        app, str(version), plan_kind, tuple(final), approval_required=approval, unmapped=unmapped
+    )
 
 
 def in_separate_changes(plan: Plan) -> Plan:
@@ -395,10 +422,14 @@ def in_separate_changes(plan: Plan) -> Plan:
     gate's (the action's per-stage pull requests): a stage that ``waits`` is written, in its
     own change, and the reason says which must merge first. FS015 judges each change apart."""
     changes = tuple(
-        replace(c, action="update",
-                reason=f"{c.reason.split(';', 1)[0].replace('waits for', 'needs')}; in its own "
-                       "change, merged after that one")
-        if c.action == "waits" else c
+        replace(
+            c,
+            action="update",
+            reason=f"{c.reason.split(';', 1)[0].replace('waits for', 'needs')}; in its own "
+            "change, merged after that one",
+        )
+        if c.action == "waits"
+        else c
         for c in plan.changes
     )
     return replace(plan, changes=changes)
@@ -438,8 +469,10 @@ def make_plan(
     on_track, off_track = tracks.split(policies, tag.strip(), parsed)
     if not on_track and off_track:
         reasons = "; ".join(f"{o.policy.ref} ({o.policy.file}): {o.reason}" for o in off_track)
-        raise PlanError(f"no policy of {chosen_app} can select {tag.strip()}: {reasons}; give "
-                        "the version as the tag those filters keep")
+        raise PlanError(
+            f"no policy of {chosen_app} can select {tag.strip()}: {reasons}; give "
+            "the version as the tag those filters keep"
+        )
     taken = {id(p) for p in policies}
     others = [p for p in repo.policies_for(chosen_app) if id(p) not in taken and not p.patch]
     plan = plan_release(config, on_track, chosen_app, parsed, chosen, kind, others=others)
@@ -457,13 +490,17 @@ def _release_version(policies: Sequence[Policy], text: str) -> Version:
         return found
 
 
-def _with_other_tracks(plan: Plan, off_track: Sequence[tracks.OffTrack], config: Config,
-                       stages: Sequence[str] | None) -> Plan:
+def _with_other_tracks(
+    plan: Plan, off_track: Sequence[tracks.OffTrack], config: Config, stages: Sequence[str] | None
+) -> Plan:
     """The plan with an ``unchanged`` entry, saying why, for each policy of another track."""
     if not off_track:
         return plan
     order = {name: i for i, name in enumerate(config.stage_names)}
-    others = [_change(o.policy, "unchanged", o.reason) for o in off_track
-              if o.policy.stage in order and (stages is None or o.policy.stage in stages)]
+    others = [
+        _change(o.policy, "unchanged", o.reason)
+        for o in off_track
+        if o.policy.stage in order and (stages is None or o.policy.stage in stages)
+    ]
     changes = sorted([*plan.changes, *others], key=lambda c: order[c.stage])
     return replace(plan, changes=tuple(changes))

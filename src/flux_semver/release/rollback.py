@@ -111,30 +111,47 @@ def _gate_check(
         if new is None:
             return f"{restore.to_range!r} does not parse in Flux", ()
         new_ranges.append((restore, new))
-    return (_refusal(repo, app, stage, mine, new_ranges),
-            _warnings(repo, app, stage, mine, new_ranges))
+    return (
+        _refusal(repo, app, stage, mine, new_ranges),
+        _warnings(repo, app, stage, mine, new_ranges),
+    )
 
 
-def _refusal(repo: Repository, app: str, stage: str, mine: Sequence[Policy],
-             new_ranges: Sequence[tuple[Restore, Range]]) -> str | None:
+def _refusal(
+    repo: Repository,
+    app: str,
+    stage: str,
+    mine: Sequence[Policy],
+    new_ranges: Sequence[tuple[Restore, Range]],
+) -> str | None:
     """Why the restored ranges would lead the stage's gate, or None."""
     gate = repo.config.stage(stage).after
     if gate is None:
         return None
     if not any(p.stage == gate for p in mine):
-        return (f"{app} has no policy in {gate}, the stage {stage} comes after (FS007); "
-                "add one there first")
-    gate_ranges = [r for p in mine if p.stage == gate
-                   if (r := range_or_none(p.range_text)) is not None]
+        return (
+            f"{app} has no policy in {gate}, the stage {stage} comes after (FS007); "
+            "add one there first"
+        )
+    gate_ranges = [
+        r for p in mine if p.stage == gate if (r := range_or_none(p.range_text)) is not None
+    ]
     for restore, new in new_ranges:
         if gates.leads(new, gate_ranges):
-            return (f"{stage} would admit {restore.to_range}, above everything its gate {gate} "
-                    f"admits: give --to a range {gate} admits")
+            return (
+                f"{stage} would admit {restore.to_range}, above everything its gate {gate} "
+                f"admits: give --to a range {gate} admits"
+            )
     return None
 
 
-def _warnings(repo: Repository, app: str, stage: str, mine: Sequence[Policy],
-              new_ranges: Sequence[tuple[Restore, Range]]) -> tuple[str, ...]:
+def _warnings(
+    repo: Repository,
+    app: str,
+    stage: str,
+    mine: Sequence[Policy],
+    new_ranges: Sequence[tuple[Restore, Range]],
+) -> tuple[str, ...]:
     """The stages gated by ``stage`` that would lead it after the rollback."""
     restored = [new for _, new in new_ranges]
     shown = " or ".join(dict.fromkeys(r.to_range for r, _ in new_ranges))
@@ -181,8 +198,10 @@ def rollback_target(
         for policy in policies:
             why = goes_back(wanted, range_or_none(policy.range_text), exact)
             if why is not None and refused is None:
-                refused = (f"--to {to} {why} ({policy.ref} has {policy.range_text}); to move "
-                           f"forward, run flux-semver promote VERSION --stage {stage}")
+                refused = (
+                    f"--to {to} {why} ({policy.ref} has {policy.range_text}); to move "
+                    f"forward, run flux-semver promote VERSION --stage {stage}"
+                )
     else:
         need_git(repo)
         resolver = StageResolver(repo.config)

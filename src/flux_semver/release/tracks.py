@@ -39,21 +39,26 @@ def why_not(policy: Policy, tag: str, version: Version) -> str | None:
     except InvalidPattern as exc:
         return f"its filterTags pattern does not compile: {exc}"
     if not kept:
-        return (f"another track: its filterTags pattern {pattern!r} does not keep the tag "
-                f"{tag!r}, so it could never select {version}")
+        return (
+            f"another track: its filterTags pattern {pattern!r} does not keep the tag "
+            f"{tag!r}, so it could never select {version}"
+        )
     extracted = next(iter(kept))
     try:
         seen = Version.parse_tag(extracted)
     except InvalidVersion:
         seen = None
     if seen != version:
-        return (f"another track: its filterTags extract {policy.filter_extract!r} turns the tag "
-                f"{tag!r} into {extracted!r}, not {version}")
+        return (
+            f"another track: its filterTags extract {policy.filter_extract!r} turns the tag "
+            f"{tag!r} into {extracted!r}, not {version}"
+        )
     return None
 
 
-def split(policies: Sequence[Policy], tag: str,
-          version: Version) -> tuple[list[Policy], list[OffTrack]]:
+def split(
+    policies: Sequence[Policy], tag: str, version: Version
+) -> tuple[list[Policy], list[OffTrack]]:
     """The policies on the version's track, and those off it with the reason."""
     per_stage: dict[str | None, int] = {}
     for policy in policies:

@@ -68,8 +68,7 @@ def commit_message(
     where = ", ".join(touched) if touched else "no stage"
     subject = f"flux-semver: promote {plan.app} {plan.version} ({plan.release_type}) to {where}"
     body = [
-        f"{c.stage}: {c.policy} {c.from_range} -> {c.to_range} ({c.file}:{c.line})"
-        for c in updates
+        f"{c.stage}: {c.policy} {c.from_range} -> {c.to_range} ({c.file}:{c.line})" for c in updates
     ]
     trailers = [f"{APP}: {_one_line(plan.app)}"]
     trailers += [f"{STAGE}: {stage}" for stage in touched]

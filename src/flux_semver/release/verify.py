@@ -83,9 +83,15 @@ class Condition:
     failed: bool = False  # not merely pending: the gate fails
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "met": self.met, "failed": self.failed,
-                "detail": self.detail, "at": _iso(self.at), "until": _iso(self.until),
-                "link": self.link}
+        return {
+            "check": self.check,
+            "met": self.met,
+            "failed": self.failed,
+            "detail": self.detail,
+            "at": _iso(self.at),
+            "until": _iso(self.until),
+            "link": self.link,
+        }
 
 
 @dataclass(frozen=True)
@@ -120,8 +126,11 @@ class GateResult:
     def description(self) -> str:
         """The commit status description: the first missing condition, short."""
         if self.state == "success":
-            text = (f"{self.version} verified in {self.gate}" if self.gate
-                    else self.conditions[0].detail)
+            text = (
+                f"{self.version} verified in {self.gate}"
+                if self.gate
+                else self.conditions[0].detail
+            )
         else:
             first = self.missing[0]
             text = first.detail
@@ -130,13 +139,20 @@ class GateResult:
         return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
 
     def to_json(self) -> dict[str, Any]:
-        return {"stage": self.stage, "gate": self.gate, "version": self.version,
-                "release_type": self.release_type, "now": _iso(self.now), "state": self.state,
-                "description": self.description, "until": _iso(self.until),
-                "healthy_commit": self.healthy_commit,
-                "soak_seconds": _seconds(self.soak),
-                "soak_elapsed_seconds": _seconds(self.soak_elapsed),
-                "conditions": [c.to_json() for c in self.conditions]}
+        return {
+            "stage": self.stage,
+            "gate": self.gate,
+            "version": self.version,
+            "release_type": self.release_type,
+            "now": _iso(self.now),
+            "state": self.state,
+            "description": self.description,
+            "until": _iso(self.until),
+            "healthy_commit": self.healthy_commit,
+            "soak_seconds": _seconds(self.soak),
+            "soak_elapsed_seconds": _seconds(self.soak_elapsed),
+            "conditions": [c.to_json() for c in self.conditions],
+        }
 
 
 @dataclass(frozen=True)
@@ -198,8 +214,9 @@ def admission(history: Sequence[BaseCommit]) -> tuple[BaseCommit, ...]:
     return tuple(reversed(run))
 
 
-def _health(statuses: Iterable[CommitStatus], admitting: set[str], prefix: str,
-            now: datetime) -> tuple[datetime | None, CommitStatus | None, CommitStatus | None]:
+def _health(
+    statuses: Iterable[CommitStatus], admitting: set[str], prefix: str, now: datetime
+) -> tuple[datetime | None, CommitStatus | None, CommitStatus | None]:
     """(healthy since, the status that made it healthy, the failure that fails it).
 
     Every matching context counts (one per cluster reporting the stage): a failure in any
@@ -208,8 +225,11 @@ def _health(statuses: Iterable[CommitStatus], admitting: set[str], prefix: str,
     """
     by_context: dict[str, list[CommitStatus]] = {}
     for status in statuses:
-        if (status.sha in admitting and status.created_at <= now
-                and context_matches(status.context, prefix)):
+        if (
+            status.sha in admitting
+            and status.created_at <= now
+            and context_matches(status.context, prefix)
+        ):
             by_context.setdefault(status.context, []).append(status)
     since: datetime | None = None
     proof: CommitStatus | None = None
@@ -237,8 +257,9 @@ def _health(statuses: Iterable[CommitStatus], admitting: set[str], prefix: str,
     return since, proof, None
 
 
-def _approvals(reviews: Sequence[Review], author: str | None,
-               now: datetime) -> tuple[list[str], list[str]]:
+def _approvals(
+    reviews: Sequence[Review], author: str | None, now: datetime
+) -> tuple[list[str], list[str]]:
     """(approvers, reviewers asking for changes), from each reviewer's latest review given by
     ``now`` (a review still being written has no time and does not count)."""
     latest: dict[str, Review] = {}
@@ -264,75 +285,138 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:  # noqa: C901
     soak = verify.soak if verify is not None else None
     start: datetime | None = None
     if gate is None:
-        why = (f"a {facts.release_type} does not wait for a gate stage"
-               if facts.release_type in UNGATED else f"{stage.name} has no gate stage")
+        why = (
+            f"a {facts.release_type} does not wait for a gate stage"
+            if facts.release_type in UNGATED
+            else f"{stage.name} has no gate stage"
+        )
         conditions.append(Condition("admitted", True, why))
     else:
         run = admission(facts.history)
         if facts.same_change:
             run = ()
-            conditions.append(Condition(
-                "admitted", False, f"{gate.name} and {stage.name} take {version} in one pull "
-                f"request; {gate.name} cannot run it first — use pull-requests: per-stage",
-                failed=True))
+            conditions.append(
+                Condition(
+                    "admitted",
+                    False,
+                    f"{gate.name} and {stage.name} take {version} in one pull "
+                    f"request; {gate.name} cannot run it first — use pull-requests: per-stage",
+                    failed=True,
+                )
+            )
         elif not run:
-            conditions.append(Condition(
-                "admitted", False, f"{gate.name} does not admit {version} on the base branch "
-                f"yet: merge the {gate.name} pull request first"))
+            conditions.append(
+                Condition(
+                    "admitted",
+                    False,
+                    f"{gate.name} does not admit {version} on the base branch "
+                    f"yet: merge the {gate.name} pull request first",
+                )
+            )
         else:
             first = run[0]
-            conditions.append(Condition(
-                "admitted", True, f"{gate.name} admits {version} since commit {first.sha[:12]}",
-                at=first.at, link=facts.commit_url.get(first.sha)))
+            conditions.append(
+                Condition(
+                    "admitted",
+                    True,
+                    f"{gate.name} admits {version} since commit {first.sha[:12]}",
+                    at=first.at,
+                    link=facts.commit_url.get(first.sha),
+                )
+            )
             start = first.at
         if verify is not None and verify.status:
             start = None
             if not run:
-                conditions.append(Condition(
-                    "healthy", False, f"waiting for Flux to report {gate.name} "
-                    f"({verify.status}) on a commit that admits {version}"))
+                conditions.append(
+                    Condition(
+                        "healthy",
+                        False,
+                        f"waiting for Flux to report {gate.name} "
+                        f"({verify.status}) on a commit that admits {version}",
+                    )
+                )
             elif facts.statuses is None:
-                conditions.append(Condition(
-                    "healthy", False, f"cannot read Flux's commit statuses ({verify.status}) "
-                    "without a GitHub token"))
+                conditions.append(
+                    Condition(
+                        "healthy",
+                        False,
+                        f"cannot read Flux's commit statuses ({verify.status}) "
+                        "without a GitHub token",
+                    )
+                )
             else:
                 admitting = {c.sha for c in run}
                 since, proof, failing = _health(facts.statuses, admitting, verify.status, now)
                 if failing is not None:
-                    conditions.append(Condition(
-                        "healthy", False, f"Flux reports {gate.name} failing ({failing.context}: "
-                        f"{failing.description or failing.state}) since "
-                        f"{_when(failing.created_at)}", at=failing.created_at,
-                        link=failing.target_url or facts.commit_url.get(failing.sha),
-                        failed=True))
+                    conditions.append(
+                        Condition(
+                            "healthy",
+                            False,
+                            f"Flux reports {gate.name} failing ({failing.context}: "
+                            f"{failing.description or failing.state}) since "
+                            f"{_when(failing.created_at)}",
+                            at=failing.created_at,
+                            link=failing.target_url or facts.commit_url.get(failing.sha),
+                            failed=True,
+                        )
+                    )
                 elif since is None or proof is None:
-                    conditions.append(Condition(
-                        "healthy", False, f"waiting for Flux to report {gate.name} healthy "
-                        f"({verify.status}) on a commit that admits {version}"))
+                    conditions.append(
+                        Condition(
+                            "healthy",
+                            False,
+                            f"waiting for Flux to report {gate.name} healthy "
+                            f"({verify.status}) on a commit that admits {version}",
+                        )
+                    )
                 else:
                     healthy_commit = proof.sha
                     start = since
-                    conditions.append(Condition(
-                        "healthy", True, f"Flux reported {gate.name} healthy ({proof.context}: "
-                        f"{proof.description or proof.state}) on {proof.sha[:12]}",
-                        at=since, link=proof.target_url or facts.commit_url.get(proof.sha)))
+                    conditions.append(
+                        Condition(
+                            "healthy",
+                            True,
+                            f"Flux reported {gate.name} healthy ({proof.context}: "
+                            f"{proof.description or proof.state}) on {proof.sha[:12]}",
+                            at=since,
+                            link=proof.target_url or facts.commit_url.get(proof.sha),
+                        )
+                    )
         if soak is not None:
             if start is None:
-                conditions.append(Condition(
-                    "soak", False, f"soak of {format_duration(soak)} in {gate.name} starts once "
-                    f"{gate.name} runs {version}"))
+                conditions.append(
+                    Condition(
+                        "soak",
+                        False,
+                        f"soak of {format_duration(soak)} in {gate.name} starts once "
+                        f"{gate.name} runs {version}",
+                    )
+                )
             else:
                 ends = start + soak
                 soak_elapsed = max(now - start, timedelta(0))
                 if now >= ends:
-                    conditions.append(Condition(
-                        "soak", True, f"{gate.name} ran {version} for "
-                        f"{format_duration(soak_elapsed)} (soak {format_duration(soak)})",
-                        at=ends))
+                    conditions.append(
+                        Condition(
+                            "soak",
+                            True,
+                            f"{gate.name} ran {version} for "
+                            f"{format_duration(soak_elapsed)} (soak {format_duration(soak)})",
+                            at=ends,
+                        )
+                    )
                 else:
-                    conditions.append(Condition(
-                        "soak", False, f"soak in {gate.name} until {_when(ends)} "
-                        f"({format_duration(ends - now)} left)", at=start, until=ends))
+                    conditions.append(
+                        Condition(
+                            "soak",
+                            False,
+                            f"soak in {gate.name} until {_when(ends)} "
+                            f"({format_duration(ends - now)} left)",
+                            at=start,
+                            until=ends,
+                        )
+                    )
     conditions.append(_approval_condition(facts, now))
     frozen = open_window(stage.freeze, now)
     if frozen is None:
@@ -340,35 +424,56 @@ def evaluate(facts: GateFacts, now: datetime) -> GateResult:  # noqa: C901
     else:
         window, ends = frozen
         why = f": {window.reason}" if window.reason else ""
-        conditions.append(Condition(
-            "freeze", False, f"{stage.name} is frozen until {_when(ends)} ({window.label}){why}",
-            until=ends))
+        conditions.append(
+            Condition(
+                "freeze",
+                False,
+                f"{stage.name} is frozen until {_when(ends)} ({window.label}){why}",
+                until=ends,
+            )
+        )
     state: State = "success"
     if any(c.failed for c in conditions):
         state = "failure"
     elif any(not c.met for c in conditions):
         state = "pending"
-    return GateResult(stage=stage.name, gate=gate.name if gate else None, version=version,
-                      release_type=facts.release_type, now=now, state=state,
-                      conditions=tuple(conditions), healthy_commit=healthy_commit, soak=soak,
-                      soak_elapsed=soak_elapsed)
+    return GateResult(
+        stage=stage.name,
+        gate=gate.name if gate else None,
+        version=version,
+        release_type=facts.release_type,
+        now=now,
+        state=state,
+        conditions=tuple(conditions),
+        healthy_commit=healthy_commit,
+        soak=soak,
+        soak_elapsed=soak_elapsed,
+    )
 
 
 def _approval_condition(facts: GateFacts, now: datetime) -> Condition:
     needed = facts.stage.approvals_for(facts.release_type)
     if needed == 0:
-        return Condition("approvals", True, f"no approval required for a {facts.release_type} "
-                         f"release in {facts.stage.name}")
+        return Condition(
+            "approvals",
+            True,
+            f"no approval required for a {facts.release_type} release in {facts.stage.name}",
+        )
     if facts.reviews is None:
-        return Condition("approvals", False, f"{needed} approval(s) required; cannot read "
-                         "reviews without a GitHub token and an open pull request")
+        return Condition(
+            "approvals",
+            False,
+            f"{needed} approval(s) required; cannot read "
+            "reviews without a GitHub token and an open pull request",
+        )
     approved, blocking = _approvals(facts.reviews, facts.author, now)
     if blocking:
         return Condition("approvals", False, f"changes requested by {', '.join(blocking)}")
     if len(approved) < needed:
         have = f" (approved by {', '.join(approved)})" if approved else ""
-        return Condition("approvals", False, f"{len(approved)} of {needed} required "
-                         f"approval(s){have}")
+        return Condition(
+            "approvals", False, f"{len(approved)} of {needed} required approval(s){have}"
+        )
     return Condition("approvals", True, f"approved by {', '.join(approved)}")
 
 
@@ -379,25 +484,38 @@ def result_from_json(data: Any) -> GateResult:
         raise ValueError("expected the JSON object `flux-semver gate --format json` prints")
     try:
         conditions = tuple(
-            Condition(check=c["check"], met=bool(c["met"]), detail=str(c["detail"]),
-                      at=_parsed(c.get("at")), until=_parsed(c.get("until")),
-                      link=c.get("link") if isinstance(c.get("link"), str) else None,
-                      failed=bool(c.get("failed", False)))
-            for c in data["conditions"])
+            Condition(
+                check=c["check"],
+                met=bool(c["met"]),
+                detail=str(c["detail"]),
+                at=_parsed(c.get("at")),
+                until=_parsed(c.get("until")),
+                link=c.get("link") if isinstance(c.get("link"), str) else None,
+                failed=bool(c.get("failed", False)),
+            )
+            for c in data["conditions"]
+        )
         state = data["state"]
         if state not in ("success", "pending", "failure") or any(
-                c.check not in ("admitted", "healthy", "soak", "approvals", "freeze")
-                for c in conditions):
+            c.check not in ("admitted", "healthy", "soak", "approvals", "freeze")
+            for c in conditions
+        ):
             raise ValueError(f"unknown state {state!r} or condition")
         now = _parsed(data["now"])
         if now is None:
             raise ValueError("no `now`")
-        return GateResult(stage=str(data["stage"]), gate=data.get("gate"),
-                          version=str(data["version"]), release_type=str(data["release_type"]),
-                          now=now, state=state, conditions=conditions,
-                          healthy_commit=data.get("healthy_commit"),
-                          soak=_span(data.get("soak_seconds")),
-                          soak_elapsed=_span(data.get("soak_elapsed_seconds")))
+        return GateResult(
+            stage=str(data["stage"]),
+            gate=data.get("gate"),
+            version=str(data["version"]),
+            release_type=str(data["release_type"]),
+            now=now,
+            state=state,
+            conditions=conditions,
+            healthy_commit=data.get("healthy_commit"),
+            soak=_span(data.get("soak_seconds")),
+            soak_elapsed=_span(data.get("soak_elapsed_seconds")),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"missing or malformed value ({exc})") from None
 

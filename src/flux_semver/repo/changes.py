@@ -27,24 +27,35 @@ class Change:
 
 def _parse(out: bytes) -> list[Change]:
     fields = out.decode("utf-8", "surrogateescape").split("\0")
-    return [Change(status[:1], path) for status, path in zip(fields[::2], fields[1::2],
-                                                              strict=False) if status]
+    return [
+        Change(status[:1], path)
+        for status, path in zip(fields[::2], fields[1::2], strict=False)
+        if status
+    ]
 
 
 def staged(root: Path) -> list[Change]:
     """The changes in the index against HEAD (all files added, before the first commit)."""
-    return _parse(git.run(root, "diff", "--cached", "--name-status", "--no-renames",
-                          "--no-ext-diff", "-z"))
+    return _parse(
+        git.run(root, "diff", "--cached", "--name-status", "--no-renames", "--no-ext-diff", "-z")
+    )
 
 
 def between(root: Path, base: str, head: str) -> list[Change]:
     """The changes from the merge base of ``base`` and ``head`` to ``head``."""
-    return _parse(git.run(root, "diff", "--name-status", "--no-renames", "--no-ext-diff",
-                          "-z", f"{base}...{head}"))
+    return _parse(
+        git.run(
+            root, "diff", "--name-status", "--no-renames", "--no-ext-diff", "-z", f"{base}...{head}"
+        )
+    )
 
 
-def deleted_policy_files(root: Path, changes: Iterable[Change], revision: str,
-                         extensions: tuple[str, ...] = (".yaml", ".yml")) -> list[str]:
+def deleted_policy_files(
+    root: Path,
+    changes: Iterable[Change],
+    revision: str,
+    extensions: tuple[str, ...] = (".yaml", ".yml"),
+) -> list[str]:
     """The deleted YAML files among ``changes`` that held an ImagePolicy at ``revision``."""
     gone = [c.path for c in changes if c.status == "D" and c.path.endswith(extensions)]
     if not gone:

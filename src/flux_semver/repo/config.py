@@ -129,8 +129,11 @@ def parse(raw: bytes, shown: str) -> Config:
 
 def _blank(node: yaml.Node | None) -> bool:
     """A document with nothing in it: no node, or the empty scalar of a bare ``---``."""
-    return node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""
-                            and node.tag == "tag:yaml.org,2002:null")
+    return node is None or (
+        isinstance(node, yaml.ScalarNode)
+        and node.value == ""
+        and node.tag == "tag:yaml.org,2002:null"
+    )
 
 
 def _shown(root: Path, path: Path) -> str:
@@ -157,8 +160,7 @@ def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...],
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             if key in result:
-                raise _Duplicate(key, key_node.start_mark.line + 1,
-                                 lines[(*where, key, "<key>")])
+                raise _Duplicate(key, key_node.start_mark.line + 1, lines[(*where, key, "<key>")])
             lines[(*where, key, "<key>")] = key_node.start_mark.line + 1
             result[key] = _plain(value_node, (*where, key), lines)
         return result
@@ -222,34 +224,47 @@ def _explain(error: Any) -> str:
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = [k for k in error.instance if k not in schema.get("properties", {})]
-        return (f"unknown key {extra[0]!r} in {where} — allowed keys are "
-                f"{', '.join(allowed)}; check the spelling")
+        return (
+            f"unknown key {extra[0]!r} in {where} — allowed keys are "
+            f"{', '.join(allowed)}; check the spelling"
+        )
     if error.validator == "required":
-        return (f"{where} lacks {error.message.split(' ')[0]} — add it "
-                "(see the README's Configuration)")
+        return (
+            f"{where} lacks {error.message.split(' ')[0]} — add it (see the README's Configuration)"
+        )
     if error.validator == "enum":
         options = ", ".join(str(o) for o in schema["enum"])
         return f"{where} is {error.instance!r} — use one of: {options}"
     if error.validator == "type":
         return f"{where} must be {_a(schema['type'])}, not {_a(_type_name(error.instance))}"
     if error.validator == "pattern":
-        return (f"{where} is {error.instance!r} — a stage name or alias is letters, digits, "
-                "'.', '_' or '-', starting with a letter or digit")
+        return (
+            f"{where} is {error.instance!r} — a stage name or alias is letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
     if error.validator == "uniqueItems":
         return f"{where} lists a value twice — list each alias once"
     if error.validator == "minItems":
         return f"{where} is empty — list at least one stage"
     if error.validator == "anyOf" and where.split(".")[-2:-1] == ["approval"]:
-        return (f"{where} is {error.instance!r} — use required, none or a number of "
-                "approving reviews such as 2")
+        return (
+            f"{where} is {error.instance!r} — use required, none or a number of "
+            "approving reviews such as 2"
+        )
     if error.validator == "minLength":
         return f"{where} is empty — write a glob such as clusters/prod*/**"
     return f"{where}: {error.message}"  # pragma: no cover - every validator the schema uses
 
 
 def _a(kind: str) -> str:
-    words = {"object": "a mapping", "array": "a list", "string": "a string",
-             "boolean": "true or false", "integer": "a number", "null": "empty"}
+    words = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "boolean": "true or false",
+        "integer": "a number",
+        "null": "empty",
+    }
     return words.get(kind, kind)
 
 
@@ -295,8 +310,9 @@ def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: st
         name: str = item["name"]
         here = lines.get(("stages", i, "name"), 1)
         if any(s.name == name for s in stages):
-            raise ConfigError(f"{shown}:{here}: stage {name!r} is listed twice — "
-                              "give every stage its own name")
+            raise ConfigError(
+                f"{shown}:{here}: stage {name!r} is listed twice — give every stage its own name"
+            )
         typo = _misspelt(name, names)
         if typo is not None:
             raise ConfigError(
@@ -311,13 +327,18 @@ def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: st
         if after is not None and not any(s.name == after for s in stages):
             line = lines.get(("stages", i, "after"), here)
             if after == name:
-                raise ConfigError(f"{shown}:{line}: stage {name!r} is after itself — name the "
-                                  "stage it must wait for, or remove `after`")
+                raise ConfigError(
+                    f"{shown}:{line}: stage {name!r} is after itself — name the "
+                    "stage it must wait for, or remove `after`"
+                )
             if after in names:
-                raise ConfigError(f"{shown}:{line}: stage {name!r} is after {after!r}, which "
-                                  "comes later — list the gate stage before the stages it gates")
-            raise ConfigError(f"{shown}:{line}: `after: {after}` names no stage — use one of: "
-                              f"{', '.join(names)}")
+                raise ConfigError(
+                    f"{shown}:{line}: stage {name!r} is after {after!r}, which "
+                    "comes later — list the gate stage before the stages it gates"
+                )
+            raise ConfigError(
+                f"{shown}:{line}: `after: {after}` names no stage — use one of: {', '.join(names)}"
+            )
         given = item.get("aliases")
         inherited = base.aliases if base is not None and given is None else ()
         aliases = tuple(dict.fromkeys([*(given or inherited), name]))
@@ -325,22 +346,26 @@ def _build(data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], shown: st
             taken = owner.setdefault(alias.lower(), name)
             if taken != name:
                 line = lines.get(("stages", i, "aliases"), here)
-                raise ConfigError(f"{shown}:{line}: alias {alias!r} is claimed by stages "
-                                  f"{taken!r} and {name!r} — keep it in one of them")
+                raise ConfigError(
+                    f"{shown}:{line}: alias {alias!r} is claimed by stages "
+                    f"{taken!r} and {name!r} — keep it in one of them"
+                )
         on = {**(base.on if base is not None else DEFAULT_RULES), **item.get("on", {})}
         approval = {**(base.approval if base is not None else {}), **item.get("approval", {})}
         exact = item.get("exact", base.exact if base is not None else False)
-        stages.append(Stage(
-            name=name,
-            aliases=aliases,
-            on=cast(dict[str, StageRule], on),
-            paths=tuple(item.get("paths", [])),
-            exact=bool(exact),
-            after=after,
-            approval=approval,
-            verify=_verify(item, i, lines, shown),
-            freeze=_freeze(item, i, lines, shown),
-        ))
+        stages.append(
+            Stage(
+                name=name,
+                aliases=aliases,
+                on=cast(dict[str, StageRule], on),
+                paths=tuple(item.get("paths", [])),
+                exact=bool(exact),
+                after=after,
+                approval=approval,
+                verify=_verify(item, i, lines, shown),
+                freeze=_freeze(item, i, lines, shown),
+            )
+        )
     _check_verified(stages, lines, shown)
     return Config(stages=tuple(stages), source=shown)
 
@@ -380,8 +405,11 @@ def to_yaml(config: Config) -> str:
             out.append(f"    # freeze: {window.label}")
     out.append("exclude: [" + ", ".join(json.dumps(g) for g in config.exclude) + "]")
     return "\n".join(out) + "\n"
-def _verify(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int],
-            shown: str) -> Verify | None:
+
+
+def _verify(
+    item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int], shown: str
+) -> Verify | None:
     """``verify: {status, soak}`` of stage ``i``, its soak read as a duration."""
     data = item.get("verify")
     if data is None:
@@ -396,14 +424,17 @@ def _verify(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int
     return Verify(status=data.get("status"), soak=soak)
 
 
-def _freeze(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int],
-            shown: str) -> tuple[Any, ...]:
+def _freeze(
+    item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int], shown: str
+) -> tuple[Any, ...]:
     windows = []
     for j, entry in enumerate(item.get("freeze", [])):
         try:
             if "days" not in entry and ("from" not in entry or "to" not in entry):
-                raise WindowError("a freeze window needs `days` (weekly) or both `from` and "
-                                  "`to` dates — e.g. {days: [fri], from: \"15:00\", tz: UTC}")
+                raise WindowError(
+                    "a freeze window needs `days` (weekly) or both `from` and "
+                    '`to` dates — e.g. {days: [fri], from: "15:00", tz: UTC}'
+                )
             windows.append(freeze_window(entry))
         except WindowError as exc:
             where = ("stages", i, "freeze", j)
@@ -412,16 +443,20 @@ def _freeze(item: Mapping[str, Any], i: int, lines: Mapping[tuple[Any, ...], int
     return tuple(windows)
 
 
-def _check_verified(stages: Sequence[Stage], lines: Mapping[tuple[Any, ...], int],
-                    shown: str) -> None:
+def _check_verified(
+    stages: Sequence[Stage], lines: Mapping[tuple[Any, ...], int], shown: str
+) -> None:
     """``verify`` belongs on a gate stage: one some other stage names with ``after``."""
     gates = {s.after for s in stages if s.after}
     for i, stage in enumerate(stages):
         if stage.verify is not None and stage.name not in gates:
             line = lines.get(("stages", i, "verify", "<key>"), 1)
             gated = [s.name for s in stages if s.name != stage.name]
-            hint = (f"add `after: {stage.name}` to the stage that must wait for it"
-                    + (f" (one of {', '.join(gated)})" if gated else ""))
-            raise ConfigError(f"{shown}:{line}: stages[{i}].verify is set on {stage.name!r}, "
-                              f"but no stage is gated by it (no `after: {stage.name}`) — move "
-                              f"verify to the gate stage, or {hint}")
+            hint = f"add `after: {stage.name}` to the stage that must wait for it" + (
+                f" (one of {', '.join(gated)})" if gated else ""
+            )
+            raise ConfigError(
+                f"{shown}:{line}: stages[{i}].verify is set on {stage.name!r}, "
+                f"but no stage is gated by it (no `after: {stage.name}`) — move "
+                f"verify to the gate stage, or {hint}"
+            )

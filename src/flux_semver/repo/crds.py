@@ -39,14 +39,22 @@ _SOURCES: dict[str, tuple[str, str]] = {
 # (apiVersion, kind) -> (CRD file, version name inside it), for the other kinds with a range
 # (README: Kinds): the current API version of each, from helm-controller and source-controller.
 _KIND_SOURCES: dict[tuple[str, str], tuple[str, str]] = {
-    ("helm.toolkit.fluxcd.io/v2", "HelmRelease"): ("helm.toolkit.fluxcd.io_helmreleases.yaml",
-                                                   "v2"),
-    ("source.toolkit.fluxcd.io/v1", "HelmChart"): ("source.toolkit.fluxcd.io_helmcharts.yaml",
-                                                   "v1"),
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease"): (
+        "helm.toolkit.fluxcd.io_helmreleases.yaml",
+        "v2",
+    ),
+    ("source.toolkit.fluxcd.io/v1", "HelmChart"): (
+        "source.toolkit.fluxcd.io_helmcharts.yaml",
+        "v1",
+    ),
     ("source.toolkit.fluxcd.io/v1", "OCIRepository"): (
-        "source.toolkit.fluxcd.io_ocirepositories.yaml", "v1"),
+        "source.toolkit.fluxcd.io_ocirepositories.yaml",
+        "v1",
+    ),
     ("source.toolkit.fluxcd.io/v1", "GitRepository"): (
-        "source.toolkit.fluxcd.io_gitrepositories.yaml", "v1"),
+        "source.toolkit.fluxcd.io_gitrepositories.yaml",
+        "v1",
+    ),
 }
 IMAGE_POLICY = "ImagePolicy"
 
@@ -54,6 +62,7 @@ _DROPPED = frozenset({"description", "nullable"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions"})
 _SCHEMA_VALUES = frozenset({"items", "additionalProperties", "not"})
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -155,7 +164,9 @@ def _full(api_version: str, kind: str) -> Any:
 
 
 def validate(
-    document: Mapping[str, Any], api_version: str, written: Mapping[str, str] | None = None,
+    document: Mapping[str, Any],
+    api_version: str,
+    written: Mapping[str, str] | None = None,
     kind: str = IMAGE_POLICY,
 ) -> list[Violation]:
     """Everything wrong with a document of ``kind`` (an ImagePolicy unless given), in path
@@ -171,8 +182,9 @@ def validate(
     if quick(document):
         return []
     found = [
-        Violation(".".join(str(part) for part in error.absolute_path),
-                  _explain(error, written or {}))
+        Violation(
+            ".".join(str(part) for part in error.absolute_path), _explain(error, written or {})
+        )
         for error in _full(api_version, kind).iter_errors(document)
     ]
     return sorted(found, key=lambda v: v.path)
@@ -192,8 +204,10 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
 }
 
@@ -250,8 +264,8 @@ def _additional(value: Any, node: Mapping[str, Any]) -> Callable[[Any], bool]:
     if value is False:
         return lambda v: not isinstance(v, dict) or known.issuperset(v)
     sub = compile_schema(value)
-    return lambda v: not isinstance(v, dict) or all(
-        sub(item) for key, item in v.items() if key not in known
+    return lambda v: (
+        not isinstance(v, dict) or all(sub(item) for key, item in v.items() if key not in known)
     )
 
 
@@ -299,8 +313,15 @@ _KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any]], Callable[[Any], bool]]] 
 }
 
 
-_KINDS = {"string": "text", "object": "a mapping", "array": "a list", "boolean": "true or false",
-          "integer": "a whole number", "number": "a number", "null": "nothing"}
+_KINDS = {
+    "string": "text",
+    "object": "a mapping",
+    "array": "a list",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "nothing",
+}
 
 
 def _kind(value: Any) -> str:
@@ -329,12 +350,14 @@ def _explain(error: Any, written: Mapping[str, str]) -> str:
     key = str(error.absolute_path[-1]) if error.absolute_path else ""
     if error.validator == "additionalProperties" and isinstance(error.schema, Mapping):
         known = error.schema.get("properties", {})
-        unknown = [str(k) for k in error.instance if k not in known] \
-            if isinstance(error.instance, Mapping) else []
+        unknown = (
+            [str(k) for k in error.instance if k not in known]
+            if isinstance(error.instance, Mapping)
+            else []
+        )
         allowed = ", ".join(sorted(known))
         fields = ", ".join(f'"{k}"' for k in unknown) or "a field"
-        return (f"unknown field {fields}: remove it or fix its spelling (allowed here: "
-                f"{allowed})")
+        return f"unknown field {fields}: remove it or fix its spelling (allowed here: {allowed})"
     if error.validator == "required" and isinstance(error.message, str):
         name = error.message.split("'")[1] if error.message.count("'") >= 2 else error.message
         where = f"under {path}" if path else "at the top of the document"
@@ -346,13 +369,11 @@ def _explain(error: Any, written: Mapping[str, str]) -> str:
         instance = error.instance
         if "string" in names and isinstance(instance, bool | int | float):
             text = written.get(path, _scalar(instance))
-            return (f"{text} is {_kind(instance)}, not text: quote it, "
-                    f'{key}: "{text}"')
+            return f'{text} is {_kind(instance)}, not text: quote it, {key}: "{text}"'
         example = ' such as range: "1.2.x"' if key == "range" and expected == "text" else ""
         if instance is None:
             return f"{key} is empty: give it {expected}{example}"
-        return f"{key} is {_kind(instance)}, but must be {expected}: write {expected} here" \
-            f"{example}"
+        return f"{key} is {_kind(instance)}, but must be {expected}: write {expected} here{example}"
     if error.validator == "pattern" and "(ms|s|m|h)" in str(error.validator_value):
         return f"{error.instance!r} is not a duration: write one such as 5m, 1h or 30s"
     if error.validator == "enum" and isinstance(error.validator_value, list):

@@ -70,14 +70,18 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     return [file for file, _, _, _ in pending]
 
 
-def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refusal
-            items: list[tuple[Policy, str]]) -> tuple[bytes, bytes] | None:
+def _edited(  # noqa: C901 - each early return is one refusal
+    path: Path,
+    file: str,
+    items: list[tuple[Policy, str]],
+) -> tuple[bytes, bytes] | None:
     """The file's (old, new) bytes, or None when every range already has its new value."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise StalePolicyError(f"{file}: cannot read the file ({exc.strerror}) — "
-                               "scan the repository again") from None
+        raise StalePolicyError(
+            f"{file}: cannot read the file ({exc.strerror}) — scan the repository again"
+        ) from None
     try:
         bom, text = yamlfast.decode(raw)
         documents = yamlfast.load(text)
@@ -95,12 +99,16 @@ def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refu
             continue
         earlier = edits.get(token.start)
         if earlier is not None and earlier.new != new_range:
-            raise EditError(f"{_where(policy)}: two different ranges asked for one policy "
-                            f"({earlier.new!r} and {new_range!r}) — ask for one")
+            raise EditError(
+                f"{_where(policy)}: two different ranges asked for one policy "
+                f"({earlier.new!r} and {new_range!r}) — ask for one"
+            )
         style = "double" if token.kind == "plain" and _needs_quotes(new_range) else token.kind
         if token.kind == "raw" and any(c in new_range for c in "'\"\\}$#"):
-            raise EditError(f"{_where(policy)}: {new_range!r} cannot stand inside the variable's "
-                            "default — edit it by hand")
+            raise EditError(
+                f"{_where(policy)}: {new_range!r} cannot stand inside the variable's "
+                "default — edit it by hand"
+            )
         edits[token.start] = _Edit(policy, new_range, token, style)
     if not edits and not additions:
         return None
@@ -120,24 +128,32 @@ def _edited(path: Path, file: str,  # noqa: C901 - each early return is one refu
         for edit in retry:
             edit.style = "double"
     edit = wrong[0]
-    raise EditError(f"{_where(edit.policy)}: writing {edit.new!r} here would change more than "
-                    "the range (is the range an anchor used elsewhere?) — write the range "
-                    "as a plain value on its own line")
+    raise EditError(
+        f"{_where(edit.policy)}: writing {edit.new!r} here would change more than "
+        "the range (is the range an anchor used elsewhere?) — write the range "
+        "as a plain value on its own line"
+    )
 
 
 def _check_new(policy: Policy, new_range: str) -> None:
     if policy.patch:
-        raise EditError(f"{policy.file}:{policy.line}: {policy.ref} is a Kustomize patch — "
-                        "edit the ImagePolicy it patches instead")
+        raise EditError(
+            f"{policy.file}:{policy.line}: {policy.ref} is a Kustomize patch — "
+            "edit the ImagePolicy it patches instead"
+        )
     if policy.kind != "semver":
-        raise EditError(f"{policy.file}:{policy.line}: {policy.ref} is a {policy.kind} policy; "
-                        "only semver ranges are rewritten")
+        raise EditError(
+            f"{policy.file}:{policy.line}: {policy.ref} is a {policy.kind} policy; "
+            "only semver ranges are rewritten"
+        )
     why = unwritable(policy, new_range)
     if why is not None:
         raise EditError(why)
     if not new_range.strip() or any(c in new_range for c in "\r\n\x85\u2028\u2029"):
-        raise EditError(f"{_where(policy)}: the new range {new_range!r} is empty or spans "
-                        "lines — give a one-line range such as 1.2.x")
+        raise EditError(
+            f"{_where(policy)}: the new range {new_range!r} is empty or spans "
+            "lines — give a one-line range such as 1.2.x"
+        )
 
 
 def unwritable(policy: Policy, new_range: str) -> str | None:
@@ -148,10 +164,12 @@ def unwritable(policy: Policy, new_range: str) -> str | None:
     if policy.shared is not None:
         return None  # a patch is added to the overlay (see overlay_patch.add)
     if policy.range_line is None:
-        return (f"{policy.file}:{policy.line}: {policy.ref}'s range is not written where "
-                f"flux-semver can edit it ({policy.origin or 'Flux applies its default'}) — no "
-                f"file was changed; write {'.'.join(kinds.KINDS[policy.resource].range_path)}: "
-                f"{new_range} there by hand, then retry")
+        return (
+            f"{policy.file}:{policy.line}: {policy.ref}'s range is not written where "
+            f"flux-semver can edit it ({policy.origin or 'Flux applies its default'}) — no "
+            f"file was changed; write {'.'.join(kinds.KINDS[policy.resource].range_path)}: "
+            f"{new_range} there by hand, then retry"
+        )
     return None
 
 
@@ -159,11 +177,16 @@ def _where(policy: Policy) -> str:
     return f"{policy.file}:{policy.range_line or policy.line}:{policy.range_column or 1}"
 
 
-def _locate(policy: Policy, documents: list[yamlfast.Document],  # noqa: C901
-            text: str) -> tuple[yamlfast.Token, str]:
+def _locate(  # noqa: C901
+    policy: Policy,
+    documents: list[yamlfast.Document],
+    text: str,
+) -> tuple[yamlfast.Token, str]:
     """The policy's range token in the current text, checked against what the scan saw."""
-    stale = StalePolicyError(f"{_where(policy)}: {policy.ref} changed since the repository "
-                             "was scanned — scan again and retry")
+    stale = StalePolicyError(
+        f"{_where(policy)}: {policy.ref} changed since the repository "
+        "was scanned — scan again and retry"
+    )
     if policy.document >= len(documents):
         raise stale
     document = documents[policy.document]
@@ -179,9 +202,11 @@ def _locate(policy: Policy, documents: list[yamlfast.Document],  # noqa: C901
     if policy.inline:
         inside = locate.inline_token(text, document.node, policy.inline, path)
         if inside is None:
-            raise EditError(f"{_where(policy)}: the range is inside an inline patch flux-semver "
-                            "cannot point at exactly — write the patch as a literal block "
-                            "(patch: |), or edit it by hand")
+            raise EditError(
+                f"{_where(policy)}: the range is inside an inline patch flux-semver "
+                "cannot point at exactly — write the patch as a literal block "
+                "(patch: |), or edit it by hand"
+            )
         token, current = inside
     else:
         located = locate.walk(document.node, path)
@@ -190,14 +215,20 @@ def _locate(policy: Policy, documents: list[yamlfast.Document],  # noqa: C901
         token = yamlfast.value_token(text, *located)
         current = str(located[1].value)
     if token.kind == "alias":
-        raise EditError(f"{_where(policy)}: the range is an alias ({token.source}) of a value "
-                        "written elsewhere — write the range in place, then retry")
+        raise EditError(
+            f"{_where(policy)}: the range is an alias ({token.source}) of a value "
+            "written elsewhere — write the range in place, then retry"
+        )
     if token.kind not in ("plain", "single", "double"):
-        raise EditError(f"{_where(policy)}: the range is written as a block or collection, not "
-                        "a one-line value — write it as `range: 1.2.x` and retry")
+        raise EditError(
+            f"{_where(policy)}: the range is written as a block or collection, not "
+            "a one-line value — write it as `range: 1.2.x` and retry"
+        )
     if token.start >= token.end:
-        raise EditError(f"{_where(policy)}: the range is empty — write a range there by hand "
-                        "(such as 1.2.x), then retry")
+        raise EditError(
+            f"{_where(policy)}: the range is empty — write a range there by hand "
+            "(such as 1.2.x), then retry"
+        )
     if (token.line, token.column) != (policy.range_line, policy.range_column):
         raise stale
     if policy.value_span is not None:
@@ -207,21 +238,30 @@ def _locate(policy: Policy, documents: list[yamlfast.Document],  # noqa: C901
     return token, current
 
 
-def _span(policy: Policy, token: yamlfast.Token, value: str,
-          stale: StalePolicyError) -> tuple[yamlfast.Token, str]:
+def _span(
+    policy: Policy, token: yamlfast.Token, value: str, stale: StalePolicyError
+) -> tuple[yamlfast.Token, str]:
     """The part of a value that holds the range (a substitution's default), as a token of
     its own: only where the value is written without escapes, so offsets carry over."""
     start, end = policy.value_span or (0, 0)
     inner = token.source[1:-1] if token.kind in ("single", "double") else token.source
     if inner != value or "\\" in inner or "''" in inner or end > len(value):
-        raise EditError(f"{_where(policy)}: the default of the variable is written with "
-                        "escapes — edit it by hand")
+        raise EditError(
+            f"{_where(policy)}: the default of the variable is written with "
+            "escapes — edit it by hand"
+        )
     offset = token.start + (1 if token.kind in ("single", "double") else 0)
     part = value[start:end]
     if not part:
         raise stale
-    return yamlfast.Token(offset + start, offset + end, "raw", part, token.line,
-                          token.column + (offset - token.start) + start), part
+    return yamlfast.Token(
+        offset + start,
+        offset + end,
+        "raw",
+        part,
+        token.line,
+        token.column + (offset - token.start) + start,
+    ), part
 
 
 def _path(policy: Policy) -> tuple[locate.Step, ...]:
@@ -237,11 +277,16 @@ def refusal(policy: Policy, new_range: str) -> str:
     target = f"kind: {policy.resource}, name: {name or policy.name}"
     if namespace:
         target += f", namespace: {namespace}"
-    where = (f"{policy.file}:{policy.range_line}" if policy.range_line is not None
-             else f"{policy.file} (not written: Flux's default)")
-    return (f"{where}: {policy.ref} in stage {policy.stage or '-'} takes its range from a "
-            f"base other stages share — no file was changed; add this entry under `patches:` "
-            f"in {policy.shared}, then retry: - {{target: {{{target}}}, patch: '{op}'}}")
+    where = (
+        f"{policy.file}:{policy.range_line}"
+        if policy.range_line is not None
+        else f"{policy.file} (not written: Flux's default)"
+    )
+    return (
+        f"{where}: {policy.ref} in stage {policy.stage or '-'} takes its range from a "
+        f"base other stages share — no file was changed; add this entry under `patches:` "
+        f"in {policy.shared}, then retry: - {{target: {{{target}}}, patch: '{op}'}}"
+    )
 
 
 def _needs_quotes(value: str) -> bool:
@@ -269,7 +314,7 @@ def _splice(text: str, edits: list[_Edit]) -> str:
     parts: list[str] = []
     at = 0
     for edit in sorted(edits, key=lambda e: e.token.start):
-        parts.append(text[at:edit.token.start])
+        parts.append(text[at : edit.token.start])
         parts.append(_render(edit.new, edit.style))
         at = edit.token.end
     parts.append(text[at:])
@@ -290,7 +335,7 @@ def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> 
         before = _value(old, edit.policy)
         span = edit.policy.value_span
         if span is not None and isinstance(before, str):
-            wanted.append(before[:span[0]] + edit.new + before[span[1]:])
+            wanted.append(before[: span[0]] + edit.new + before[span[1] :])
         else:
             wanted.append(edit.new)
         if _value(new, edit.policy) != wanted[-1]:
@@ -384,8 +429,10 @@ def _replace_all(pending: Sequence[tuple[str, Path, bytes, bytes]]) -> None:
 
 
 def _unwritable(file: str, exc: OSError) -> EditError:
-    return EditError(f"{file}: cannot write the file ({exc.strerror}) — no file was changed; "
-                     "make it and its directory writable, then retry")
+    return EditError(
+        f"{file}: cannot write the file ({exc.strerror}) — no file was changed; "
+        "make it and its directory writable, then retry"
+    )
 
 
 def _restore(done: Sequence[tuple[str, Path, bytes]]) -> None:
@@ -396,8 +443,10 @@ def _restore(done: Sequence[tuple[str, Path, bytes]]) -> None:
         except OSError:
             left.append(file)
     if left:
-        raise EditError(f"{', '.join(left)}: written, then not restored when a later file "
-                        "failed — restore them from Git (git checkout -- FILE)")
+        raise EditError(
+            f"{', '.join(left)}: written, then not restored when a later file "
+            "failed — restore them from Git (git checkout -- FILE)"
+        )
 
 
 def _stage(path: Path, content: bytes) -> str:
@@ -408,8 +457,9 @@ def _stage(path: Path, content: bytes) -> str:
     real = Path(os.path.realpath(path))
     mode = stat.S_IMODE(real.stat().st_mode)
     _sweep(real)
-    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.{os.getpid()}.",
-                                         suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=real.parent, prefix=f".{real.name}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)

@@ -50,7 +50,11 @@ def run(
     """
     try:
         done = subprocess.run(
-            ["git", *args], cwd=root, input=stdin, capture_output=True, check=False,
+            ["git", *args],
+            cwd=root,
+            input=stdin,
+            capture_output=True,
+            check=False,
             env=None if env is None else dict(env),
         )
     except FileNotFoundError as exc:
@@ -70,10 +74,12 @@ def run(
 def _complaint(stderr: str, code: int) -> str:
     """git's own words: its fatal or error line, after what the server said, if anything."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    remote = [line[len("remote:"):].strip() for line in lines if line.startswith("remote:")]
+    remote = [line[len("remote:") :].strip() for line in lines if line.startswith("remote:")]
     remote = [line for line in remote if line][:6]
-    first = next((line for line in lines if line.startswith(("fatal", "error"))),
-                 lines[0] if lines else f"exit code {code}")
+    first = next(
+        (line for line in lines if line.startswith(("fatal", "error"))),
+        lines[0] if lines else f"exit code {code}",
+    )
     return " | ".join([*(f"remote: {line}" for line in remote), first]) if remote else first
 
 

@@ -43,11 +43,17 @@ def scan(root: Path) -> list[HelmRepository]:
             continue
         metadata = metadata if isinstance(metadata, dict) else {}
         namespace = metadata.get("namespace")
-        found.append(HelmRepository(
-            file=file, line=line, name=str(metadata.get("name") or ""),
-            namespace=str(namespace) if namespace else None, url=spec["url"],
-            oci=spec.get("type") == "oci" or spec["url"].startswith("oci://"),
-            insecure=spec.get("insecure") is True))
+        found.append(
+            HelmRepository(
+                file=file,
+                line=line,
+                name=str(metadata.get("name") or ""),
+                namespace=str(namespace) if namespace else None,
+                url=spec["url"],
+                oci=spec.get("type") == "oci" or spec["url"].startswith("oci://"),
+                insecure=spec.get("insecure") is True,
+            )
+        )
     return found
 
 

@@ -78,35 +78,47 @@ def _files(root: Path) -> list[str]:
     for directory, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d != ".git"]
         base = Path(directory).relative_to(root)
-        out.extend((base / f).as_posix() for f in files if f.endswith(_EXTENSIONS)
-                   and not (Path(directory) / f).is_symlink())
+        out.extend(
+            (base / f).as_posix()
+            for f in files
+            if f.endswith(_EXTENSIONS) and not (Path(directory) / f).is_symlink()
+        )
     return out
 
 
 def _read(data: Any, file: str, line: int) -> ImageRepository | None:
     if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith(
-            "image.toolkit.fluxcd.io/"):
+        "image.toolkit.fluxcd.io/"
+    ):
         return None
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     assert isinstance(metadata, dict) and isinstance(spec, dict)
     image = spec.get("image")
     if not isinstance(image, str) or not image:
-        raise FluxSemverError(f"{file}:{line}: ImageRepository {metadata.get('name')!s} has "
-                              "no spec.image — write the image to scan, e.g. ghcr.io/org/app")
+        raise FluxSemverError(
+            f"{file}:{line}: ImageRepository {metadata.get('name')!s} has "
+            "no spec.image — write the image to scan, e.g. ghcr.io/org/app"
+        )
     raw_list = spec.get("exclusionList")
     exclusion: tuple[str, ...] | None = None
     if isinstance(raw_list, list):
         exclusion = tuple(str(item) for item in raw_list)
     elif raw_list is not None:
-        raise FluxSemverError(f"{file}:{line}: spec.exclusionList must be a list of regular "
-                              "expressions")
+        raise FluxSemverError(
+            f"{file}:{line}: spec.exclusionList must be a list of regular expressions"
+        )
     namespace = metadata.get("namespace")
-    return ImageRepository(file=file, line=line, name=str(metadata.get("name") or ""),
-                           namespace=str(namespace) if namespace else None, image=image,
-                           exclusion_list=exclusion, provider=str(spec.get("provider") or
-                                                                   "generic"),
-                           insecure=spec.get("insecure") is True)
+    return ImageRepository(
+        file=file,
+        line=line,
+        name=str(metadata.get("name") or ""),
+        namespace=str(namespace) if namespace else None,
+        image=image,
+        exclusion_list=exclusion,
+        provider=str(spec.get("provider") or "generic"),
+        insecure=spec.get("insecure") is True,
+    )
 
 
 def for_policy(repositories: Sequence[ImageRepository], policy: Policy) -> ImageRepository | None:
@@ -118,13 +130,17 @@ def for_policy(repositories: Sequence[ImageRepository], policy: Policy) -> Image
     name = str(ref.get("name")) if isinstance(ref, dict) and ref.get("name") else policy.app
     if not name:
         return None
-    namespace = (str(ref["namespace"]) if isinstance(ref, dict) and ref.get("namespace")
-                 else policy.namespace)
+    namespace = (
+        str(ref["namespace"])
+        if isinstance(ref, dict) and ref.get("namespace")
+        else policy.namespace
+    )
     return nearest(repositories, name, namespace, policy.file)
 
 
-def nearest(repositories: Sequence[ImageRepository], name: str, namespace: str | None,
-            file: str) -> ImageRepository | None:
+def nearest(
+    repositories: Sequence[ImageRepository], name: str, namespace: str | None, file: str
+) -> ImageRepository | None:
     """The ImageRepository called ``name`` nearest ``file``, preferring ``namespace``."""
     named = [r for r in repositories if r.name == name]
     same = [r for r in named if namespace is None or r.namespace in (namespace, None)]

@@ -49,15 +49,32 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind(IMAGE_POLICY, "image.toolkit.fluxcd.io", ("spec", "policy", "semver", "range"),
-             ("spec", "imageRepositoryRef", "name")),
-        Kind("HelmRelease", "helm.toolkit.fluxcd.io", ("spec", "chart", "spec", "version"),
-             ("metadata", "name")),
+        Kind(
+            IMAGE_POLICY,
+            "image.toolkit.fluxcd.io",
+            ("spec", "policy", "semver", "range"),
+            ("spec", "imageRepositoryRef", "name"),
+        ),
+        Kind(
+            "HelmRelease",
+            "helm.toolkit.fluxcd.io",
+            ("spec", "chart", "spec", "version"),
+            ("metadata", "name"),
+        ),
         Kind("HelmChart", "source.toolkit.fluxcd.io", ("spec", "version"), ("metadata", "name")),
-        Kind("OCIRepository", "source.toolkit.fluxcd.io", ("spec", "ref", "semver"),
-             ("metadata", "name"), filter_path=("spec", "ref", "semverFilter")),
-        Kind("GitRepository", "source.toolkit.fluxcd.io", ("spec", "ref", "semver"),
-             ("metadata", "name")),
+        Kind(
+            "OCIRepository",
+            "source.toolkit.fluxcd.io",
+            ("spec", "ref", "semver"),
+            ("metadata", "name"),
+            filter_path=("spec", "ref", "semverFilter"),
+        ),
+        Kind(
+            "GitRepository",
+            "source.toolkit.fluxcd.io",
+            ("spec", "ref", "semver"),
+            ("metadata", "name"),
+        ),
     )
 }
 # The kinds other than ImagePolicy, whose documents are policies only when they hold a range.
@@ -92,8 +109,10 @@ def distinct_apps(policies: Sequence[Policy]) -> list[Policy]:
         return list(policies)
     return [
         replace(policy, app=f"{policy.resource}/{policy.app}")
-        if policy.app is not None and policy.resource != IMAGE_POLICY
-        and len(kinds_of[policy.app]) > 1 and not policy.labels.get("flux-semver/app")
+        if policy.app is not None
+        and policy.resource != IMAGE_POLICY
+        and len(kinds_of[policy.app]) > 1
+        and not policy.labels.get("flux-semver/app")
         else policy
         for policy in policies
     ]

@@ -60,8 +60,9 @@ def is_kustomization_file(file: str) -> bool:
 _CHANGES = (b"patch", b"omponent", b"bases", b"namePrefix", b"nameSuffix")
 
 
-def relevant(kustomizations: list[tuple[str, bytes]],
-             policy_files: set[str]) -> list[tuple[str, bytes]]:
+def relevant(
+    kustomizations: list[tuple[str, bytes]], policy_files: set[str]
+) -> list[tuple[str, bytes]]:
     """The kustomization files (path, bytes) that can change a policy: those that patch or
     rename, and those that name a policy file or the directory of a kustomization that does
     (a resource names what it includes: its last path segment stands in the text)."""
@@ -69,8 +70,11 @@ def relevant(kustomizations: list[tuple[str, bytes]],
     chosen: list[tuple[str, bytes]] = []
     pending = list(kustomizations)
     while True:
-        found = [(rel, raw) for rel, raw in pending
-                 if any(word in raw for word in _CHANGES) or any(name in raw for name in names)]
+        found = [
+            (rel, raw)
+            for rel, raw in pending
+            if any(word in raw for word in _CHANGES) or any(name in raw for name in names)
+        ]
         if not found:
             return sorted(chosen)
         chosen.extend(found)
@@ -117,8 +121,9 @@ class _Overlay:
         for key in _LIST_KEYS & keys:
             found = yamlfast.entry(node, key)
             if found is not None and isinstance(found[1], yaml.SequenceNode):
-                data[key] = [item.value for item in found[1].value
-                             if isinstance(item, yaml.ScalarNode)]
+                data[key] = [
+                    item.value for item in found[1].value if isinstance(item, yaml.ScalarNode)
+                ]
         for key in _TEXT_KEYS & keys:
             text = yamlfast.scalar(node, key)
             if text is not None:
@@ -243,12 +248,21 @@ class Layout:
             path = _normal("", str(spec.get("path") or ""))
             if path is None:
                 return True
-            self.flux.append(FluxKustomization(
-                source, document, str(metadata.get("name") or ""),
-                str(metadata.get("namespace") or "flux-system"), path))
+            self.flux.append(
+                FluxKustomization(
+                    source,
+                    document,
+                    str(metadata.get("name") or ""),
+                    str(metadata.get("namespace") or "flux-system"),
+                    path,
+                )
+            )
             return True
-        if (is_kustomization_file(file) and kind in (None, "Kustomization", "Component")
-                and (not api or api.startswith(_KUSTOMIZE_GROUP))):
+        if (
+            is_kustomization_file(file)
+            and kind in (None, "Kustomization", "Component")
+            and (not api or api.startswith(_KUSTOMIZE_GROUP))
+        ):
             directory = file.rpartition("/")[0]
             self.overlays.setdefault(directory, _Overlay(directory, source, document))
             return True
@@ -270,16 +284,23 @@ class Layout:
         for directory, objects in built.items():
             for obj in objects:
                 base = obj.policy
-                if (not obj.touched and owners[_key(obj)] == {directory}
-                        and obj.metadata.get("namespace") == base.namespace
-                        and base.file.startswith(f"{directory}/" if directory else "")):
+                if (
+                    not obj.touched
+                    and owners[_key(obj)] == {directory}
+                    and obj.metadata.get("namespace") == base.namespace
+                    and base.file.startswith(f"{directory}/" if directory else "")
+                ):
                     effective.append((base, directory))  # built as written: nothing to resolve
                     continue
-                effective.append((self._effective(obj, directory, owners[_key(obj)], resolver),
-                                  directory))
-        kept = [(p, p.file.rpartition("/")[0]) for p in policies
-                if (p.file, p.document) not in build.consumed
-                and not (p.patch and (p.file, p.line) in build.applied)]
+                effective.append(
+                    (self._effective(obj, directory, owners[_key(obj)], resolver), directory)
+                )
+        kept = [
+            (p, p.file.rpartition("/")[0])
+            for p in policies
+            if (p.file, p.document) not in build.consumed
+            and not (p.patch and (p.file, p.line) in build.applied)
+        ]
         everything = sorted([*kept, *effective], key=lambda pair: pair[0].file)
         return substitution.resolve(self, everything, resolver)
 
@@ -297,8 +318,9 @@ class Layout:
         self._sources[file] = found
         return found
 
-    def stage(self, resolver: StageResolver, name: str, labels: Mapping[str, str],
-              places: list[str]) -> tuple[str | None, str]:
+    def stage(
+        self, resolver: StageResolver, name: str, labels: Mapping[str, str], places: list[str]
+    ) -> tuple[str | None, str]:
         """The stage of a policy called ``name`` found from the first place that gives one."""
         first: tuple[str | None, str] | None = None
         for place in places:
@@ -308,8 +330,9 @@ class Layout:
             first = first or (match.stage, match.source)
         return first or (None, "no stage matched")
 
-    def _effective(self, obj: _Object, directory: str, owners: set[str],
-                   resolver: StageResolver) -> Policy:
+    def _effective(
+        self, obj: _Object, directory: str, owners: set[str], resolver: StageResolver
+    ) -> Policy:
         base = obj.policy
         kind = obj.kind
         data = obj.data
@@ -317,20 +340,26 @@ class Layout:
         name = str(metadata.get("name") or "")
         namespace = metadata.get("namespace")
         raw_labels = metadata.get("labels")
-        labels = ({str(k): str(v) for k, v in raw_labels.items()}
-                  if isinstance(raw_labels, dict) else {})
+        labels = (
+            {str(k): str(v) for k, v in raw_labels.items()} if isinstance(raw_labels, dict) else {}
+        )
         overlay = self.overlays[directory].source.file
         # else the Flux Kustomizations that apply it decide (substitution._by_cluster)
         stage, stage_source = self.stage(resolver, name, labels, [overlay])
         policy_kind: PolicyKind = "semver"
         if kind.name == kinds.IMAGE_POLICY:
             spec_policy = kinds.get(data, ("spec", "policy"))
-            policy_kind = next((k for k in _POLICY_KINDS
-                                if isinstance(spec_policy, dict) and k in spec_policy), "none")
+            policy_kind = next(
+                (k for k in _POLICY_KINDS if isinstance(spec_policy, dict) and k in spec_policy),
+                "none",
+            )
         where = obj.where
         value = kinds.get(data, kind.range_path)
-        range_text = where.value if where is not None else (
-            None if value is None or isinstance(value, dict | list) else str(value))
+        range_text = (
+            where.value
+            if where is not None
+            else (None if value is None or isinstance(value, dict | list) else str(value))
+        )
         if range_text is None and kind.name != kinds.IMAGE_POLICY:
             range_text = "*"  # a chart without a version: Flux takes the newest release
         if policy_kind != "semver":
@@ -343,8 +372,10 @@ class Layout:
         if obj.touched:
             origin += f", patched by {', '.join(obj.touched)}"
         if where is not None and not where.exact:
-            origin += (f"; the range is in an inline patch of {where.file} that is not a "
-                       "literal block (patch: |), which flux-semver does not edit")
+            origin += (
+                f"; the range is in an inline patch of {where.file} that is not a "
+                "literal block (patch: |), which flux-semver does not edit"
+            )
         if where is not None and others:
             origin += f"; the range is in {where.file}, shared with {', '.join(others)}"
         elif where is None and range_text is not None:
@@ -366,18 +397,22 @@ class Layout:
             stage_source=stage_source,
             labels=labels,
             filter_pattern=_scalar(kinds.get(data, ("spec", "ref", "semverFilter")))
-            if kind.filter_path else _scalar(kinds.get(filters, ("pattern",))),
-            filter_extract=base.filter_extract if kind.filter_path else _scalar(
-                kinds.get(filters, ("extract",))),
+            if kind.filter_path
+            else _scalar(kinds.get(filters, ("pattern",))),
+            filter_extract=base.filter_extract
+            if kind.filter_path
+            else _scalar(kinds.get(filters, ("extract",))),
             body=data,
             value_path=where.path if where is not None else kind.range_path,
             inline=where.inline if where is not None else (),
             origin=origin,
             shared=shared,
             patch_target=obj.seen,
-            extendable=shared is not None and overlay_patch.extendable(
+            extendable=shared is not None
+            and overlay_patch.extendable(
                 self.overlays[directory].document.node,
-                len(self.overlays[directory].source.documents)),
+                len(self.overlays[directory].source.documents),
+            ),
             api_version_line=base.api_version_line if where is None else None,
             api_version_column=base.api_version_column if where is None else None,
         )
@@ -445,8 +480,11 @@ class _Build:
         included: set[str] = set()
         for overlay in self.layout.overlays.values():
             data = overlay.data
-            for entry in (*_strings(data.get("resources")), *_strings(data.get("bases")),
-                          *_strings(data.get("components"))):
+            for entry in (
+                *_strings(data.get("resources")),
+                *_strings(data.get("bases")),
+                *_strings(data.get("components")),
+            ):
                 target = _normal(overlay.directory, entry)
                 if target is not None and target != overlay.directory:
                     included.add(target)
@@ -475,8 +513,10 @@ class _Build:
         prefix, suffix = data.get("namePrefix"), data.get("nameSuffix")
         for obj in objects:
             seen_namespace = obj.metadata.get("namespace")
-            obj.seen = (str(obj.metadata.get("name") or ""),
-                        None if seen_namespace is None else str(seen_namespace))
+            obj.seen = (
+                str(obj.metadata.get("name") or ""),
+                None if seen_namespace is None else str(seen_namespace),
+            )
             if isinstance(namespace, str) and namespace:
                 obj.metadata["namespace"] = namespace
             if isinstance(prefix, str) or isinstance(suffix, str):
@@ -499,9 +539,15 @@ class _Build:
                 break
             where = None
             if policy.range_line is not None and policy.range_text is not None:
-                where = Where(policy.file, policy.document,
-                              kinds.KINDS[policy.resource].range_path, (), policy.range_text,
-                              policy.range_line, policy.range_column or 1)
+                where = Where(
+                    policy.file,
+                    policy.document,
+                    kinds.KINDS[policy.resource].range_path,
+                    (),
+                    policy.range_text,
+                    policy.range_line,
+                    policy.range_column or 1,
+                )
             found.append(_Object(policy, copy.deepcopy(dict(policy.body)), where))
         return found
 
@@ -531,8 +577,9 @@ class _Build:
                 for patch in self._contents(overlay, item, ("patchesJson6902", index, "patch")):
                     self._apply(patch, item["target"], objects)
 
-    def _contents(self, overlay: _Overlay, item: Mapping[str, Any],
-                  inline: tuple[locate.Step, ...]) -> Iterator[_Patch]:
+    def _contents(
+        self, overlay: _Overlay, item: Mapping[str, Any], inline: tuple[locate.Step, ...]
+    ) -> Iterator[_Patch]:
         if isinstance(item.get("path"), str):
             file = _normal(overlay.directory, item["path"])
             source = self.layout.source(file) if file is not None else None
@@ -558,8 +605,9 @@ class _Build:
                 line = found[1].start_mark.line + 1
             yield _Patch(overlay.source, overlay.document.index, data, inline, line)
 
-    def _apply(self, patch: _Patch, target: Mapping[str, Any] | None,
-               objects: list[_Object]) -> bool:
+    def _apply(
+        self, patch: _Patch, target: Mapping[str, Any] | None, objects: list[_Object]
+    ) -> bool:
         applied = False
         for obj in objects:
             if isinstance(patch.data, list):
@@ -567,7 +615,8 @@ class _Build:
                     self._json6902(patch, obj)
                     applied = True
             elif isinstance(patch.data, dict) and (
-                    _selects(target, obj) if target is not None else _same(patch.data, obj)):
+                _selects(target, obj) if target is not None else _same(patch.data, obj)
+            ):
                 self._merge(patch, obj)
                 applied = True
         return applied
@@ -594,14 +643,15 @@ class _Build:
             verb = op.get("op")
             if verb in ("add", "replace"):
                 _set(obj.data, tokens, copy.deepcopy(op.get("value")))
-                if tuple(tokens) == path[:len(tokens)]:
-                    rest = path[len(tokens):]
+                if tuple(tokens) == path[: len(tokens)]:
+                    rest = path[len(tokens) :]
                     written = kinds.get(op.get("value"), rest) if rest else op.get("value")
-                    obj.where = (self._where(patch, (index, "value", *rest))
-                                 if written is not None else None)
+                    obj.where = (
+                        self._where(patch, (index, "value", *rest)) if written is not None else None
+                    )
             elif verb == "remove":
                 _remove(obj.data, tokens)
-                if tuple(tokens) == path[:len(tokens)]:
+                if tuple(tokens) == path[: len(tokens)]:
                     obj.where = None
 
     def _where(self, patch: _Patch, path: tuple[locate.Step, ...]) -> Where | None:
@@ -609,18 +659,35 @@ class _Build:
         document = source.documents[patch.document] if source.documents else None
         node = document.node if document is not None else None
         if node is None:
-            overlay = next((o for o in self.layout.overlays.values()
-                            if o.source is source and o.document.index == patch.document), None)
+            overlay = next(
+                (
+                    o
+                    for o in self.layout.overlays.values()
+                    if o.source is source and o.document.index == patch.document
+                ),
+                None,
+            )
             node = overlay.document.node if overlay is not None else None
         if patch.inline:
             found = locate.inline_token(source.text, node, patch.inline, path)
             if found is None:  # written there, in a form an edit cannot point into
-                value = _scalar(kinds.get(patch.data, tuple(p for p in path if isinstance(
-                    p, str))) if not isinstance(patch.data, list) else _step(patch.data, path))
+                value = _scalar(
+                    kinds.get(patch.data, tuple(p for p in path if isinstance(p, str)))
+                    if not isinstance(patch.data, list)
+                    else _step(patch.data, path)
+                )
                 if value is None:
                     return None
-                return Where(source.file, patch.document, path, patch.inline, value,
-                             patch.line, 1, exact=False)
+                return Where(
+                    source.file,
+                    patch.document,
+                    path,
+                    patch.inline,
+                    value,
+                    patch.line,
+                    1,
+                    exact=False,
+                )
             token, value = found
         else:
             located = locate.walk(node, path)
@@ -628,8 +695,9 @@ class _Build:
                 return None
             token = yamlfast.value_token(source.text, *located)
             value = str(located[1].value)
-        return Where(source.file, patch.document, path, patch.inline, value, token.line,
-                     token.column)
+        return Where(
+            source.file, patch.document, path, patch.inline, value, token.line, token.column
+        )
 
 
 def _same(patch: Mapping[str, Any], obj: _Object) -> bool:
@@ -641,7 +709,8 @@ def _same(patch: Mapping[str, Any], obj: _Object) -> bool:
         return False
     namespace = metadata.get("namespace")
     return namespace in (None, obj.metadata.get("namespace")) or not obj.metadata.get(
-        "namespace")  # a namespace the kustomization sets after its patches
+        "namespace"
+    )  # a namespace the kustomization sets after its patches
 
 
 def _selects(target: Mapping[str, Any], obj: _Object) -> bool:
@@ -740,11 +809,18 @@ def _set(data: Any, tokens: list[str | int], value: Any) -> None:
 
 def _remove(data: Any, tokens: list[str | int]) -> None:
     for token in tokens[:-1]:
-        data = data.get(str(token)) if isinstance(data, dict) else (
-            data[token] if isinstance(data, list) and isinstance(token, int)
-            and token < len(data) else None)
+        data = (
+            data.get(str(token))
+            if isinstance(data, dict)
+            else (
+                data[token]
+                if isinstance(data, list) and isinstance(token, int) and token < len(data)
+                else None
+            )
+        )
     if tokens and isinstance(data, dict):
         data.pop(str(tokens[-1]), None)
-    elif tokens and isinstance(data, list) and isinstance(tokens[-1], int) \
-            and tokens[-1] < len(data):
+    elif (
+        tokens and isinstance(data, list) and isinstance(tokens[-1], int) and tokens[-1] < len(data)
+    ):
         del data[tokens[-1]]

@@ -43,8 +43,9 @@ def token(text: str, node: yaml.Node | None, path: Sequence[Step]) -> yamlfast.T
     return None if found is None else yamlfast.value_token(text, *found)
 
 
-def inline_token(text: str, node: yaml.Node | None, inline: Sequence[Step],
-                 path: Sequence[Step]) -> tuple[yamlfast.Token, str] | None:
+def inline_token(
+    text: str, node: yaml.Node | None, inline: Sequence[Step], path: Sequence[Step]
+) -> tuple[yamlfast.Token, str] | None:
     """The token, in the file's text, of the value at ``path`` inside the inline patch at
     ``inline`` (a literal ``|`` block), with its value; None when it cannot be pointed at
     exactly (another block style, a patch that is not YAML)."""
@@ -82,7 +83,7 @@ def _outer_offset(text: str, block: yaml.Node, inner: str, at: int) -> int | Non
     line_start = start
     while line_start < len(text):  # the indentation of the first line that is not blank
         line_end = text.find("\n", line_start)
-        line = text[line_start:line_end if line_end >= 0 else len(text)].rstrip("\r")
+        line = text[line_start : line_end if line_end >= 0 else len(text)].rstrip("\r")
         if line.strip():
             indent = len(line) - len(line.lstrip(" "))
             break

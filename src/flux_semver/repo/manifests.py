@@ -35,8 +35,9 @@ KIND = "ImagePolicy"
 RANGE_PATH = ("spec", "policy", "semver", "range")
 EXTENSIONS = (".yaml", ".yml")
 _MARKER = KIND.encode()
-_TOP_KIND = re.compile(rb"(?m)^kind:[ \t]*[\"']?(?:" + b"|".join(
-    name.encode() for name in kinds.RANGE_KINDS) + rb")\b")
+_TOP_KIND = re.compile(
+    rb"(?m)^kind:[ \t]*[\"']?(?:" + b"|".join(name.encode() for name in kinds.RANGE_KINDS) + rb")\b"
+)
 # The files worth parsing: they mention a kind with a range, or a Kustomization (an overlay
 # that patches one, a Flux Kustomization whose post-build variables fill one in).
 _MARKERS = re.compile(b"|".join(name.encode() for name in (*kinds.KINDS, "Kustomization")))
@@ -59,8 +60,9 @@ class Repository:
 
     def apps(self) -> list[str]:
         """Sorted names of the apps that have at least one semver policy."""
-        return sorted({p.app for p in self.policies
-                       if p.app and p.kind == "semver" and not p.patch})
+        return sorted(
+            {p.app for p in self.policies if p.app and p.kind == "semver" and not p.patch}
+        )
 
     def policies_for(self, app: str) -> list[Policy]:
         """The app's policies in the config's stage order (unmapped last), then file order."""
@@ -72,26 +74,34 @@ class Repository:
 def semver_policies(repo: Repository, app: str) -> list[Policy]:
     """The app's policies a release can rewrite: semver ones that are not Kustomize patches,
     in stage order."""
-    return [p for p in repo.policies_for(app)
-            if p.kind == "semver" and not p.patch and p.range_text is not None]
+    return [
+        p
+        for p in repo.policies_for(app)
+        if p.kind == "semver" and not p.patch and p.range_text is not None
+    ]
 
 
-def load(root: Path, config_path: Path | None = None, *,
-         exclude: Sequence[str] = ()) -> Repository:
+def load(root: Path, config_path: Path | None = None, *, exclude: Sequence[str] = ()) -> Repository:
     """The repository at ``root`` with its config (``config_path``, else its own
     ``.flux-semver.yaml``, else the defaults; ``exclude`` globs added to the config's),
     scanned: what every command starts from."""
     if not root.is_dir():
-        raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
-                              "root (flux-semver -C DIR)")
+        raise FluxSemverError(
+            f"{root}: no such directory — give the GitOps repository's root (flux-semver -C DIR)"
+        )
     config = config_module.load(root, config_path)
     if exclude:
         config = dataclasses.replace(config, exclude=(*config.exclude, *exclude))
     return scan(root, config)
 
 
-def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: C901
-         parse_only: Callable[[str, bytes], bool] | None = None) -> Repository:
+def scan(  # noqa: C901
+    root: Path,
+    config: Config,
+    *,
+    follow_symlinks: bool = False,
+    parse_only: Callable[[str, bytes], bool] | None = None,
+) -> Repository:
     """Every policy under ``root`` (see the module's documentation); a file that cannot be
     parsed becomes a FileError.
 
@@ -100,8 +110,9 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: 
     apps a commit touches); the others are counted as scanned and passed over.
     """
     if not root.is_dir():
-        raise FluxSemverError(f"{root}: no such directory — give the GitOps repository's "
-                              "root (flux-semver -C DIR)")
+        raise FluxSemverError(
+            f"{root}: no such directory — give the GitOps repository's root (flux-semver -C DIR)"
+        )
     resolver = StageResolver(config)
     layout = Layout()
     policies: list[Policy] = []
@@ -121,16 +132,23 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: 
                 errors.append(FileError(rel, 1, 1, exc.message, True))
             continue
         except OSError as exc:
-            errors.append(FileError(rel, 1, 1, f"cannot read the file ({exc.strerror}) — make "
-                                    "it readable, or remove it from the repository", True))
+            errors.append(
+                FileError(
+                    rel,
+                    1,
+                    1,
+                    f"cannot read the file ({exc.strerror}) — make "
+                    "it readable, or remove it from the repository",
+                    True,
+                )
+            )
             continue
         if b"ConfigMap" in raw:
             layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
         if layouts.is_kustomization_file(rel):
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
-        if _MARKERS.search(raw) is None or (parse_only is not None
-                                             and not parse_only(rel, raw)):
+        if _MARKERS.search(raw) is None or (parse_only is not None and not parse_only(rel, raw)):
             continue
         _read_into(raw, rel, resolver, layout, policies, errors)
     if deferred:
@@ -140,26 +158,49 @@ def scan(root: Path, config: Config, *, follow_symlinks: bool = False,  # noqa: 
             _read_into(raw, rel, resolver, layout, policies, errors)
         policies.sort(key=lambda p: p.file)
     unlisted.extend(walk.unlisted)
-    errors.extend(FileError(rel, 1, 1, f"cannot list the directory ({why}) — make it "
-                            "readable, or remove it from the repository", True)
-                  for rel, why in sorted(unlisted))
-    errors.extend(FileError(rel, 1, 1, f"a symbolic link to {target}, outside the repository, "
-                            "which flux-semver never reads — copy what it holds into the "
-                            "repository, or exclude it (exclude: in .flux-semver.yaml)", True)
-                  for rel, target in sorted(walk.outside))
+    errors.extend(
+        FileError(
+            rel,
+            1,
+            1,
+            f"cannot list the directory ({why}) — make it "
+            "readable, or remove it from the repository",
+            True,
+        )
+        for rel, why in sorted(unlisted)
+    )
+    errors.extend(
+        FileError(
+            rel,
+            1,
+            1,
+            f"a symbolic link to {target}, outside the repository, "
+            "which flux-semver never reads — copy what it holds into the "
+            "repository, or exclude it (exclude: in .flux-semver.yaml)",
+            True,
+        )
+        for rel, target in sorted(walk.outside)
+    )
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
     effective = kinds.distinct_apps(effective)
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 
-def _read_into(raw: bytes, rel: str, resolver: StageResolver, layout: Layout,
-               policies: list[Policy], errors: list[FileError]) -> None:
+def _read_into(
+    raw: bytes,
+    rel: str,
+    resolver: StageResolver,
+    layout: Layout,
+    policies: list[Policy],
+    errors: list[FileError],
+) -> None:
     try:
         policies.extend(read(raw, rel, resolver, layout))
     except yamlfast.YamlError as exc:
         if _MARKER in raw or _TOP_KIND.search(raw):  # else no policy can be lost
-            errors.append(FileError(rel, exc.line, exc.column, exc.message, True,
-                                    template=exc.template))
+            errors.append(
+                FileError(rel, exc.line, exc.column, exc.message, True, template=exc.template)
+            )
 
 
 class _TooLarge(Exception):  # noqa: N818 - internal signal, becomes a FileError
@@ -199,16 +240,17 @@ def _read(path: str) -> bytes:
 def _rest(handle: int, size: int, head: bytes) -> tuple[int, bool]:
     """(the file's size, whether it mentions ImagePolicy), read on in bounded chunks."""
     mentions = _MARKER in head
-    tail = head[-len(_MARKER):]
+    tail = head[-len(_MARKER) :]
     while chunk := os.read(handle, 1 << 20):
         size += len(chunk)
         mentions = mentions or _MARKER in tail + chunk
-        tail = chunk[-len(_MARKER):]
+        tail = chunk[-len(_MARKER) :]
     return size, mentions
 
 
-def read(raw: bytes, file: str, resolver: StageResolver,
-         layout: Layout | None = None) -> list[Policy]:
+def read(
+    raw: bytes, file: str, resolver: StageResolver, layout: Layout | None = None
+) -> list[Policy]:
     """The policies in one file's bytes; raises ``yamlfast.YamlError`` if it is not YAML.
 
     With a ``layout``, the file's Kustomizations (Kustomize's and Flux's) are handed to it, so
@@ -228,16 +270,21 @@ def read(raw: bytes, file: str, resolver: StageResolver,
                 policy = _ranged(kinds.KINDS[kind], document, text, file, resolver)
                 if policy is not None:
                     found.append(policy)
-        elif kind == "Kustomization" or (kind in (None, "Component") and layout is not None
-                                         and layouts.is_kustomization_file(file)):
+        elif kind == "Kustomization" or (
+            kind in (None, "Component")
+            and layout is not None
+            and layouts.is_kustomization_file(file)
+        ):
             # the data of a kustomization is built only when it has patches (layouts reads
             # the few plain keys it needs from the nodes): most have none
             if layout is not None:
                 layout.add(layouts.Source(file, text, documents), document)
-            if (yamlfast.entry(document.node, "patches") is not None
-                    and "kustomize" in str(yamlfast.scalar(document.node, "apiVersion"))
-                    and isinstance(document.data, dict)
-                    and isinstance(document.data.get("patches"), list)):
+            if (
+                yamlfast.entry(document.node, "patches") is not None
+                and "kustomize" in str(yamlfast.scalar(document.node, "apiVersion"))
+                and isinstance(document.data, dict)
+                and isinstance(document.data.get("patches"), list)
+            ):
                 found.extend(_patches(document, file, resolver))
     return found
 
@@ -254,8 +301,7 @@ def _text(value: Any) -> str | None:
     return None if value is None or isinstance(value, dict | list) else str(value)
 
 
-def _policy(document: yamlfast.Document, text: str, file: str,
-            resolver: StageResolver) -> Policy:
+def _policy(document: yamlfast.Document, text: str, file: str, resolver: StageResolver) -> Policy:
     data: dict[str, Any] = document.data
     kind_entry = yamlfast.entry(document.node, "kind")
     line = kind_entry[0].start_mark.line + 1 if kind_entry else 1
@@ -306,16 +352,19 @@ def _policy(document: yamlfast.Document, text: str, file: str,
     )
 
 
-def _ranged(kind: kinds.Kind, document: yamlfast.Document, text: str, file: str,
-            resolver: StageResolver) -> Policy | None:
+def _ranged(
+    kind: kinds.Kind, document: yamlfast.Document, text: str, file: str, resolver: StageResolver
+) -> Policy | None:
     """A HelmRelease, HelmChart, OCIRepository or GitRepository as a policy; None when it
     selects no version by a range (a HelmRelease with a ``chartRef``, a source that follows a
     branch, a tag or a digest). A chart with no version takes Flux's default, ``*``."""
     data: dict[str, Any] = document.data
     located = yamlfast.path(document.node, *kind.range_path)
     written = located is not None and isinstance(located[1], yaml.ScalarNode)
-    if not written and (kind.name in ("OCIRepository", "GitRepository")
-                        or not isinstance(kinds.get(data, kind.range_path[:-1]), dict)):
+    if not written and (
+        kind.name in ("OCIRepository", "GitRepository")
+        or not isinstance(kinds.get(data, kind.range_path[:-1]), dict)
+    ):
         return None
     metadata = _mapping(data.get("metadata"))
     labels = {str(k): str(v) for k, v in _mapping(metadata.get("labels")).items()}
@@ -353,8 +402,7 @@ def _ranged(kind: kinds.Kind, document: yamlfast.Document, text: str, file: str,
     )
 
 
-def _patches(document: yamlfast.Document, file: str,
-             resolver: StageResolver) -> Iterator[Policy]:
+def _patches(document: yamlfast.Document, file: str, resolver: StageResolver) -> Iterator[Policy]:
     """Kustomize ``patches`` entries aimed at an ImagePolicy (by target or by content)."""
     items = yamlfast.entry(document.node, "patches")
     nodes = items[1].value if items and isinstance(items[1], yaml.SequenceNode) else []
@@ -467,14 +515,23 @@ class _Walk:
                 elif entry.is_dir(follow_symlinks=False):
                     if name != ".git" and not (excluded and excluded(rel + "/")):
                         stack.append((entry.path, rel + "/"))
-                elif (name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=False)
-                      and not (excluded and excluded(rel))):
+                elif (
+                    name.endswith(EXTENSIONS)
+                    and entry.is_file(follow_symlinks=False)
+                    and not (excluded and excluded(rel))
+                ):
                     yield entry.path, rel  # never a FIFO or a device: reading one would block
                 elif name.endswith(".tmp") and name.startswith("."):
                     leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
 
-    def _link(self, entry: os.DirEntry[str], rel: str, top: str, seen: set[str],
-              stack: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    def _link(
+        self,
+        entry: os.DirEntry[str],
+        rel: str,
+        top: str,
+        seen: set[str],
+        stack: list[tuple[str, str]],
+    ) -> Iterator[tuple[str, str]]:
         real = os.path.realpath(entry.path)
         is_dir = Path(real).is_dir()
         if not is_dir and not entry.name.endswith(EXTENSIONS):

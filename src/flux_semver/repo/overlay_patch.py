@@ -41,15 +41,21 @@ def entry(policy: Policy, new_range: str) -> dict[str, Any]:
     if namespace:
         target["namespace"] = namespace
     pointer = "/" + "/".join(kinds.KINDS[policy.resource].range_path)
-    return {"target": target,
-            "patch": f"- op: add\n  path: {pointer}\n  value: {json.dumps(new_range)}\n"}
+    return {
+        "target": target,
+        "patch": f"- op: add\n  path: {pointer}\n  value: {json.dumps(new_range)}\n",
+    }
 
 
 def _lines(data: dict[str, Any], indent: str) -> list[str]:
     target = data["target"]
     lines = [f"{indent}- target:"]
-    lines.extend(f"{indent}    {key}: {json.dumps(value)}" if _quoted(value)
-                 else f"{indent}    {key}: {value}" for key, value in target.items())
+    lines.extend(
+        f"{indent}    {key}: {json.dumps(value)}"
+        if _quoted(value)
+        else f"{indent}    {key}: {value}"
+        for key, value in target.items()
+    )
     lines.append(f"{indent}  patch: |")
     lines.extend(f"{indent}    {line}" for line in data["patch"].splitlines())
     return lines

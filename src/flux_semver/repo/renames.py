@@ -35,8 +35,15 @@ def file_history(root: Path, file: str, since: str | None = None) -> list[Step]:
         return []  # no commit yet
     top = git.prefix(root)
     fmt = _RECORD + _FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%B"]) + _FIELD
-    args = ["-c", "core.quotePath=false", "log", "--follow", "-M", "--name-status",
-            f"--format={fmt}"]
+    args = [
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--follow",
+        "-M",
+        "--name-status",
+        f"--format={fmt}",
+    ]
     if since:
         args.append(f"--since={since}")
     out = git.text(root, *args, "HEAD", "--", file)
@@ -45,8 +52,7 @@ def file_history(root: Path, file: str, since: str | None = None) -> list[Step]:
     for record in out.split(_RECORD)[1:]:
         sha, parents, author, email, date, rest = record.split(_FIELD, 5)
         message, _, names = rest.rpartition(_FIELD)
-        commit = git.Commit(sha, tuple(parents.split()), author, email, date,
-                            message.strip("\n"))
+        commit = git.Commit(sha, tuple(parents.split()), author, email, date, message.strip("\n"))
         path, before = current, current
         for line in names.strip("\n").splitlines():
             fields = line.split("\t")
@@ -65,4 +71,4 @@ def file_history(root: Path, file: str, since: str | None = None) -> list[Step]:
 
 def _inside(top: str, path: str) -> str | None:
     """``path`` (relative to the git top level) relative to the root, if it lies under it."""
-    return path[len(top):] if path and path.startswith(top) else None
+    return path[len(top) :] if path and path.startswith(top) else None

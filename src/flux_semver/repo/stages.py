@@ -52,9 +52,14 @@ class StageResolver:
                 pairs.append((alias, stage.name))
         pairs.sort(key=lambda pair: -len(pair[0]))  # the longest alias first; stable otherwise
         self._aliases = [
-            (alias, stage, re.compile(
-                rf"(?<![^-_./0-9])(?<!pre[-_.])(?<!non[-_.]){re.escape(alias)}(?![^-_./0-9])",
-                re.IGNORECASE))
+            (
+                alias,
+                stage,
+                re.compile(
+                    rf"(?<![^-_./0-9])(?<!pre[-_.])(?<!non[-_.]){re.escape(alias)}(?![^-_./0-9])",
+                    re.IGNORECASE,
+                ),
+            )
             for alias, stage in pairs
         ]
         self._globs = [(p, s.name) for s in config.stages for p in s.paths]
@@ -62,8 +67,9 @@ class StageResolver:
             from wcmatch import glob  # imported only for configs that give paths
 
             flags = glob.GLOBSTAR | glob.DOTGLOB
-            self._globmatch: Callable[[str, str], bool] = (
-                lambda file, pattern: bool(glob.globmatch(file, pattern, flags=flags)))
+            self._globmatch: Callable[[str, str], bool] = lambda file, pattern: bool(
+                glob.globmatch(file, pattern, flags=flags)
+            )
 
     def resolve(self, *, name: str, file: str, labels: Mapping[str, str]) -> StageMatch:
         """The stage of a policy called ``name`` in ``file`` (relative posix path)."""
@@ -72,8 +78,11 @@ class StageResolver:
             stage = self._by_word.get(str(label).lower())
             if stage is not None:
                 return StageMatch(stage, f"label {STAGE_LABEL}")
-            return StageMatch(None, f"label {STAGE_LABEL} {label!r} names no stage (stages: "
-                                    f"{', '.join(self._config.stage_names)})")
+            return StageMatch(
+                None,
+                f"label {STAGE_LABEL} {label!r} names no stage (stages: "
+                f"{', '.join(self._config.stage_names)})",
+            )
         if self._globs:
             for pattern, stage in self._globs:
                 if self._globmatch(file, pattern):
@@ -83,8 +92,10 @@ class StageResolver:
 
     def _by_names(self, name: str, file: str) -> StageMatch:
         parts = file.split("/")
-        places = [("directory", parts[depth - 1], "/".join(parts[:depth]))
-                  for depth in range(len(parts) - 1, 0, -1)]
+        places = [
+            ("directory", parts[depth - 1], "/".join(parts[:depth]))
+            for depth in range(len(parts) - 1, 0, -1)
+        ]
         places += [("file name", parts[-1], parts[-1]), ("name", name, name)]
         found: StageMatch | None = None
         for where, text, shown in places:

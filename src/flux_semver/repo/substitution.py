@@ -45,8 +45,9 @@ class _Value:
     column: int | None = None
 
 
-def resolve(layout: Layout, policies: list[tuple[Policy, str]],
-            resolver: StageResolver) -> list[Policy]:
+def resolve(
+    layout: Layout, policies: list[tuple[Policy, str]], resolver: StageResolver
+) -> list[Policy]:
     """Each policy with its variables filled in, per Flux Kustomization that applies it."""
     out: list[Policy] = []
     configmaps = _ConfigMaps(layout)
@@ -57,32 +58,53 @@ def resolve(layout: Layout, policies: list[tuple[Policy, str]],
             continue
         applying = [k for k in layout.flux if k.applies(directory)]
         if not applying:
-            out.append(_fill(policy, {}, "no Flux Kustomization of this repository applies "
-                                         f"{directory or '.'}"))
+            out.append(
+                _fill(
+                    policy,
+                    {},
+                    f"no Flux Kustomization of this repository applies {directory or '.'}",
+                )
+            )
             continue
         for kustomization in applying:
-            post_build = kustomization.data.get("spec", {}).get("postBuild") \
-                if isinstance(kustomization.data.get("spec"), dict) else None
+            post_build = (
+                kustomization.data.get("spec", {}).get("postBuild")
+                if isinstance(kustomization.data.get("spec"), dict)
+                else None
+            )
             if not isinstance(post_build, dict):
-                out.append(replace(policy, origin=_join(
-                    policy.origin, f"Flux Kustomization {kustomization.ref} "
-                    f"({kustomization.source.file}) has no postBuild: Flux applies the text "
-                    "as written")))
+                out.append(
+                    replace(
+                        policy,
+                        origin=_join(
+                            policy.origin,
+                            f"Flux Kustomization {kustomization.ref} "
+                            f"({kustomization.source.file}) has no postBuild: "
+                            "Flux applies the text "
+                            "as written",
+                        ),
+                    )
+                )
                 continue
             values = _values(kustomization, post_build, configmaps)
-            filled = _fill(policy, values, f"Flux Kustomization {kustomization.ref} "
-                                           f"({kustomization.source.file})")
+            filled = _fill(
+                policy,
+                values,
+                f"Flux Kustomization {kustomization.ref} ({kustomization.source.file})",
+            )
             if len(applying) > 1 or filled.stage is None:
-                stage, source = layout.stage(resolver, kustomization.name, policy.labels,
-                                             [kustomization.source.file])
+                stage, source = layout.stage(
+                    resolver, kustomization.name, policy.labels, [kustomization.source.file]
+                )
                 if stage is not None:
                     filled = replace(filled, stage=stage, stage_source=source)
             out.append(filled)
     return out
 
 
-def _by_cluster(layout: Layout, policy: Policy, directory: str,
-                resolver: StageResolver) -> list[Policy]:
+def _by_cluster(
+    layout: Layout, policy: Policy, directory: str, resolver: StageResolver
+) -> list[Policy]:
     """A policy with no stage of its own takes the stage of the Flux Kustomizations that apply
     its directory (``clusters/production/infrastructure.yaml``); applied in several stages, it
     is one policy per stage, and its range, written once for all of them, is not edited."""
@@ -91,28 +113,37 @@ def _by_cluster(layout: Layout, policy: Policy, directory: str,
     stages: dict[str, tuple[str, FluxKustomization]] = {}
     for kustomization in layout.flux:
         if kustomization.applies(directory):
-            stage, source = layout.stage(resolver, kustomization.name, policy.labels,
-                                         [kustomization.source.file])
+            stage, source = layout.stage(
+                resolver, kustomization.name, policy.labels, [kustomization.source.file]
+            )
             if stage is not None:
                 stages.setdefault(stage, (source, kustomization))
-    found = [replace(policy, stage=stage,
-                     stage_source=f"{source} (Flux Kustomization {k.ref} applies it)")
-             for stage, (source, k) in stages.items()]
+    found = [
+        replace(
+            policy, stage=stage, stage_source=f"{source} (Flux Kustomization {k.ref} applies it)"
+        )
+        for stage, (source, k) in stages.items()
+    ]
     if len(found) <= 1:
         return found or [policy]
     names = ", ".join(f"{k.ref} ({stage})" for stage, (_, k) in stages.items())
-    note = (f"applied in {len(found)} stages by Flux Kustomizations {names}: its range is "
-            "written once for all of them")
-    return [replace(p, range_line=None, range_column=None, shared=None,
-                    origin=_join(p.origin, note)) for p in found]
+    note = (
+        f"applied in {len(found)} stages by Flux Kustomizations {names}: its range is "
+        "written once for all of them"
+    )
+    return [
+        replace(p, range_line=None, range_column=None, shared=None, origin=_join(p.origin, note))
+        for p in found
+    ]
 
 
 def _join(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
 
 
-def _values(kustomization: FluxKustomization, post_build: Mapping[str, Any],
-            configmaps: _ConfigMaps) -> dict[str, _Value]:
+def _values(
+    kustomization: FluxKustomization, post_build: Mapping[str, Any], configmaps: _ConfigMaps
+) -> dict[str, _Value]:
     values: dict[str, _Value] = {}
     sources = post_build.get("substituteFrom")
     for index, item in enumerate(sources if isinstance(sources, list) else []):
@@ -127,25 +158,36 @@ def _values(kustomization: FluxKustomization, post_build: Mapping[str, Any],
         if found is None:
             if not item.get("optional"):
                 values[f"\0secret{index}"] = _Value(
-                    None, f"ConfigMap {ref}, which is not in this repository")
+                    None, f"ConfigMap {ref}, which is not in this repository"
+                )
             continue
         source, document = found
         data = document.data.get("data") if isinstance(document.data, dict) else None
-        for key, value in (data.items() if isinstance(data, dict) else ()):
+        for key, value in data.items() if isinstance(data, dict) else ():
             token = locate.token(source.text, document.node, ("data", str(key)))
-            values[str(key)] = _Value(str(value), f"ConfigMap {ref} ({source.file})",
-                                      source.file, document.index, ("data", str(key)),
-                                      token.line if token else None,
-                                      token.column if token else None)
+            values[str(key)] = _Value(
+                str(value),
+                f"ConfigMap {ref} ({source.file})",
+                source.file,
+                document.index,
+                ("data", str(key)),
+                token.line if token else None,
+                token.column if token else None,
+            )
     substitute = post_build.get("substitute")
-    for key, value in (substitute.items() if isinstance(substitute, dict) else ()):
+    for key, value in substitute.items() if isinstance(substitute, dict) else ():
         path = ("spec", "postBuild", "substitute", str(key))
         token = locate.token(kustomization.source.text, kustomization.document.node, path)
         values[str(key)] = _Value(
-            str(value), f"postBuild.substitute of Flux Kustomization {kustomization.ref} "
-            f"({kustomization.source.file})", kustomization.source.file,
-            kustomization.document.index, path, token.line if token else None,
-            token.column if token else None)
+            str(value),
+            f"postBuild.substitute of Flux Kustomization {kustomization.ref} "
+            f"({kustomization.source.file})",
+            kustomization.source.file,
+            kustomization.document.index,
+            path,
+            token.line if token else None,
+            token.column if token else None,
+        )
     return values
 
 
@@ -170,15 +212,23 @@ def _fill(policy: Policy, values: Mapping[str, _Value], applied: str) -> Policy:
     span: tuple[int, int] | None = None
     notes: list[str] = []
     for match in _VARIABLE.finditer(text):
-        parts.append(text[at:match.start()])
+        parts.append(text[at : match.start()])
         at = match.end()
         name, operator, default = match.group(1), match.group(2), match.group(3)
         found = _lookup(values, name)
         if found is not None and found.value is None:
-            return replace(policy, range_text=None, range_line=None, range_column=None,
-                           origin=_join(policy.origin, f"${{{name}}} comes from {found.origin}, "
-                                        "whose value is not in the repository: flux-semver "
-                                        "cannot know this range"))
+            return replace(
+                policy,
+                range_text=None,
+                range_line=None,
+                range_column=None,
+                origin=_join(
+                    policy.origin,
+                    f"${{{name}}} comes from {found.origin}, "
+                    "whose value is not in the repository: flux-semver "
+                    "cannot know this range",
+                ),
+            )
         if found is not None and not (found.value == "" and operator and operator[0] == ":"):
             parts.append(found.value or "")
             notes.append(f"${{{name}}} = {found.value!r} from {found.origin}")
@@ -194,21 +244,39 @@ def _fill(policy: Policy, values: Mapping[str, _Value], applied: str) -> Policy:
     parts.append(text[at:])
     origin = _join(policy.origin, "; ".join(notes))
     resolved = "".join(parts)
-    if whole is not None and where is not None and where.file is not None \
-            and where.line is not None:
+    if (
+        whole is not None
+        and where is not None
+        and where.file is not None
+        and where.line is not None
+    ):
         moved = where.file != policy.file
-        return replace(policy, range_text=resolved, origin=origin, file=where.file,
-                       document=where.document, line=where.line, range_line=where.line,
-                       range_column=where.column, value_path=where.path, inline=(),
-                       value_span=None, shared=None,
-                       api_version_line=None if moved else policy.api_version_line,
-                       api_version_column=None if moved else policy.api_version_column)
+        return replace(
+            policy,
+            range_text=resolved,
+            origin=origin,
+            file=where.file,
+            document=where.document,
+            line=where.line,
+            range_line=where.line,
+            range_column=where.column,
+            value_path=where.path,
+            inline=(),
+            value_span=None,
+            shared=None,
+            api_version_line=None if moved else policy.api_version_line,
+            api_version_column=None if moved else policy.api_version_column,
+        )
     if whole is not None and where is None and span is not None:
-        return replace(policy, range_text=resolved, origin=origin, value_span=span,
-                       value_path=policy.value_path or _range_path(policy))
+        return replace(
+            policy,
+            range_text=resolved,
+            origin=origin,
+            value_span=span,
+            value_path=policy.value_path or _range_path(policy),
+        )
     # assembled from several pieces, or from no value at all: shown and checked, not edited
-    return replace(policy, range_text=resolved, origin=origin, range_line=None,
-                   range_column=None)
+    return replace(policy, range_text=resolved, origin=origin, range_line=None, range_column=None)
 
 
 def _range_path(policy: Policy) -> tuple[locate.Step, ...]:

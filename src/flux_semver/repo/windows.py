@@ -52,8 +52,7 @@ def format_duration(span: timedelta) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    text = "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"))
-                   if n)
+    text = "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
     if secs and not days and not hours:
         text += f"{secs}s"
     return text or "0m"
@@ -67,11 +66,14 @@ def zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         if not _has_database():
-            raise WindowError(f"cannot read time zone {name!r}: this Python has no time zone "
-                              "database — install the tzdata package (pip install tzdata)"
-                              ) from None
-        raise WindowError(f"unknown time zone {name!r} — use an IANA name such as "
-                          "Europe/Berlin, America/New_York or UTC") from None
+            raise WindowError(
+                f"cannot read time zone {name!r}: this Python has no time zone "
+                "database — install the tzdata package (pip install tzdata)"
+            ) from None
+        raise WindowError(
+            f"unknown time zone {name!r} — use an IANA name such as "
+            "Europe/Berlin, America/New_York or UTC"
+        ) from None
 
 
 def _has_database() -> bool:
@@ -99,14 +101,18 @@ def spans(window: FreezeWindow, around: datetime) -> Iterable[tuple[datetime, da
         if DAYS[day.weekday()] not in window.days:
             continue
         start = datetime.combine(day, first, tz)
-        end_day = day + timedelta(days=1) if (
-            window.end_time is None or window.end_time <= first) else day
+        end_day = (
+            day + timedelta(days=1)
+            if (window.end_time is None or window.end_time <= first)
+            else day
+        )
         end = datetime.combine(end_day, window.end_time or time(0), tz)
         yield start, end
 
 
-def open_window(windows: Iterable[FreezeWindow],
-                now: datetime) -> tuple[FreezeWindow, datetime] | None:
+def open_window(
+    windows: Iterable[FreezeWindow], now: datetime
+) -> tuple[FreezeWindow, datetime] | None:
     """The window that holds ``now`` and when it ends (the latest end among open ones)."""
     found: tuple[FreezeWindow, datetime] | None = None
     for window in windows:
@@ -123,8 +129,9 @@ def _clock(text: Any, key: str) -> time | None:
     if hours == 24 and minutes == 0 and key == "to":
         return None
     if hours > 23 or minutes > 59:
-        raise WindowError(f"{key} is {text!r} — hours go 00-23 (24:00 only as `to`), "
-                          "minutes 00-59", key)
+        raise WindowError(
+            f"{key} is {text!r} — hours go 00-23 (24:00 only as `to`), minutes 00-59", key
+        )
     return time(hours, minutes)
 
 
@@ -148,8 +155,11 @@ def freeze_window(data: Mapping[str, Any]) -> FreezeWindow:
         start = _clock(data.get("from", "00:00"), "from")
         end = _clock(data.get("to", "24:00"), "to")
         if start == end:
-            raise WindowError("from and to are the same time — give a window some length, "
-                              "e.g. from: \"15:00\", to: \"24:00\"", "to")
+            raise WindowError(
+                "from and to are the same time — give a window some length, "
+                'e.g. from: "15:00", to: "24:00"',
+                "to",
+            )
         return FreezeWindow(tz=tz, days=days, start_time=start, end_time=end, reason=reason)
     first, last = _day(data.get("from"), "from"), _day(data.get("to"), "to")
     if last < first:

@@ -30,8 +30,16 @@ def uncommitted(root: Path, files: Sequence[str]) -> list[str]:
     if not files:
         return []
     try:
-        out = git.run(root, "status", "--porcelain=v1", "-z", "--untracked-files=no",
-                      "--no-renames", "--", *files)
+        out = git.run(
+            root,
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=no",
+            "--no-renames",
+            "--",
+            *files,
+        )
     except GitError:
         return []
     top = git.prefix(root)

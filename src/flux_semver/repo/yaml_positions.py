@@ -30,7 +30,8 @@ _LENIENT = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", 
 # first character -> (tag, pattern) of the safe loader's implicit types (int, bool, null, ...)
 _IMPLICIT: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     first: tuple(found) + tuple(_BaseLoader.yaml_implicit_resolvers.get(None, ()))
-    for first, found in _BaseLoader.yaml_implicit_resolvers.items() if first is not None
+    for first, found in _BaseLoader.yaml_implicit_resolvers.items()
+    if first is not None
 }
 
 
@@ -46,6 +47,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
                         return tag
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
+
 
 BOM = "\ufeff"
 # YAML's line breaks (1.1 also counts NEL, LS and PS); CRLF is one break.
@@ -86,8 +88,12 @@ class Document:
             return _Builder().build(self.node)
         except YamlError as exc:
             if template_at(self.text, exc.line):
-                raise YamlError(f"{exc.message.split(' — ')[0]} — {_TEMPLATE_HINT}", exc.line,
-                                exc.column, template=True) from None
+                raise YamlError(
+                    f"{exc.message.split(' — ')[0]} — {_TEMPLATE_HINT}",
+                    exc.line,
+                    exc.column,
+                    template=True,
+                ) from None
             raise
 
 
@@ -100,8 +106,12 @@ def decode(raw: bytes) -> tuple[str, str]:
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
         column = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
-        raise YamlError("a binary file, not YAML text (it holds a NUL byte) — remove it, or "
-                        "rename it so that it does not end in .yaml", line, column)
+        raise YamlError(
+            "a binary file, not YAML text (it holds a NUL byte) — remove it, or "
+            "rename it so that it does not end in .yaml",
+            line,
+            column,
+        )
     try:
         return bom, raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -162,9 +172,12 @@ class _Builder:
                 return value
             except (yaml.YAMLError, ValueError, KeyError, OverflowError):
                 if node.tag in _LENIENT:  # 2024-02-30, a 5,000-digit number: text, as in
-                    return node.value     # Kubernetes (YAML 1.2 reads neither as a value)
-                raise _node_error(node, f"cannot read this {node.tag.rsplit(':', 1)[-1]} "
-                                  "value", "fix the value, or remove its tag") from None
+                    return node.value  # Kubernetes (YAML 1.2 reads neither as a value)
+                raise _node_error(
+                    node,
+                    f"cannot read this {node.tag.rsplit(':', 1)[-1]} value",
+                    "fix the value, or remove its tag",
+                ) from None
         done = self._built.get(id(node))
         if done is not None:
             return done
@@ -196,8 +209,7 @@ class _Builder:
             key = self.build(node)
             hash(key)
         except TypeError:
-            raise _node_error(node, "found unhashable key", "a key must be a plain value") \
-                from None
+            raise _node_error(node, "found unhashable key", "a key must be a plain value") from None
         return key
 
     def _merge(self, node: yaml.Node) -> dict[Any, Any]:
@@ -206,18 +218,24 @@ class _Builder:
         for source in reversed(sources):
             value = self.build(source)
             if not isinstance(value, dict):
-                raise _node_error(source, "a merge key (<<) needs a mapping",
-                                  "merge a mapping or a list of mappings")
+                raise _node_error(
+                    source,
+                    "a merge key (<<) needs a mapping",
+                    "merge a mapping or a list of mappings",
+                )
             merged.update(value)
         return merged
 
 
-def _duplicate(mapping: yaml.MappingNode, again: yaml.Node, key: Any,
-               build: Callable[[yaml.Node], Any]) -> YamlError:
+def _duplicate(
+    mapping: yaml.MappingNode, again: yaml.Node, key: Any, build: Callable[[yaml.Node], Any]
+) -> YamlError:
     first = next(k for k, _ in mapping.value if k.tag != _MERGE and build(k) == key)
-    return _node_error(again, f"duplicate key {str(key)!r}, first written on line "
-                       f"{first.start_mark.line + 1}",
-                       "remove one of the two (Kubernetes rejects duplicate keys)")
+    return _node_error(
+        again,
+        f"duplicate key {str(key)!r}, first written on line {first.start_mark.line + 1}",
+        "remove one of the two (Kubernetes rejects duplicate keys)",
+    )
 
 
 # Limits no real manifest comes near. Past them a document is hostile (a "billion laughs"
@@ -239,18 +257,24 @@ def guard(node: yaml.Node | None) -> None:
         if finished:
             total = 1 + sum(sizes[id(child)] for child in children)
             if total > MAX_VALUES:
-                raise YamlError(f"the aliases here expand to more than {MAX_VALUES:,} values "
-                                "(an alias bomb) — write the values out instead of repeating "
-                                "aliases", current.start_mark.line + 1,
-                                current.start_mark.column + 1)
+                raise YamlError(
+                    f"the aliases here expand to more than {MAX_VALUES:,} values "
+                    "(an alias bomb) — write the values out instead of repeating "
+                    "aliases",
+                    current.start_mark.line + 1,
+                    current.start_mark.column + 1,
+                )
             sizes[id(current)] = total
             continue
         if id(current) in sizes:
             continue
         if depth > MAX_DEPTH:
-            raise YamlError(f"the document nests more than {MAX_DEPTH} levels deep here — "
-                            "flatten it (a Kubernetes manifest needs far fewer)",
-                            current.start_mark.line + 1, current.start_mark.column + 1)
+            raise YamlError(
+                f"the document nests more than {MAX_DEPTH} levels deep here — "
+                "flatten it (a Kubernetes manifest needs far fewer)",
+                current.start_mark.line + 1,
+                current.start_mark.column + 1,
+            )
         stack.append((current, depth, True))
         stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
 
@@ -264,8 +288,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _node_error(node: yaml.Node, what: str, fix: str) -> YamlError:
-    return YamlError(f"not valid YAML: {what} — {fix}", node.start_mark.line + 1,
-                     node.start_mark.column + 1)
+    return YamlError(
+        f"not valid YAML: {what} — {fix}", node.start_mark.line + 1, node.start_mark.column + 1
+    )
 
 
 def load_one(text: str) -> Any:
@@ -280,13 +305,15 @@ def _error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     what = " ".join(part for part in (exc.context, exc.problem) if part) or "not valid YAML"
     template = template_at(text, line)
     hint = _TEMPLATE_HINT if template else "fix the YAML syntax here"
-    if mark is not None and text[mark.index:mark.index + 1] == "\t":
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
         what, hint = "a tab character here", "YAML indents with spaces only: replace the tab"
     return YamlError(f"not valid YAML: {what} — {hint}", line, column, template=template)
 
 
-_TEMPLATE_HINT = ("this is a Helm or Go template, not YAML: point flux-semver at the rendered "
-                  "manifests, or exclude the file")
+_TEMPLATE_HINT = (
+    "this is a Helm or Go template, not YAML: point flux-semver at the rendered "
+    "manifests, or exclude the file"
+)
 _COMMENT = re.compile(r"(?:^|[ \t])#.*")
 _PLACEHOLDER = "template"
 

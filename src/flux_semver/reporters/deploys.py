@@ -24,8 +24,10 @@ def lines(deployments: Sequence[Deployment]) -> list[str]:
     for d in deployments:
         stage = printable(d.stage or "-").ljust(width)
         change = "after this change" if d.action == "update" else "(no Git change)"
-        out.append(f"  {stage}  Flux deploys {printable(_tag(d.now))} now {ARROW} "
-                   f"{printable(_tag(d.after))} {change}  [{printable(d.policy)}]")
+        out.append(
+            f"  {stage}  Flux deploys {printable(_tag(d.now))} now {ARROW} "
+            f"{printable(_tag(d.after))} {change}  [{printable(d.policy)}]"
+        )
         if d.warning:
             out.append(f"  {' ' * width}  warning: {printable(d.warning)}")
     return out
@@ -35,10 +37,17 @@ def markdown(deployments: Sequence[Deployment]) -> str:
     """The same as a Markdown table under a heading; empty without deployments."""
     if not deployments:
         return ""
-    rows = ["", "### What Flux deploys", "", "| stage | policy | now | after | note |",
-            "| --- | --- | --- | --- | --- |"]
+    rows = [
+        "",
+        "### What Flux deploys",
+        "",
+        "| stage | policy | now | after | note |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for d in deployments:
         note = f"⚠️ {escape(d.warning)}" if d.warning else ""
-        rows.append(f"| {escape(d.stage or '-')} | <code>{escape(d.policy)}</code> | "
-                    f"{escape(_tag(d.now))} | {escape(_tag(d.after))} | {note} |")
+        rows.append(
+            f"| {escape(d.stage or '-')} | <code>{escape(d.policy)}</code> | "
+            f"{escape(_tag(d.now))} | {escape(_tag(d.after))} | {note} |"
+        )
     return "\n".join(rows) + "\n"

@@ -16,11 +16,14 @@ def render(result: CheckResult) -> str:
     if not result.findings:
         lines.append("No findings: every policy is valid and no stage skips its gate.")
         return "\n".join(lines) + "\n"
-    lines += ["| | Code | File | Policy | Stage | Message |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "| | Code | File | Policy | Stage | Message |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for f in result.findings:
         lines.append(
             f"| {_ICON.get(f.severity, '')} | {f.code} {escape(f.name)} | "
             f"<code>{escape(f'{f.file}:{f.line}:{f.column}')}</code> | "
-            f"{escape(f.policy or '')} | {escape(f.stage or '')} | {escape(f.message)} |")
+            f"{escape(f.policy or '')} | {escape(f.stage or '')} | {escape(f.message)} |"
+        )
     return "\n".join(lines) + "\n"

@@ -13,9 +13,11 @@ SHOWS_TARGET = ("update", "hotfix", "waits", "blocked")
 def unmapped_note(plan: Plan) -> str:
     """The line that says how many of the app's policies no plan can see (FS006, FS011)."""
     count = plan.unmapped
-    return (f"{count} {'policy' if count == 1 else 'policies'} of {plan.app} "
-            f"{'belongs' if count == 1 else 'belong'} to no stage and "
-            f"{'was' if count == 1 else 'were'} left out (see flux-semver policies)")
+    return (
+        f"{count} {'policy' if count == 1 else 'policies'} of {plan.app} "
+        f"{'belongs' if count == 1 else 'belong'} to no stage and "
+        f"{'was' if count == 1 else 'were'} left out (see flux-semver policies)"
+    )
 
 
 def _range(change: PlanChange) -> str:
@@ -25,8 +27,13 @@ def _range(change: PlanChange) -> str:
 
 
 def _row(change: PlanChange) -> tuple[str, ...]:
-    cells = (change.stage, change.action, _range(change), change.policy,
-             f"{change.file}:{change.line}")
+    cells = (
+        change.stage,
+        change.action,
+        _range(change),
+        change.policy,
+        f"{change.file}:{change.line}",
+    )
     return tuple(printable(cell) for cell in cells)
 
 
@@ -53,10 +60,15 @@ def render(plan: Plan) -> str:
     updates, blocked = len(plan.updates), sum(c.action == "blocked" for c in plan.changes)
     summary = f"{updates} update{'s' if updates != 1 else ''}"
     if blocked:
-        summary += (f", {blocked} blocked: nothing can be written until the gate admits it"
-                    if all(c.reason.find(" other stages share ") < 0 for c in plan.changes
-                           if c.action == "blocked")
-                    else f", {blocked} blocked: nothing can be written; see each reason")
+        summary += (
+            f", {blocked} blocked: nothing can be written until the gate admits it"
+            if all(
+                c.reason.find(" other stages share ") < 0
+                for c in plan.changes
+                if c.action == "blocked"
+            )
+            else f", {blocked} blocked: nothing can be written; see each reason"
+        )
     waits = sum(c.action == "waits" for c in plan.changes)
     if waits:
         summary += f", {waits} waiting for a change of their gate stage"

@@ -42,7 +42,14 @@ if TYPE_CHECKING:
     from flux_semver.repo.baseline import Baseline
 
 __all__ = [
-    "RULES", "Rule", "Scanned", "UnknownRuleError", "check", "parse_codes", "run", "select",
+    "RULES",
+    "Rule",
+    "Scanned",
+    "UnknownRuleError",
+    "check",
+    "parse_codes",
+    "run",
+    "select",
 ]
 
 #: The rule modules of this package, in code order: each defines CODE, NAME, SEVERITY, SUMMARY
@@ -119,9 +126,7 @@ def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def select(
-    selected: Iterable[str] = (), ignored: Iterable[str] = ()
-) -> tuple[Rule, ...]:
+def select(selected: Iterable[str] = (), ignored: Iterable[str] = ()) -> tuple[Rule, ...]:
     """The rules to run: those selected (all when none are), less those ignored."""
     chosen = parse_codes(selected) or tuple(RULES)
     dropped = set(parse_codes(ignored))
@@ -139,8 +144,12 @@ def run(
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.code, f.message))
     names = {rule.name: code for code, rule in RULES.items()}
     kept, suppressed = suppressions.split(repo.root, findings, names)
-    return CheckResult(findings=tuple(kept), files=repo.files_scanned,
-                       policies=len(repo.policies), suppressed=len(suppressed))
+    return CheckResult(
+        findings=tuple(kept),
+        files=repo.files_scanned,
+        policies=len(repo.policies),
+        suppressed=len(suppressed),
+    )
 
 
 def check(

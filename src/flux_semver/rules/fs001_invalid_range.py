@@ -55,6 +55,10 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 SEVERITY,
                 policy,
                 f'Flux cannot parse the range "{clip(policy.range_text)}" ({clip(str(exc))}): '
-                + (exc.hint if exc.hint.startswith("column ") else
-                   'write one it accepts, such as "1.2.x", "~1.2", "^1.2.0" or ">=1.2.0 <1.3.0"'),
+                + (
+                    exc.hint
+                    if exc.hint.startswith("column ")
+                    else 'write one it accepts, such as "1.2.x", "~1.2", "^1.2.0" '
+                    'or ">=1.2.0 <1.3.0"'
+                ),
             )

@@ -70,8 +70,9 @@ def check(repo: Scanned) -> Iterator[Finding]:
         firing.append((policy, own, gate_name, gates))
     head = _Head(getattr(repo, "root", None), {p.file for p, *_ in firing if not p.patch})
     for policy, own, gate_name, gates in firing:
-        yield finding(CODE, NAME, SEVERITY, policy,
-                      _message(policy, own, gate_name, gates, head.pin(policy)))
+        yield finding(
+            CODE, NAME, SEVERITY, policy, _message(policy, own, gate_name, gates, head.pin(policy))
+        )
 
 
 class _Head:
@@ -111,27 +112,40 @@ def _at(data: object, *keys: str) -> object:
     return data
 
 
-def _message(policy: Policy, own: Range, gate_name: str | None, gates: list[Range],
-             pinned_at_head: Version | None = None) -> str:
+def _message(
+    policy: Policy,
+    own: Range,
+    gate_name: str | None,
+    gates: list[Range],
+    pinned_at_head: Version | None = None,
+) -> str:
     head = f"{policy.stage} must pin one version"
     was = f'"{policy.range_text}"'
     if pinned_at_head is not None and all(g.admits(pinned_at_head) for g in gates):
         also = f", which {gate_name} admits" if gates else ""
-        return f'{head}: write "{pinned_at_head}" (the version {policy.stage} pinned at HEAD' \
+        return (
+            f'{head}: write "{pinned_at_head}" (the version {policy.stage} pinned at HEAD'
             f"{also}), not {was}"
+        )
     pins = [g.exact for g in gates if g.exact is not None and own.admits(g.exact)]
     if pins:
         return f'{head}: write "{max(pins)}" (the version {gate_name} pins), not {was}'
     highest = _highest(own, gates)
     if highest is not None and gates:
-        return f'{head}: write "{highest}" (the highest version both {policy.stage} and ' \
+        return (
+            f'{head}: write "{highest}" (the highest version both {policy.stage} and '
             f"{gate_name} admit; pin the one {gate_name} has verified), not {was}"
+        )
     if highest is not None:
-        return f'{head}: write "{highest}" (the highest version {was} admits; pin the one ' \
+        return (
+            f'{head}: write "{highest}" (the highest version {was} admits; pin the one '
             f"you have verified), not {was}"
+        )
     if gates:
-        return f"{head}: write one exact version that {gate_name} admits (e.g. the tag " \
+        return (
+            f"{head}: write one exact version that {gate_name} admits (e.g. the tag "
             f"{gate_name} runs now), not {was}"
+        )
     return f"{head}: write one exact version (e.g. the tag {policy.stage} runs now), not {was}"
 
 

@@ -64,8 +64,9 @@ def check(repo: Scanned) -> Iterator[Finding]:
         if not gate_policies:
             continue  # no gate policy is FS007; an unparsable one is FS001
         if gates.leads(own, [r for _, r in gate_policies]):
-            gate_policy, gate = max(gate_policies, key=lambda pair: pair[1].release_set.upper
-                                    or (0, 0, 0))
+            gate_policy, gate = max(
+                gate_policies, key=lambda pair: pair[1].release_set.upper or (0, 0, 0)
+            )
             yield finding(
                 CODE,
                 NAME,

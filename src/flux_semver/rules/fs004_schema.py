@@ -68,8 +68,15 @@ def check(repo: Scanned) -> Iterator[Finding]:
         document = {key: value for key, value in policy.body.items() if key != "status"}
         written = {"spec.policy.semver.range": policy.range_text} if policy.range_text else {}
         for violation in crds.validate(document, policy.api_version, written):
-            yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
-                          at_api_version=violation.path == "apiVersion")
+            yield finding(
+                CODE,
+                NAME,
+                SEVERITY,
+                policy,
+                str(violation),
+                at_range=False,
+                at_api_version=violation.path == "apiVersion",
+            )
 
 
 def _other_kind(policy: Policy) -> Iterator[Finding]:
@@ -81,5 +88,12 @@ def _other_kind(policy: Policy) -> Iterator[Finding]:
     key = kinds.KINDS[policy.resource].range_key
     written = {key: policy.range_text} if policy.range_text else {}
     for violation in crds.validate(document, policy.api_version, written, policy.resource):
-        yield finding(CODE, NAME, SEVERITY, policy, str(violation), at_range=False,
-                      at_api_version=violation.path == "apiVersion")
+        yield finding(
+            CODE,
+            NAME,
+            SEVERITY,
+            policy,
+            str(violation),
+            at_range=False,
+            at_api_version=violation.path == "apiVersion",
+        )

@@ -40,8 +40,10 @@ from .base import Scanned, finding
 CODE = "FS010"
 NAME = "not-semver"
 SEVERITY: Severity = "error"
-SUMMARY = ("a policy in an `exact` or gated stage uses `alphabetical`/`numerical` (prod would "
-           "track tags, not pinned versions)")
+SUMMARY = (
+    "a policy in an `exact` or gated stage uses `alphabetical`/`numerical` (prod would "
+    "track tags, not pinned versions)"
+)
 
 
 def check(repo: Scanned) -> Iterator[Finding]:
@@ -53,7 +55,10 @@ def check(repo: Scanned) -> Iterator[Finding]:
             continue
         why = "pins one version" if stage.exact else f"takes only what {stage.after} has run"
         yield finding(
-            CODE, NAME, SEVERITY, policy,
+            CODE,
+            NAME,
+            SEVERITY,
+            policy,
             f"{stage.name} {why}, but this policy uses {policy.kind} ordering: it follows "
             "whichever tag sorts last and no release reaches it; write a semver range "
             'instead (policy: {semver: {range: "1.2.3"}})',

@@ -54,7 +54,10 @@ def check(repo: Scanned) -> Iterator[Finding]:
         close = difflib.get_close_matches(str(label).lower(), list(words), n=1, cutoff=0.6)
         hint = f'did you mean "{words[close[0]]}"? ' if close else ""
         yield finding(
-            CODE, NAME, SEVERITY, policy,
+            CODE,
+            NAME,
+            SEVERITY,
+            policy,
             f'label {STAGE_LABEL}: "{label}" names no stage, so this policy is in no plan and '
             f"no gate protects it; {hint}use one of {', '.join(config.stage_names)} or one of "
             "their aliases (flux-semver config lists them)",

@@ -47,7 +47,10 @@ def check(repo: Scanned) -> Iterator[Finding]:
         if policy.stage is None or policy.stage_conflict is None or policy.patch:
             continue
         yield finding(
-            CODE, NAME, SEVERITY, policy,
+            CODE,
+            NAME,
+            SEVERITY,
+            policy,
             f"stage {policy.stage} from {policy.stage_source}, but {policy.stage_conflict}; "
             f"the first source wins: add the label flux-semver/stage: {policy.stage} to "
             "confirm it, or move the file to the directory of its stage",

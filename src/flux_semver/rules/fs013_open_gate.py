@@ -46,10 +46,12 @@ def check(repo: Scanned) -> Iterator[Finding]:
         if policy.stage not in gated_by or rng is None or not gate.is_open(rng):
             continue
         floor = rng.floor
-        line = (f"{floor.major}.{floor.minor}.x" if floor is not None and floor.major
-                else "1.3.x")
+        line = f"{floor.major}.{floor.minor}.x" if floor is not None and floor.major else "1.3.x"
         yield finding(
-            CODE, NAME, SEVERITY, policy,
+            CODE,
+            NAME,
+            SEVERITY,
+            policy,
             f'{policy.stage} admits every future version ("{policy.range_text}"), so '
             f"{gated_by[policy.stage]} may take any release that {policy.stage} never ran; "
             f'bound the range to the line {policy.stage} tests, such as "{line}"',

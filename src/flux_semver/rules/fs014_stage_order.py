@@ -55,7 +55,7 @@ def check(repo: Scanned) -> Iterator[Finding]:
                 upper = own.release_set.upper if own is not None else None
                 if upper is None:  # unparsable, empty or open: never behind
                     continue
-                for later in names[i + 1:]:
+                for later in names[i + 1 :]:
                     if config.stage(later).after == earlier:
                         continue  # a gated stage ahead of its gate is FS003
                     ahead = [p for p in stages.get(later, []) if range_of(p) is not None]
@@ -65,7 +65,10 @@ def check(repo: Scanned) -> Iterator[Finding]:
                         continue
                     other = ahead[0]
                     yield finding(
-                        CODE, NAME, SEVERITY, policy,
+                        CODE,
+                        NAME,
+                        SEVERITY,
+                        policy,
                         f'{earlier} runs older releases than {later}: "{policy.range_text}" '
                         f'here, "{other.range_text}" in {later} ({where(other)}); move '
                         f"{earlier} forward (flux-semver promote {Version(*lowest)} --stage "

@@ -40,8 +40,10 @@ from .base import Scanned, finding
 CODE = "FS015"
 NAME = "same-change"
 SEVERITY: Severity = "error"
-SUMMARY = ("one change (commit range or PR) makes a gated stage admit V that its gate did not "
-           "admit before that change")
+SUMMARY = (
+    "one change (commit range or PR) makes a gated stage admit V that its gate did not "
+    "admit before that change"
+)
 
 
 class _Base(Protocol):
@@ -79,7 +81,10 @@ def check(repo: Scanned) -> Iterator[Finding]:
         version = Version(*taken.lowest)
         shown = ", ".join(f'"{t}"' for p in gate_policies if (t := base.range_of(p))) or "nothing"
         yield finding(
-            CODE, NAME, SEVERITY, policy,
+            CODE,
+            NAME,
+            SEVERITY,
+            policy,
             f"{stage.name} takes {version} in the same change in which {stage.after} first "
             f"admits it ({stage.after} had {shown} at {base.rev}, now "
             f'"{gate_policies[0].range_text}" in {where(gate_policies[0])}): merge '

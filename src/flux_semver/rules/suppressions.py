@@ -15,8 +15,9 @@ from pathlib import Path
 
 from flux_semver.model import Finding
 
-_COMMENT = re.compile(r"#\s*flux-semver:\s*ignore\b(?P<codes>[^#]*?)(?:\s--(?:\s.*)?)?\s*$",
-                      re.IGNORECASE)
+_COMMENT = re.compile(
+    r"#\s*flux-semver:\s*ignore\b(?P<codes>[^#]*?)(?:\s--(?:\s.*)?)?\s*$", re.IGNORECASE
+)
 _SEPARATOR = re.compile(r"^---(?:\s|$)")
 
 
@@ -36,7 +37,7 @@ class _File:
             if found is None:
                 continue
             codes = _codes(found.group("codes"), names)
-            if line[:found.start()].strip():
+            if line[: found.start()].strip():
                 self.by_line.setdefault(number, set()).update(codes)
             else:
                 self.documents[-1][1].update(codes)
@@ -59,8 +60,9 @@ def _codes(text: str, names: dict[str, str]) -> set[str]:
     return found
 
 
-def split(root: Path, findings: Iterable[Finding],
-          names: dict[str, str]) -> tuple[list[Finding], list[Finding]]:
+def split(
+    root: Path, findings: Iterable[Finding], names: dict[str, str]
+) -> tuple[list[Finding], list[Finding]]:
     """(kept, suppressed) findings; ``names`` maps rule names to codes (``not-exact``: FS002)."""
     files: dict[str, _File | None] = {}
     kept: list[Finding] = []

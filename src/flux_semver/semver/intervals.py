@@ -75,8 +75,11 @@ class IntervalSet:
             if merged:
                 last = merged[-1]
                 if last.upper is None or piece.lower <= last.upper:
-                    upper = None if last.upper is None or piece.upper is None else max(
-                        last.upper, piece.upper)
+                    upper = (
+                        None
+                        if last.upper is None or piece.upper is None
+                        else max(last.upper, piece.upper)
+                    )
                     merged[-1] = Interval(last.lower, upper)
                     continue
             merged.append(piece)

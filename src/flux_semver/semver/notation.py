@@ -83,9 +83,9 @@ def _render(numbers: tuple[int, int, int], literal: re.Match[str]) -> str:
     return f"{literal['v'] or ''}{'.'.join(written)}{pre}"
 
 
-def _bounds(window: str, floor: Version | None, version: Version) -> tuple[
-    tuple[int, int, int], tuple[int, int, int]
-]:
+def _bounds(
+    window: str, floor: Version | None, version: Version
+) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """The new floor and ceiling: the window's start, or the version where the old floor
     did not sit at its window's start (``~1.2.3`` follows as ``~1.3.4``)."""
     major, minor, patch = _numbers(version)
@@ -137,8 +137,9 @@ def follow(old: str, version: Version, *, is_exact: bool = False) -> Rewrite:  #
     if new_range.window != window:
         if not _caret_leaves_zero(old, old_range, version, new_range):
             return _fallback(old, version, is_exact, "could not keep its notation")
-        return Rewrite(text, f"{text} admits minor releases: a caret below 1.0.0 admitted "
-                       "patches only")
+        return Rewrite(
+            text, f"{text} admits minor releases: a caret below 1.0.0 admitted patches only"
+        )
     return Rewrite(text)
 
 
@@ -146,8 +147,13 @@ def _caret_leaves_zero(old: str, old_range: Range, version: Version, new: Range)
     """``^0.1.x`` followed to 1.0.0: the caret is kept (``^1.0.x``), though on 1.x it admits
     minor releases, where on 0.x it admitted patches only."""
     floor = old_range.floor
-    return (old.lstrip().startswith("^") and floor is not None and floor.major == 0
-            and version.major >= 1 and new.window == "minor")
+    return (
+        old.lstrip().startswith("^")
+        and floor is not None
+        and floor.major == 0
+        and version.major >= 1
+        and new.window == "minor"
+    )
 
 
 def _prerelease(version: Version, window: str) -> Rewrite:

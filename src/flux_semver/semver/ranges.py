@@ -50,7 +50,14 @@ from flux_semver.semver.version import (
 )
 
 __all__ = [
-    "Ceiling", "Comparator", "InvalidRange", "Range", "Window", "clip", "go_quote", "lookalike",
+    "Ceiling",
+    "Comparator",
+    "InvalidRange",
+    "Range",
+    "Window",
+    "clip",
+    "go_quote",
+    "lookalike",
 ]
 
 Window = Literal["exact", "patch", "minor", "open"]
@@ -122,8 +129,18 @@ _MESSAGES: dict[str, str] = {
 
 # operator as written -> what it does
 _KIND = {
-    "": "eq", "=": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "=>": "ge",
-    "<=": "le", "=<": "le", "~": "tilde", "~>": "tilde", "^": "caret",
+    "": "eq",
+    "=": "eq",
+    "!=": "ne",
+    ">": "gt",
+    "<": "lt",
+    ">=": "ge",
+    "=>": "ge",
+    "<=": "le",
+    "=<": "le",
+    "~": "tilde",
+    "~>": "tilde",
+    "^": "caret",
 }
 
 
@@ -152,8 +169,15 @@ def go_quote(text: str) -> str:
     return "".join(out)
 
 
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-               "\v": "\\v"}
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
 
 
 class InvalidRange(FluxSemverError):  # noqa: N818 -- a public name of the API
@@ -161,9 +185,13 @@ class InvalidRange(FluxSemverError):  # noqa: N818 -- a public name of the API
 
     def __init__(self, message: str, text: str = "", hint: str = "") -> None:
         self.text = text
-        self.hint = hint or lookalike(text) or (
-            "write a Masterminds/semver range such as 1.2.x, ~1.2, ^1.2.0, "
-            ">=1.2.0 <1.3.0 or 1.2.3"
+        self.hint = (
+            hint
+            or lookalike(text)
+            or (
+                "write a Masterminds/semver range such as 1.2.x, ~1.2, ^1.2.0, "
+                ">=1.2.0 <1.3.0 or 1.2.3"
+            )
         )
         super().__init__(message)
 
@@ -224,7 +252,7 @@ class Comparator:
         return self.op + self.version
 
     def failure(self, v: Version, include_pre: bool) -> str:
-        """"" when ``v`` satisfies this comparator, else the key of the reason it does not."""
+        """ "" when ``v`` satisfies this comparator, else the key of the reason it does not."""
         if v.prerelease and not include_pre:
             return "pre"
         return _FAILURE[_KIND[self.op]](self, v)
@@ -236,12 +264,18 @@ class Comparator:
 
 # -- checks: one function per operator kind ------------------------------------------------
 
+
 def _fail_tilde(c: Comparator, v: Version) -> str:
     con = c.bound
     if v < con:
         return "lt"
-    if con.major == 0 and con.minor == 0 and con.patch == 0 and not c.minor_dirty \
-            and not c.patch_dirty:
+    if (
+        con.major == 0
+        and con.minor == 0
+        and con.patch == 0
+        and not c.minor_dirty
+        and not c.patch_dirty
+    ):
         return ""  # ~0.0.0 and ~* admit everything
     if v.major != con.major:
         return "major"
@@ -321,12 +355,19 @@ def _fail_le(c: Comparator, v: Version) -> str:
 
 
 _FAILURE: dict[str, Callable[[Comparator, Version], str]] = {
-    "eq": _fail_eq, "ne": _fail_ne, "gt": _fail_gt, "lt": _fail_lt, "ge": _fail_ge,
-    "le": _fail_le, "tilde": _fail_tilde, "caret": _fail_caret,
+    "eq": _fail_eq,
+    "ne": _fail_ne,
+    "gt": _fail_gt,
+    "lt": _fail_lt,
+    "ge": _fail_ge,
+    "le": _fail_le,
+    "tilde": _fail_tilde,
+    "caret": _fail_caret,
 }
 
 
 # -- release sets: the same rules, read as intervals of (major, minor, patch) --------------
+
 
 def _from(lower: Triple) -> IntervalSet:
     return IntervalSet.of(lower, None)
@@ -402,12 +443,19 @@ def _rel_le(c: Comparator) -> IntervalSet:
 
 
 _RELEASES: dict[str, Callable[[Comparator], IntervalSet]] = {
-    "eq": _rel_eq, "ne": _rel_ne, "gt": _rel_gt, "lt": _rel_lt, "ge": _rel_ge,
-    "le": _rel_le, "tilde": _rel_tilde, "caret": _rel_caret,
+    "eq": _rel_eq,
+    "ne": _rel_ne,
+    "gt": _rel_gt,
+    "lt": _rel_lt,
+    "ge": _rel_ge,
+    "le": _rel_le,
+    "tilde": _rel_tilde,
+    "caret": _rel_caret,
 }
 
 
 # -- parsing ---------------------------------------------------------------------------------
+
 
 def _is_x(part: str) -> bool:
     return part in ("x", "X", "*")
@@ -423,7 +471,7 @@ def _rewrite_hyphens(text: str) -> tuple[str, list[tuple[int, int]]]:
         at = out.find(whole)
         delta = len(replacement) - len(whole)
         spans = [(s + delta, e + delta) if s >= at + len(whole) else (s, e) for s, e in spans]
-        out = out[:at] + replacement + out[at + len(whole):]
+        out = out[:at] + replacement + out[at + len(whole) :]
         spans.append((at, at + len(replacement)))
     return out, spans
 
@@ -447,8 +495,11 @@ def _comparator(atom: str, hyphen: bool) -> Comparator:
     try:
         bound = Version.parse(ver)
     except InvalidVersion as exc:
-        hint = "" if exc.reason != VERSION_TOO_LONG else (
-            f"Flux 2.9 reads no version over {MAX_VERSION_BYTES} bytes: shorten {clip(orig)}")
+        hint = (
+            ""
+            if exc.reason != VERSION_TOO_LONG
+            else (f"Flux 2.9 reads no version over {MAX_VERSION_BYTES} bytes: shorten {clip(orig)}")
+        )
         raise InvalidRange(PARSER_ERROR, atom, hint) from None
     return Comparator(op, orig, hyphen, bound, dirty, minor_dirty, patch_dirty)
 
@@ -466,13 +517,19 @@ class _Parsed:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> _Parsed:
     if too_long(text, MAX_RANGE_BYTES):
-        raise InvalidRange(RANGE_TOO_LONG, text,
-                           f"Flux 2.9 refuses a range over {MAX_RANGE_BYTES} bytes: shorten it")
+        raise InvalidRange(
+            RANGE_TOO_LONG,
+            text,
+            f"Flux 2.9 refuses a range over {MAX_RANGE_BYTES} bytes: shorten it",
+        )
     rewritten, spans = _rewrite_hyphens(text)
     if rewritten.count("||") >= MAX_RANGE_GROUPS:
-        raise InvalidRange(TOO_MANY_GROUPS, text,
-                           f"Flux 2.9 refuses a range of more than {MAX_RANGE_GROUPS} "
-                           "||-separated groups: merge some")
+        raise InvalidRange(
+            TOO_MANY_GROUPS,
+            text,
+            f"Flux 2.9 refuses a range of more than {MAX_RANGE_GROUPS} "
+            "||-separated groups: merge some",
+        )
     spans.sort()
     starts = [s for s, _ in spans]
 
@@ -612,7 +669,8 @@ class Range:
                 where = "" if len(groups) == 1 else f" (OR group {' '.join(map(str, group))})"
                 opt_in = (
                     "; this range names a prerelease, so Flux considers prereleases"
-                    if version.prerelease else ""
+                    if version.prerelease
+                    else ""
                 )
                 return True, f"{version} is admitted by {self}{where}{opt_in}"
             c, key = failed[0]

@@ -125,7 +125,7 @@ def _reference(template: str, i: int) -> tuple[str | None, int]:
             end += 1
         if end == i + 1 or end >= n or template[end] != "}":
             return None, i
-        return template[i + 1:end], end + 1
+        return template[i + 1 : end], end + 1
     end = i
     while end < n and _is_name_char(template[end]):
         end += 1

@@ -96,8 +96,9 @@ def _prerelease_key(pre: str) -> tuple[tuple[int, int, str], ...]:
 def _check_prerelease(text: str, pre: str) -> None:
     for part in pre.split("."):
         if len(part) > 1 and part[0] == "0" and part.isdigit():
-            raise InvalidVersion(text, SEGMENT_STARTS_ZERO,
-                                 "numeric prerelease identifiers may not start with 0")
+            raise InvalidVersion(
+                text, SEGMENT_STARTS_ZERO, "numeric prerelease identifiers may not start with 0"
+            )
 
 
 def too_long(text: str, limit: int) -> bool:
@@ -109,7 +110,8 @@ def too_long(text: str, limit: int) -> bool:
 def _check_length(text: str) -> None:
     if too_long(text, MAX_VERSION_BYTES):
         raise InvalidVersion(
-            text, VERSION_TOO_LONG,
+            text,
+            VERSION_TOO_LONG,
             f"Flux 2.9 reads no tag or version longer than {MAX_VERSION_BYTES} bytes",
         )
 
@@ -160,17 +162,33 @@ class Version:
     ) -> None:
         if isinstance(major, str):
             if (minor, patch, prerelease, metadata, original) != (0, 0, "", "", None):
-                raise TypeError("Version(text) takes the text alone; numbers go as "
-                                "Version(major, minor, patch, prerelease, metadata)")
+                raise TypeError(
+                    "Version(text) takes the text alone; numbers go as "
+                    "Version(major, minor, patch, prerelease, metadata)"
+                )
             parsed = _parse_lenient(major)
-            _fill(self, parsed.major, parsed.minor, parsed.patch, parsed.prerelease,
-                  parsed.metadata, parsed.original)
+            _fill(
+                self,
+                parsed.major,
+                parsed.minor,
+                parsed.patch,
+                parsed.prerelease,
+                parsed.metadata,
+                parsed.original,
+            )
             return
         _fill(self, *_checked(major, minor, patch, prerelease, metadata, original))
 
     @classmethod
-    def _make(cls, major: int, minor: int, patch: int, prerelease: str, metadata: str,
-              original: str | None) -> Version:
+    def _make(
+        cls,
+        major: int,
+        minor: int,
+        patch: int,
+        prerelease: str,
+        metadata: str,
+        original: str | None,
+    ) -> Version:
         """A version from parts the parsers already validated (skips the constructor's checks)."""
         made = object.__new__(cls)
         _fill(made, major, minor, patch, prerelease, metadata, original)
@@ -193,7 +211,8 @@ class Version:
         if m is None:
             if _LENIENT.fullmatch(text):
                 raise InvalidVersion(
-                    text, INVALID_SEMVER,
+                    text,
+                    INVALID_SEMVER,
                     "strict SemVer needs exactly MAJOR.MINOR.PATCH, no 'v' and no leading zeros",
                 )
             raise InvalidVersion(text, INVALID_SEMVER)
@@ -259,8 +278,10 @@ class Version:
         raise AttributeError(f"Version is immutable; cannot delete {name}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Version, (self.major, self.minor, self.patch, self.prerelease, self.metadata,
-                          self.original))
+        return (
+            Version,
+            (self.major, self.minor, self.patch, self.prerelease, self.metadata, self.original),
+        )
 
     # -- ordering (Masterminds Compare; metadata ignored) --------------------------------
 
@@ -321,8 +342,15 @@ def _parse_lenient(text: str) -> Version:
     return Version._make(major, minor, patch, pre or "", meta or "", text)
 
 
-def _fill(v: Version, major: int, minor: int, patch: int, prerelease: str, metadata: str,
-          original: str | None) -> None:
+def _fill(
+    v: Version,
+    major: int,
+    minor: int,
+    patch: int,
+    prerelease: str,
+    metadata: str,
+    original: str | None,
+) -> None:
     setattr_ = object.__setattr__
     setattr_(v, "major", major)
     setattr_(v, "minor", minor)
@@ -337,11 +365,20 @@ def _fill(v: Version, major: int, minor: int, patch: int, prerelease: str, metad
     setattr_(v, "original", original if original is not None else v._canonical())
 
 
-def _checked(major: object, minor: object, patch: object, prerelease: object, metadata: object,
-             original: object) -> tuple[int, int, int, str, str, str | None]:
+def _checked(
+    major: object,
+    minor: object,
+    patch: object,
+    prerelease: object,
+    metadata: object,
+    original: object,
+) -> tuple[int, int, int, str, str, str | None]:
     """The constructor's arguments, refused unless they make a version Masterminds could hold."""
-    numbers = (_checked_number("major", major), _checked_number("minor", minor),
-               _checked_number("patch", patch))
+    numbers = (
+        _checked_number("major", major),
+        _checked_number("minor", minor),
+        _checked_number("patch", patch),
+    )
     pre = _checked_identifiers("prerelease", prerelease)
     meta = _checked_identifiers("metadata", metadata)
     if pre:
@@ -352,8 +389,11 @@ def _checked(major: object, minor: object, patch: object, prerelease: object, me
         raise TypeError(f"Version original must be a str, not {type(original).__name__}")
     written = _parse_lenient(original)
     if (written.triple, written.prerelease, written.metadata) != (numbers, pre, meta):
-        raise InvalidVersion(original, "original text is a different version",
-                             "leave original out; it defaults to the canonical text")
+        raise InvalidVersion(
+            original,
+            "original text is a different version",
+            "leave original out; it defaults to the canonical text",
+        )
     return (*numbers, pre, meta, original)
 
 
@@ -361,8 +401,10 @@ def _checked_number(name: str, value: object) -> int:
     """A version number: an int of 0 or more. It may exceed 64 bits: ranges use the version
     just past the largest as an exclusive bound."""
     if type(value) is not int:  # bool is an int subclass, and no version number
-        raise TypeError(f"Version {name} must be an int, not {type(value).__name__}; "
-                        "parse text with Version.parse")
+        raise TypeError(
+            f"Version {name} must be an int, not {type(value).__name__}; "
+            "parse text with Version.parse"
+        )
     if value < 0:
         raise InvalidVersion(str(value), f"{name} is negative", "version numbers are 0 or more")
     return value
@@ -372,6 +414,7 @@ def _checked_identifiers(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"Version {name} must be a str, not {type(value).__name__}")
     if value and _IDENTIFIERS.fullmatch(value) is None:
-        raise InvalidVersion(value, f"invalid {name} string",
-                             "dot-separated identifiers of [0-9A-Za-z-], none empty")
+        raise InvalidVersion(
+            value, f"invalid {name} string", "dot-separated identifiers of [0-9A-Za-z-], none empty"
+        )
     return value
