@@ -91,9 +91,23 @@ def build_wheel(source: Path, dist: Path) -> Path:
 
 
 def new_venv(path: Path) -> Path:
-    """An empty virtual environment (pip only, no system site-packages); its bin folder."""
+    """An empty virtual environment (pip only, no system site-packages); its bin folder.
+
+    Made by virtualenv, as pre-commit makes a hook's environment: it links pip from its own
+    cache where ``python -m venv`` runs ensurepip (about 6 s of CPU against 0.5 s here)."""
     subprocess.run(
-        [sys.executable, "-m", "venv", str(path)], check=True, capture_output=True, timeout=600
+        [
+            sys.executable,
+            "-m",
+            "virtualenv",
+            "-q",
+            "--no-setuptools",
+            "--no-periodic-update",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     return path / "bin"
 
