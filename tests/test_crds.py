@@ -180,7 +180,7 @@ KEYS = [
 ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     version=st.sampled_from(crds.api_versions()),
     edits=st.lists(
