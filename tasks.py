@@ -78,8 +78,9 @@ def demo(args: list[str]) -> int:
 
 # Two workers: the machine we measure on has two cores, and most tests wait on git or a CLI
 # subprocess. Each test file stays on one worker, so a file's session set-up (the pre-commit
-# hook environment) is built once.
-PARALLEL = ["-n", "2", "--dist", "loadfile"]
+# hook environment) is built once. Files are handed out in the order tests/conftest.py gives
+# them, the slowest first (xdist would otherwise start the files with the most tests first).
+PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def _steps(*pytest_args: str | Path) -> int:

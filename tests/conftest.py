@@ -34,10 +34,34 @@ INTEGRATION = {
 }
 
 
+# The test files that take longest, longest first (bench/LEDGER.md, "test command"). They
+# run first, so that neither worker is left with a long file while the other has nothing
+# left to do; the test command keeps this order (xdist --no-loadscope-reorder: xdist's own
+# order, most tests first, put these files of three to thirty tests last).
+SLOWEST_FIRST = (
+    "test_precommit_try_repo",
+    "test_action_releases",
+    "test_precommit",
+    "test_bad_input",
+    "test_wheel",
+    "test_action_gate",
+    "test_action",
+    "test_registry_cli",
+    "test_action_image",
+    "test_cli_promotion",
+    "test_overlays",
+    "test_demo",
+    "test_range_properties",
+    "test_editing",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.stem in INTEGRATION:
             item.add_marker(pytest.mark.integration)
+    rank = {stem: i for i, stem in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest as found
 
 
 @pytest.fixture(scope="session")
