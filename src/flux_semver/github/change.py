@@ -60,6 +60,10 @@ class Release:
             f"({escape.inline(self.plan.release_type)})."
         )
 
+    def refusal(self) -> str:
+        """What a blocked stage's annotation says before the reason."""
+        return f"{self.app} {self.version} cannot reach it yet"
+
     def summary(self, evidence: Evidence, links: Mapping[str, str], limit: Limit = PR_BODY) -> str:
         return render(replace(evidence, pull_requests=dict(links)), limit)
 
@@ -95,6 +99,9 @@ class Rollback:
             f"**{escape.inline(self.app)}** in {_stages(stages)} to what they were before "
             "their last change (rollback)."
         )
+
+    def refusal(self) -> str:
+        return "rollback refused"
 
     def summary(self, evidence: Evidence, links: Mapping[str, str], limit: Limit = PR_BODY) -> str:
         del links, limit  # a rollback's summary is its plan
