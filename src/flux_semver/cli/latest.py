@@ -8,11 +8,10 @@ from typing import TextIO
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.match import parse_range
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
 from flux_semver.semver import sources
-from flux_semver.semver.ranges import Range
+from flux_semver.semver.ranges import Range, parse_given
 from flux_semver.semver.tags import TagFilter, select
 from flux_semver.semver.version import InvalidVersion, Version
 
@@ -144,7 +143,7 @@ def command(  # noqa: C901
     pattern is invalid.
     """
     helm = kind in ("HelmRelease", "HelmChart")
-    rng = parse_range(range_text if range_text.strip() or not helm else "*")
+    rng = parse_given(range_text if range_text.strip() or not helm else "*")
     candidates = list(tags)
     if app is not None or registry_image is not None:
         if app is not None and registry_image is not None:

@@ -787,6 +787,17 @@ def _cached(text: str) -> Range | None:
         return None
 
 
+def parse_given(text: str) -> Range:
+    """A range a person typed (an argument, an option): the range, or one error line that
+    quotes it, carries Masterminds' message and says what to write instead."""
+    try:
+        return Range(text)
+    except InvalidRange as exc:
+        raise FluxSemverError(
+            f"invalid range {clip(text)!r}: {clip(str(exc))}; {exc.hint}"
+        ) from None
+
+
 def range_or_none(text: str | None) -> Range | None:
     """The range ``text`` means, or None when there is no text or Flux would not parse it
     (FS001 reports that). Parsed once per distinct text."""
