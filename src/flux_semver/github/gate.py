@@ -41,7 +41,6 @@ from flux_semver.release.verify import (
     admission,
     evaluate,
 )
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver.version import InvalidVersion, Version
@@ -133,8 +132,8 @@ def gate(
     sections = [f"### flux-semver gate at {moment.astimezone(UTC):%Y-%m-%d %H:%M UTC}"]
     with workspace.worktree(base_commit) as tree:
         root_here = tree / relative
-        config = config_module.load(root_here, root_here / inputs.config if inputs.config else None)
-        repo = manifests.scan(root_here, config)
+        repo = manifests.load(root_here, root_here / inputs.config if inputs.config else None)
+        config = repo.config
         for pull in pulls:
             result = _one(
                 workspace,

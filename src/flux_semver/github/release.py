@@ -50,7 +50,6 @@ from flux_semver.registry.review import Review
 from flux_semver.release import trailers
 from flux_semver.release.plan import in_separate_changes, make_plan
 from flux_semver.release.promote import apply_plan
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.config import FILE_NAME as CONFIG_NAME
 
@@ -82,8 +81,8 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
     laid_out = job.workspace.sparse_tree if command.history else job.workspace.files_tree
     with laid_out(job.base_commit, _wanted_files(job)) as tree:
         root = tree / job.relative_root
-        config = config_module.load(root, inputs.config_path(root))
-        repo = manifests.scan(root, config)
+        repo = manifests.load(root, inputs.config_path(root))
+        config = repo.config
         change, checked = command.propose(inputs, repo)
         plan = change.plan
         _check_app(plan)
