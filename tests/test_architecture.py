@@ -47,6 +47,8 @@ BOTTOM = {
     "project",
     "data",
     "edge",
+    "github_limits",
+    "shorten",
 }
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from flux_semver.evidence import escape
-from flux_semver.evidence.limits import PR_BODY, Limit
 from flux_semver.evidence.markdown import render
 from flux_semver.evidence.model import Evidence
 from flux_semver.evidence.sticky import sticky_marker
 from flux_semver.github.rollback import rollback_message
+from flux_semver.github_limits import PR_BODY, Limit
 from flux_semver.model import Plan
 from flux_semver.release.trailers import commit_message
 from flux_semver.reporters import plan_markdown

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flux_semver.evidence.junit import load_junit
-from flux_semver.evidence.limits import PR_BODY, STEP_SUMMARY
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
@@ -45,6 +44,7 @@ from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.rollback import rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
+from flux_semver.github_limits import PR_BODY, STEP_SUMMARY
 from flux_semver.model import WRITES, Config, Plan
 from flux_semver.registry.review import Review
 from flux_semver.release import trailers

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from flux_semver.evidence.limits import STEP_SUMMARY
+from flux_semver.github_limits import STEP_SUMMARY
 from flux_semver.workflow_commands import Level, annotation, command, neutralise
 
 SUMMARY_LIMIT = STEP_SUMMARY.size  # bytes GitHub shows of one step's summary

@@ -48,6 +48,7 @@ from flux_semver.semver.version import (
     Version,
     too_long,
 )
+from flux_semver.shorten import shorten
 
 __all__ = [
     "Ceiling",
@@ -217,7 +218,7 @@ def clip(text: str, limit: int = 80) -> str:
     """``text`` for an error line: at most ``limit`` characters, saying how long it was."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
+    return f"{shorten(text, limit + 1)} ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
