@@ -18,7 +18,7 @@ from flux_semver.repo import git
 from flux_semver.repo.at_revision import PolicyReader, named_like, policies_at
 from flux_semver.repo.manifests import Repository, semver_policies
 from flux_semver.repo.stages import StageResolver
-from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.ranges import range_or_none
 from flux_semver.semver.version import Version
 
 HISTORY_LIMIT = 1000  # first-parent commits read; a gate older than that counts from there
@@ -81,7 +81,5 @@ def base_history(
 
 
 def _admits(policy: Policy, version: Version) -> bool:
-    try:
-        return Range(policy.range_text or "").admits(version)
-    except InvalidRange:
-        return False
+    rng = range_or_none(policy.range_text)
+    return rng is not None and rng.admits(version)
