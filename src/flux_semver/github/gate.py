@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flux_semver.errors import FluxSemverError, GitError
-from flux_semver.evidence import verified
+from flux_semver.evidence import escape, verified
 from flux_semver.github.api import GitHubClient, PullRequest
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
@@ -125,7 +125,7 @@ def gate(
     if not pulls:
         runner.info(f"no open flux-semver pull request targets {base}: nothing to gate")
         report.summary.append(
-            f"### flux-semver gate\n\nNo open flux-semver pull request targets `{base}`."
+            f"### flux-semver gate\n\nNo open flux-semver pull request targets {escape.code(base)}."
         )
         return
     moment = now()
