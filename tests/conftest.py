@@ -11,6 +11,7 @@ from tests.support.action_runner import OWNER, REPO, TOKEN, Runner
 from tests.support.checkout import copy_checkout, git, git_env
 from tests.support.github_server import github_server
 from tests.support.precommit import Hooks
+from tests.support.suite import INTEGRATION, SLOWEST_FIRST
 
 
 @pytest.fixture
@@ -18,42 +19,6 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
     """A simulated Actions runner and a GitHub on 127.0.0.1 around a GitOps repository."""
     with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
         yield Runner(tmp_path, server)
-
-
-# Test files that build a hook environment or a wheel, or run the Action end to end: the
-# integration set, left out by ``python3 tasks.py quick`` (``python3 tasks.py test`` runs them).
-INTEGRATION = {
-    "test_precommit",
-    "test_precommit_try_repo",
-    "test_wheel",
-    "test_action_image",
-    "test_demo",
-    "test_action",
-    "test_action_gate",
-    "test_action_registry",
-}
-
-
-# The test files that take longest, longest first (bench/LEDGER.md, "test command"). They
-# run first, so that neither worker is left with a long file while the other has nothing
-# left to do; the test command keeps this order (xdist --no-loadscope-reorder: xdist's own
-# order, most tests first, put these files of three to thirty tests last).
-SLOWEST_FIRST = (
-    "test_precommit_try_repo",
-    "test_action_releases",
-    "test_precommit",
-    "test_bad_input",
-    "test_wheel",
-    "test_action_gate",
-    "test_action",
-    "test_registry_cli",
-    "test_action_image",
-    "test_cli_promotion",
-    "test_overlays",
-    "test_demo",
-    "test_range_properties",
-    "test_editing",
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
