@@ -22,9 +22,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".flux-semver-installed"
 
 
-def _run(*argv: str | Path) -> int:
+def _run(*argv: str | Path, env: dict[str, str] | None = None) -> int:
     print("+", " ".join(str(a) for a in argv), flush=True)
-    return subprocess.call([str(a) for a in argv], cwd=ROOT)
+    return subprocess.call([str(a) for a in argv], cwd=ROOT, env=env)
 
 
 def _ensure_venv() -> None:
@@ -83,16 +83,27 @@ def demo(args: list[str]) -> int:
 PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
+def _with_bytecode() -> dict[str, str]:
+    """Our environment, but Python writes bytecode. The tests start about a thousand Python
+    processes (the CLI, the hooks, the action, pip, pre-commit); without bytecode each one
+    compiles again every module it imports (a ``check`` then costs up to 0.85 s of CPU instead
+    of 0.2 s) and each worker rewrites every test module. It goes to __pycache__ folders, which
+    git ignores, even where the environment says PYTHONDONTWRITEBYTECODE."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _steps(*pytest_args: str | Path) -> int:
     _ensure_registry()
-    steps: tuple[list[str | Path], ...] = (
-        [BIN / "ruff", "check", "."],
-        [BIN / "ruff", "format", "--check", "."],
-        [BIN / "mypy"],
-        [BIN / "python", "-m", "pytest", *PARALLEL, *pytest_args],
+    steps: tuple[tuple[list[str | Path], dict[str, str] | None], ...] = (
+        ([BIN / "ruff", "check", "."], None),
+        ([BIN / "ruff", "format", "--check", "."], None),
+        ([BIN / "mypy"], None),
+        ([BIN / "python", "-m", "pytest", *PARALLEL, *pytest_args], _with_bytecode()),
     )
-    for step in steps:
-        rc = _run(*step)
+    for step, env in steps:
+        rc = _run(*step, env=env)
         if rc != 0:
             return rc
     return 0
