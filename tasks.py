@@ -84,7 +84,7 @@ PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def _with_bytecode() -> dict[str, str]:
-    """Our environment, but Python writes bytecode. The tests start about a thousand Python
+    """Our environment, but Python writes bytecode. The tests start hundreds of Python
     processes (the CLI, the hooks, the action, pip, pre-commit); without bytecode each one
     compiles again every module it imports (a ``check`` then costs up to 0.85 s of CPU instead
     of 0.2 s) and each worker rewrites every test module. It goes to __pycache__ folders, which
