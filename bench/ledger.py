@@ -318,19 +318,25 @@ NOTES = """\
 # user + sys of pytest and every process it waited for (/usr/bin/time); wall times carry the
 # load of a shared machine, CPU times much less.
 TEST_COMMAND = """\
-- measured 2026-12-01 on the 2 CPUs of the table's machine, shared (load average 4 to 6);
-  2,623 tests, `-m "not slow"`, two xdist workers, branch coverage.
+- measured 2026-12-01 on the 2 CPUs of the table's machine, shared (load average 4 to 6
+  during the runs, ours included); `-m "not slow"`, two xdist workers, branch coverage. CPU
+  is what the 2 CPUs can give at best: on a quiet machine wall time is about CPU / 2 plus
+  the tail.
 - ruff check and ruff format --check: 0.3 s CPU together. mypy --strict: 12.9 s CPU (28 s
   wall) without `.mypy_cache`, as on a clean CI clone; 0.6 s CPU (1.3 s wall) with it.
-- pytest before: 514 s CPU, 9 min 56 s wall; without coverage 425 s CPU (coverage costs the
-  in-process tests about 2.5x their CPU, 90 s in all). pytest after: 471 s CPU, 10 min 22 s
-  wall on a busier machine; the two workers' time in tests now differs by under 1 s
-  (by 27 s before: xdist started the files with most tests first, the three-test
-  try-repo file last).
-- what went: `python -m venv` (ensurepip, 6 s CPU each) for virtualenv in the wheel and image
-  tests (test_wheel 40 -> 32 s CPU, test_action_image 29 -> 16 s); Hypothesis examples in
-  the normal run near its default of 100 (range properties, fuzz, CRD agreement: 43 -> 21 s
-  CPU under coverage); the corpus edit test's reference parse of unchanged files (15 -> 11 s).
+- pytest before (2,623 tests): 514 s CPU, 9 min 56 s wall; without coverage 425 s CPU
+  (coverage costs the in-process tests about 2.5x their CPU, 90 s in all). The two workers'
+  time in tests differed by 27 s: xdist started the files with most tests first, the
+  three-test try-repo file last.
+- after, the whole `python3 tasks.py test` (2,634 tests, main having grown): 453 s CPU, 6
+  min 59 s wall (ruff and a warm mypy are 1 s of it). Before the bytecode change, pytest
+  alone took 471 s CPU, and the workers' time in tests differed by under 1 s.
+- what went: `python -m venv` (ensurepip, 6 s CPU each) for virtualenv in the wheel and
+  image tests (test_wheel 40 -> 32 s CPU, test_action_image 29 -> 16 s); Hypothesis examples
+  in the normal run near its default of 100 (range properties, fuzz, CRD agreement: 43 -> 21
+  s CPU under coverage); the corpus edit test's reference parse of unchanged files (15 -> 11
+  s); bytecode written under PYTHONDONTWRITEBYTECODE, which this machine sets (each worker's
+  collection 6.8 -> 2.8 s CPU, each CLI process up to 0.85 -> 0.2 s).
 - the floor, and why 2 minutes is out of reach: the real environment builds (four pre-commit
   hook environments, the wheel, its virtualenv, two version builds, the image's locked
   install: pip's own start-up, the index and about 5 s CPU per package build) take about
