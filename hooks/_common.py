@@ -11,8 +11,10 @@ pre-commit passes no deleted file, and runs the hooks (``always_run``) even when
 is staged: under pre-commit the hook reads the commit's changes from git itself. A commit that
 deletes or renames a policy file, or changes the config, is judged by every finding in the
 repository (what it removed or renamed changes what the other files mean); a commit that
-touches no YAML file at all is done at once, without a scan; otherwise only the policy files
-of the apps the commit touches are parsed (the findings about its files are about those apps).
+touches no YAML file at all is done at once, without a scan; a commit whose YAML files all hold
+policies of known apps parses only the policy files of those apps and the Flux Kustomizations
+(the findings about its files are about those apps); any other commit parses everything. Either
+way the findings are those ``flux-semver check --base HEAD FILE...`` reports.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from flux_semver.edge import guard
 
 CONFIG_NAME = ".flux-semver.yaml"
 YAML = (".yaml", ".yml")
+_FLUX_KUSTOMIZATION = b"Kustomization"
 
 
 def _whole_repository(root: Path, config: Path | None) -> bool | None:
@@ -52,10 +55,13 @@ def _whole_repository(root: Path, config: Path | None) -> bool | None:
 def _focus(
     root: Path, names: Sequence[str], config: Path | None
 ) -> Callable[[str, bytes], bool] | None:
-    """Which policy files to parse for a commit of ``names``: those files, and the ones that
-    mention an app whose policies they hold — every finding about the commit's files is about
-    those apps. None (parse everything) when a committed file cannot be read as YAML, or is
-    a kustomization (an overlay can change the policies of files it never names)."""
+    """Which policy files to parse for a commit of ``names``: those files, the ones that
+    mention an app whose policies they hold (every finding about the commit's files is about
+    those apps), and every file with a Flux Kustomization (its post-build variables can set
+    a range of any directory it applies). None (parse everything) when a committed YAML file
+    cannot be read as YAML, is a kustomization (an overlay can change the policies of files
+    it never names), or holds no policy of a known app: a patch file, a ConfigMap of
+    post-build variables, or any other file a policy's range may come from."""
     from flux_semver.check_result import relative_paths
     from flux_semver.repo import config as config_module
     from flux_semver.repo import layouts, manifests
@@ -74,8 +80,12 @@ def _focus(
             found = manifests.read((root / rel).read_bytes(), rel, resolver)
         except (OSError, YamlError):
             return None
+        if not found or any(not p.app or p.patch for p in found):
+            return None
         apps.update(p.app.encode() for p in found if p.app)
-    return lambda rel, raw: rel in chosen or any(app in raw for app in apps)
+    return lambda rel, raw: (
+        rel in chosen or _FLUX_KUSTOMIZATION in raw or any(app in raw for app in apps)
+    )
 
 
 def base_revision(root: Path) -> str | None:
