@@ -60,8 +60,10 @@ def _focus(
     those apps), and every file with a Flux Kustomization (its post-build variables can set
     a range of any directory it applies). None (parse everything) when a committed YAML file
     cannot be read as YAML, is a kustomization (an overlay can change the policies of files
-    it never names), or holds no policy of a known app: a patch file, a ConfigMap of
-    post-build variables, or any other file a policy's range may come from."""
+    it never names), is named by a kustomization above it (a patch file), or mentions a kind
+    but holds no policy of a known app (a ConfigMap of post-build variables, a Flux
+    Kustomization). A committed file that mentions no kind and no kustomization names (a
+    Deployment, a tool's own config) changes no finding."""
     from flux_semver.check_result import relative_paths
     from flux_semver.repo import config as config_module
     from flux_semver.repo import layouts, manifests
@@ -77,7 +79,12 @@ def _focus(
         if layouts.is_kustomization_file(rel):
             return None
         try:
-            found = manifests.read((root / rel).read_bytes(), rel, resolver)
+            raw = (root / rel).read_bytes()
+            if not manifests.mentions_a_kind(raw):
+                if _patched_by_a_kustomization(root, rel):
+                    return None
+                continue  # a file no scan reads (a Deployment, a tool's config)
+            found = manifests.read(raw, rel, resolver)
         except (OSError, YamlError):
             return None
         if not found or any(not p.app or p.patch for p in found):
@@ -86,6 +93,24 @@ def _focus(
     return lambda rel, raw: (
         rel in chosen or _FLUX_KUSTOMIZATION in raw or any(app in raw for app in apps)
     )
+
+
+def _patched_by_a_kustomization(root: Path, rel: str) -> bool:
+    """Whether a kustomization in the file's directory or above names it (a patch file
+    holds no kind, yet can set a range): Kustomize reads no file outside its own tree."""
+    from flux_semver.repo import layouts
+
+    directory, _, name = rel.rpartition("/")
+    parts = directory.split("/") if directory else []
+    for depth in range(len(parts), -1, -1):
+        folder = root.joinpath(*parts[:depth])
+        for kustomization in layouts.KUSTOMIZATION_FILES:
+            try:
+                if name.encode() in (folder / kustomization).read_bytes():
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def base_revision(root: Path) -> str | None:

@@ -90,6 +90,11 @@ def _rename(repo: Repo) -> None:
     _edit(repo, "clusters/dev/podinfo-dev.yaml", '"1.x"', '"0.x"')
 
 
+def _policy_and_config(repo: Repo) -> None:
+    _edit(repo, "clusters/pre-prod/podinfo.yaml", '"1.3.x"', '"1.2.x"')
+    repo.write({".pre-commit-config.yaml": "repos: []\n"})
+
+
 def _flux_example(tmp_path: Path) -> Repo:
     repo = gitops_repo(tmp_path, fixture=None)
     shutil.copytree(DATA / "repos" / "kustomize-helm", repo.root, dirs_exist_ok=True)
@@ -103,6 +108,11 @@ CASES: dict[str, Case] = {
     "overlay patch file": (
         lambda tmp: gitops_repo(tmp, {**BASE, **OVERLAYS}, fixture=None),
         lambda repo: _edit(repo, "apps/staging/imagepolicy-patch.yaml", "'1.3.x'", "'1.2.x'"),
+    ),
+    # a JSON 6902 patch file: it names no kind, only its kustomization names it
+    "overlay JSON patch file": (
+        lambda tmp: gitops_repo(tmp, {**BASE, **OVERLAYS}, fixture=None),
+        lambda repo: _edit(repo, "apps/production/range.yaml", '"1.3.0"', '"1.4.0"'),
     ),
     "overlay kustomization": (
         lambda tmp: gitops_repo(tmp, {**BASE, **OVERLAYS}, fixture=None),
@@ -132,6 +142,11 @@ CASES: dict[str, Case] = {
     "Flux example: a chart version patch": (
         _flux_example,
         lambda repo: _edit(repo, "apps/staging/podinfo-values.yaml", '"6.5.x"', '"6.4.x"'),
+    ),
+    # beside the policy file, a YAML file no scan reads: a tool's own config
+    "a policy file and a tool's config": (
+        lambda tmp: gitops_repo(tmp),
+        _policy_and_config,
     ),
     "deleted gate policy file": (
         lambda tmp: gitops_repo(tmp),
@@ -194,3 +209,27 @@ def test_the_hook_under_pre_commit_reports_what_check_reports(
     assert hooked == expected
     assert code == checked.returncode
     assert bool(expected) == (case not in CLEAN), expected
+
+
+def test_a_file_no_scan_reads_beside_a_policy_file_keeps_the_parse_to_its_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what the commit waits for: another app's policies are not parsed, a config file or not
+    from tests.support.gitops import policy
+
+    other = {
+        f"clusters/{stage}/other.yaml": policy("other", "other", rng)
+        for stage, rng in (("dev", "2.x"), ("pre-prod", "2.1.x"), ("prod", "2.1.0"))
+    }
+    repo = gitops_repo(tmp_path, other)
+    _edit(repo, "clusters/pre-prod/podinfo.yaml", '"1.3.x"', '"1.2.x"')  # prod's 1.3.2 skips
+    repo.write({".pre-commit-config.yaml": "repos: []\n", "apps/notes.yaml": "notes: []\n"})
+    repo.git("add", "-A")
+    monkeypatch.chdir(repo.root)
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    staged = _staged(repo)
+    assert check.main(staged) == 1
+    assert capsys.readouterr().out.endswith(" in 3 of 9 files (3 policies)\n")  # podinfo's 3
+    monkeypatch.delenv("PRE_COMMIT")
+    assert check.main(staged) == 1
+    assert capsys.readouterr().out.endswith(" in 3 of 9 files (6 policies)\n")

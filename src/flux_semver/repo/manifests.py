@@ -186,6 +186,12 @@ def scan(  # noqa: C901
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 
+def mentions_a_kind(raw: bytes) -> bool:
+    """Whether a file's bytes mention what a scan reads a file for: a kind with a range, a
+    Kustomization or a ConfigMap (post-build variables)."""
+    return _MARKERS.search(raw) is not None or b"ConfigMap" in raw
+
+
 def _read_into(
     raw: bytes,
     rel: str,
