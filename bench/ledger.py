@@ -228,7 +228,7 @@ def _action(out: str) -> Iterator[Row]:
         )
 
 
-_HOOK_ROW = re.compile(r"^(\S.*?)\s{2,}([\d.]+)\s+([\d.]+)$", re.MULTILINE)
+_HOOK_ROW = re.compile(r"^(\S.*?)\s{2,}([\d.]+)\s+([\d.]+)(?:\s+\(.*\))?$", re.MULTILINE)
 
 
 def _hook(out: str) -> Iterator[Row]:
