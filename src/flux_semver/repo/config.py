@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import importlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -187,8 +188,20 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
+@functools.cache
+def _quick() -> Callable[[Any], bool] | None:
+    """The schema compiled into one predicate (``crds.compile_root``): a valid config never
+    imports jsonschema, slow to import; None when the schema outgrows what is compiled."""
+    from flux_semver.repo import crds
+
+    return crds.compile_root(_schema())
+
+
 def _validate(data: Any, lines: Mapping[tuple[Any, ...], int], shown: str) -> None:
-    # Imported only when a config file exists: keeps the CLI's start-up light.
+    quick = _quick()
+    if quick is not None and quick(data):
+        return
+    # Imported only for a config that fails the quick check: jsonschema says what is wrong.
     jsonschema = importlib.import_module("jsonschema")
     validator = jsonschema.Draft202012Validator(_schema())
     errors = list(validator.iter_errors(data))
