@@ -181,9 +181,9 @@ def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...],
 
 
 def _schema() -> dict[str, Any]:
-    from importlib import resources  # only when a config file exists
+    from flux_semver.repo.crds import data_text  # only when a config file exists
 
-    text = resources.files("flux_semver").joinpath("data/config.schema.json").read_text("utf-8")
+    text = data_text("config.schema.json")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

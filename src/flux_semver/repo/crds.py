@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -110,9 +110,21 @@ def to_json_schema(node: Any) -> Any:
     return out
 
 
+def data_text(*parts: str) -> str:
+    """A file of ``flux_semver/data``, read through the package's loader, as
+    ``importlib.resources`` would (from a zip too), without importing its readers (and
+    zipfile): a pre-commit hook reads the ImagePolicy CRD on every run."""
+    import flux_semver
+
+    path = Path(flux_semver.__file__).parent.joinpath("data", *parts)
+    get_data = getattr(flux_semver.__spec__.loader, "get_data", None)
+    raw: bytes = get_data(str(path)) if get_data is not None else path.read_bytes()
+    return raw.decode("utf-8")
+
+
 @functools.cache
 def _crd(filename: str) -> Any:
-    text = resources.files("flux_semver").joinpath("data", "crds", filename).read_text("utf-8")
+    text = data_text("crds", filename)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, libyaml when present
 
