@@ -122,22 +122,45 @@ def base_revision(root: Path) -> str | None:
     given = os.environ.get("PRE_COMMIT_FROM_REF")
     if given:
         return given
-    if not git.is_repository(root):
-        return None
     try:
         git.run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     except GitError:
-        return None  # no commit yet: nothing to compare with
+        return None  # no commit yet, or no git repository: nothing to compare with
     return "HEAD"
+
+
+def _plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """What pre-commit passes (file names, ``--strict``, ``--config FILE``), read as argparse
+    reads it, without building a parser: argparse's help formatter imports shutil, and its
+    messages locale, on every run. None for anything else, which argparse then reads."""
+    names: list[str] = []
+    config: Path | None = None
+    strict = False
+    items = iter(argv)
+    for item in items:
+        if item == "--strict":
+            strict = True
+        elif item == "--config" or item.startswith("--config="):
+            value = item.partition("=")[2] if "=" in item else next(items, None)
+            if not value or value.startswith("-"):
+                return None
+            config = Path(value)
+        elif item.startswith("-"):
+            return None
+        else:
+            names.append(item)
+    return argparse.Namespace(filenames=names, config=config, strict=strict)
 
 
 def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> int:
     """Run the rules ``codes`` (all when empty); 0 clean, 1 findings, 2 bad input, 3 a bug."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("filenames", nargs="*", help="files to report on (default: all)")
-    parser.add_argument("--config", type=Path, default=None, help="config file")
-    parser.add_argument("--strict", action="store_true", help="fail on warnings too")
-    args = parser.parse_args(argv)
+    args = _plain_arguments(sys.argv[1:] if argv is None else argv)
+    if args is None:  # anything else (--help, an unknown option, a bad one) is argparse's
+        parser = argparse.ArgumentParser(description=description)
+        parser.add_argument("filenames", nargs="*", help="files to report on (default: all)")
+        parser.add_argument("--config", type=Path, default=None, help="config file")
+        parser.add_argument("--strict", action="store_true", help="fail on warnings too")
+        args = parser.parse_args(argv)
 
     def check() -> int:
         root = Path.cwd()
