@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """How much a flux-semver pre-commit hook adds to a commit in a 10,000-file repository.
 
-Generates the scan benchmark's tree (``bench/scan.py``) as a git repository, stages a change
-to one policy file, and times whole processes on it:
+Generates the scan benchmark's tree (``bench/scan.py``) as a git repository with its
+``.flux-semver.yaml`` (stages named by aliases, as users have it), stages a change to one
+policy file, and times whole processes on it:
 
 - bare Python start-up (``python -c pass``), the least any Python hook costs;
 - ``pre-commit run`` with one no-op hook (``entry: true``): pre-commit's own overhead;
@@ -34,7 +35,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scan import generate, timed  # the same tree and timer as the scan benchmark
+from scan import CONFIG as FLUX_SEMVER_CONFIG  # the scan benchmark's tree, config and timer
+from scan import generate, timed
 
 GOAL = 0.3
 HOOK = """\
@@ -107,6 +109,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="flux-semver-hook-bench-") as tmp:
         root = Path(tmp) / "gitops"
         generate(root, args.files)
+        (root / ".flux-semver.yaml").write_text(FLUX_SEMVER_CONFIG)
         _git(root, "init", "-q")
         _git(root, "add", "-A")
         _git(root, "commit", "-q", "-m", "tree")
