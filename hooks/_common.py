@@ -19,7 +19,6 @@ way the findings are those ``flux-semver check --base HEAD FILE...`` reports.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -129,7 +128,16 @@ def base_revision(root: Path) -> str | None:
     return "HEAD"
 
 
-def _plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+class _Arguments:
+    """The hook's arguments, as argparse would give them."""
+
+    def __init__(self, filenames: list[str], config: Path | None, strict: bool) -> None:
+        self.filenames = filenames
+        self.config = config
+        self.strict = strict
+
+
+def _plain_arguments(argv: Sequence[str]) -> _Arguments | None:
     """What pre-commit passes (file names, ``--strict``, ``--config FILE``), read as argparse
     reads it, without building a parser: argparse's help formatter imports shutil, and its
     messages locale, on every run. None for anything else, which argparse then reads."""
@@ -149,18 +157,21 @@ def _plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
             return None
         else:
             names.append(item)
-    return argparse.Namespace(filenames=names, config=config, strict=strict)
+    return _Arguments(names, config, strict)
 
 
 def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> int:
     """Run the rules ``codes`` (all when empty); 0 clean, 1 findings, 2 bad input, 3 a bug."""
     args = _plain_arguments(sys.argv[1:] if argv is None else argv)
     if args is None:  # anything else (--help, an unknown option, a bad one) is argparse's
+        import argparse
+
         parser = argparse.ArgumentParser(description=description)
         parser.add_argument("filenames", nargs="*", help="files to report on (default: all)")
         parser.add_argument("--config", type=Path, default=None, help="config file")
         parser.add_argument("--strict", action="store_true", help="fail on warnings too")
-        args = parser.parse_args(argv)
+        parsed = parser.parse_args(argv)
+        args = _Arguments(parsed.filenames, parsed.config, parsed.strict)
 
     def check() -> int:
         root = Path.cwd()

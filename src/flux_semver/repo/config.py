@@ -18,7 +18,6 @@ The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not b
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import importlib
 import json
@@ -306,6 +305,8 @@ def _misspelt(name: str, names: Sequence[str]) -> str | None:
     words = {w for s in DEFAULT_CONFIG.stages for w in (s.name, *s.aliases)}
     if lowered in words or len(lowered) < 5:  # "prd", "stg": abbreviations, not typos
         return None
+    import difflib  # only for a name of its own: its import compiles a pattern
+
     for stage in DEFAULT_CONFIG.stages:
         if stage.name in names:
             continue

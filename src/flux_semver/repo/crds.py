@@ -326,8 +326,16 @@ def _enum(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
 
 
 def _pattern(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
-    search = re.compile(value).search
-    return lambda v: not isinstance(v, str) or search(v) is not None
+    compiled: list[re.Pattern[str]] = []  # on first use: most patterns' fields are absent
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, str):
+            return True
+        if not compiled:
+            compiled.append(re.compile(value))
+        return compiled[0].search(v) is not None
+
+    return check
 
 
 def _bound(test: Callable[[Any, Any], bool], kind: Callable[[Any], bool]) -> Any:
