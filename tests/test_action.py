@@ -6,6 +6,8 @@ the local GitHub of ``tests/support/github_server.py``).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -418,6 +420,24 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
         env=runner.env,
     )
     assert "Flux-Semver-Previous: dev 2.0.x" in log
+    # The plan output is a plan like any other: `flux-semver evidence` takes it as it is.
+    evidence = subprocess.run(
+        [sys.executable, "-m", "flux_semver", "evidence", "--plan", "-"],
+        input=result.outputs["plan"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert evidence.returncode == 0, evidence.stderr
+    # It reads as a rollback: no "Release myapp previous", and its undo is not called a
+    # rollback plan (restoring 2.0.x would undo the rollback, not roll anything back).
+    assert "## Roll back myapp" in evidence.stdout
+    assert "**Ranges restored in:** dev" in evidence.stdout
+    assert "previous" not in evidence.stdout.split("\n", 3)[1]
+    assert "### How to undo this rollback" in evidence.stdout
+    assert "### Rollback plan" not in evidence.stdout
+    assert "--stage dev --to '2.0.x'" in evidence.stdout
+    assert "| `2.0.x` | `1.2.x` | **update** |" in evidence.stdout
 
 
 def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
