@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,10 +115,9 @@ def data_text(*parts: str) -> str:
     """A file of ``flux_semver/data``, read through the package's loader, as
     ``importlib.resources`` would (from a zip too), without importing its readers (and
     zipfile): a pre-commit hook reads the ImagePolicy CRD on every run."""
-    import flux_semver
-
-    path = Path(flux_semver.__file__).parent.joinpath("data", *parts)
-    get_data = getattr(flux_semver.__spec__.loader, "get_data", None)
+    path = Path(__file__).parent.parent.joinpath("data", *parts)  # flux_semver/data
+    loader = getattr(sys.modules[__name__], "__loader__", None)  # this module's: the package's
+    get_data = getattr(loader, "get_data", None)
     raw: bytes = get_data(str(path)) if get_data is not None else path.read_bytes()
     return raw.decode("utf-8")
 
