@@ -305,29 +305,31 @@ NOTES = """\
   YAML reader (rapidyaml) or reading only what a policy needs (kind, metadata,
   imageRepositoryRef, filterTags and the range, by a targeted scanner) would remove most of
   the parse; a config file adds the JSON Schema validator's import (jsonschema).
-- hook: re-run on 2026-12-01 near midnight UTC with a load average of 5 to 6 on the 2 CPUs
+- hook: re-run on 2026-12-02 after midnight UTC with a load average of 3 to 5 on the 2 CPUs
   (the other engineers' test runs); each row is the best of 5 runs, the four commands taking
   turns, so the load weighs on each alike, but a process that waits for a CPU shows it in
   wall time: the CPU rows show the work. Against the hook before this round (main at
-  7703dff) on the same tree with a `.flux-semver.yaml`, the two taking turns, best of 9: the
-  hook's process 0.506 -> 0.338 s CPU (bare Python 0.040 s), 0.734 -> 0.516 s wall. What
-  changed: the benchmark itself wrote no bytecode (`PYTHONDONTWRITEBYTECODE` in its
-  environment: every run compiled ~50 modules, ~0.1 s CPU; pip writes bytecode into a hook
-  environment) and its no-op baseline was a config error (`entry: true` is a YAML boolean);
-  a valid config no longer imports jsonschema (a compiled schema predicate, ~0.1 s CPU);
-  click, zoneinfo, zipfile (importlib.resources), argparse's shutil and locale, difflib are
-  imported only when needed. What remains, from a profile: imports ~0.12 s CPU (PyYAML
-  ~0.035 s with its reader's Unicode pattern, dataclasses' generated methods ~0.03 s, the
-  rule modules), walking the 10,000 files ~0.05 s and reading them ~0.08 s to find those
-  that mention a kind. `git grep --cached` over the index in place of that read was built
-  and measured: with `git ls-files -m` (only unchanged files) and `git check-attr` (no
-  clean/smudge filter) to keep the findings identical, it cost 0.07 s more wall and 0.1 s
-  more CPU than the read it replaced (best of 15, taking turns): the files are small and
-  git pays per file too (an lstat each, inflating every blob), so it was dropped. The goal
-  is not shown met on this machine; with the CPU times of a quiet machine (about 2/3 of
-  these) it would be. What would remove the rest: a cache of each file's kinds keyed by its
-  stat data (no read of unchanged files), plain classes instead of dataclasses in the
-  model, a YAML reader lighter to import.
+  7703dff) on the same tree with a `.flux-semver.yaml`, the two taking turns, best of 9, at a
+  load of 2.7: the hook's process 0.432 -> 0.312 s wall, 0.429 -> 0.308 s CPU (bare Python
+  0.031 s); at a load of 5.7: 0.734 -> 0.516 s wall, 0.506 -> 0.338 s CPU. So on a quiet
+  machine the hook adds about 0.28 s over Python's start-up: at the goal's edge, not yet
+  shown under it. What changed: the benchmark itself wrote no bytecode
+  (`PYTHONDONTWRITEBYTECODE` in its environment: every run compiled ~50 modules, ~0.1 s CPU;
+  pip writes bytecode into a hook environment) and its no-op baseline was a config error
+  (`entry: true` is a YAML boolean); a valid config no longer imports jsonschema (a compiled
+  schema predicate, ~0.1 s CPU); click, zoneinfo, zipfile (importlib.resources), argparse's
+  shutil and locale, difflib are imported only when needed. What remains, from a profile:
+  imports ~0.12 s CPU (PyYAML ~0.035 s with its reader's Unicode pattern, dataclasses'
+  generated methods ~0.03 s, the rule modules), walking the 10,000 files ~0.05 s and reading
+  them ~0.08 s to find those that mention a kind. `git grep --cached` over the index in place
+  of that read was built and measured: with `git ls-files -m` (only unchanged files) and
+  `git check-attr` (no clean/smudge filter) to keep the findings identical, it cost 0.07 s
+  more wall and 0.1 s more CPU than the read it replaced (best of 15, taking turns): the
+  files are small and git pays per file too (an lstat each, inflating every blob), so it was
+  dropped; threads reading the files were slower still (the GIL). What would remove the
+  rest: a cache of each file's kinds keyed by its stat data (an lstat instead of a read for
+  an unchanged file), plain classes instead of dataclasses in the model, a YAML reader
+  lighter to import.
 """
 
 
