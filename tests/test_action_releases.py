@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -373,6 +374,124 @@ def test_a_rate_limit_without_retry_after_is_retried(runner: Runner) -> None:
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 0, result.stdout + result.stderr
     assert len(runner.server.open_pulls()) == 1
+
+
+def _pull_posts(runner: Runner) -> list[Any]:
+    return [r for r in runner.server.requests if r.method == "POST" and r.path.endswith("/pulls")]
+
+
+def _resets(at: int, span: str) -> str:
+    return f"{time.strftime('%H:%M:%S UTC', time.gmtime(at))}, {span} from now"
+
+
+RATE_LIMITED = (
+    "::error title=flux-semver%3A GitHub refused::could not open or update the pull request "
+    "for flux-semver/myapp/dev: GitHub's API rate limit for this token is used up ({status} "
+    "API rate limit exceeded for installation ID 4242.); it resets at {when}: re-run the "
+    "workflow after that, or pass a token with a limit of its own (a GitHub App token) as the "
+    "`token` input"
+)
+
+
+def test_a_primary_rate_limit_for_an_hour_fails_at_once_saying_when_it_resets(
+    runner: Runner,
+) -> None:
+    reset = int(time.time()) + 3600
+    runner.server.fail(
+        "primary-rate-limit", method="POST", path=r"/pulls$", times=10, reset_at=reset
+    )
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1, result.stdout + result.stderr
+    assert _errors(result) == [RATE_LIMITED.format(status=403, when=_resets(reset, "60 min"))]
+    assert len(_pull_posts(runner)) == 1  # not retried: an hour is past the bound
+    assert runner.server.open_pulls() == []
+    assert runner.tip(DEV) is not None  # pushed before GitHub refused: the next run opens it
+    assert _by_stage(result.pulls)["dev"] == (None, "none")
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_primary_rate_limit_still_in_force_after_the_retries_says_when_it_resets(
+    runner: Runner, status: int
+) -> None:
+    reset = int(time.time())  # GitHub says "now", and keeps refusing
+    kind = "primary-rate-limit" if status == 403 else "primary-rate-limit-429"
+    runner.server.fail(kind, method="POST", path=r"/pulls$", times=10, reset_at=reset)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1, result.stdout + result.stderr
+    assert _errors(result) == [RATE_LIMITED.format(status=status, when=_resets(reset, "0 s"))]
+    assert len(_pull_posts(runner)) == 6  # retried within the bound, then given up
+    assert runner.server.open_pulls() == []
+
+
+def test_a_primary_rate_limit_that_resets_within_the_bound_is_waited_for(runner: Runner) -> None:
+    reset = int(time.time()) + 2
+    runner.server.fail("primary-rate-limit", method="POST", path=r"/pulls$", reset_at=reset)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    _refused, created = _pull_posts(runner)
+    assert created.at >= reset  # asked again only once the limit had reset
+    [opened] = runner.server.open_pulls()
+    assert opened["head"] == DEV and "2.0.0" in opened["title"]
+    assert _by_stage(result.pulls)["dev"] == (opened["number"], "created")
+
+
+def _no_answer(runner: Runner, why: str) -> str:
+    return (
+        "::error title=flux-semver%3A GitHub refused::could not open or update the pull "
+        f"request for flux-semver/myapp/dev: no answer from GitHub's API at {runner.server.url} "
+        f"({why}) in 6 attempts; check that GITHUB_API_URL is right and GitHub is up, then "
+        "re-run the workflow"
+    )
+
+
+def _no_urllib3(result: Any) -> None:
+    said = result.stdout + result.stderr
+    for repr_piece in ("HTTPConnectionPool", "urllib3", "object at 0x", "Traceback", "Error("):
+        assert repr_piece not in said
+
+
+def test_github_down_is_one_line_and_the_re_run_finishes_the_job(tmp_path: Path) -> None:
+    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as server:
+        runner = Runner(tmp_path, server)
+        server.down()  # connection refused
+        result = runner.release("2.0.0", stages="dev")
+        assert result.code == 1, result.stdout + result.stderr
+        assert _errors(result) == [_no_answer(runner, "connection refused")]
+        _no_urllib3(result)
+        assert runner.tip(DEV) is not None and server.state.pulls == {}
+        assert _by_stage(result.pulls)["dev"] == (None, "none")
+        pushed = runner.tip(DEV)
+    with github_server(OWNER, REPO, TOKEN, bare_repo=tmp_path / "origin.git") as back:
+        runner.server = back
+        again = runner.release("2.0.0", stages="dev")
+        assert again.code == 0, again.stdout + again.stderr
+        [opened] = back.open_pulls()
+        assert opened["head"] == DEV and "2.0.0" in opened["title"]
+        assert runner.tip(DEV) == pushed  # the same commit: nothing pushed twice
+        assert _by_stage(again.pulls)["dev"] == (opened["number"], "created")
+
+
+@pytest.mark.parametrize(
+    ("kind", "why"), [("reset", "connection reset"), ("cut", "the answer was cut off")]
+)
+def test_a_connection_that_keeps_failing_is_one_line(runner: Runner, kind: str, why: str) -> None:
+    runner.server.fail(kind, method="POST", path=r"/pulls$", times=6)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1, result.stdout + result.stderr
+    assert _errors(result) == [_no_answer(runner, why)]
+    _no_urllib3(result)
+    assert len(_pull_posts(runner)) == 6
+    assert runner.server.open_pulls() == []
+
+
+@pytest.mark.parametrize("kind", ["reset", "cut", "drop"])
+def test_a_connection_failing_now_and_then_is_retried(runner: Runner, kind: str) -> None:
+    runner.server.fail(kind, method="POST", path=r"/pulls$", times=2)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 0, result.stdout + result.stderr
+    [opened] = runner.server.open_pulls()
+    assert len(runner.server.state.pulls) == 1
+    assert _by_stage(result.pulls)["dev"] == (opened["number"], "created")
 
 
 def test_an_unknown_app_names_the_image_input_not_a_cli_option(runner: Runner) -> None:
