@@ -482,3 +482,31 @@ def test_a_version_is_required_for_promote(runner: Runner) -> None:
     assert any(
         line.startswith("::error") and "`version`" in line for line in result.stdout.splitlines()
     )
+
+
+def test_work_in_progress_in_the_checkout_never_reaches_the_branches(runner: Runner) -> None:
+    # The plan is the base branch's, read in place only when the checkout holds exactly that.
+    prod = runner.workspace / "clusters" / "prod" / "imagepolicy.yaml"
+    prod.write_text(prod.read_text().replace('"1.2.3"', '"9.9.9"') + "# work in progress\n")
+    extra = runner.workspace / "clusters" / "dev" / "second.yaml"
+    extra.write_text(
+        (runner.workspace / "clusters" / "dev" / "imagepolicy.yaml")
+        .read_text()
+        .replace("myapp-dev", "myapp-dev-second")
+    )
+    result = runner.run()
+    assert result.code == 0, result.stdout + result.stderr
+    pinned = runner.branch_file("flux-semver/myapp/prod", "prod")
+    assert range_of(pinned) == "2.0.0" and "work in progress" not in pinned
+    assert result.outputs["changed-files"].splitlines() == [
+        "clusters/dev/imagepolicy.yaml",
+        "clusters/pre-prod/imagepolicy.yaml",
+        "clusters/prod/imagepolicy.yaml",
+    ]
+    assert len(runner.server.open_pulls()) == 3
+    # The checkout is left as it was, work in progress included.
+    assert range_of(prod.read_text()) == "9.9.9"
+    assert git(runner.workspace, "status", "--porcelain", env=runner.env).split("\n")[:2] == [
+        " M clusters/prod/imagepolicy.yaml",
+        "?? clusters/dev/second.yaml",
+    ]

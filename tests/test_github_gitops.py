@@ -163,3 +163,63 @@ def test_push_sends_the_token_as_one_header_and_never_prints_it(
     assert TOKEN not in message and expected.split()[1] not in message
     config = _git(checkout, "config", "--list", "--show-origin", env=env).stdout
     assert TOKEN not in config and expected.split()[1] not in config
+
+
+def _holds(work: Path, env: dict[str, str]) -> bool:
+    ws = Workspace(work, env=env)
+    base = ws.git("rev-parse", "HEAD").strip()
+    return ws.holds(base, ".", (".yaml", ".yml", ".json"), [".flux-semver.yaml"])
+
+
+def test_a_clean_checkout_of_the_base_is_read_in_place(checkout: Path, env: dict[str, str]) -> None:
+    (checkout / "notes.txt").write_text("not YAML: a scan never reads it\n")
+    assert _holds(checkout, env)
+    index = checkout / ".git" / "index"
+    before = index.stat().st_mtime_ns
+    os.utime(checkout / "policy.yaml")  # a stale stat: status would like to refresh the index
+    assert _holds(checkout, env)
+    assert index.stat().st_mtime_ns == before  # the checkout's index is not rewritten
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["modified", "untracked", "ignored", "staged", "skip-worktree", "assume-unchanged", "config"],
+)
+def test_a_checkout_that_differs_where_a_scan_reads_is_not_read_in_place(
+    checkout: Path, env: dict[str, str], change: str
+) -> None:
+    if change == "modified":
+        (checkout / "policy.yaml").write_text("range: 9.9.9\n")
+    elif change == "untracked":
+        (checkout / "deploy").mkdir()
+        (checkout / "deploy" / "extra.yml").write_text("kind: ImagePolicy\n")
+    elif change == "ignored":
+        (checkout / ".gitignore").write_text("generated/\n")
+        _git(checkout, "add", ".gitignore", env=env)
+        _git(checkout, "commit", "--quiet", "-m", "ignore", env=env)
+        (checkout / "generated").mkdir()
+        (checkout / "generated" / "patch.json").write_text("[]\n")
+    elif change == "staged":
+        (checkout / "policy.yaml").write_text("range: 9.9.9\n")
+        _git(checkout, "add", "policy.yaml", env=env)
+        (checkout / "policy.yaml").write_text("range: 1.2.x\n")
+    elif change == "skip-worktree":  # a sparse checkout leaves the file out
+        _git(checkout, "update-index", "--skip-worktree", "policy.yaml", env=env)
+        (checkout / "policy.yaml").unlink()
+    elif change == "assume-unchanged":
+        _git(checkout, "update-index", "--assume-unchanged", "policy.yaml", env=env)
+        (checkout / "policy.yaml").write_text("range: 9.9.9\n")
+    else:
+        (checkout / ".flux-semver.yaml").write_text("stages: []\n")
+    assert not _holds(checkout, env)
+
+
+def test_a_checkout_of_another_commit_is_not_read_in_place(
+    checkout: Path, env: dict[str, str]
+) -> None:
+    ws = Workspace(checkout, env=env)
+    base = ws.git("rev-parse", "HEAD").strip()
+    (checkout / "policy.yaml").write_text("range: 2.0.x\n")
+    _git(checkout, "commit", "--quiet", "-am", "newer", env=env)
+    assert not ws.holds(base, ".", (".yaml",), [])
+    assert ws.holds(ws.git("rev-parse", "HEAD").strip(), ".", (".yaml",), [])

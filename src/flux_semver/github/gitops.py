@@ -47,6 +47,12 @@ _PUSH_ATTEMPTS = 3
 # What a scan may read: manifests, overlays and the patches they name (YAML or JSON).
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 _SPARSE_SPECIAL = re.compile(r"[*?\[\]\\!#]")
+_GLOB_SPECIAL = re.compile(r"[*?\[\]\\]")
+
+
+def _glob_escape(path: str) -> str:
+    """``path`` as a literal inside a ``:(glob)`` pathspec."""
+    return _GLOB_SPECIAL.sub(r"\\\g<0>", path)
 
 
 @dataclass(frozen=True)
@@ -300,6 +306,43 @@ class Workspace:
                 shutil.rmtree(holder, ignore_errors=True)
                 self.git("worktree", "prune")
             shutil.rmtree(holder, ignore_errors=True)
+
+    def holds(self, commit: str, under: str, suffixes: Sequence[str], extra: Sequence[str]) -> bool:
+        """Whether the checkout's files are ``commit``'s where a scan reads them: its HEAD has
+        ``commit``'s tree, and no file below ``under`` ending in one of ``suffixes`` (nor
+        any of ``extra``, paths from the top level) is changed, untracked or ignored there.
+        Then the checkout can be read in place instead of writing those files out again.
+        ``GIT_OPTIONAL_LOCKS=0``: the status never rewrites the checkout's index."""
+        try:
+            head = self.git("rev-parse", "--verify", "--quiet", "HEAD^{tree}").strip()
+            wanted = self.git("rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}").strip()
+        except GitError:
+            return False
+        if not head or head != wanted:
+            return False
+        prefix = under.strip("/") if under.strip("/.") else ""
+        below = f"{_glob_escape(prefix)}/" if prefix else ""
+        specs = [f":(top,glob){below}**/*{suffix}" for suffix in suffixes]
+        specs += [f":(top,literal){path}" for path in extra]
+        try:
+            out = self.git(
+                "status",
+                "--porcelain",
+                "-z",
+                "--untracked-files=all",
+                "--ignored=matching",
+                "--",
+                *specs,
+                extra_env={"GIT_OPTIONAL_LOCKS": "0"},
+            )
+            # Skip-worktree (a sparse checkout) or assume-unchanged files are not on disk as
+            # committed, and status does not say so: each entry must be a plain "H".
+            flags = self.git("ls-files", "-v", "-z", "--", *specs)
+        except GitError:
+            return False
+        return out == "" and all(
+            entry.startswith("H ") for entry in filter(None, flags.split("\0"))
+        )
 
     @contextmanager
     def files_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:
