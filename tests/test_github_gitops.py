@@ -223,3 +223,45 @@ def test_a_checkout_of_another_commit_is_not_read_in_place(
     _git(checkout, "commit", "--quiet", "-am", "newer", env=env)
     assert not ws.holds(base, ".", (".yaml",), [])
     assert ws.holds(ws.git("rev-parse", "HEAD").strip(), ".", (".yaml",), [])
+
+
+def test_a_built_tree_is_the_tree_git_commits_for_the_same_edit(
+    tmp_path: Path, checkout: Path, env: dict[str, str]
+) -> None:
+    files = {
+        "clusters/prod/apps/imagepolicy.yaml": "range: 1.2.3\n",
+        "clusters/prod/run.sh": "#!/bin/sh\n",
+        "clusters/dev/imagepolicy.yaml": "range: 1.2.x\n",
+        "odd [name]\tx.yaml": "range: 1.0.x\n",
+        "README.md": "# gitops\n",
+    }
+    for name, text in files.items():
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text(text)
+    (checkout / "clusters" / "prod" / "run.sh").chmod(0o755)
+    _git(checkout, "add", "-A", env=env)
+    _git(checkout, "commit", "--quiet", "-m", "layout", env=env)
+    edit = {
+        "clusters/prod/apps/imagepolicy.yaml": b"range: 2.0.0\n",
+        "clusters/prod/run.sh": b"#!/bin/sh\necho new\n",
+        "odd [name]\tx.yaml": b"range: 2.0.x\n",
+        "clusters/stage/new/imagepolicy.yaml": b"range: 2.0.x\n",  # a new directory
+        "top.yaml": b"a: 1\n",  # a new file at the top
+    }
+    ws = Workspace(checkout, env=env)
+    base = ws.git("rev-parse", "HEAD").strip()
+    _, tree = ws.build_commit(base, edit, "release\n", Identity("Bot", "bot@example.com"))
+    # The same edit committed by git itself, in a clone: the very same tree.
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "--quiet", str(checkout), str(clone), env=env)
+    for name, data in edit.items():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        (clone / name).write_bytes(data)
+    _git(clone, "add", "-A", env=env)
+    _git(clone, "commit", "--quiet", "-m", "release", env=env)
+    assert _git(clone, "rev-parse", "HEAD^{tree}", env=env).stdout.strip() == tree
+    mode = _git(checkout, "ls-tree", tree, "clusters/prod/run.sh", env=env).stdout.split()[0]
+    assert mode == "100755"
+    assert ws.build_commit(base, {}, "same\n", Identity("Bot", "b@example.com"))[1] == (
+        ws.git("rev-parse", f"{base}^{{tree}}").strip()
+    )

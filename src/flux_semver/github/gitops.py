@@ -11,9 +11,9 @@ refuse the push). Commits carry the identity of the ``commit-author`` input. The
 itself is never modified. Git runs through :func:`flux_semver.repo.git.run`, which masks the
 token in every message.
 
-A commit is built from a temporary index (``read-tree`` of the base, the changed blobs, then
-``write-tree`` and ``commit-tree``), so a 50,000-file repository costs one index, not one
-checkout per pull request.
+A commit is built from the trees on the changed files' paths alone (``ls-tree`` and ``mktree``
+of each directory from the top down to the file, then ``commit-tree``), so a 50,000-file
+repository costs what a small one does: no index, no checkout per pull request.
 """
 
 from __future__ import annotations
@@ -433,18 +433,11 @@ class Workspace:
         self, parent: str, files: Mapping[str, bytes], message: str, who: Identity
     ) -> tuple[str, str]:
         """A commit on ``parent`` whose tree differs in ``files`` (paths from the top level):
-        ``(commit, tree)``. Built in a temporary index; no file is checked out."""
-        modes = self._modes(parent, list(files))
-        entries = "".join(
-            f"{modes.get(path, '100644')} {self._hash(data)}\t{path}\0"
-            for path, data in files.items()
-        )
-        with tempfile.TemporaryDirectory(prefix="flux-semver-index-") as holder:
-            index = {"GIT_INDEX_FILE": str(Path(holder) / "index")}
-            self.git("read-tree", parent, extra_env=index)
-            if entries:
-                self.git("update-index", "-z", "--index-info", stdin=entries, extra_env=index)
-            tree = self.git("write-tree", extra_env=index).strip()
+        ``(commit, tree)``. Only the trees on the paths of ``files`` are read and written
+        (``ls-tree``, ``mktree``): the cost does not grow with the repository's file count,
+        and no file is checked out."""
+        blobs = {path: self._hash(data) for path, data in files.items()}
+        tree = self._tree_with(self.git("rev-parse", f"{parent}^{{tree}}").strip(), blobs)
         identity = {
             "GIT_AUTHOR_NAME": who.name,
             "GIT_AUTHOR_EMAIL": who.email,
@@ -465,15 +458,35 @@ class Workspace:
         ).strip()
         return commit, tree
 
-    def _modes(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
-        if not paths:
-            return {}
-        out = self.git("ls-tree", "-z", "--full-tree", commit, "--", *paths)
-        modes: dict[str, str] = {}
-        for entry in filter(None, out.split("\0")):
-            meta, _, path = entry.partition("\t")
-            modes[path] = meta.split()[0]
-        return modes
+    def _tree_with(self, tree: str | None, blobs: Mapping[str, str]) -> str:
+        """``tree`` (None: an empty one) with each ``path: blob`` of ``blobs`` set; a file
+        keeps its mode (an executable stays one), a new one is 100644."""
+        if tree is not None and not blobs:
+            return tree
+        entries: dict[str, tuple[str, str, str]] = {}  # name -> (mode, type, object)
+        if tree is not None:
+            listing = self.git("ls-tree", "-z", "--full-tree", tree)
+            for entry in filter(None, listing.split("\0")):
+                meta, _, name = entry.partition("\t")
+                mode, kind, sha = meta.split()
+                entries[name] = (mode, kind, sha)
+        below: dict[str, dict[str, str]] = {}
+        for path, blob in blobs.items():
+            name, slash, rest = path.partition("/")
+            if slash:
+                below.setdefault(name, {})[rest] = blob
+            else:
+                old = entries.get(name)
+                mode = old[0] if old is not None and old[1] == "blob" else "100644"
+                entries[name] = (mode, "blob", blob)
+        for name, inside in below.items():
+            old = entries.get(name)
+            child = old[2] if old is not None and old[1] == "tree" else None
+            entries[name] = ("040000", "tree", self._tree_with(child, inside))
+        made = "".join(f"{m} {k} {sha}\t{name}\0" for name, (m, k, sha) in entries.items())
+        # --missing: the entries come from trees that exist; a partial clone need not fetch
+        # their blobs to have them checked.
+        return self.git("mktree", "-z", "--missing", stdin=made).strip()
 
     def _hash(self, data: bytes) -> str:
         out = git_module.run(
