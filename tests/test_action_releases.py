@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.action_runner import OWNER, REPO, TOKEN, Runner, git, range_of
+from tests.support.git_http import GitAccess, GitHttpServer, git_http_server
 from tests.support.github_server import github_server
 
 PROD, PREPROD, DEV = "flux-semver/myapp/prod", "flux-semver/myapp/pre-prod", "flux-semver/myapp/dev"
@@ -340,6 +341,95 @@ def test_a_missing_origin_repository_is_not_blamed_on_the_base_input(runner: Run
     assert result.code == 2
     [error] = _errors(result)
     assert "`base`" not in error and "not found" in error
+
+
+def _over_http(runner: Runner, server: GitHttpServer) -> None:
+    """origin on the git HTTP server, as actions/checkout leaves it (an https-like URL)."""
+    git(runner.workspace, "remote", "set-url", "origin", server.url, env=runner.env)
+    runner.server_url = server.base
+
+
+def test_a_wrong_token_on_fetch_names_the_token_input_not_base(runner: Runner) -> None:
+    with git_http_server(runner.origin, GitAccess(token="another-token")) as server:
+        _over_http(runner, server)
+        result = runner.release("2.0.0", stages="dev")
+        assert result.code == 2, result.stdout + result.stderr
+        assert _errors(result) == [
+            "::error title=flux-semver%3A input error::cannot fetch the base branch 'main' from "
+            "origin: GitHub refused the token: give the `token` input a token with contents: "
+            "read (contents: write to push) on this repository (git fetch failed in "
+            f"{runner.workspace}: fatal: could not read Username for '{server.base}': "
+            "terminal prompts disabled)"
+        ]
+    assert runner.branches() == ["main"] and runner.server.requests == []
+    assert _by_stage(result.pulls) == {}
+
+
+def test_a_token_that_may_not_push_fails_naming_contents_write(runner: Runner) -> None:
+    with git_http_server(runner.origin, GitAccess(token=TOKEN, writable=False)) as server:
+        _over_http(runner, server)
+        result = runner.release("2.0.0", stages="dev")
+        assert result.code == 1, result.stdout + result.stderr
+        assert _errors(result) == [
+            "::error title=flux-semver%3A GitHub refused::could not push flux-semver/myapp/dev: "
+            "the token may not push (remote: Permission to acme/gitops.git denied to "
+            "github-actions[bot]. | fatal: unable to access "
+            f"'{server.url}/': The requested URL returned error: 403); give it `contents: "
+            "write` (permissions: contents: write in the workflow)"
+        ]
+    assert runner.branches() == ["main"] and runner.server.writes == []
+    assert _by_stage(result.pulls)["dev"] == (None, "none")
+
+
+def test_a_token_that_may_push_opens_the_pull_request_over_http(runner: Runner) -> None:
+    with git_http_server(runner.origin, GitAccess(token=TOKEN)) as server:
+        _over_http(runner, server)
+        result = runner.release("2.0.0", stages="dev")
+        assert result.code == 0, result.stdout + result.stderr
+    assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"
+    [opened] = runner.server.open_pulls()
+    assert opened["head"] == DEV and _by_stage(result.pulls)["dev"] == (opened["number"], "created")
+
+
+def test_an_ssh_origin_says_to_check_out_over_https(runner: Runner) -> None:
+    url = "ssh://git@127.0.0.1:9/acme/gitops.git"  # nothing listens: as good as no SSH key
+    git(runner.workspace, "remote", "set-url", "origin", url, env=runner.env)
+    runner.env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=5"
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 2, result.stdout + result.stderr
+    [error] = _errors(result)
+    assert error.startswith(
+        "::error title=flux-semver%3A input error::cannot fetch the base branch 'main' from "
+        "origin: origin is an SSH URL and the container has no SSH key: check the repository "
+        "out with actions/checkout over HTTPS (its default) ("
+    )
+    assert "`base`" not in error
+    assert runner.branches() == ["main"] and runner.server.writes == []
+
+
+def test_a_push_that_keeps_failing_with_502_says_to_re_run(runner: Runner) -> None:
+    with git_http_server(runner.origin, GitAccess(token=TOKEN, bad_gateway=3)) as server:
+        _over_http(runner, server)
+        result = runner.release("2.0.0", stages="dev")
+        assert result.code == 1, result.stdout + result.stderr
+        assert _errors(result) == [
+            "::error title=flux-semver%3A GitHub refused::could not push flux-semver/myapp/dev: "
+            "GitHub kept failing (fatal: unable to access "
+            f"'{server.url}/': The requested URL returned error: 502); re-run the workflow"
+        ]
+        assert server.access.bad_gateway == 0  # tried three times
+    assert runner.branches() == ["main"] and runner.server.writes == []
+    assert _by_stage(result.pulls)["dev"] == (None, "none")
+
+
+def test_a_push_answered_502_once_is_retried(runner: Runner) -> None:
+    with git_http_server(runner.origin, GitAccess(token=TOKEN, bad_gateway=1)) as server:
+        _over_http(runner, server)
+        result = runner.release("2.0.0", stages="dev")
+        assert result.code == 0, result.stdout + result.stderr
+    assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"
+    [opened] = runner.server.open_pulls()
+    assert _by_stage(result.pulls)["dev"] == (opened["number"], "created")
 
 
 def test_a_long_retry_after_is_not_waited_for(runner: Runner) -> None:

@@ -116,15 +116,15 @@ def _auth_config(token: str, server_url: str) -> list[tuple[str, str]]:
     return [(key, ""), (key, f"AUTHORIZATION: basic {basic}")]
 
 
-def _fetch_advice(stderr: str, what: str) -> str:
-    """What to do about a failed fetch, by what git said."""
+def _fetch_advice(stderr: str, what: str, ssh: bool = False) -> str:
+    """What to do about a failed fetch, by what git said (``ssh``: origin is an SSH URL)."""
     text = stderr.lower()
     if "couldn't find remote ref" in text:
         return (
             f"origin has no branch {what}: set the `base` input to the branch the pull "
             "requests target"
         )
-    if "permission denied (publickey)" in text or "host key verification failed" in text:
+    if ssh or "permission denied (publickey)" in text or "host key verification failed" in text:
         return (
             "origin is an SSH URL and the container has no SSH key: check the repository "
             "out with actions/checkout over HTTPS (its default)"
@@ -208,6 +208,14 @@ class Workspace:
         match = _GITHUB_REMOTE.search(url)
         return f"{match['owner']}/{match['repo']}" if match else None
 
+    def _ssh_origin(self) -> bool:
+        """Whether origin is an SSH URL (``ssh://``, or scp-like ``git@host:owner/name``)."""
+        try:
+            url = self.git("remote", "get-url", "origin").strip()
+        except GitError:
+            return False
+        return url.startswith("ssh://") or re.match(r"^[^/:]+@[^/:]+:", url) is not None
+
     def current_branch(self) -> str | None:
         try:
             return self.git("symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
@@ -228,7 +236,7 @@ class Workspace:
         except GitError as exc:
             raise GitError(
                 f"cannot fetch the base branch {base!r} from origin: "
-                f"{_fetch_advice(exc.stderr, repr(base))} ({exc})"
+                f"{_fetch_advice(exc.stderr, repr(base), self._ssh_origin())} ({exc})"
             ) from None
         return self.git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
@@ -247,7 +255,7 @@ class Workspace:
         except GitError as exc:
             raise GitError(
                 f"cannot fetch the branches {prefix}* from origin: "
-                f"{_fetch_advice(exc.stderr, prefix)} ({exc})"
+                f"{_fetch_advice(exc.stderr, prefix, self._ssh_origin())} ({exc})"
             ) from None
         return self._tips(local, prefix)
 

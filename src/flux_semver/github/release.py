@@ -335,26 +335,27 @@ class _Writer:
     # -- the run --------------------------------------------------------------------------
     def run(self, request: Request) -> None:
         self.held = set(request.held)
-        states = self._states()
-        targets = decide(self.change, request, states)
-        self.lost = self._push_all(targets)
-        for target in targets:
-            if target.action == "write" and target.state.open_pull is not None:
-                self.known.update({s: target.state.open_pull.url for s in target.stages})
-        try:
+        try:  # the output names every stage, even when a read or the push fails
+            states = self._states()
+            targets = decide(self.change, request, states)
+            self.lost = self._push_all(targets)
             for target in targets:
-                self._carry_out(target, request, states)
-            if self.writes:
-                self._relink()
-                self._sticky()
-        except ReadOnlyTokenError as exc:
-            if not self.job.fork_pull_request:
-                raise
-            self.job.runner.annotate(
-                "warning",
-                f"{exc}; the plan is in the job summary only",
-                title="flux-semver: read-only token",
-            )
+                if target.action == "write" and target.state.open_pull is not None:
+                    self.known.update({s: target.state.open_pull.url for s in target.stages})
+            try:
+                for target in targets:
+                    self._carry_out(target, request, states)
+                if self.writes:
+                    self._relink()
+                    self._sticky()
+            except ReadOnlyTokenError as exc:
+                if not self.job.fork_pull_request:
+                    raise
+                self.job.runner.annotate(
+                    "warning",
+                    f"{exc}; the plan is in the job summary only",
+                    title="flux-semver: read-only token",
+                )
         finally:
             self._complete(request)
 
