@@ -96,6 +96,12 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
 def test_an_identical_re_run_writes_nothing(runner: Runner) -> None:
     first = runner.run()
     assert first.code == 0, first.stderr
+    assert sorted(p["head"] for p in runner.server.open_pulls()) == [
+        "flux-semver/myapp/dev",
+        "flux-semver/myapp/pre-prod",
+        "flux-semver/myapp/prod",
+    ]
+    assert [p["operation"] for p in first.pulls] == ["created"] * 3
     tips = {b: runner.tip(b) for b in runner.branches()}
     before = len(runner.server.requests)
     second = runner.run()
@@ -152,13 +158,20 @@ def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
 
 
 def test_nothing_left_to_change_closes_the_pull_requests(runner: Runner) -> None:
-    assert runner.run().code == 0
+    first = runner.run()
+    assert first.code == 0, first.stdout + first.stderr
+    assert len(runner.server.open_pulls()) == 3
+    opened = [p["number"] for p in first.pulls]
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Merged by hand")
     result = runner.run()
     assert result.code == 0, result.stdout + result.stderr
     assert runner.server.open_pulls() == []
     assert [p["operation"] for p in result.pulls] == ["closed"] * 3
+    assert [p["number"] for p in result.pulls] == opened
     assert result.outputs["changed-files"] == ""
+    assert runner.branches() == ["main"]  # each closed pull request's branch is deleted
+    for number in opened:
+        assert runner.server.comments_on(number)[-1]["body"].startswith("Closed by flux-semver")
 
 
 def test_actions_not_permitted_is_one_clear_error(runner: Runner) -> None:

@@ -35,6 +35,44 @@ def _errors(result: Any, level: str = "error") -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith(f"::{level}")]
 
 
+# What GitHub holds after a run: each open pull request by head, as (number, title, labels,
+# auto-merge), and origin's branches.
+Open = dict[str, tuple[int, str, frozenset[str], bool]]
+
+
+def _github(runner: Runner) -> Open:
+    return {
+        p["head"]: (
+            p["number"],
+            p["title"],
+            frozenset(p["labels"]),
+            bool(runner.server.pull(p["number"]).get("auto_merge")),
+        )
+        for p in runner.server.open_pulls()
+    }
+
+
+def _pr(
+    number: int, version: str, stage: str, kind: str, auto_merge: bool = False
+) -> tuple[int, str, frozenset[str], bool]:
+    return (
+        number,
+        f"Release myapp to {version} in {stage} ({kind})",
+        frozenset({"flux-semver", f"release:{kind}", f"stage:{stage}"}),
+        auto_merge,
+    )
+
+
+def _numbers(result: Any) -> dict[str, int]:
+    """Each stage's pull request in the output: the one carrying the release, else the one
+    closed (an entry for the other ``pull-requests`` mode's closed one comes second)."""
+    found: dict[str, int] = {}
+    for pull in result.pulls:
+        if pull["number"] is not None:
+            found.setdefault(pull["stage"], pull["number"])
+    return found
+
+
 # -- 1. what a pull request carries matches its current release -----------------------------
 
 
@@ -45,8 +83,15 @@ def test_a_patch_pull_request_rewritten_to_a_major_loses_auto_merge_and_its_patc
     patch = runner.release("2.0.1", auto_merge="true")
     assert patch.code == 0, patch.stdout + patch.stderr
     prod = _open(runner)[PROD]
-    assert runner.server.pull(prod["number"])["auto_merge"] is True
-    assert "release:patch" in prod["labels"]
+    assert _github(runner) == {PROD: _pr(prod["number"], "2.0.1", "prod", "patch", True)}
+    assert runner.branches() == [PROD, "main"]
+    assert _by_stage(patch.pulls) == {
+        "dev": (None, "none"),
+        "pre-prod": (None, "none"),
+        "prod": (prod["number"], "created"),
+    }
+    [sticky] = runner.server.comments_on(prod["number"])
+    assert "2.0.1" in sticky["body"]
 
     major = runner.release("3.0.0", auto_merge="true")
     assert major.code == 0, major.stdout + major.stderr
@@ -59,6 +104,13 @@ def test_a_patch_pull_request_rewritten_to_a_major_loses_auto_merge_and_its_patc
     [sticky] = runner.server.comments_on(prod["number"])
     assert "3.0.0" in sticky["body"] and "2.0.1" not in sticky["body"]
     assert _by_stage(major.pulls)["prod"] == (prod["number"], "updated")
+    numbers = _numbers(major)
+    assert _github(runner) == {
+        DEV: _pr(numbers["dev"], "3.0.0", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "3.0.0", "pre-prod", "major"),
+        PROD: _pr(prod["number"], "3.0.0", "prod", "major"),
+    }
+    assert runner.branches() == [DEV, PREPROD, PROD, "main"]
 
 
 # -- 2. failing evidence under block closes the open prod pull request and says why ---------
@@ -74,6 +126,13 @@ def test_failing_evidence_on_a_re_run_closes_the_open_prod_pull_request(runner: 
     first = runner.release("2.0.0", auto_merge="true")
     assert first.code == 0, first.stdout + first.stderr
     prod = _open(runner)[PROD]
+    numbers = _numbers(first)
+    opened = {
+        DEV: _pr(numbers["dev"], "2.0.0", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.0", "pre-prod", "major"),
+        PROD: _pr(prod["number"], "2.0.0", "prod", "major"),
+    }
+    assert _github(runner) == opened
     reports = runner.workspace / "reports"
     reports.mkdir()
     (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
@@ -87,20 +146,70 @@ def test_failing_evidence_on_a_re_run_closes_the_open_prod_pull_request(runner: 
     assert "evidence-policy: block" in closing and "HTTP 500" in closing
     assert _by_stage(blocked.pulls)["prod"] == (prod["number"], "closed")
     assert any("evidence-policy: block" in e for e in _errors(blocked))
+    assert _github(runner) == {DEV: opened[DEV], PREPROD: opened[PREPROD]}
+    assert runner.branches() == [DEV, PREPROD, "main"]
 
     passing = runner.release("2.0.0")
     assert passing.code == 0, passing.stdout + passing.stderr
     reopened = _open(runner)[PROD]
     assert reopened["number"] != prod["number"]
     assert _by_stage(passing.pulls)["prod"] == (reopened["number"], "created")
+    assert _github(runner) == {
+        **opened,
+        PROD: _pr(reopened["number"], "2.0.0", "prod", "major"),
+    }
+    assert runner.branches() == [DEV, PREPROD, PROD, "main"]
+
+
+def test_failing_evidence_turns_a_patch_pull_requests_auto_merge_off_by_closing_it(
+    runner: Runner,
+) -> None:
+    runner.write_ranges(AT_2, "Release 2.0.0")
+    first = runner.release("2.0.1", auto_merge="true")
+    assert first.code == 0, first.stdout + first.stderr
+    number = _numbers(first)["prod"]
+    assert _github(runner) == {PROD: _pr(number, "2.0.1", "prod", "patch", True)}
+    body = runner.server.pull(number)["body"]
+    reports = runner.workspace / "reports"
+    reports.mkdir()
+    (reports / "junit.xml").write_text(FAILING_JUNIT, encoding="utf-8")
+
+    blocked = runner.release(
+        "2.0.1", auto_merge="true", evidence_junit="reports/*.xml", evidence_policy="block"
+    )
+    assert blocked.code == 1, blocked.stdout + blocked.stderr
+    closed = runner.server.pull(number)
+    assert closed["state"] == "closed" and not closed.get("auto_merge")  # it cannot merge
+    assert closed["body"] == body  # what it said was true of what it carried
+    closing = runner.server.comments_on(number)[-1]["body"]
+    assert "evidence-policy: block" in closing and "HTTP 500" in closing
+    assert _github(runner) == {} and runner.branches() == ["main"]
+    assert _by_stage(blocked.pulls)["prod"] == (number, "closed")
+    [error] = _errors(blocked)
+    assert "failing evidence: no pull request for prod (evidence-policy: block)" in error
+
+    (reports / "junit.xml").unlink()
+    passing = runner.release("2.0.1", auto_merge="true")
+    assert passing.code == 0, passing.stdout + passing.stderr
+    again = _numbers(passing)["prod"]
+    assert again != number
+    assert _github(runner) == {PROD: _pr(again, "2.0.1", "prod", "patch", True)}
+    assert _by_stage(passing.pulls)["prod"] == (again, "created")
 
 
 # -- 3. a reviewer's commit on the bot's branch is never erased ------------------------------
 
 
 def test_a_reviewers_commit_on_the_branch_is_left_alone(runner: Runner) -> None:
-    assert runner.release("2.0.0").code == 0
+    first = runner.release("2.0.0")
+    assert first.code == 0
     prod = _open(runner)[PROD]
+    numbers = _numbers(first)
+    assert _github(runner) == {
+        DEV: _pr(numbers["dev"], "2.0.0", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.0", "pre-prod", "major"),
+        PROD: _pr(prod["number"], "2.0.0", "prod", "major"),
+    }
     theirs = runner.person_commits(PROD, "prod", "# reviewed: ok for the window on Tuesday\n")
 
     again = runner.release("2.0.1")
@@ -112,6 +221,13 @@ def test_a_reviewers_commit_on_the_branch_is_left_alone(runner: Runner) -> None:
     assert _by_stage(again.pulls)["prod"] == (prod["number"], "none")
     assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"  # the others move on
     assert "2.0.1" in _open(runner)[DEV]["title"]
+    # The prod pull request still says what its branch carries: 2.0.0 and the reviewer's note.
+    assert _github(runner) == {
+        DEV: _pr(numbers["dev"], "2.0.1", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.1", "pre-prod", "major"),
+        PROD: _pr(prod["number"], "2.0.0", "prod", "major"),
+    }
+    assert range_of(runner.branch_file(PROD, "prod")) == "2.0.0"
 
 
 # -- 4. never backwards; a hotfix line gets its own branch; races are settled ----------------
@@ -121,6 +237,13 @@ def test_a_hotfix_below_an_open_major_gets_its_own_branch(runner: Runner) -> Non
     major = runner.release("2.0.0")
     assert major.code == 0
     before = {head: (p["number"], p["title"]) for head, p in _open(runner).items()}
+    numbers = _numbers(major)
+    at_2 = {
+        DEV: _pr(numbers["dev"], "2.0.0", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.0", "pre-prod", "major"),
+        PROD: _pr(numbers["prod"], "2.0.0", "prod", "major"),
+    }
+    assert _github(runner) == at_2
 
     hotfix = runner.release("1.2.4")
     assert hotfix.code == 0, hotfix.stdout + hotfix.stderr
@@ -135,10 +258,45 @@ def test_a_hotfix_below_an_open_major_gets_its_own_branch(runner: Runner) -> Non
     assert stages["prod"] == (now[line]["number"], "created")
     assert stages["dev"] == (before[DEV][0], "none")
     assert stages["pre-prod"] == (before[PREPROD][0], "none")
+    assert _github(runner) == {**at_2, line: _pr(now[line]["number"], "1.2.4", "prod", "patch")}
+    assert runner.branches() == [DEV, PREPROD, PROD, line, "main"]
+
+
+def test_a_patch_below_an_open_minor_leaves_its_pull_requests_open(runner: Runner) -> None:
+    minor = runner.release("1.3.0")
+    assert minor.code == 0, minor.stdout + minor.stderr
+    numbers = _numbers(minor)
+    at_13 = {  # prod holds minor releases: it waits for a later run
+        DEV: _pr(numbers["dev"], "1.3.0", "dev", "minor"),
+        PREPROD: _pr(numbers["pre-prod"], "1.3.0", "pre-prod", "minor"),
+    }
+    assert _github(runner) == at_13
+    tips = {b: runner.tip(b) for b in (DEV, PREPROD)}
+
+    patch = runner.release("1.2.4")
+    assert patch.code == 0, patch.stdout + patch.stderr
+    hotfix = _numbers(patch)["prod"]
+    assert _github(runner) == {**at_13, PROD: _pr(hotfix, "1.2.4", "prod", "patch")}
+    assert {b: runner.tip(b) for b in (DEV, PREPROD)} == tips  # 1.3.x stays on its way
+    assert range_of(runner.branch_file(PREPROD, "pre-prod")) == "1.3.x"
+    assert range_of(runner.branch_file(PROD, "prod")) == "1.2.4"
+    assert _by_stage(patch.pulls) == {
+        "dev": (numbers["dev"], "none"),
+        "pre-prod": (numbers["pre-prod"], "none"),
+        "prod": (hotfix, "created"),
+    }
 
 
 def test_re_running_an_older_release_leaves_the_newer_pull_requests(runner: Runner) -> None:
-    assert runner.release("2.0.1").code == 0
+    newer = runner.release("2.0.1")
+    assert newer.code == 0
+    numbers = _numbers(newer)
+    at_201 = {
+        DEV: _pr(numbers["dev"], "2.0.1", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.1", "pre-prod", "major"),
+        PROD: _pr(numbers["prod"], "2.0.1", "prod", "major"),
+    }
+    assert _github(runner) == at_201
     tips = {b: runner.tip(b) for b in (DEV, PREPROD, PROD)}
     older = runner.release("2.0.0")
     assert older.code == 0, older.stdout + older.stderr
@@ -146,6 +304,8 @@ def test_re_running_an_older_release_leaves_the_newer_pull_requests(runner: Runn
     assert all("2.0.1" in p["title"] for p in runner.server.open_pulls())
     assert all(p["operation"] == "none" for p in older.pulls)
     assert "newer than 2.0.0" in older.stdout
+    assert _github(runner) == at_201
+    assert runner.branches() == [DEV, PREPROD, PROD, "main"]
 
 
 @pytest.mark.parametrize("first", ["2.0.0", "2.0.1"])
@@ -163,6 +323,15 @@ def test_two_releases_at_once_end_with_the_newer_one(runner: Runner, first: str)
         assert "2.0.1" in runner.message(branch)
     assert len(runner.server.open_pulls()) == 3
     assert all("2.0.1" in p["title"] for p in runner.server.open_pulls())
+    numbers = {p["head"]: p["number"] for p in runner.server.open_pulls()}
+    assert _github(runner) == {
+        DEV: _pr(numbers[DEV], "2.0.1", "dev", "major"),
+        PREPROD: _pr(numbers[PREPROD], "2.0.1", "pre-prod", "major"),
+        PROD: _pr(numbers[PROD], "2.0.1", "prod", "major"),
+    }
+    assert len(runner.server.state.pulls) == 3  # none opened twice, none closed
+    for number in numbers.values():
+        assert len(runner.server.comments_on(number)) == 1  # one sticky comment each
 
 
 # -- 5. a rollback knows its own rollback --------------------------------------------------------
@@ -180,8 +349,13 @@ def test_re_running_a_rollback_after_its_merge_opens_nothing(runner: Runner) -> 
     }
     first = runner.run(**args)
     assert first.code == 0, first.stdout + first.stderr
+    [opened] = runner.server.open_pulls()
+    assert opened["head"] == "flux-semver/myapp/rollback-dev"
+    assert _by_stage(first.pulls)["dev"] == (opened["number"], "created")
+    assert "rollback" in opened["labels"] or "release:rollback" in opened["labels"]
     runner.merge("flux-semver/myapp/rollback-dev")
     git(runner.workspace, "pull", "--quiet", "origin", "main", env=runner.env)
+    writes, branches = len(runner.server.writes), runner.branches()
 
     again = runner.run(**args)
     assert again.code == 0, again.stdout + again.stderr
@@ -191,6 +365,8 @@ def test_re_running_a_rollback_after_its_merge_opens_nothing(runner: Runner) -> 
     plan = json.loads(again.outputs["plan"])
     assert [c["action"] for c in plan["changes"]] == ["unchanged"]
     assert "already rolled back" in plan["changes"][0]["reason"]
+    assert runner.server.writes[writes:] == []  # nothing opened, closed or commented
+    assert runner.branches() == branches  # no new rollback branch
 
 
 def test_rollback_on_a_depth_one_checkout_fetches_the_history_it_needs(runner: Runner) -> None:
@@ -597,6 +773,7 @@ def test_an_unknown_app_names_the_image_input_not_a_cli_option(runner: Runner) -
 def test_a_close_comment_answered_502_is_posted_once(runner: Runner) -> None:
     assert runner.release("2.0.0", stages="dev").code == 0
     [pull] = runner.server.open_pulls()
+    assert _github(runner) == {DEV: _pr(pull["number"], "2.0.0", "dev", "major")}
     runner.write_ranges({"dev": "2.0.x"}, "Merged by hand")
     runner.server.fail("502-applied", method="POST", path=r"/comments$")
     result = runner.release("2.0.0", stages="dev")
@@ -608,6 +785,8 @@ def test_a_close_comment_answered_502_is_posted_once(runner: Runner) -> None:
     ]
     assert len(closing) == 1
     assert runner.server.pull(pull["number"])["state"] == "closed"
+    assert _github(runner) == {} and runner.branches() == ["main"]
+    assert _by_stage(result.pulls)["dev"] == (pull["number"], "closed")
 
 
 def test_a_file_name_with_a_line_break_cannot_forge_a_changed_files_line(runner: Runner) -> None:
@@ -628,16 +807,56 @@ def test_a_file_name_with_a_line_break_cannot_forge_a_changed_files_line(runner:
 
 def test_switching_to_a_single_pull_request_closes_the_per_stage_ones(runner: Runner) -> None:
     first = runner.release("2.0.0")
+    assert first.code == 0, first.stdout + first.stderr
     per_stage = {p["number"] for p in first.pulls}
+    numbers = _numbers(first)
+    assert _github(runner) == {
+        DEV: _pr(numbers["dev"], "2.0.0", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.0", "pre-prod", "major"),
+        PROD: _pr(numbers["prod"], "2.0.0", "prod", "major"),
+    }
     single = runner.release("2.0.0", pull_requests="single")
     assert single.code == 0, single.stdout + single.stderr
     [left] = runner.server.open_pulls()
     assert left["head"] == "flux-semver/myapp/release"
     assert all(runner.server.pull(n)["state"] == "closed" for n in per_stage)
+    release = "flux-semver/myapp/release"
+    assert _github(runner) == {
+        release: (
+            left["number"],
+            "Release myapp to 2.0.0 in dev, pre-prod (major)",
+            frozenset({"flux-semver", "release:major", "stage:dev", "stage:pre-prod"}),
+            False,
+        )
+    }
+    assert runner.branches() == [release, "main"]
+    one = left["number"]
+    assert [(p["stage"], p["number"], p["operation"]) for p in single.pulls] == [
+        ("dev", one, "created"),
+        ("dev", numbers["dev"], "closed"),
+        ("pre-prod", one, "created"),
+        ("pre-prod", numbers["pre-prod"], "closed"),
+        ("prod", numbers["prod"], "closed"),
+    ]
     back = runner.release("2.0.0")
     assert back.code == 0, back.stdout + back.stderr
     assert {p["head"] for p in runner.server.open_pulls()} == {DEV, PREPROD, PROD}
     assert runner.server.pull(left["number"])["state"] == "closed"
+    numbers = _numbers(back)
+    assert _github(runner) == {
+        DEV: _pr(numbers["dev"], "2.0.0", "dev", "major"),
+        PREPROD: _pr(numbers["pre-prod"], "2.0.0", "pre-prod", "major"),
+        PROD: _pr(numbers["prod"], "2.0.0", "prod", "major"),
+    }
+    assert runner.branches() == [DEV, PREPROD, PROD, "main"]
+    # The single pull request carried dev and pre-prod, not prod: the output says so.
+    assert [(p["stage"], p["number"], p["operation"]) for p in back.pulls] == [
+        ("dev", numbers["dev"], "created"),
+        ("dev", one, "closed"),
+        ("pre-prod", numbers["pre-prod"], "created"),
+        ("pre-prod", one, "closed"),
+        ("prod", numbers["prod"], "created"),
+    ]
 
 
 def test_a_pull_request_a_person_closed_stays_closed_for_its_release(runner: Runner) -> None:
@@ -646,11 +865,17 @@ def test_a_pull_request_a_person_closed_stays_closed_for_its_release(runner: Run
     tip = runner.tip(DEV)
     with runner.server.state.lock:  # a person closes it without merging
         runner.server.state.pulls[pull["number"]].update(state="closed", head_sha=tip)
+    writes = len(runner.server.writes)
     again = runner.release("2.0.0", stages="dev")
     assert again.code == 0, again.stdout + again.stderr
     assert runner.server.open_pulls() == []
     assert any(f"#{pull['number']}" in w and "closed" in w for w in _errors(again, "warning"))
+    assert runner.server.writes[writes:] == [] and runner.tip(DEV) == tip  # respected
+    assert _by_stage(again.pulls)["dev"] == (None, "none")
     newer = runner.release("2.0.1", stages="dev")
     assert newer.code == 0, newer.stdout + newer.stderr
     [opened] = runner.server.open_pulls()
     assert opened["number"] != pull["number"] and "2.0.1" in opened["title"]
+    assert _github(runner) == {DEV: _pr(opened["number"], "2.0.1", "dev", "major")}
+    assert runner.server.pull(pull["number"])["state"] == "closed"
+    assert _by_stage(newer.pulls)["dev"] == (opened["number"], "created")

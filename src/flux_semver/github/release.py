@@ -323,6 +323,7 @@ class _Writer:
             said.version,
             None if pull is None else _pull_state(pull),
             None if closed is None else _pull_state(closed),
+            said.stages if ours else (),
         )
 
     def _states(self) -> dict[str, BranchState]:
