@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -610,36 +611,73 @@ def test_a_push_answered_502_once_is_retried(runner: Runner) -> None:
 
 def test_a_long_retry_after_is_not_waited_for(runner: Runner) -> None:
     runner.server.fail("rate-limit", method="POST", path=r"/pulls$", times=10, retry_after="3600")
+    before = time.time()
     result = runner.release("2.0.0", stages="dev")
+    after = time.time()
     assert result.code == 1
     [error] = _errors(result)
-    assert "3600" in error or "60 minutes" in error
-    creates = [
-        r for r in runner.server.requests if r.method == "POST" and r.path.endswith("/pulls")
-    ]
-    assert len(creates) == 1
+    said = re.fullmatch(
+        r"::error title=flux-semver%3A GitHub refused::could not open or update the pull "
+        r"request for flux-semver/myapp/dev: GitHub asks to wait 3600 s \(a secondary rate "
+        r"limit\), until (\d\d:\d\d:\d\d) UTC, 60 min from now; re-run the workflow after "
+        r"that, or use a token of its own \(a GitHub App token\) for a separate limit",
+        error,
+    )
+    assert said is not None, error
+    until = {
+        time.strftime("%H:%M:%S", time.gmtime(t + 3600)) for t in range(int(before), int(after) + 1)
+    }
+    assert said[1] in until
+    assert len(_pull_posts(runner)) == 1
+    assert runner.server.open_pulls() == []
 
 
 def test_a_missing_base_branch_names_the_base_input(runner: Runner) -> None:
     result = runner.release("2.0.0", stages="dev", base="no-such-base")
     assert result.code == 2
-    [error] = _errors(result)
-    assert "no-such-base" in error and "`base` input" in error
+    assert _errors(result) == [
+        "::error title=flux-semver%3A input error::cannot fetch the base branch 'no-such-base' "
+        "from origin: origin has no branch 'no-such-base': set the `base` input to the branch "
+        f"the pull requests target (git fetch failed in {runner.workspace}: fatal: couldn't "
+        "find remote ref refs/heads/no-such-base)"
+    ]
+    assert runner.branches() == ["main"] and runner.server.writes == []
 
 
 def test_a_validation_failure_keeps_githubs_detail(runner: Runner) -> None:
     runner.server.fail("validation", method="POST", path=r"/pulls$")
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 1
-    [error] = _errors(result)
-    assert "422" in error and "base" in error and "invalid" in error
+    assert _errors(result) == [
+        "::error title=flux-semver%3A GitHub refused::could not open or update the pull request "
+        "for flux-semver/myapp/dev: GitHub answered 422 Validation Failed (PullRequest base "
+        "invalid)"
+    ]
+    assert len(_pull_posts(runner)) == 1  # a 422 is not retried
+    assert runner.server.open_pulls() == []
 
 
 def test_a_rate_limit_without_retry_after_is_retried(runner: Runner) -> None:
     runner.server.fail("too-many", method="POST", path=r"/pulls$", times=2)
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 0, result.stdout + result.stderr
-    assert len(runner.server.open_pulls()) == 1
+    [opened] = runner.server.open_pulls()
+    assert len(_pull_posts(runner)) == 3
+    assert _by_stage(result.pulls)["dev"] == (opened["number"], "created")
+
+
+def test_a_rate_limit_that_never_lifts_says_to_re_run_later(runner: Runner) -> None:
+    runner.server.fail("too-many", method="POST", path=r"/pulls$", times=10)
+    result = runner.release("2.0.0", stages="dev")
+    assert result.code == 1, result.stdout + result.stderr
+    assert _errors(result) == [
+        "::error title=flux-semver%3A GitHub refused::could not open or update the pull request "
+        "for flux-semver/myapp/dev: GitHub's secondary rate limit still refused after 6 "
+        "attempts (429 Too Many Requests); re-run the workflow in a few minutes, or pass a "
+        "token with a limit of its own (a GitHub App token) as the `token` input"
+    ]
+    assert len(_pull_posts(runner)) == 6
+    assert runner.server.open_pulls() == []
 
 
 def _pull_posts(runner: Runner) -> list[Any]:
@@ -763,8 +801,11 @@ def test_a_connection_failing_now_and_then_is_retried(runner: Runner, kind: str)
 def test_an_unknown_app_names_the_image_input_not_a_cli_option(runner: Runner) -> None:
     result = runner.release("2.0.0", image="other")
     assert result.code == 2
-    [error] = _errors(result)
-    assert "--image" not in error
+    assert _errors(result) == [
+        "::error title=flux-semver%3A input error::no semver ImagePolicy belongs to app "
+        "'other' (apps in this repository: myapp); pass one of them to the `image` input"
+    ]
+    assert runner.branches() == ["main"] and runner.server.writes == []
 
 
 # -- 11. no restarting CI, no double comments, no forged lines, no leftover PRs ---------------

@@ -170,6 +170,12 @@ def _no_answer(exc: BaseException) -> str:
     return "the connection failed"
 
 
+def _is_rate_limit(exc: GithubException) -> bool:
+    """A secondary rate limit (or a 429), whatever headers came with it."""
+    secondary = exc.status == 403 and "secondary rate limit" in _message(exc).lower()
+    return exc.status == 429 or secondary
+
+
 def _is_transient(exc: GithubException) -> bool:
     if exc.status >= 500 or exc.status == 429:
         return True
@@ -239,6 +245,12 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
     reset_at = _rate_reset_at(exc)
     if reset_at is not None:
         return _rate_limited(exc, what, reset_at)
+    if _is_rate_limit(exc):
+        return GitHubError(
+            f"could not {what}: GitHub's secondary rate limit still refused after {ATTEMPTS} "
+            f"attempts ({exc.status} {text}); re-run the workflow in a few minutes, or pass a "
+            "token with a limit of its own (a GitHub App token) as the `token` input"
+        )
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
@@ -282,7 +294,14 @@ class GitHubClient:
                     raise too_long from None
                 if not _is_transient(exc) or last:
                     raise _translate(exc, what) from None
-                wait = max(_retry_after(exc) or _rate_reset(exc) or 0.0, self._base * 2**attempt)
+                # GitHub: honour Retry-After, else wait for the primary limit's reset, else
+                # (a rate limit that names no wait) wait a minute; otherwise back off.
+                asked = _retry_after(exc)
+                if asked is None:
+                    asked = _rate_reset(exc)
+                if asked is None and _is_rate_limit(exc):
+                    asked = _MAX_WAIT * self._base
+                wait = max(asked or 0.0, self._base * 2**attempt)
             except requests.exceptions.RequestException as exc:
                 # Refused, reset, cut off half-way, timed out: no answer to act on. Each
                 # unit is "find, then write", so trying it again makes nothing twice.
