@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import stat
 import time
 from pathlib import Path
@@ -487,10 +488,16 @@ def test_a_push_refused_by_a_ruleset_says_what_github_said(runner: Runner) -> No
     )
     result = runner.release("2.0.0", stages="dev")
     assert result.code == 1, result.stdout + result.stderr
-    [error] = _errors(result)
-    assert "GH013" in error and "creations being restricted" in error
-    assert "input error" not in error
+    assert _errors(result) == [
+        "::error title=flux-semver%3A GitHub refused::GitHub refused the push of "
+        "flux-semver/myapp/dev: remote: GH013: Repository rule violations found for "
+        "refs/heads/x. | remote: - Cannot create ref due to creations being restricted. | "
+        f"error: failed to push some refs to '{runner.origin}'; allow the token to push "
+        "flux-semver/* branches (a ruleset bypass or a narrower rule), then re-run"
+    ]
     assert runner.server.writes == []
+    assert runner.branches() == ["main"]
+    assert _by_stage(result.pulls) == {"dev": (None, "none")}
 
 
 def test_a_bad_gateway_on_push_is_retried(runner: Runner) -> None:
@@ -526,8 +533,19 @@ def _over_http(runner: Runner, server: GitHttpServer) -> None:
     runner.server_url = server.base
 
 
+def _port_holding_502() -> int:
+    """A free port whose number holds "502" (50200-50299), as a random one may."""
+    for port in range(50200, 50300):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise AssertionError("no free port in 50200-50299")
+
+
 def test_a_wrong_token_on_fetch_names_the_token_input_not_base(runner: Runner) -> None:
-    with git_http_server(runner.origin, GitAccess(token="another-token")) as server:
+    # On a port holding "502": git's message names it, and it is no bad gateway to retry.
+    access = GitAccess(token="another-token")
+    with git_http_server(runner.origin, access, port=_port_holding_502()) as server:
         _over_http(runner, server)
         result = runner.release("2.0.0", stages="dev")
         assert result.code == 2, result.stdout + result.stderr
@@ -566,6 +584,22 @@ def test_a_token_that_may_push_opens_the_pull_request_over_http(runner: Runner) 
     assert range_of(runner.branch_file(DEV, "dev")) == "2.0.x"
     [opened] = runner.server.open_pulls()
     assert opened["head"] == DEV and _by_stage(result.pulls)["dev"] == (opened["number"], "created")
+
+
+def test_githubs_git_server_down_is_one_line_after_three_attempts(runner: Runner) -> None:
+    with git_http_server(runner.origin, GitAccess(token=TOKEN)) as server:
+        _over_http(runner, server)
+    result = runner.release("2.0.0", stages="dev")  # the server is gone: connection refused
+    assert result.code == 1, result.stdout + result.stderr
+    [error] = _errors(result)
+    assert error.startswith(
+        "::error title=flux-semver%3A GitHub refused::cannot fetch the base branch 'main' from "
+        "origin: GitHub's git server did not answer in 3 attempts (fatal: unable to access "
+        f"'{server.url}/': Failed to connect to 127.0.0.1 port "
+    )
+    assert error.endswith("); check that GitHub is up, then re-run the workflow")
+    assert runner.branches() == ["main"] and runner.server.requests == []
+    assert set(result.outputs) >= {"pull-requests", "plan"}
 
 
 def test_an_ssh_origin_says_to_check_out_over_https(runner: Runner) -> None:

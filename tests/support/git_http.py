@@ -159,11 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def git_http_server(
-    bare: Path, access: GitAccess, slug: str = "acme/gitops"
+    bare: Path, access: GitAccess, slug: str = "acme/gitops", port: int = 0
 ) -> Iterator[GitHttpServer]:
-    """Serve the bare repository ``bare`` as ``slug`` for the length of a ``with`` block."""
+    """Serve the bare repository ``bare`` as ``slug`` for the length of a ``with`` block (on
+    ``port``, or a free one)."""
     handler = type("Handler", (_Handler,), {"bare": bare, "slug": slug, "access": access})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )

@@ -30,20 +30,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flux_semver.errors import GitError
-from flux_semver.github.api import GitHubError
+from flux_semver.github.api import GitHubError, backoff_base
 from flux_semver.repo import git as git_module
 
 _GITHUB_REMOTE = re.compile(r"(?:[:/])(?P<owner>[^/:]+)/(?P<repo>[^/]+?)(?:\.git)?/?$")
-_TRANSIENT_PUSH = (
-    "returned error: 5",
-    "502",
-    "503",
-    "504",
-    "early eof",
-    "remote end hung up unexpectedly",
-    "connection reset",
+# What git says when the server answers 5xx or hangs up: worth trying again. Whole numbers
+# only, so a port or a size that holds "502" is not taken for one.
+_TRANSIENT_PUSH = re.compile(
+    r"returned error: 5\d\d|\b50[234]\b|early eof|remote end hung up unexpectedly|"
+    r"connection reset",
+    re.IGNORECASE,
 )
 _PUSH_ATTEMPTS = 3
+# ... and when it does not answer at all.
+_UNREACHABLE = re.compile(
+    rf"{_TRANSIENT_PUSH.pattern}|failed to connect|couldn't connect|connection refused|"
+    r"(?:connection|operation) timed out",
+    re.IGNORECASE,
+)
 # What a scan may read: manifests, overlays and the patches they name (YAML or JSON).
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 _SPARSE_SPECIAL = re.compile(r"[*?\[\]\\!#]")
@@ -77,6 +81,11 @@ class LeaseLostError(GitError):
 
 class PushRefusedError(GitHubError):
     """GitHub refused the push: a ruleset, a pre-receive hook or a missing permission."""
+
+
+class GitServerError(GitHubError):
+    """GitHub's git server did not answer a fetch (refused, reset, 5xx), even when tried
+    again: nothing the workflow's inputs can fix."""
 
 
 def with_config(env: Mapping[str, str], pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -160,11 +169,11 @@ class Workspace:
         token: str = "",
         server_url: str = "",
         env: Mapping[str, str] | None = None,
-        sleep: float = 1.0,
+        sleep: float | None = None,
     ) -> None:
         self.path = path
         self._secret = token
-        self._sleep = sleep
+        self._sleep = backoff_base() if sleep is None else sleep  # the API's backoff
         base = with_config(
             trusted(os.environ if env is None else env), _auth_config(token, server_url)
         )
@@ -225,38 +234,54 @@ class Workspace:
     def is_shallow(self) -> bool:
         return self.git("rev-parse", "--is-shallow-repository").strip() == "true"
 
+    def _fetch(self, what: str, advice: str, *args: str) -> None:
+        """``git fetch ARGS``; a server that does not answer (refused, reset, 5xx) is tried
+        again, then one GitHubError line; any other failure one GitError line with what to
+        do, by what git said (``advice`` names what was fetched)."""
+        for attempt in range(_PUSH_ATTEMPTS):
+            try:
+                self.git("fetch", "--quiet", "--no-tags", *args)
+                return
+            except GitError as exc:
+                said = exc.stderr.lower()
+                if not self._ssh_origin() and _UNREACHABLE.search(said):
+                    if attempt < _PUSH_ATTEMPTS - 1:
+                        time.sleep(self._sleep * 2**attempt)
+                        continue
+                    detail = str(exc).split(": ", 1)[-1]
+                    raise GitServerError(
+                        f"cannot fetch {what} from origin: GitHub's git server did not answer "
+                        f"in {_PUSH_ATTEMPTS} attempts ({detail}); check that GitHub is up, "
+                        "then re-run the workflow"
+                    ) from None
+                raise GitError(
+                    f"cannot fetch {what} from origin: "
+                    f"{_fetch_advice(exc.stderr, advice, self._ssh_origin())} ({exc})"
+                ) from None
+
     def fetch_base(self, base: str, history: bool = False) -> str:
         """Fetch ``base`` from origin (its whole history with ``history``); its commit."""
         ref = f"refs/flux-semver/base/{base}"
         deepen = ["--unshallow"] if history and self.is_shallow() else []
-        try:
-            self.git(
-                "fetch", "--quiet", "--no-tags", *deepen, "origin", f"+refs/heads/{base}:{ref}"
-            )
-        except GitError as exc:
-            raise GitError(
-                f"cannot fetch the base branch {base!r} from origin: "
-                f"{_fetch_advice(exc.stderr, repr(base), self._ssh_origin())} ({exc})"
-            ) from None
+        self._fetch(
+            f"the base branch {base!r}",
+            repr(base),
+            *deepen,
+            "origin",
+            f"+refs/heads/{base}:{ref}",
+        )
         return self.git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
     def fetch_branches(self, prefix: str) -> dict[str, Tip]:
         """Every origin branch under ``prefix`` (``flux-semver/<app>/``) and its tip commit."""
         local = f"refs/flux-semver/remote/{prefix}"
-        try:
-            self.git(
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                "--prune",
-                "origin",
-                f"+refs/heads/{prefix}*:{local}*",
-            )
-        except GitError as exc:
-            raise GitError(
-                f"cannot fetch the branches {prefix}* from origin: "
-                f"{_fetch_advice(exc.stderr, prefix, self._ssh_origin())} ({exc})"
-            ) from None
+        self._fetch(
+            f"the branches {prefix}*",
+            prefix,
+            "--prune",
+            "origin",
+            f"+refs/heads/{prefix}*:{local}*",
+        )
         return self._tips(local, prefix)
 
     def fetch_branch(self, branch: str) -> Tip | None:
@@ -545,7 +570,7 @@ class Workspace:
                 if lost and not others:
                     return lost
                 said = exc.stderr.lower()
-                if any(s in said for s in _TRANSIENT_PUSH) and attempt < _PUSH_ATTEMPTS - 1:
+                if _TRANSIENT_PUSH.search(said) and attempt < _PUSH_ATTEMPTS - 1:
                     time.sleep(self._sleep * 2**attempt)
                     continue
                 raise _push_error(what, exc) from None
@@ -585,7 +610,7 @@ def _push_error(branch: str, exc: GitError) -> Exception:
             f"could not push {branch}: the token may not push ({detail}); give it "
             "`contents: write` (permissions: contents: write in the workflow)"
         )
-    if any(s in said for s in _TRANSIENT_PUSH):
+    if _TRANSIENT_PUSH.search(said):
         return PushRefusedError(
             f"could not push {branch}: GitHub kept failing ({detail}); re-run the workflow"
         )
