@@ -467,8 +467,11 @@ def test_rollback_above_the_gate_is_refused(runner: Runner) -> None:
     assert result.code == 1
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert len(errors) == 1
-    assert "prod would admit 1.3.5, above everything its gate pre-prod admits" in errors[0]
+    assert errors == [
+        "::error title=flux-semver%3A prod blocked::prod: rollback refused: prod would admit "
+        "1.3.5, above everything its gate pre-prod admits: set by hand (the action has no `to` "
+        "input) a range pre-prod admits"
+    ]
 
 
 def test_a_second_rollback_never_undoes_the_first(runner: Runner) -> None:

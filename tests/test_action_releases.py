@@ -389,6 +389,27 @@ def test_rollback_on_a_depth_one_checkout_fetches_the_history_it_needs(runner: R
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
 
 
+def test_a_rollback_with_nothing_to_go_back_to_says_what_to_do_in_the_action(
+    runner: Runner,
+) -> None:
+    result = runner.run(  # dev has only ever had 1.2.x, and the checkout is depth 1
+        command="rollback",
+        image="myapp",
+        stages="dev",
+        event="workflow_dispatch",
+        payload={},
+        ref="refs/heads/main",
+    )
+    assert result.code == 2, result.stdout + result.stderr
+    assert _errors(result) == [
+        "::error title=flux-semver%3A input error::clusters/dev/imagepolicy.yaml: "
+        "flux-system/myapp-dev is already rolled back: git history holds no range below 1.2.x "
+        "to go back to; set one by hand in a pull request (the action has no `to` input; the "
+        "CLI's `flux-semver rollback --to RANGE` writes it)"
+    ]
+    assert runner.server.writes == [] and runner.branches() == ["main"]
+
+
 # -- 7. nothing root-owned is left in the workspace ------------------------------------------
 
 

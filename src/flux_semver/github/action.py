@@ -22,18 +22,9 @@ from flux_semver.github.ownership import hand_back
 from flux_semver.github.report import Report
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
+from flux_semver.github.wording import in_input_terms
 
 OUTPUT_NAMES = ("release-type", "plan", "changed-files", "pull-requests", "summary-file")
-
-# The library speaks the CLI's options; the action's user sets inputs.
-_OPTION_TO_INPUT = (
-    ("--image", "the `image` input"),
-    ("--stage", "the `stages` input"),
-    ("--release-type", "the `release-type` input"),
-    ("--config", "the `config` input"),
-    ("flux-semver -C DIR", "the `path` input"),
-    ("-C DIR", "the `path` input"),
-)
 
 
 def main(
@@ -83,7 +74,7 @@ def _run(
     except GitHubError as exc:
         code, title, message = 1, "flux-semver: GitHub refused", str(exc)
     except FluxSemverError as exc:
-        code, title, message = 2, "flux-semver: input error", _in_input_terms(str(exc))
+        code, title, message = 2, "flux-semver: input error", in_input_terms(str(exc))
     except Exception as exc:  # the one outer edge: anything else is a bug to report
         code, title = 3, "flux-semver: unexpected error"
         message = f"{type(exc).__name__}: {exc}; please report this with the workflow log"
@@ -92,12 +83,6 @@ def _run(
     runner.annotate("error", message, title=title)
     report.summary.append(f"> [!CAUTION]\n> **{title}:** {escape.inline(message)}\n")
     return code
-
-
-def _in_input_terms(message: str) -> str:
-    for option, name in _OPTION_TO_INPUT:
-        message = message.replace(option, name)
-    return message
 
 
 def run(inputs: ActionInputs, env: Mapping[str, str], runner: Runner) -> int:

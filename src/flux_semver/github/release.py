@@ -47,6 +47,7 @@ from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.rollback import rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
+from flux_semver.github.wording import in_input_terms
 from flux_semver.model import WRITES, Config, Plan
 from flux_semver.release import trailers
 from flux_semver.release.plan import in_separate_changes, make_plan
@@ -132,7 +133,9 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         )
         for stage, reason in blocked.items():
             runner.annotate(
-                "error", f"{stage}: {what}: {reason}", title=f"flux-semver: {stage} blocked"
+                "error",
+                f"{stage}: {what}: {in_input_terms(reason)}",
+                title=f"flux-semver: {stage} blocked",
             )
         report.exit_code = 1
 
