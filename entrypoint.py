@@ -5,7 +5,8 @@ Thin on purpose: mask the token before anything else is printed, let git work on
 another user owns, then hand the inputs (read through actions-toolkit: ``INPUT_DRY-RUN`` keeps
 its hyphen, as the Docker runner passes it) to :func:`flux_semver.github.action.main`, which
 runs the command, turns failures into one annotated line and an exit code, and writes every
-output whatever happened.
+output whatever happened. Should anything escape even that, :func:`flux_semver.edge.guard`
+makes it one line and exit 3, as for the CLI and the hooks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 
 from actions_toolkit import core
 
+from flux_semver.edge import guard
+from flux_semver.github.action import EVIDENCE
 from flux_semver.github.action import main as run_action
 from flux_semver.github.gitops import trusted
 from flux_semver.github.inputs import read_inputs
@@ -41,4 +44,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guard(main, evidence=EVIDENCE))

@@ -6,6 +6,8 @@ the local GitHub of ``tests/support/github_server.py``).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -431,6 +433,17 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
         env=runner.env,
     )
     assert "Flux-Semver-Previous: dev 2.0.x" in log
+    # The plan output is a plan like any other: `flux-semver evidence` takes it as it is.
+    evidence = subprocess.run(
+        [sys.executable, "-m", "flux_semver", "evidence", "--plan", "-"],
+        input=result.outputs["plan"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert evidence.returncode == 0, evidence.stderr
+    assert "## Release myapp previous (rollback)" in evidence.stdout
+    assert "| `2.0.x` | `1.2.x` | **update** |" in evidence.stdout
 
 
 def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:

@@ -47,6 +47,8 @@ BOTTOM = {
     "project",
     "data",
     "edge",
+    "github_limits",
+    "shorten",
 }
 
 
@@ -126,3 +128,19 @@ def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
     found = _imports("flux_semver.semver.ranges", bad)
     assert found == [(1, "flux_semver.cli"), (2, "flux_semver.repo")]
     assert all(LAYERS[_layer(name)] > LAYERS["semver"] for _, name in found)
+
+
+def test_cli_commands_do_not_import_each_other() -> None:
+    # What two commands share lives in the library or in a helper module of cli/ that is no
+    # command (options, registry_check); a command importing another loads it for nothing.
+    from flux_semver.cli import COMMANDS
+
+    commands = {f"flux_semver.cli.{name}" for name in COMMANDS.values()}
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports the command {imported}"
+        for module, path in MODULES
+        if module in commands
+        for line, imported in _imports(module, path)
+        if imported in commands and imported != module
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -234,3 +235,20 @@ def test_evidence_is_listed_in_the_cli_help(capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     for option in ("--plan", "--junit", "--metrics", "--link", "--notes", "--pr", "--for"):
         assert option in out
+
+
+class _CtrlC(io.StringIO):
+    """A terminal where the person presses Ctrl-C while the command waits for its input."""
+
+    def read(self, size: int | None = -1) -> str:  # noqa: ARG002 - TextIO.read's signature
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_reading_is_interrupted_exit_130(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", _CtrlC())
+    code = main(["evidence", "--plan", "-"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (130, "")
+    assert err.splitlines()[-1] == "flux-semver: interrupted"

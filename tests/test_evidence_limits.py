@@ -9,7 +9,8 @@ from pathlib import Path
 import cmarkgfm
 
 from flux_semver.evidence import PR_BODY, STEP_SUMMARY, Evidence, Metric, read_junit, render
-from flux_semver.evidence.limits import KEEP, Limit, Section, fit
+from flux_semver.evidence.limits import KEEP, Section, fit
+from flux_semver.github_limits import Limit
 from flux_semver.model import Plan, PlanChange
 
 PLAN = Plan(

@@ -216,7 +216,7 @@ def test_unreadable_text_and_positions_in_characters(tmp_path: Path) -> None:
 
 
 def test_a_missing_root_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(FluxSemverError, match="no such directory"):
+    with pytest.raises(FluxSemverError, match="is not a directory"):
         manifests.scan(tmp_path / "nope", config.DEFAULT_CONFIG)
 
 

@@ -1,15 +1,18 @@
-"""The one outer error edge of every face: the CLI, the hooks and the action's entry point.
+"""The one outer error edge of every face: the CLI, the hooks and the action.
 
-``guard(main)`` runs a face's ``main`` and turns what escapes it into an exit code and ONE line
-on stderr, never a traceback: bad input a person can fix (``FluxSemverError``) is exit 2;
-anything else is a bug, exit 3 (pre-commit and CI read 1 as "findings", so a crash must never
-look like one). It imports nothing but the error classes and the standard library.
+What escapes a face's ``main`` becomes an exit code and ONE line, never a traceback: bad input
+a person can fix (``FluxSemverError``) is exit 2; an interrupt is 130; anything else is a bug,
+exit 3 (pre-commit and CI read 1 as "findings", so a crash must never look like one).
+``classify`` decides, ``report`` prints the CLI's and the hooks' line on stderr, ``guard`` runs
+a ``main`` under both; the action annotates what ``classify`` says (``github.action``). It
+imports nothing but the error classes and the standard library.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
@@ -17,29 +20,45 @@ from flux_semver.printable import printable
 #: Exit codes of every face (README: Global options and exit codes).
 OK, FINDINGS, INPUT_ERROR, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130
 
+#: What a person reporting a bug should send, by default: a CLI user's command line.
+COMMAND = "the command you ran"
 
-def report(prog: str, exc: BaseException) -> int:
-    """Print the one line for ``exc`` and return its exit code."""
+
+@dataclass(frozen=True)
+class Failure:
+    """What an exception that escaped a face means to the person who ran it."""
+
+    code: int  # the exit code
+    label: str  # "error", "interrupted" or "unexpected error"
+    detail: str  # the exception's own words (and, for a bug, how to report it); may be ""
+
+
+def classify(exc: BaseException, prog: str = "flux-semver", evidence: str = COMMAND) -> Failure:
+    """The exit code and words for ``exc``; ``evidence`` is what a bug report should carry."""
     if isinstance(exc, FluxSemverError):
-        print(f"{prog}: error: {printable(str(exc))}", file=sys.stderr)
-        return INPUT_ERROR
+        return Failure(INPUT_ERROR, "error", str(exc))
     if isinstance(exc, KeyboardInterrupt):
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return INTERRUPTED
-    what = printable(f"{type(exc).__name__}: {exc}")
-    print(
-        f"{prog}: unexpected error: {what} (a bug in {prog}: please report it with the "
-        "command you ran)",
-        file=sys.stderr,
+        return Failure(INTERRUPTED, "interrupted", "")
+    return Failure(
+        UNEXPECTED,
+        "unexpected error",
+        f"{type(exc).__name__}: {exc} (a bug in {prog}: please report it with {evidence})",
     )
-    return UNEXPECTED
 
 
-def guard(main: Callable[[], int], prog: str = "flux-semver") -> int:
+def report(prog: str, exc: BaseException, evidence: str = COMMAND) -> int:
+    """Print the one line for ``exc`` on stderr and return its exit code."""
+    failure = classify(exc, prog, evidence)
+    detail = f": {printable(failure.detail)}" if failure.detail else ""
+    print(f"{prog}: {failure.label}{detail}", file=sys.stderr)
+    return failure.code
+
+
+def guard(main: Callable[[], int], prog: str = "flux-semver", evidence: str = COMMAND) -> int:
     """``main()``'s exit code, or the one line and exit code of what it raised."""
     try:
         return main()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else INPUT_ERROR
     except (Exception, KeyboardInterrupt) as exc:
-        return report(prog, exc)
+        return report(prog, exc, evidence)

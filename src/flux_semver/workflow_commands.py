@@ -3,7 +3,8 @@
 Anything printed to a runner's stdout that starts with ``::`` is a command, so every piece of
 user text that goes into one passes through :func:`escape_data` (the message) or
 :func:`escape_property` (``file``, ``title``, ...). Empty properties are left out, as the
-runner expects.
+runner expects. A plain log line of user text goes through :func:`neutralise`, so it cannot
+be read as a command.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ Level = Literal["error", "warning", "notice", "debug"]
 
 _DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
 _PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
+_ZERO_WIDTH = "\u200b"  # put before a line that would otherwise read as a workflow command
 
 
 def escape_data(text: str) -> str:
@@ -51,3 +53,14 @@ def annotation(
 ) -> str:
     """An ``::error``/``::warning``/``::notice`` annotation pointing at a file position."""
     return command(level, message, file=file, line=line, col=col, title=title)
+
+
+def neutralise(text: str) -> str:
+    """Make every line of ``text`` safe to print: none may start a workflow command."""
+    lines = []
+    for line in text.splitlines():
+        head = line.lstrip()
+        if head.startswith(("::", "##[")):
+            line = _ZERO_WIDTH + line
+        lines.append(line)
+    return "\n".join(lines)

@@ -133,7 +133,12 @@ def cli(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code; expected failures are one line, never a traceback."""
+    """Run the CLI and return its exit code; expected failures are one line, never a traceback
+    (what click does not turn into a code, :func:`flux_semver.edge.guard` does)."""
+    return edge.guard(lambda: _run(argv))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         # Without standalone mode click *returns* the code of a click.exceptions.Exit
         # raised by a command (exit_with), instead of raising it: keep it.
@@ -142,21 +147,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             prog_name="flux-semver",
             standalone_mode=False,
         )
-        if isinstance(code, int):
-            return code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            raise exc.__cause__ from None  # Ctrl-C: the edge's "interrupted", exit 130
         click.echo("flux-semver: aborted", err=True)
-        return 2
+        return edge.INPUT_ERROR
     except click.ClickException as exc:
         exc.show()
-        return 2
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-    except (Exception, KeyboardInterrupt) as exc:  # the one outer edge (flux_semver.edge)
-        return edge.report("flux-semver", exc)
-    return 0
+        return edge.INPUT_ERROR
+    return code if isinstance(code, int) else edge.OK
 
 
 def exit_with(code: int) -> None:

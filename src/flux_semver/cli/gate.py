@@ -11,9 +11,10 @@ import click
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.errors import FluxSemverError, PlanError
+from flux_semver.model import RELEASE_TYPE_CHOICES
 from flux_semver.printable import printable
 from flux_semver.release.admission import base_history, gate_policies
-from flux_semver.release.plan import RELEASE_TYPE_CHOICES, choose_app, make_plan, parse_version
+from flux_semver.release.plan import choose_app, make_plan, parse_version
 from flux_semver.release.verify import GateFacts, GateResult, evaluate
 
 GateFormat = Literal["text", "json"]

@@ -8,13 +8,13 @@ from typing import TextIO
 import click
 
 from flux_semver.cli import Context, exit_with
-from flux_semver.cli.match import parse_range
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
 from flux_semver.semver import sources
-from flux_semver.semver.ranges import Range
+from flux_semver.semver.ranges import Range, parse_given
 from flux_semver.semver.tags import TagFilter, select
 from flux_semver.semver.version import InvalidVersion, Version
+from flux_semver.shorten import shorten
 
 # How many ignored tags the note names before it only counts the rest.
 SHOWN_IGNORED = 5
@@ -47,9 +47,7 @@ def unreadable(compared: dict[str, str]) -> list[str]:
 def ignored_note(ignored: list[str]) -> str:
     """One line that says which tags Flux cannot read as versions, e.g. ``latest``."""
     count = len(ignored)
-    names = ", ".join(
-        printable(tag if len(tag) <= 80 else tag[:79] + "…") for tag in ignored[:SHOWN_IGNORED]
-    )
+    names = ", ".join(printable(shorten(tag, 80)) for tag in ignored[:SHOWN_IGNORED])
     more = f" and {count - SHOWN_IGNORED} more" if count > SHOWN_IGNORED else ""
     what = (
         "tag Flux cannot read as a version" if count == 1 else "tags Flux cannot read as versions"
@@ -144,7 +142,7 @@ def command(  # noqa: C901
     pattern is invalid.
     """
     helm = kind in ("HelmRelease", "HelmChart")
-    rng = parse_range(range_text if range_text.strip() or not helm else "*")
+    rng = parse_given(range_text if range_text.strip() or not helm else "*")
     candidates = list(tags)
     if app is not None or registry_image is not None:
         if app is not None and registry_image is not None:

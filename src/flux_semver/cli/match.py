@@ -5,19 +5,8 @@ from __future__ import annotations
 import click
 
 from flux_semver.cli import exit_with
-from flux_semver.errors import FluxSemverError
-from flux_semver.semver.ranges import InvalidRange, Range, clip
+from flux_semver.semver.ranges import Range, parse_given
 from flux_semver.semver.version import InvalidVersion, Version
-
-
-def parse_range(text: str) -> Range:
-    """The range, or an input error that carries Masterminds' message and what to write."""
-    try:
-        return Range(text)
-    except InvalidRange as exc:
-        raise FluxSemverError(
-            f"invalid range {clip(text)!r}: {clip(str(exc))}; {exc.hint}"
-        ) from None
 
 
 def render(rng: Range, versions: tuple[str, ...]) -> tuple[str, bool]:
@@ -54,7 +43,7 @@ def command(range_text: str, versions: tuple[str, ...]) -> None:
     itself (e.g. >=1.3.0-0). Exit code 0 when every version is admitted, 1 when one is not,
     2 when the range does not parse in Flux.
     """
-    text, every = render(parse_range(range_text), versions)
+    text, every = render(parse_given(range_text), versions)
     click.echo(text, nl=False)
     if not every:
         exit_with(1)

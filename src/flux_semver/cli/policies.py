@@ -12,7 +12,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -21,6 +21,7 @@ from flux_semver.errors import FluxSemverError
 from flux_semver.model import FileError, Policy
 from flux_semver.printable import printable
 from flux_semver.repo import manifests
+from flux_semver.shorten import shorten
 
 HEADERS = ("FILE:LINE", "POLICY", "API", "STAGE", "APP", "KIND", "RANGE", "WINDOW", "STAGE FROM")
 
@@ -93,7 +94,13 @@ def _row(policy: Policy) -> tuple[str, ...]:
 
 # Columns that may be cut to fit a terminal: index -> keep the end (paths, namespace/name)
 # or the start (app, kind, range). The last column (where the stage came from) wraps instead.
-_CUTTABLE = {0: "end", 1: "end", 4: "start", 5: "start", 6: "start"}
+_CUTTABLE: dict[int, Literal["start", "end"]] = {
+    0: "end",
+    1: "end",
+    4: "start",
+    5: "start",
+    6: "start",
+}
 _NARROWEST = {0: 28, 1: 16, 4: 10, 5: 8, 6: 9}
 _LAST_COLUMN = 20
 
@@ -132,11 +139,9 @@ def table(
     return "\n".join(lines) + "\n"
 
 
-def _cut(cell: str, size: int, keep: str | None) -> str:
+def _cut(cell: str, size: int, keep: Literal["start", "end"] | None) -> str:
     """``cell`` within ``size`` characters, an ellipsis where text was cut."""
-    if len(cell) <= size or keep is None:
-        return cell
-    return "…" + cell[-(size - 1) :] if keep == "end" else cell[: size - 1] + "…"
+    return cell if keep is None else shorten(cell, size, keep)
 
 
 def terminal_width() -> int | None:

@@ -15,13 +15,13 @@ from flux_semver.cli.options import (
     render_with_registry,
 )
 from flux_semver.cli.registry_check import deploys_for, registry_check_option
+from flux_semver.evidence.escape import inline as escape
 from flux_semver.model import Plan
 from flux_semver.printable import printable
 from flux_semver.registry.deploys import Deployment
 from flux_semver.release.promote import apply_plan, require_clean
 from flux_semver.repo.manifests import Repository
 from flux_semver.repo.worktree import exclusive
-from flux_semver.reporters.plan_markdown import escape
 
 
 @click.command("promote")

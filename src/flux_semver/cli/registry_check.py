@@ -16,8 +16,7 @@ from flux_semver.model import Policy
 from flux_semver.registry.deploys import Deploys
 from flux_semver.registry.listing import Listings, OciImage, from_image_repository
 from flux_semver.registry.reference import parse
-from flux_semver.repo import config as config_module
-from flux_semver.repo import helm_repositories, image_repositories, manifests
+from flux_semver.repo import helm_repositories, image_repositories
 from flux_semver.repo.manifests import Repository
 
 CHECK_ENV = "FLUX_SEMVER_REGISTRY_CHECK"
@@ -70,7 +69,7 @@ def registry_tags(obj: Context, app: str | None, image: str | None) -> list[str]
 
 def _app_repository(obj: Context, app: str) -> image_repositories.ImageRepository:
     repositories = image_repositories.scan(obj.root)
-    repo = manifests.scan(obj.root, config_module.load(obj.root, obj.config))
+    repo = obj.repository()
     for policy in repo.policies_for(app):
         found = image_repositories.for_policy(repositories, policy)
         if found is not None:

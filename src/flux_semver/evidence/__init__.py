@@ -22,7 +22,6 @@ from flux_semver.evidence.inputs import (
     plan_from_json,
 )
 from flux_semver.evidence.junit import load_junit, read_junit
-from flux_semver.evidence.limits import PR_BODY, STEP_SUMMARY, Limit
 from flux_semver.evidence.markdown import render
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import (
@@ -38,6 +37,7 @@ from flux_semver.evidence.model import (
     rollback_steps,
 )
 from flux_semver.evidence.sticky import find_sticky, sticky_marker
+from flux_semver.github_limits import PR_BODY, STEP_SUMMARY, Limit
 from flux_semver.model import Plan
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from flux_semver.shorten import shorten
+
 # Characters with a meaning inside a line of GitHub Markdown. ``<``, ``>``, ``&`` and
 # ``"`` become entities; the rest get a backslash (CommonMark lets any ASCII punctuation
 # be escaped that way). A leading ``:`` is escaped too, so no line can start ``::``.
@@ -25,14 +27,6 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 # A line that would start a block construct: heading, list, quote, thematic break,
 # setext underline, ordered list, indented code.
 _BLOCK_START = re.compile(r"^(\s*)([-+=>]|\d{1,9}[.)])")
-_ELLIPSIS = "…"
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, ending with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: max(limit - 1, 0)] + _ELLIPSIS
 
 
 def one_line(text: str) -> str:

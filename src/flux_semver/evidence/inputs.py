@@ -16,7 +16,6 @@ from flux_semver.model import PLAN_KINDS, Action, Plan, PlanChange
 
 _REMEDY = "write it with `flux-semver plan VERSION --format json`"
 _ACTIONS: tuple[str, ...] = get_args(Action)
-_RELEASE_TYPES: tuple[str, ...] = PLAN_KINDS
 
 
 class PlanFileError(FluxSemverError):
@@ -51,7 +50,7 @@ def plan_from_json(data: Any) -> Plan:
         raise PlanFileError(f"the plan must be one JSON object, not {_kind(data)}; {_REMEDY}")
     app = _text(data, "app", "")
     version = _text(data, "version", "")
-    chosen = _choice(data, "release_type", "", _RELEASE_TYPES)
+    chosen = _choice(data, "release_type", "", PLAN_KINDS)
     release_type = next(k for k in PLAN_KINDS if k == chosen)
     approval = data.get("approval_required", False)
     if not isinstance(approval, bool):

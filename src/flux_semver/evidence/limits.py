@@ -12,27 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+
+from flux_semver.github_limits import Limit
 
 KEEP = 1_000  # priority of sections that are never dropped while anything else can go
 
-
-@dataclass(frozen=True)
-class Limit:
-    """A size limit in characters (PR bodies, comments) or UTF-8 bytes (step summaries)."""
-
-    size: int
-    unit: Literal["characters", "bytes"]
-    what: str
-
-    def measure(self, text: str) -> int:
-        if self.unit == "bytes":
-            return len(text.encode("utf-8"))
-        return len(text)
-
-
-PR_BODY = Limit(65_536, "characters", "a pull request body or comment")
-STEP_SUMMARY = Limit(1_048_576, "bytes", "a job summary")
 
 # Room kept for the closing line that says what was cut.
 _NOTE_ROOM = 1_000

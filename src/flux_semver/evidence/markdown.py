@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from flux_semver.evidence import escape, verified
-from flux_semver.evidence.limits import PR_BODY, Limit, Section, fit
+from flux_semver.evidence.limits import Section, fit
 from flux_semver.evidence.model import (
     Evidence,
     Metric,
@@ -23,6 +23,7 @@ from flux_semver.evidence.model import (
     evidence_fails,
 )
 from flux_semver.evidence.sticky import sticky_marker
+from flux_semver.github_limits import PR_BODY, Limit
 from flux_semver.model import PlanChange, release_words
 
 _NAME = 200  # longest test name, policy or file shown in full
@@ -39,8 +40,8 @@ def render(evidence: Evidence, limit: Limit = PR_BODY, *, max_failures: int = 25
     """The Markdown for ``evidence``, at most ``limit`` long.
 
     ``max_failures`` failed (or errored) tests are named with their messages, then a count
-    of the rest. Use :data:`~.limits.PR_BODY` for pull request bodies and comments and
-    :data:`~.limits.STEP_SUMMARY` for ``$GITHUB_STEP_SUMMARY``.
+    of the rest. Use :data:`~flux_semver.github_limits.PR_BODY` for pull request bodies and
+    comments and :data:`~flux_semver.github_limits.STEP_SUMMARY` for ``$GITHUB_STEP_SUMMARY``.
     """
     sections: list[Section] = [_title(evidence)]
     sections += _failing(evidence, max_failures)

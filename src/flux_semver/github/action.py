@@ -1,11 +1,12 @@
 """The action from start to end: read the inputs, run the command they name, write the outputs.
 
 ``main`` is what ``entrypoint.py`` calls: ``check`` (:mod:`.checking`) or ``promote`` and
-``rollback`` (:mod:`.release`). It is the action's one outer edge: a failure becomes one
-annotated line and an exit code (1 when GitHub or the release refuses, 2 for an input to fix,
-3 for anything unexpected), and whatever happened — an input error included — the job summary,
-the summary file and every output of action.yml are written, true to what was done. Files the
-run created in the workspace are handed back to the workspace's owner.
+``rollback`` (:mod:`.release`). A failure is classified by :mod:`flux_semver.edge`, the edge
+of every face (2 for an input to fix, 3 for anything unexpected, 130 when interrupted; the
+action adds 1 when GitHub refuses), and becomes one annotated line with the token hidden;
+whatever happened — an input error included — the job summary, the summary file and every
+output of action.yml are written, true to what was done. Files the run created in the
+workspace are handed back to the workspace's owner.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from flux_semver.errors import FluxSemverError
+from flux_semver import edge
 from flux_semver.evidence import escape
 from flux_semver.github.api import GitHubError
 from flux_semver.github.inputs import ActionInputs, load_event
@@ -25,6 +26,15 @@ from flux_semver.github.runner_env import RunnerEnv
 from flux_semver.github.wording import in_input_terms
 
 OUTPUT_NAMES = ("release-type", "plan", "changed-files", "pull-requests", "summary-file")
+
+#: What a bug report from the action should carry.
+EVIDENCE = "the workflow log"
+_TITLES = {
+    edge.FINDINGS: "flux-semver: GitHub refused",
+    edge.INPUT_ERROR: "flux-semver: input error",
+    edge.INTERRUPTED: "flux-semver: interrupted",
+    edge.UNEXPECTED: "flux-semver: unexpected error",
+}
 
 
 def main(
@@ -71,13 +81,14 @@ def _run(
 
             release(inputs, where, runner, report)
         return report.exit_code
-    except GitHubError as exc:
-        code, title, message = 1, "flux-semver: GitHub refused", str(exc)
-    except FluxSemverError as exc:
-        code, title, message = 2, "flux-semver: input error", in_input_terms(str(exc))
-    except Exception as exc:  # the one outer edge: anything else is a bug to report
-        code, title = 3, "flux-semver: unexpected error"
-        message = f"{type(exc).__name__}: {exc}; please report this with the workflow log"
+    except (Exception, KeyboardInterrupt) as exc:  # the outer edge: flux_semver.edge decides
+        failure = edge.classify(exc, evidence=EVIDENCE)
+        code, message = failure.code, failure.detail or "the run was interrupted"
+        if isinstance(exc, GitHubError):
+            code = edge.FINDINGS  # the workflow's token or the repository's settings refused
+        elif code == edge.INPUT_ERROR:
+            message = in_input_terms(message)
+        title = _TITLES[code]
     for hidden in filter(None, secrets):
         message = message.replace(hidden, "***")
     runner.annotate("error", message, title=title)

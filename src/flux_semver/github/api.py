@@ -25,7 +25,7 @@ import requests
 from github import Auth, Github, GithubException
 
 from flux_semver.errors import FluxSemverError
-from flux_semver.evidence.limits import PR_BODY
+from flux_semver.github_limits import PR_BODY
 
 T = TypeVar("T")
 Operation = Literal["created", "updated", "closed", "none"]

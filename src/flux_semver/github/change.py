@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from flux_semver.evidence import escape
-from flux_semver.evidence.limits import PR_BODY, Limit
 from flux_semver.evidence.markdown import render
 from flux_semver.evidence.model import Evidence
 from flux_semver.evidence.sticky import sticky_marker
 from flux_semver.github.rollback import rollback_message
+from flux_semver.github_limits import PR_BODY, Limit
 from flux_semver.model import Plan
 from flux_semver.release.trailers import commit_message
 from flux_semver.reporters import plan_markdown
@@ -60,6 +60,10 @@ class Release:
             f"({escape.inline(self.plan.release_type)})."
         )
 
+    def refusal(self) -> str:
+        """What a blocked stage's annotation says before the reason."""
+        return f"{self.app} {self.version} cannot reach it yet"
+
     def summary(self, evidence: Evidence, links: Mapping[str, str], limit: Limit = PR_BODY) -> str:
         return render(replace(evidence, pull_requests=dict(links)), limit)
 
@@ -95,6 +99,9 @@ class Rollback:
             f"**{escape.inline(self.app)}** in {_stages(stages)} to what they were before "
             "their last change (rollback)."
         )
+
+    def refusal(self) -> str:
+        return "rollback refused"
 
     def summary(self, evidence: Evidence, links: Mapping[str, str], limit: Limit = PR_BODY) -> str:
         del links, limit  # a rollback's summary is its plan

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flux_semver.errors import FluxSemverError, GitError
-from flux_semver.evidence import verified
+from flux_semver.evidence import escape, verified
 from flux_semver.github.api import GitHubClient, PullRequest
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
@@ -41,7 +41,6 @@ from flux_semver.release.verify import (
     admission,
     evaluate,
 )
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.manifests import Repository
 from flux_semver.semver.version import InvalidVersion, Version
@@ -126,15 +125,15 @@ def gate(
     if not pulls:
         runner.info(f"no open flux-semver pull request targets {base}: nothing to gate")
         report.summary.append(
-            f"### flux-semver gate\n\nNo open flux-semver pull request targets `{base}`."
+            f"### flux-semver gate\n\nNo open flux-semver pull request targets {escape.code(base)}."
         )
         return
     moment = now()
     sections = [f"### flux-semver gate at {moment.astimezone(UTC):%Y-%m-%d %H:%M UTC}"]
     with workspace.worktree(base_commit) as tree:
         root_here = tree / relative
-        config = config_module.load(root_here, root_here / inputs.config if inputs.config else None)
-        repo = manifests.scan(root_here, config)
+        repo = manifests.load(root_here, root_here / inputs.config if inputs.config else None)
+        config = repo.config
         for pull in pulls:
             result = _one(
                 workspace,

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flux_semver.evidence.junit import load_junit
-from flux_semver.evidence.limits import PR_BODY, STEP_SUMMARY
 from flux_semver.evidence.metrics import load_metrics
 from flux_semver.evidence.model import Evidence, Link, evidence_fails
 from flux_semver.evidence.sticky import sticky_marker
@@ -48,11 +47,12 @@ from flux_semver.github.rollback import rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
 from flux_semver.github.wording import in_input_terms
+from flux_semver.github_limits import PR_BODY, STEP_SUMMARY
 from flux_semver.model import WRITES, Config, Plan
+from flux_semver.registry.review import Review
 from flux_semver.release import trailers
 from flux_semver.release.plan import in_separate_changes, make_plan
 from flux_semver.release.promote import apply_plan, edits
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 from flux_semver.repo.config import FILE_NAME as CONFIG_NAME
 
@@ -76,39 +76,14 @@ class _Job:
 
 def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Report) -> None:
     """``promote`` or ``rollback``: plan, then the branches and pull requests it calls for."""
-    if inputs.command == "promote" and inputs.version is None:
-        raise InputError(
-            "no version to promote: set the `version` input, or run on a release event, a "
-            "repository_dispatch event with client_payload.version, or a pushed tag"
-        )
-    if inputs.command == "rollback" and (inputs.image is None or not inputs.stages):
-        raise InputError(
-            "command rollback needs the `image` and `stages` inputs: the app "
-            "and the stages whose previous range to restore"
-        )
-    job = _job(inputs, where, runner)
-    with _base_tree(job) as tree:
+    command = _COMMANDS[inputs.command]
+    command.check(inputs)
+    job = _job(inputs, where, runner, command.history)
+    with _base_tree(job, command.history) as tree:
         root = tree / job.relative_root
-        config = config_module.load(root, inputs.config_path(root))
-        repo = manifests.scan(root, config)
-        change: Change
-        checked = None
-        if inputs.command == "rollback":
-            change = Rollback(rollback_plan(repo, inputs.image or "", inputs.stages))
-        else:
-            plan = make_plan(
-                repo,
-                inputs.version or "",
-                app=inputs.image,
-                stages=inputs.stages or None,
-                release_type=inputs.release_type,
-            )
-            if inputs.pull_requests == "per-stage":  # each stage its own PR, merged in order
-                plan = in_separate_changes(plan)
-            change = Release(plan, inputs.evidence_url)
-            checked = (
-                registry_check.check(inputs, repo, change.plan) if inputs.registry_check else None
-            )
+        repo = manifests.load(root, inputs.config_path(root))
+        config = repo.config
+        change, checked = command.propose(inputs, repo)
         plan = change.plan
         _check_app(plan)
         report.plan = plan
@@ -126,21 +101,68 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
             report.summary.append(change.summary(evidence, writer.links(), STEP_SUMMARY))
     if plan.blocked:
         blocked = {c.stage: c.reason for c in plan.changes if c.action == "blocked"}
-        what = (
-            "rollback refused"
-            if change.kind == "rollback"
-            else f"{plan.app} {plan.version} cannot reach it yet"
-        )
         for stage, reason in blocked.items():
             runner.annotate(
                 "error",
-                f"{stage}: {what}: {in_input_terms(reason)}",
+                f"{stage}: {change.refusal()}: {in_input_terms(reason)}",
                 title=f"flux-semver: {stage} blocked",
             )
         report.exit_code = 1
 
 
-def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
+class _Promote:
+    """``command: promote``: a new version through the stages, from the base tip's files."""
+
+    history = False
+
+    @staticmethod
+    def check(inputs: ActionInputs) -> None:
+        if inputs.version is None:
+            raise InputError(
+                "no version to promote: set the `version` input, or run on a release event, a "
+                "repository_dispatch event with client_payload.version, or a pushed tag"
+            )
+
+    @staticmethod
+    def propose(inputs: ActionInputs, repo: manifests.Repository) -> tuple[Change, Review | None]:
+        plan = make_plan(
+            repo,
+            inputs.version or "",
+            app=inputs.image,
+            stages=inputs.stages or None,
+            release_type=inputs.release_type,
+        )
+        if inputs.pull_requests == "per-stage":  # each stage its own PR, merged in order
+            plan = in_separate_changes(plan)
+        checked = registry_check.check(inputs, repo, plan) if inputs.registry_check else None
+        return Release(plan, inputs.evidence_url), checked
+
+
+class _RollBack:
+    """``command: rollback``: stages put back as they were, read from the base's history."""
+
+    history = True
+
+    @staticmethod
+    def check(inputs: ActionInputs) -> None:
+        if inputs.image is None or not inputs.stages:
+            raise InputError(
+                "command rollback needs the `image` and `stages` inputs: the app "
+                "and the stages whose previous range to restore"
+            )
+
+    @staticmethod
+    def propose(inputs: ActionInputs, repo: manifests.Repository) -> tuple[Change, Review | None]:
+        return Rollback(rollback_plan(repo, inputs.image or "", inputs.stages)), None
+
+
+_COMMANDS: dict[str, type[_Promote] | type[_RollBack]] = {
+    "promote": _Promote,
+    "rollback": _RollBack,
+}
+
+
+def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner, history: bool) -> _Job:
     root = inputs.root(where.workspace)
     ws = Workspace(root, inputs.token, where.server_url)  # the repository that holds `path`
     slug = ws.repository_slug() or where.repository
@@ -159,12 +181,12 @@ def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner) -> _Job:
         or (client.default_branch() if client is not None else None)
         or "main"
     )
-    commit = ws.fetch_base(base, history=inputs.command == "rollback")
+    commit = ws.fetch_base(base, history=history)
     relative = root.resolve().relative_to(ws.top.resolve())
     return _Job(inputs, runner, ws, base, commit, relative, client, where.fork_pull_request)
 
 
-def _base_tree(job: _Job) -> AbstractContextManager[Path]:
+def _base_tree(job: _Job, history: bool) -> AbstractContextManager[Path]:
     """A directory holding the base's files as a scan reads them (the git top level's).
 
     A rollback reads the stages' history, so it needs a (sparse) worktree. A release reads the
@@ -173,7 +195,7 @@ def _base_tree(job: _Job) -> AbstractContextManager[Path]:
     the object store, nothing else of the repository.
     """
     ws = job.workspace
-    if job.inputs.command == "rollback":
+    if history:
         return ws.sparse_tree(job.base_commit, _wanted_files(job))
     under = job.relative_root.as_posix()
     if ws.holds(job.base_commit, under, CONFIG_SUFFIXES, [_config_file(job)]):

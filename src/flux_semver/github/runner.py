@@ -14,23 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from flux_semver.evidence.limits import STEP_SUMMARY
-from flux_semver.workflow_commands import Level, annotation, command
+from flux_semver.github_limits import STEP_SUMMARY
+from flux_semver.workflow_commands import Level, annotation, command, neutralise
 
 SUMMARY_LIMIT = STEP_SUMMARY.size  # bytes GitHub shows of one step's summary
 _SUMMARY_CUT = "\n\n> **Cut here:** the job summary reached GitHub's 1 MiB limit.\n"
-_ZERO_WIDTH = "\u200b"  # put before a line that would otherwise read as a workflow command
-
-
-def neutralise(text: str) -> str:
-    """Make every line of ``text`` safe to print: none may start a workflow command."""
-    lines = []
-    for line in text.splitlines():
-        head = line.lstrip()
-        if head.startswith(("::", "##[")):
-            line = _ZERO_WIDTH + line
-        lines.append(line)
-    return "\n".join(lines)
 
 
 class Runner:

@@ -30,7 +30,7 @@ from flux_semver.repo.helm_repositories import HelmRepository, chart_of
 from flux_semver.repo.helm_repositories import for_policy as helm_for_policy
 from flux_semver.repo.image_repositories import ImageRepository, for_policy
 from flux_semver.repo.kinds import IMAGE_POLICY
-from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.ranges import InvalidRange, range_or_none
 from flux_semver.semver.sources import chart_version, oci_tag
 from flux_semver.semver.tags import InvalidPattern, TagFilter, latest_tag
 from flux_semver.semver.version import InvalidVersion, Version
@@ -283,10 +283,8 @@ def _version(text: str | None) -> Version | None:
 
 
 def _is_exact(range_text: str) -> bool:
-    try:
-        return Range(range_text).exact is not None
-    except InvalidRange:
-        return False
+    rng = range_or_none(range_text)
+    return rng is not None and rng.exact is not None
 
 
 def _nearest_for(policy: Policy, tags: list[str], range_text: str) -> tuple[str, ...]:
@@ -303,10 +301,8 @@ def _nearest_for(policy: Policy, tags: list[str], range_text: str) -> tuple[str,
 def nearest(tags: Iterable[str], range_text: str, count: int = NEAREST) -> tuple[str, ...]:
     """Up to ``count`` version tags below and above the version ``range_text`` pins
     (prereleases only when the pin is one)."""
-    try:
-        target = Range(range_text).exact
-    except InvalidRange:
-        target = None
+    rng = range_or_none(range_text)
+    target = rng.exact if rng is not None else None
     if target is None:
         return ()
     versions: dict[Version, str] = {}

@@ -15,10 +15,10 @@ from flux_semver.errors import GitError
 from flux_semver.model import Policy
 from flux_semver.release.verify import BaseCommit
 from flux_semver.repo import git
-from flux_semver.repo.manifests import Repository, read, semver_policies
+from flux_semver.repo.at_revision import PolicyReader, named_like, policies_at
+from flux_semver.repo.manifests import Repository, semver_policies
 from flux_semver.repo.stages import StageResolver
-from flux_semver.repo.yaml_positions import YamlError
-from flux_semver.semver.ranges import InvalidRange, Range
+from flux_semver.semver.ranges import range_or_none
 from flux_semver.semver.version import Version
 
 HISTORY_LIMIT = 1000  # first-parent commits read; a gate older than that counts from there
@@ -61,17 +61,18 @@ def base_history(
         return []  # no commit yet
     commits = [line.split(" ", 1) for line in out.splitlines() if line.strip()]
     files = sorted({p.file for p in policies})
-    resolver = StageResolver(repo.config)
-    parsed: dict[tuple[str, bytes], list[Policy]] = {}
+    reader = PolicyReader(StageResolver(repo.config))
     walked: list[BaseCommit] = []  # newest first
     # From the tip back, in chunks: the walk ends at the first commit that does not admit
     # the version, so a recent release reads a few blobs, not the whole history.
     for start in range(0, len(commits), _CHUNK):
         chunk = commits[start : start + _CHUNK]
-        blobs = git.show_files(repo.root, [(sha, f) for sha, _ in chunk for f in files])
+        then = policies_at(repo.root, [(sha, f) for sha, _ in chunk for f in files], reader)
         for sha, when in chunk:
             admits = any(
-                _admits_at(blobs.get((sha, p.file)), p, version, resolver, parsed) for p in policies
+                _admits(other, version)
+                for p in policies
+                for other in named_like(then[(sha, p.file)], p)
             )
             walked.append(BaseCommit(sha, datetime.fromisoformat(when).astimezone(UTC), admits))
             if not admits:
@@ -79,31 +80,6 @@ def base_history(
     return walked[::-1]
 
 
-def _admits_at(
-    raw: bytes | None,
-    policy: Policy,
-    version: Version,
-    resolver: StageResolver,
-    parsed: dict[tuple[str, bytes], list[Policy]],
-) -> bool:
-    """Whether the policy named like ``policy`` in a file's bytes admits ``version``."""
-    if raw is None:
-        return False
-    key = (policy.file, raw)
-    if key not in parsed:
-        try:
-            parsed[key] = read(raw, policy.file, resolver)
-        except YamlError:
-            parsed[key] = []
-    return any(
-        _admits(other, version)
-        for other in parsed[key]
-        if other.ref == policy.ref and other.kind == "semver"
-    )
-
-
 def _admits(policy: Policy, version: Version) -> bool:
-    try:
-        return Range(policy.range_text or "").admits(version)
-    except InvalidRange:
-        return False
+    rng = range_or_none(policy.range_text)
+    return rng is not None and rng.admits(version)

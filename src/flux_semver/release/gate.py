@@ -48,13 +48,6 @@ def admitted(version: Version, gates: Sequence[Range]) -> bool:
     return any(g.admits(version) for g in gates)
 
 
-def below_floor(version: Version, gates: Sequence[Range]) -> bool:
-    """Whether ``version`` is older than everything the gate admits (the gate already runs a
-    newer line): the hotfix case."""
-    floors = [g.floor for g in gates if g.floor is not None]
-    return bool(floors) and all(version < f for f in floors)
-
-
 def highest(gates: Sequence[Range]) -> Version | None:
     """The highest release version the gate admits, when there is one (an inclusive bound:
     ``1.2.3``, ``<=1.2.3``); None for an open gate or a bound such as ``<1.3.0``."""

@@ -16,9 +16,9 @@ from flux_semver.model import Policy
 from flux_semver.release import trailers
 from flux_semver.release.plan import choose_app
 from flux_semver.repo import git, locate, renames
-from flux_semver.repo.manifests import Repository, read, semver_policies
+from flux_semver.repo.at_revision import PolicyReader, named_like
+from flux_semver.repo.manifests import Repository, semver_policies
 from flux_semver.repo.stages import StageResolver
-from flux_semver.repo.yaml_positions import YamlError
 
 Source = Literal["trailers", "diff"]
 
@@ -64,11 +64,10 @@ class RangeChange:
 
 
 class RangeReader:
-    """Reads the policies in a file's bytes, once per distinct content."""
+    """Reads the range of a policy in a file's bytes, parsing each distinct content once."""
 
     def __init__(self, resolver: StageResolver) -> None:
-        self._resolver = resolver
-        self._seen: dict[tuple[str, bytes], list[Policy]] = {}
+        self._policies = PolicyReader(resolver)
 
     def range_of(self, raw: bytes | None, file: str, policy: Policy) -> str | None:
         """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
@@ -76,25 +75,13 @@ class RangeReader:
             return None
         if policy.value_path:  # written in an overlay's patch or a variable: read it there
             return locate.value_of(raw, policy)
-        key = (file, raw)
-        if key not in self._seen:
-            try:
-                self._seen[key] = read(raw, file, self._resolver)
-            except YamlError:
-                self._seen[key] = []
-        return _find(self._seen[key], policy)
+        found = named_like(self._policies.policies(raw, file), policy)
+        return next((other.range_text for other in found if not other.patch), None)
 
 
 def range_in(raw: bytes | None, file: str, policy: Policy, resolver: StageResolver) -> str | None:
     """The range of the policy named like ``policy`` in a file's bytes, if it is there."""
     return RangeReader(resolver).range_of(raw, file, policy)
-
-
-def _find(found: list[Policy], policy: Policy) -> str | None:
-    for other in found:
-        if other.ref == policy.ref and other.kind == "semver" and not other.patch:
-            return other.range_text
-    return None
 
 
 def need_git(repo: Repository) -> None:

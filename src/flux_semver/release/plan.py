@@ -51,7 +51,6 @@ from flux_semver.semver.ranges import Range, clip, lookalike, range_or_none
 from flux_semver.semver.version import InvalidVersion, Version
 
 __all__ = [
-    "RELEASE_TYPE_CHOICES",
     "check_stages",
     "choose_app",
     "in_separate_changes",

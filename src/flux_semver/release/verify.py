@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from flux_semver.github_limits import STATUS_DESCRIPTION
 from flux_semver.model import Stage
 from flux_semver.repo.windows import format_duration, open_window
+from flux_semver.shorten import shorten
 
 State = Literal["success", "pending", "failure"]
 Check = Literal["admitted", "healthy", "soak", "approvals", "freeze"]
-DESCRIPTION_LIMIT = 140  # characters GitHub accepts in a commit status description
 STATUS_CONTEXT = "flux-semver/gate"
 # Release types that reach a gated stage without its gate having run them (a hotfix below the
 # gate's line, a rollback): they wait for their approvals only.
@@ -136,7 +137,7 @@ class GateResult:
             text = first.detail
             if len(self.missing) > 1:
                 text += f" (+{len(self.missing) - 1} more)"
-        return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+        return shorten(text, STATUS_DESCRIPTION.size)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,8 @@
 """The ranges policies had at a base revision: what FS015 compares a change with.
 
-``Baseline.at(root, rev, policies)`` reads every file of ``policies`` at ``rev`` with one git
-process and finds each policy there by its ``namespace/name``. The hooks use ``HEAD`` (the
+``Baseline.at(root, rev, policies)`` reads every file of ``policies`` at ``rev`` (with
+:func:`~flux_semver.repo.at_revision.policies_at`: one git process) and keeps each semver
+range there by file and ``namespace/name``. The hooks use ``HEAD`` (the
 staged change) or pre-commit's ``PRE_COMMIT_FROM_REF``; ``check --base REV`` names one.
 """
 
@@ -14,9 +15,8 @@ from pathlib import Path
 from flux_semver.errors import GitError
 from flux_semver.model import Config, Policy
 from flux_semver.repo import git
-from flux_semver.repo.manifests import read
+from flux_semver.repo.at_revision import PolicyReader, policies_at
 from flux_semver.repo.stages import StageResolver
-from flux_semver.repo.yaml_positions import YamlError
 
 
 @dataclass(frozen=True)
@@ -38,18 +38,11 @@ class Baseline:
                 "(e.g. origin/main, HEAD~1)"
             ) from None
         files = sorted({p.file for p in policies if not p.patch})
-        blobs = git.show_files(root, [(rev, file) for file in files])
-        resolver = StageResolver(config)
+        reader = PolicyReader(StageResolver(config))
         ranges: dict[tuple[str, str], str] = {}
-        for (_, file), raw in blobs.items():
-            if raw is None:
-                continue
-            try:
-                found = read(raw, file, resolver)
-            except YamlError:
-                continue
+        for (_, file), found in policies_at(root, [(rev, f) for f in files], reader).items():
             for policy in found:
-                if policy.kind == "semver" and not policy.patch and policy.range_text is not None:
+                if not policy.patch and policy.range_text is not None:
                     ranges.setdefault((file, policy.ref), policy.range_text)
         return cls(rev, ranges)
 

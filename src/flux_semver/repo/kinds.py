@@ -90,12 +90,6 @@ def get(data: Any, keys: tuple[str, ...]) -> Any:
     return data
 
 
-def qualified(kind: str, ref: str) -> str:
-    """How a policy is named in every output: ``namespace/name`` for an ImagePolicy (as it
-    always was), ``Kind/namespace/name`` for the other kinds."""
-    return ref if kind == IMAGE_POLICY else f"{kind}/{ref}"
-
-
 def distinct_apps(policies: Sequence[Policy]) -> list[Policy]:
     """Policies of different kinds that would share an app by name are told apart: a chart
     version is not an image tag, so the HelmRelease ``podinfo`` beside the ImagePolicies of the

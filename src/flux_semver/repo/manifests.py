@@ -81,21 +81,32 @@ def semver_policies(repo: Repository, app: str) -> list[Policy]:
     ]
 
 
-def load(root: Path, config_path: Path | None = None, *, exclude: Sequence[str] = ()) -> Repository:
+def load(
+    root: Path,
+    config_path: Path | None = None,
+    *,
+    exclude: Sequence[str] = (),
+    parse_only: Callable[[str, bytes], bool] | None = None,
+) -> Repository:
     """The repository at ``root`` with its config (``config_path``, else its own
     ``.flux-semver.yaml``, else the defaults; ``exclude`` globs added to the config's),
-    scanned: what every command starts from."""
-    if not root.is_dir():
-        raise FluxSemverError(
-            f"{root}: no such directory — give the GitOps repository's root (flux-semver -C DIR)"
-        )
+    scanned (``parse_only``: see :func:`scan`): what every command and face starts from."""
+    need_root(root)
     config = config_module.load(root, config_path)
     if exclude:
         config = dataclasses.replace(config, exclude=(*config.exclude, *exclude))
-    return scan(root, config)
+    return scan(root, config, parse_only=parse_only)
 
 
-def scan(  # noqa: C901
+def need_root(root: Path) -> None:
+    """The one input error for a repository root that is no directory."""
+    if not root.is_dir():
+        raise FluxSemverError(
+            f"{root} is not a directory: give the GitOps repository's root (flux-semver -C DIR)"
+        )
+
+
+def scan(
     root: Path,
     config: Config,
     *,
@@ -109,10 +120,7 @@ def scan(  # noqa: C901
     ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
     apps a commit touches); the others are counted as scanned and passed over.
     """
-    if not root.is_dir():
-        raise FluxSemverError(
-            f"{root}: no such directory — give the GitOps repository's root (flux-semver -C DIR)"
-        )
+    need_root(root)
     resolver = StageResolver(config)
     layout = Layout()
     policies: list[Policy] = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flux_semver.evidence.escape import inline as escape
 from flux_semver.printable import printable
 from flux_semver.registry.deploys import Deployment
-from flux_semver.reporters.plan_markdown import escape
 
 ARROW = "→"
 

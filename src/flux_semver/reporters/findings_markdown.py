@@ -4,9 +4,9 @@ and one table row per finding — every finding, as GitHub shows only 10 annotat
 from __future__ import annotations
 
 from flux_semver.check_result import CheckResult
+from flux_semver.evidence.escape import inline as escape
 
 from . import text
-from .plan_markdown import escape
 
 _ICON = {"error": "❌", "warning": "⚠️"}
 

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
+from flux_semver.evidence.escape import inline as escape
 from flux_semver.model import Plan, PlanChange, release_words
 from flux_semver.reporters.plan_text import SHOWS_TARGET, unmapped_note
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
-def escape(text: str) -> str:
-    """``text`` with Markdown and HTML specials escaped, on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _code(text: str | None) -> str:

@@ -8,14 +8,13 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.check_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flux_semver.check_result import CheckResult, relative_paths
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Finding, Policy
-from flux_semver.repo import config as config_module
 from flux_semver.repo import manifests
 
 from . import (
@@ -172,15 +171,10 @@ def check(
     revision the change under check starts from (FS015 compares with it); None skips FS015.
     """
     chosen = select(selected, ignored)  # bad codes fail before any scanning
-    if not root.is_dir():
-        raise FluxSemverError(
-            f"{root} is not a directory: give the GitOps repository's root with -C DIR"
-        )
+    manifests.need_root(root)
     wanted = relative_paths(root, files, strict=strict_files)  # a bad FILE fails before the scan
-    config = config_module.load(root, config_path)
-    if exclude:  # globs given on the command line, beside the config's
-        config = replace(config, exclude=(*config.exclude, *exclude))
-    loaded = manifests.scan(root, config, parse_only=parse_only)
+    # --exclude globs given on the command line count beside the config's
+    loaded = manifests.load(root, config_path, exclude=exclude, parse_only=parse_only)
     repo: Scanned = loaded
     if base is not None:
         from flux_semver.repo.baseline import Baseline  # git is read only with a base

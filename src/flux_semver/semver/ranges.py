@@ -48,6 +48,7 @@ from flux_semver.semver.version import (
     Version,
     too_long,
 )
+from flux_semver.shorten import shorten
 
 __all__ = [
     "Ceiling",
@@ -217,7 +218,7 @@ def clip(text: str, limit: int = 80) -> str:
     """``text`` for an error line: at most ``limit`` characters, saying how long it was."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
+    return f"{shorten(text, limit + 1)} ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -785,6 +786,17 @@ def _cached(text: str) -> Range | None:
         return Range(text)
     except InvalidRange:
         return None
+
+
+def parse_given(text: str) -> Range:
+    """A range a person typed (an argument, an option): the range, or one error line that
+    quotes it, carries Masterminds' message and says what to write instead."""
+    try:
+        return Range(text)
+    except InvalidRange as exc:
+        raise FluxSemverError(
+            f"invalid range {clip(text)!r}: {clip(str(exc))}; {exc.hint}"
+        ) from None
 
 
 def range_or_none(text: str | None) -> Range | None:
