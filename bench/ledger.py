@@ -426,16 +426,19 @@ def merge(ledger: str, result: Result, script: str) -> str:
         for r in result.rows
     ]
     for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        table_ends = line.startswith("|") and not following.startswith("|")
         if (
             line.startswith(f"| {name} |")
             or line.startswith(f"- {script}:")
             or line.startswith(f"- `python bench/{script}")  # its command, any sizes
             or line.startswith(f"- {script} re-run")
         ):
+            if table_ends:  # its rows were the table's last: the new ones go there
+                out.extend(rows)
             continue
         out.append(line)
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if line.startswith("|") and not following.startswith("|"):
+        if table_ends:
             out.extend(rows)
         elif line.startswith("- sizes:"):
             out.append(f"- {script} re-run alone: {now}")
