@@ -569,10 +569,10 @@ def test_a_wrong_token_on_fetch_names_the_token_input_not_base(runner: Runner) -
     with git_http_server(runner.origin, access, port=_port_holding_502()) as server:
         _over_http(runner, server)
         result = runner.release("2.0.0", stages="dev")
-        assert result.code == 2, result.stdout + result.stderr
+        assert result.code == 1, result.stdout + result.stderr  # as the API's 401
         assert _errors(result) == [
-            "::error title=flux-semver%3A input error::cannot fetch the base branch 'main' from "
-            "origin: GitHub refused the token: give the `token` input a token with contents: "
+            "::error title=flux-semver%3A GitHub refused::cannot fetch the base branch 'main' "
+            "from origin: GitHub refused the token: give the `token` input a token with contents: "
             "read (contents: write to push) on this repository (git fetch failed in "
             f"{runner.workspace}: fatal: could not read Username for '{server.base}': "
             "terminal prompts disabled)"

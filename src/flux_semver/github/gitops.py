@@ -84,8 +84,8 @@ class PushRefusedError(GitHubError):
 
 
 class GitServerError(GitHubError):
-    """GitHub's git server did not answer a fetch (refused, reset, 5xx), even when tried
-    again: nothing the workflow's inputs can fix."""
+    """GitHub's git server refused a fetch (the token) or did not answer it (refused, reset,
+    5xx, even when tried again)."""
 
 
 def with_config(env: Mapping[str, str], pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -125,6 +125,16 @@ def _auth_config(token: str, server_url: str) -> list[tuple[str, str]]:
     return [(key, ""), (key, f"AUTHORIZATION: basic {basic}")]
 
 
+_TOKEN_REFUSED = re.compile(
+    r"authentication failed|could not read username|invalid username or password|"
+    r"returned error: 40[13]\b|\b40[13] (?:unauthorized|forbidden)"
+)
+_REFUSED_HELP = (
+    "GitHub refused the token: give the `token` input a token with contents: read "
+    "(contents: write to push) on this repository"
+)
+
+
 def _fetch_advice(stderr: str, what: str, ssh: bool = False) -> str:
     """What to do about a failed fetch, by what git said (``ssh``: origin is an SSH URL)."""
     text = stderr.lower()
@@ -138,20 +148,8 @@ def _fetch_advice(stderr: str, what: str, ssh: bool = False) -> str:
             "origin is an SSH URL and the container has no SSH key: check the repository "
             "out with actions/checkout over HTTPS (its default)"
         )
-    if any(
-        s in text
-        for s in (
-            "authentication failed",
-            "could not read username",
-            " 401",
-            " 403",
-            "invalid username or password",
-        )
-    ):
-        return (
-            "GitHub refused the token: give the `token` input a token with contents: read "
-            "(contents: write to push) on this repository"
-        )
+    if _TOKEN_REFUSED.search(text):
+        return _REFUSED_HELP
     if "not found" in text or "does not appear to be a git repository" in text:
         return (
             "origin's repository was not found: check the `repository` of actions/checkout "
@@ -254,10 +252,11 @@ class Workspace:
                         f"in {_PUSH_ATTEMPTS} attempts ({detail}); check that GitHub is up, "
                         "then re-run the workflow"
                     ) from None
-                raise GitError(
-                    f"cannot fetch {what} from origin: "
-                    f"{_fetch_advice(exc.stderr, advice, self._ssh_origin())} ({exc})"
-                ) from None
+                said_advice = _fetch_advice(exc.stderr, advice, self._ssh_origin())
+                # A token GitHub refuses is a permission to grant (exit 1, as the API's 401
+                # and a refused push); anything else is an input to fix.
+                kind = GitServerError if said_advice == _REFUSED_HELP else GitError
+                raise kind(f"cannot fetch {what} from origin: {said_advice} ({exc})") from None
 
     def fetch_base(self, base: str, history: bool = False) -> str:
         """Fetch ``base`` from origin (its whole history with ``history``); its commit."""
