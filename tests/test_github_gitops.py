@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import os
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from flux_semver.errors import GitError
-from flux_semver.github.gitops import Identity, Workspace, trusted
+from flux_semver.github.gitops import Identity, PushRefusedError, Workspace, trusted
 from tests.support.github_server import github_server
 
 TOKEN = "ghs_gitopstoken"
@@ -265,3 +266,29 @@ def test_a_built_tree_is_the_tree_git_commits_for_the_same_edit(
     assert ws.build_commit(base, {}, "same\n", Identity("Bot", "b@example.com"))[1] == (
         ws.git("rev-parse", f"{base}^{{tree}}").strip()
     )
+
+
+def _free_port(ports: range) -> int:
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise AssertionError(f"no free port in {ports}")
+
+
+def test_a_push_to_a_server_that_is_down_is_tried_again_then_one_line(
+    checkout: Path, env: dict[str, str]
+) -> None:
+    port = _free_port(range(40300, 40400))  # "port 403xx" in git's words is no 403
+    ws = Workspace(checkout, env=env, sleep=0)
+    base = ws.git("rev-parse", "HEAD").strip()
+    who = Identity("Bot", "bot@example.com")
+    commit, _ = ws.build_commit(base, {"policy.yaml": b"range: 2.0.x\n"}, "x\n", who)
+    url = f"http://127.0.0.1:{port}/acme/gitops.git"
+    _git(checkout, "remote", "set-url", "origin", url, env=env)
+    with pytest.raises(PushRefusedError) as caught:
+        ws.push(commit, "flux-semver/myapp/dev", None)
+    message = str(caught.value)
+    assert message.startswith("could not push flux-semver/myapp/dev: GitHub kept failing (")
+    assert f"port {port}" in message and "may not push" not in message
+    assert message.endswith("); re-run the workflow")

@@ -125,6 +125,7 @@ def _auth_config(token: str, server_url: str) -> list[tuple[str, str]]:
     return [(key, ""), (key, f"AUTHORIZATION: basic {basic}")]
 
 
+_PUSH_DENIED = re.compile(r"\b403\b|permission to|denied|not allowed to push")
 _TOKEN_REFUSED = re.compile(
     r"authentication failed|could not read username|invalid username or password|"
     r"returned error: 40[13]\b|\b40[13] (?:unauthorized|forbidden)"
@@ -569,7 +570,7 @@ class Workspace:
                 if lost and not others:
                     return lost
                 said = exc.stderr.lower()
-                if _TRANSIENT_PUSH.search(said) and attempt < _PUSH_ATTEMPTS - 1:
+                if _UNREACHABLE.search(said) and attempt < _PUSH_ATTEMPTS - 1:
                     time.sleep(self._sleep * 2**attempt)
                     continue
                 raise _push_error(what, exc) from None
@@ -604,12 +605,12 @@ def _push_error(branch: str, exc: GitError) -> Exception:
             f"GitHub refused the push of {branch}: {detail}; allow the token to push "
             "flux-semver/* branches (a ruleset bypass or a narrower rule), then re-run"
         )
-    if any(s in said for s in (" 403", "permission to", "denied", "not allowed to push")):
+    if _PUSH_DENIED.search(said):
         return PushRefusedError(
             f"could not push {branch}: the token may not push ({detail}); give it "
             "`contents: write` (permissions: contents: write in the workflow)"
         )
-    if _TRANSIENT_PUSH.search(said):
+    if _UNREACHABLE.search(said):
         return PushRefusedError(
             f"could not push {branch}: GitHub kept failing ({detail}); re-run the workflow"
         )
