@@ -442,7 +442,14 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
         check=False,
     )
     assert evidence.returncode == 0, evidence.stderr
-    assert "## Release myapp previous (rollback)" in evidence.stdout
+    # It reads as a rollback: no "Release myapp previous", and its undo is not called a
+    # rollback plan (restoring 2.0.x would undo the rollback, not roll anything back).
+    assert "## Roll back myapp" in evidence.stdout
+    assert "**Ranges restored in:** dev" in evidence.stdout
+    assert "previous" not in evidence.stdout.split("\n", 3)[1]
+    assert "### How to undo this rollback" in evidence.stdout
+    assert "### Rollback plan" not in evidence.stdout
+    assert "--stage dev --to '2.0.x'" in evidence.stdout
     assert "| `2.0.x` | `1.2.x` | **update** |" in evidence.stdout
 
 

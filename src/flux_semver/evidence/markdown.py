@@ -24,7 +24,7 @@ from flux_semver.evidence.model import (
 )
 from flux_semver.evidence.sticky import sticky_marker
 from flux_semver.github_limits import PR_BODY, Limit
-from flux_semver.model import PlanChange, release_words
+from flux_semver.model import Plan, PlanChange, release_words
 
 _NAME = 200  # longest test name, policy or file shown in full
 _MESSAGE = 300  # longest failure message shown in full
@@ -74,17 +74,23 @@ def render(evidence: Evidence, limit: Limit = PR_BODY, *, max_failures: int = 25
 
 def _title(evidence: Evidence) -> Section:
     plan = evidence.plan
-    lines = [
-        sticky_marker(plan.app),
-        f"## Release {escape.inline(plan.app, _NAME)} {escape.inline(plan.version, _NAME)}"
-        f" ({escape.inline(plan.release_type)})",
-        "",
-    ]
-    facts = [f"**Release type:** {escape.inline(plan.release_type)}"]
-    updated = _unique(c.stage for c in plan.changes if c.action == "update")
-    facts.append(
-        "**Ranges rewritten in:** " + (", ".join(escape.inline(s) for s in updated) or "none")
+    updated = ", ".join(
+        escape.inline(s) for s in _unique(c.stage for c in plan.changes if c.action == "update")
     )
+    if plan.release_type == "rollback":
+        # A rollback has no version of its own: it puts back the ranges stages had before.
+        heading = f"## Roll back {escape.inline(plan.app, _NAME)}"
+        facts = ["**Kind:** rollback", "**Ranges restored in:** " + (updated or "none")]
+    else:
+        heading = (
+            f"## Release {escape.inline(plan.app, _NAME)} {escape.inline(plan.version, _NAME)}"
+            f" ({escape.inline(plan.release_type)})"
+        )
+        facts = [
+            f"**Release type:** {escape.inline(plan.release_type)}",
+            "**Ranges rewritten in:** " + (updated or "none"),
+        ]
+    lines = [sticky_marker(plan.app), heading, ""]
     if plan.approval_required:
         facts.append("**Approval:** required (change request below)")
     lines.append(" · ".join(facts))
@@ -281,7 +287,7 @@ def _change_request(evidence: Evidence) -> list[Section]:
             ),
             rows=(
                 f"- [ ] Evidence from the lower environments attached and reviewed{have}",
-                "- [ ] Rollback plan below reviewed",
+                f"- [ ] {_undo_heading(plan)} below reviewed",
                 "- [ ] Change window scheduled (date, time, time zone)",
                 "- [ ] Approved by (name of the approver)",
             ),
@@ -291,8 +297,14 @@ def _change_request(evidence: Evidence) -> list[Section]:
     ]
 
 
+def _undo_heading(plan: Plan) -> str:
+    """What the section that undoes this plan is called: a rollback's undo is no rollback."""
+    return "How to undo this rollback" if plan.release_type == "rollback" else "Rollback plan"
+
+
 def _rollback(evidence: Evidence) -> list[Section]:
     steps = evidence.rollback
+    heading = "### " + _undo_heading(evidence.plan)
     auto = _unique(c.stage for c in evidence.plan.changes if c.action == "auto")
     auto_line = (
         f"{', '.join(escape.inline(s) for s in auto)} "
@@ -304,7 +316,12 @@ def _rollback(evidence: Evidence) -> list[Section]:
         else ""
     )
     if not steps:
-        lines = ["### Rollback plan", "", "Nothing to roll back: this release rewrites no range."]
+        nothing = (
+            "Nothing to undo: this rollback rewrites no range."
+            if evidence.plan.release_type == "rollback"
+            else "Nothing to roll back: this release rewrites no range."
+        )
+        lines = [heading, "", nothing]
         if auto_line:
             lines[-1] += " " + auto_line
         return [Section(head=tuple(lines), priority=70, what="the rollback plan", atomic=True)]
@@ -317,9 +334,15 @@ def _rollback(evidence: Evidence) -> list[Section]:
     return [
         Section(
             head=(
-                "### Rollback plan",
+                heading,
                 "",
-                "Restore each stage's previous range; Flux then deploys the previous version."
+                (
+                    "Put back the range each stage had before this rollback; Flux then deploys "
+                    "what it deployed before."
+                    if evidence.plan.release_type == "rollback"
+                    else "Restore each stage's previous range; Flux then deploys the previous "
+                    "version."
+                )
                 + (" " + auto_line if auto_line else ""),
                 "",
                 "| Stage | Policy | File | Previous range |",
