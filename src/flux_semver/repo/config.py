@@ -30,7 +30,7 @@ import yaml
 
 from flux_semver.errors import ConfigError
 from flux_semver.model import RELEASE_TYPES, Config, Stage, StageRule, Verify
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import yaml_positions
 from flux_semver.repo.windows import WindowError, freeze_window, parse_duration
 
 FILE_NAME = ".flux-semver.yaml"
@@ -96,9 +96,9 @@ def load(root: Path, path: Path | None = None) -> Config:
 def parse(raw: bytes, shown: str) -> Config:
     """A config from a file's bytes; ``shown`` is how error messages name the file."""
     try:
-        _, text = yamlfast.decode(raw)
-        documents = [d for d in yamlfast.compose(text) if not _blank(d.node)]
-    except yamlfast.YamlError as exc:
+        _, text = yaml_positions.decode(raw)
+        documents = [d for d in yaml_positions.compose(text) if not _blank(d.node)]
+    except yaml_positions.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     if not documents:  # an empty file, or only comments: nothing is configured
         return dataclasses.replace(DEFAULT_CONFIG, source=shown)
@@ -110,8 +110,8 @@ def parse(raw: bytes, shown: str) -> Config:
     node = documents[0].node
     assert node is not None
     try:
-        yamlfast.guard(node)
-    except yamlfast.YamlError as exc:
+        yaml_positions.guard(node)
+    except yaml_positions.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     lines: dict[tuple[Any, ...], int] = {}
     try:
