@@ -8,9 +8,10 @@ The repository: the bundled example (``examples/gitops-repo``, app ``myapp``) in
 generator) and the rest other files a monorepo holds. It is pushed to a bare origin and cloned
 at depth 1, as actions/checkout leaves it; the action runs as the Docker runner starts it
 (``entrypoint.py`` with ``INPUT_*`` variables) against the local GitHub of
-``tests/support/github_server.py``. Each action run starts from no branches and no pull
-requests. With ``--old`` it also times one full worktree of the base: what each pull
-request used to cost.
+``tests/support/github_server.py``. Each round times the CLI's plan, the action's first run
+(from no branches and no pull requests) and an identical re-run back to back; the best round
+of each is reported, as the machine this runs on is shared. With ``--old`` it also times one
+full worktree of the base: what each pull request used to cost.
 
 The goal: the action's run within 5x the CLI's plan, wall time.
 
@@ -126,12 +127,27 @@ def _action_env(
 
 def _time_action(
     origin: Path, workspace: Path, env: dict[str, str], tmp: Path, repeat: int
-) -> tuple[float, float, int]:
-    """Median wall time of a first run and of an identical re-run; pull requests opened."""
+) -> tuple[float, float, float, int]:
+    """Best wall time of the CLI's plan, of the action's first run and of an identical re-run,
+    each round measured back to back (so a busy machine weighs on all three alike); the pull
+    requests opened."""
+    plans: list[float] = []
     firsts: list[float] = []
     agains: list[float] = []
     opened = 0
+    plan = [
+        _tool("flux-semver"),
+        "-C",
+        str(workspace),
+        "plan",
+        "2.0.0",
+        "--image",
+        "myapp",
+        "--format",
+        "json",
+    ]
     for _ in range(repeat):
+        plans.append(timed(plan, 1)[0])
         for ref in _git(
             origin, env, "for-each-ref", "--format=%(refname)", "refs/heads/flux-semver/"
         ).split():
@@ -152,7 +168,7 @@ def _time_action(
                 if done.returncode != 0:
                     sys.exit(f"the action failed ({done.returncode}): {done.stdout[-800:]}")
             opened = len(server.open_pulls())
-    return sorted(firsts)[len(firsts) // 2], sorted(agains)[len(agains) // 2], opened
+    return min(plans), min(firsts), min(agains), opened
 
 
 def main() -> int:
@@ -172,20 +188,6 @@ def main() -> int:
         (tmp / "home").mkdir()
         env["HOME"] = str(tmp / "home")
         origin, workspace = _build(tmp, args.files, args.yaml, env)
-        plan = timed(
-            [
-                _tool("flux-semver"),
-                "-C",
-                str(workspace),
-                "plan",
-                "2.0.0",
-                "--image",
-                "myapp",
-                "--format",
-                "json",
-            ],
-            args.repeat,
-        )
         worktree = None
         if args.old:
             start = time.perf_counter()
@@ -194,22 +196,22 @@ def main() -> int:
             )
             worktree = time.perf_counter() - start
             _git(workspace, env, "worktree", "remove", "--force", str(tmp / "full"))
-        first, again, opened = _time_action(origin, workspace, env, tmp, args.repeat)
+        plan, first, again, opened = _time_action(origin, workspace, env, tmp, args.repeat)
     print(
         f"repository: {args.files} files, {args.yaml} of them YAML; the action opened "
-        f"{opened} pull requests; {os.cpu_count()} CPUs; medians of {args.repeat} runs"
+        f"{opened} pull requests; {os.cpu_count()} CPUs; best of {args.repeat} runs"
     )
     print(f"{'command':<34} {'wall s':>7} {'x plan':>7}")
     rows = [
-        ("flux-semver plan (CLI)", plan[0]),
+        ("flux-semver plan (CLI)", plan),
         ("action: major, 3 pull requests", first),
         ("action: identical re-run", again),
     ]
     if worktree is not None:
         rows.append(("one full worktree (old, per PR)", worktree))
     for label, wall in rows:
-        print(f"{label:<34} {wall:>7.3f} {wall / plan[0]:>7.2f}")
-    ratio = first / plan[0]
+        print(f"{label:<34} {wall:>7.3f} {wall / plan:>7.2f}")
+    ratio = first / plan
     print(
         f"goal (the action's run within {GOAL:g}x of the CLI's plan, wall time): "
         f"{ratio:.2f}x, {'met' if ratio <= GOAL else 'NOT met'}"

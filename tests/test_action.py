@@ -98,6 +98,12 @@ def test_major_release_opens_one_pull_request_per_stage(runner: Runner) -> None:
 def test_an_identical_re_run_writes_nothing(runner: Runner) -> None:
     first = runner.run()
     assert first.code == 0, first.stderr
+    assert sorted(p["head"] for p in runner.server.open_pulls()) == [
+        "flux-semver/myapp/dev",
+        "flux-semver/myapp/pre-prod",
+        "flux-semver/myapp/prod",
+    ]
+    assert [p["operation"] for p in first.pulls] == ["created"] * 3
     tips = {b: runner.tip(b) for b in runner.branches()}
     before = len(runner.server.requests)
     second = runner.run()
@@ -154,13 +160,20 @@ def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
 
 
 def test_nothing_left_to_change_closes_the_pull_requests(runner: Runner) -> None:
-    assert runner.run().code == 0
+    first = runner.run()
+    assert first.code == 0, first.stdout + first.stderr
+    assert len(runner.server.open_pulls()) == 3
+    opened = [p["number"] for p in first.pulls]
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Merged by hand")
     result = runner.run()
     assert result.code == 0, result.stdout + result.stderr
     assert runner.server.open_pulls() == []
     assert [p["operation"] for p in result.pulls] == ["closed"] * 3
+    assert [p["number"] for p in result.pulls] == opened
     assert result.outputs["changed-files"] == ""
+    assert runner.branches() == ["main"]  # each closed pull request's branch is deleted
+    for number in opened:
+        assert runner.server.comments_on(number)[-1]["body"].startswith("Closed by flux-semver")
 
 
 def test_actions_not_permitted_is_one_clear_error(runner: Runner) -> None:
@@ -474,8 +487,11 @@ def test_rollback_above_the_gate_is_refused(runner: Runner) -> None:
     assert result.code == 1
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert len(errors) == 1
-    assert "prod would admit 1.3.5, above everything its gate pre-prod admits" in errors[0]
+    assert errors == [
+        "::error title=flux-semver%3A prod blocked::prod: rollback refused: prod would admit "
+        "1.3.5, above everything its gate pre-prod admits: set by hand (the action has no `to` "
+        "input) a range pre-prod admits"
+    ]
 
 
 def test_a_second_rollback_never_undoes_the_first(runner: Runner) -> None:
@@ -502,3 +518,31 @@ def test_a_version_is_required_for_promote(runner: Runner) -> None:
     assert any(
         line.startswith("::error") and "`version`" in line for line in result.stdout.splitlines()
     )
+
+
+def test_work_in_progress_in_the_checkout_never_reaches_the_branches(runner: Runner) -> None:
+    # The plan is the base branch's, read in place only when the checkout holds exactly that.
+    prod = runner.workspace / "clusters" / "prod" / "imagepolicy.yaml"
+    prod.write_text(prod.read_text().replace('"1.2.3"', '"9.9.9"') + "# work in progress\n")
+    extra = runner.workspace / "clusters" / "dev" / "second.yaml"
+    extra.write_text(
+        (runner.workspace / "clusters" / "dev" / "imagepolicy.yaml")
+        .read_text()
+        .replace("myapp-dev", "myapp-dev-second")
+    )
+    result = runner.run()
+    assert result.code == 0, result.stdout + result.stderr
+    pinned = runner.branch_file("flux-semver/myapp/prod", "prod")
+    assert range_of(pinned) == "2.0.0" and "work in progress" not in pinned
+    assert result.outputs["changed-files"].splitlines() == [
+        "clusters/dev/imagepolicy.yaml",
+        "clusters/pre-prod/imagepolicy.yaml",
+        "clusters/prod/imagepolicy.yaml",
+    ]
+    assert len(runner.server.open_pulls()) == 3
+    # The checkout is left as it was, work in progress included.
+    assert range_of(prod.read_text()) == "9.9.9"
+    assert git(runner.workspace, "status", "--porcelain", env=runner.env).split("\n")[:2] == [
+        " M clusters/prod/imagepolicy.yaml",
+        "?? clusters/dev/second.yaml",
+    ]

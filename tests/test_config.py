@@ -161,3 +161,27 @@ def test_an_empty_config_given_with_config_means_the_defaults(tmp_path: Path) ->
 def test_a_missing_explicit_config_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(FluxSemverError, match=r"nope\.yaml: cannot read the config file"):
         config.load(tmp_path, tmp_path / "nope.yaml")
+
+
+def test_a_valid_config_is_read_without_importing_jsonschema(tmp_path: Path) -> None:
+    # jsonschema takes longer to import than a pre-commit hook's whole check: only a config
+    # that fails the compiled schema needs it, to say what is wrong
+    import subprocess
+    import sys
+
+    (tmp_path / ".flux-semver.yaml").write_text(
+        "stages:\n  - name: dev\n  - name: live\n    exact: true\n    after: dev\n"
+        "    approval: {major: required}\n    freeze: [{days: [fri], from: '15:00'}]\n"
+    )
+    probe = (
+        "import sys; from pathlib import Path; from flux_semver.repo import config; "
+        "print([s.name for s in config.load(Path(sys.argv[1])).stages], "
+        "'jsonschema' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "['dev', 'live'] False\n"
+    (tmp_path / ".flux-semver.yaml").write_text("stages:\n  - name: dev\n    exact: 1\n")
+    with pytest.raises(ConfigError, match=r"\.flux-semver\.yaml:3: "):
+        config.load(tmp_path)

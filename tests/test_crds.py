@@ -4,6 +4,8 @@ agreeing with jsonschema on every document it judges."""
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -207,3 +209,83 @@ def test_compiled_validator_agrees_with_jsonschema(
     expected = jsonschema.Draft7Validator(schema).is_valid(document)
     assert crds.compile_schema(schema)(document) == expected
     assert (crds.validate(document, version) == []) == expected
+
+
+# -- the same compiler over the config file's schema ($ref, anyOf, oneOf, uniqueItems) ---------
+
+CONFIG_SCHEMA = json.loads(
+    (Path(crds.__file__).parent.parent / "data" / "config.schema.json").read_text()
+)
+CONFIG = {
+    "stages": [
+        {"name": "dev", "on": {"major": "follow"}},
+        {"name": "pre-prod", "aliases": ["staging"], "approval": {"minor": 1}},
+        {"name": "prod", "aliases": ["production", "live"], "exact": True, "after": "pre-prod"},
+    ],
+    "exclude": ["charts/**"],
+}
+CONFIG_PATHS = [(), ("stages", 0), ("stages", 1), ("stages", 2), ("stages", 2, "approval")]
+CONFIG_KEYS = ["stages", "name", "aliases", "after", "exact", "approval", "on", "freeze", "minor"]
+config_values = st.recursive(
+    st.one_of(
+        scalars,
+        st.sampled_from(["pre-prod", "staging", "-x", "follow", "required", "mon"]),
+        st.integers(-1, 101),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from([*CONFIG_KEYS, "days", "tz"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(CONFIG_PATHS),
+            st.sampled_from(CONFIG_KEYS),
+            config_values | st.just(...),
+        ),
+        max_size=4,
+    )
+)
+def test_the_compiled_config_schema_agrees_with_jsonschema(
+    edits: list[tuple[tuple[Any, ...], str, Any]],
+) -> None:
+    # a config the quick check passes never reaches jsonschema: it must never pass a bad one
+    data: Any = copy.deepcopy(CONFIG)
+    for path, key, value in edits:
+        node: Any = data
+        for part in path:
+            node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
+        if not isinstance(node, dict):
+            continue
+        if value is ...:
+            node.pop(key, None)
+        else:
+            node[key] = value
+    quick = crds.compile_root(CONFIG_SCHEMA)
+    assert quick is not None  # the config schema stays within what is compiled
+    assert quick(data) == jsonschema.Draft202012Validator(CONFIG_SCHEMA).is_valid(data)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and part < len(node)
+
+
+def test_unique_items_tells_json_values_apart_as_json_schema_does() -> None:
+    unique = crds.compile_root({"type": "array", "uniqueItems": True})
+    assert unique is not None
+    assert not unique([1, 1.0])  # one number
+    assert unique([1, True])  # a boolean is no number
+    assert not unique([{"a": [1]}, {"a": [1.0]}])
+    assert unique([{"a": [1]}, {"a": [True]}])
+
+
+def test_a_reference_outside_the_schemas_defs_is_not_compiled() -> None:
+    assert crds.compile_root({"$ref": "https://example.com/other.json"}) is None
+    assert crds.compile_root({"$defs": {"a": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}) is None

@@ -158,6 +158,21 @@ def test_secondary_rate_limit_waits_as_long_as_github_asks(server: GitHubServer)
     assert sleeps.waits == [7.0]
 
 
+def test_a_retry_after_of_zero_is_retried_at_once(server: GitHubServer) -> None:
+    sleeps = Sleeps()
+    server.fail("rate-limit", method="POST", path=r"/pulls$", retry_after="0")
+    client(server, sleeps).upsert_pull("flux-semver/myapp/dev", "main", "t", "")
+    assert sleeps.waits == [0.01]  # the backoff's own first step, not a minute
+
+
+def test_a_rate_limit_that_names_no_wait_is_retried_after_a_minute(server: GitHubServer) -> None:
+    sleeps = Sleeps()  # a minute is 60 backoff bases (FLUX_SEMVER_GITHUB_BACKOFF=0.01 here)
+    server.fail("too-many", method="POST", path=r"/pulls$", times=2)
+    client(server, sleeps).upsert_pull("flux-semver/myapp/dev", "main", "t", "")
+    assert sleeps.waits == pytest.approx([0.6, 0.6])
+    assert len(server.state.pulls) == 1
+
+
 def test_actions_not_permitted_names_the_setting(server: GitHubServer) -> None:
     server.fail("actions-not-permitted", method="POST", path=r"/pulls$")
     with pytest.raises(PullRequestsNotPermittedError) as caught:

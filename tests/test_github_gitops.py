@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import os
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from flux_semver.errors import GitError
-from flux_semver.github.gitops import Identity, Workspace, trusted
+from flux_semver.github.gitops import Identity, PushRefusedError, Workspace, trusted
 from tests.support.github_server import github_server
 
 TOKEN = "ghs_gitopstoken"
@@ -163,3 +164,131 @@ def test_push_sends_the_token_as_one_header_and_never_prints_it(
     assert TOKEN not in message and expected.split()[1] not in message
     config = _git(checkout, "config", "--list", "--show-origin", env=env).stdout
     assert TOKEN not in config and expected.split()[1] not in config
+
+
+def _holds(work: Path, env: dict[str, str]) -> bool:
+    ws = Workspace(work, env=env)
+    base = ws.git("rev-parse", "HEAD").strip()
+    return ws.holds(base, ".", (".yaml", ".yml", ".json"), [".flux-semver.yaml"])
+
+
+def test_a_clean_checkout_of_the_base_is_read_in_place(checkout: Path, env: dict[str, str]) -> None:
+    (checkout / "notes.txt").write_text("not YAML: a scan never reads it\n")
+    assert _holds(checkout, env)
+    index = checkout / ".git" / "index"
+    before = index.stat().st_mtime_ns
+    os.utime(checkout / "policy.yaml")  # a stale stat: status would like to refresh the index
+    assert _holds(checkout, env)
+    assert index.stat().st_mtime_ns == before  # the checkout's index is not rewritten
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["modified", "untracked", "ignored", "staged", "skip-worktree", "assume-unchanged", "config"],
+)
+def test_a_checkout_that_differs_where_a_scan_reads_is_not_read_in_place(
+    checkout: Path, env: dict[str, str], change: str
+) -> None:
+    if change == "modified":
+        (checkout / "policy.yaml").write_text("range: 9.9.9\n")
+    elif change == "untracked":
+        (checkout / "deploy").mkdir()
+        (checkout / "deploy" / "extra.yml").write_text("kind: ImagePolicy\n")
+    elif change == "ignored":
+        (checkout / ".gitignore").write_text("generated/\n")
+        _git(checkout, "add", ".gitignore", env=env)
+        _git(checkout, "commit", "--quiet", "-m", "ignore", env=env)
+        (checkout / "generated").mkdir()
+        (checkout / "generated" / "patch.json").write_text("[]\n")
+    elif change == "staged":
+        (checkout / "policy.yaml").write_text("range: 9.9.9\n")
+        _git(checkout, "add", "policy.yaml", env=env)
+        (checkout / "policy.yaml").write_text("range: 1.2.x\n")
+    elif change == "skip-worktree":  # a sparse checkout leaves the file out
+        _git(checkout, "update-index", "--skip-worktree", "policy.yaml", env=env)
+        (checkout / "policy.yaml").unlink()
+    elif change == "assume-unchanged":
+        _git(checkout, "update-index", "--assume-unchanged", "policy.yaml", env=env)
+        (checkout / "policy.yaml").write_text("range: 9.9.9\n")
+    else:
+        (checkout / ".flux-semver.yaml").write_text("stages: []\n")
+    assert not _holds(checkout, env)
+
+
+def test_a_checkout_of_another_commit_is_not_read_in_place(
+    checkout: Path, env: dict[str, str]
+) -> None:
+    ws = Workspace(checkout, env=env)
+    base = ws.git("rev-parse", "HEAD").strip()
+    (checkout / "policy.yaml").write_text("range: 2.0.x\n")
+    _git(checkout, "commit", "--quiet", "-am", "newer", env=env)
+    assert not ws.holds(base, ".", (".yaml",), [])
+    assert ws.holds(ws.git("rev-parse", "HEAD").strip(), ".", (".yaml",), [])
+
+
+def test_a_built_tree_is_the_tree_git_commits_for_the_same_edit(
+    tmp_path: Path, checkout: Path, env: dict[str, str]
+) -> None:
+    files = {
+        "clusters/prod/apps/imagepolicy.yaml": "range: 1.2.3\n",
+        "clusters/prod/run.sh": "#!/bin/sh\n",
+        "clusters/dev/imagepolicy.yaml": "range: 1.2.x\n",
+        "odd [name]\tx.yaml": "range: 1.0.x\n",
+        "README.md": "# gitops\n",
+    }
+    for name, text in files.items():
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text(text)
+    (checkout / "clusters" / "prod" / "run.sh").chmod(0o755)
+    _git(checkout, "add", "-A", env=env)
+    _git(checkout, "commit", "--quiet", "-m", "layout", env=env)
+    edit = {
+        "clusters/prod/apps/imagepolicy.yaml": b"range: 2.0.0\n",
+        "clusters/prod/run.sh": b"#!/bin/sh\necho new\n",
+        "odd [name]\tx.yaml": b"range: 2.0.x\n",
+        "clusters/stage/new/imagepolicy.yaml": b"range: 2.0.x\n",  # a new directory
+        "top.yaml": b"a: 1\n",  # a new file at the top
+    }
+    ws = Workspace(checkout, env=env)
+    base = ws.git("rev-parse", "HEAD").strip()
+    _, tree = ws.build_commit(base, edit, "release\n", Identity("Bot", "bot@example.com"))
+    # The same edit committed by git itself, in a clone: the very same tree.
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "--quiet", str(checkout), str(clone), env=env)
+    for name, data in edit.items():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        (clone / name).write_bytes(data)
+    _git(clone, "add", "-A", env=env)
+    _git(clone, "commit", "--quiet", "-m", "release", env=env)
+    assert _git(clone, "rev-parse", "HEAD^{tree}", env=env).stdout.strip() == tree
+    mode = _git(checkout, "ls-tree", tree, "clusters/prod/run.sh", env=env).stdout.split()[0]
+    assert mode == "100755"
+    assert ws.build_commit(base, {}, "same\n", Identity("Bot", "b@example.com"))[1] == (
+        ws.git("rev-parse", f"{base}^{{tree}}").strip()
+    )
+
+
+def _free_port(ports: range) -> int:
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise AssertionError(f"no free port in {ports}")
+
+
+def test_a_push_to_a_server_that_is_down_is_tried_again_then_one_line(
+    checkout: Path, env: dict[str, str]
+) -> None:
+    port = _free_port(range(40300, 40400))  # "port 403xx" in git's words is no 403
+    ws = Workspace(checkout, env=env, sleep=0)
+    base = ws.git("rev-parse", "HEAD").strip()
+    who = Identity("Bot", "bot@example.com")
+    commit, _ = ws.build_commit(base, {"policy.yaml": b"range: 2.0.x\n"}, "x\n", who)
+    url = f"http://127.0.0.1:{port}/acme/gitops.git"
+    _git(checkout, "remote", "set-url", "origin", url, env=env)
+    with pytest.raises(PushRefusedError) as caught:
+        ws.push(commit, "flux-semver/myapp/dev", None)
+    message = str(caught.value)
+    assert message.startswith("could not push flux-semver/myapp/dev: GitHub kept failing (")
+    assert f"port {port}" in message and "may not push" not in message
+    assert message.endswith("); re-run the workflow")

@@ -114,6 +114,35 @@ def test_warnings_are_shown_and_fail_only_with_strict(
     assert check.main(["--strict", PRE_PROD]) == 1
 
 
+def test_the_arguments_pre_commit_passes_and_those_it_never_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # hook args as a .pre-commit-config.yaml gives them, in either spelling, before the files
+    root = in_fixture("fs005", tmp_path, monkeypatch)
+    (root / "ci").mkdir()
+    (root / "ci" / "stages.yaml").write_text("stages: [{name: dev}, {name: pre-prod}]\n")
+    for args in (["--config", "ci/stages.yaml"], ["--config=ci/stages.yaml"]):
+        assert check.main([*args, "--strict", PRE_PROD]) == 1
+        assert "FS005 deprecated-api" in capsys.readouterr().out
+        assert check.main([*args, PRE_PROD]) == 0
+        capsys.readouterr()
+    (root / "ci" / "stages.yaml").write_text("stages: [{name: dev, colour: blue}]\n")
+    assert check.main(["--config=ci/stages.yaml", PRE_PROD]) == 2
+    assert "ci/stages.yaml:1: " in capsys.readouterr().err
+    # anything else is argparse's: a usage line and exit 2, or the help
+    with pytest.raises(SystemExit) as exited:
+        check.main(["--stict", PRE_PROD])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --stict" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        check.main(["--config"])
+    assert exited.value.code == 2
+    with pytest.raises(SystemExit) as exited:
+        check.main(["--help"])
+    assert exited.value.code == 0
+    assert "--strict" in capsys.readouterr().out
+
+
 def test_a_bad_config_exits_2_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

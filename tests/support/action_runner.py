@@ -147,6 +147,7 @@ class Runner:
         )
         git(self.workspace, "remote", "set-url", "origin", str(self.origin), env=self.env)
         self.runs = 0
+        self.server_url = "https://github.test"  # GITHUB_SERVER_URL: git's token goes there
 
     def write_ranges(self, ranges: dict[str, str], message: str) -> None:
         for stage, rng in ranges.items():
@@ -306,7 +307,7 @@ class Runner:
             "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_REF": ref,
             "GITHUB_API_URL": self.server.url,
-            "GITHUB_SERVER_URL": "https://github.test",
+            "GITHUB_SERVER_URL": self.server_url,
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(summary),
             "FLUX_SEMVER_GITHUB_BACKOFF": "0",

@@ -5,16 +5,20 @@ It serves under a GitHub Enterprise-style prefix (``/api/v3`` for REST, ``/api/g
 GraphQL) so the tests also prove the action never assumes api.github.com. It checks the token,
 refuses a second open pull request for the same head with GitHub's 422, refuses a pull request
 whose head branch was never pushed (when it knows the bare repository), and can be told to fail
-the next requests (502, the Actions-may-not-create-PRs 403, a secondary rate limit, a read-only
-token). Every request is logged so tests can assert what was (not) written.
+the next requests (502, the Actions-may-not-create-PRs 403, a secondary or primary rate limit, a
+read-only token, a connection reset half-way through an answer). Every request is logged so tests
+can assert what was (not) written.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +35,7 @@ READ_ONLY = "Resource not accessible by integration"
 SECONDARY_RATE_LIMIT = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
+PRIMARY_RATE_LIMIT = "API rate limit exceeded for installation ID 4242."
 
 
 @dataclass
@@ -38,12 +43,16 @@ class Fault:
     """Fail the next ``times`` requests that match ``method`` and ``path`` (a regex)."""
 
     # "502", "502-applied", "actions-not-permitted", "rate-limit", "read-only", "drop",
-    # "too-many" (429 without Retry-After), "validation" (422 with GitHub's errors[])
+    # "too-many" (429 without Retry-After), "validation" (422 with GitHub's errors[]),
+    # "primary-rate-limit" (403, x-ratelimit-remaining: 0), "primary-rate-limit-429",
+    # "reset" (the connection reset: a TCP RST instead of an answer), "cut" (the connection
+    # closed half-way through the answer's body)
     kind: str
     method: str | None = None
     path: str | None = None
     times: int = 1
     retry_after: str = "0"  # the Retry-After header of a "rate-limit" answer
+    reset_at: int = 0  # the x-ratelimit-reset of a primary limit (seconds since the epoch)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -57,6 +66,7 @@ class Logged:
     path: str
     body: Any
     authorization: list[str] = field(default_factory=list)  # every Authorization header sent
+    at: float = 0.0  # when it arrived (time.time())
 
 
 @dataclass
@@ -108,9 +118,15 @@ class GitHubServer:
         path: str | None = None,
         times: int = 1,
         retry_after: str = "0",
+        reset_at: int = 0,
     ) -> None:
         with self.state.lock:
-            self.state.faults.append(Fault(kind, method, path, times, retry_after))
+            self.state.faults.append(Fault(kind, method, path, times, retry_after, reset_at))
+
+    def down(self) -> None:
+        """Stop answering: the port is closed, a connection to it is refused."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
 
     @property
     def requests(self) -> list[Logged]:
@@ -212,7 +228,13 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         with state.lock:
             state.log.append(
-                Logged(method, split.path, body, self.headers.get_all("Authorization") or [])
+                Logged(
+                    method,
+                    split.path,
+                    body,
+                    self.headers.get_all("Authorization") or [],
+                    time.time(),
+                )
             )
             fault = next((f for f in state.faults if f.matches(method, split.path)), None)
             if fault is not None:
@@ -227,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault is not None and fault.kind != "502-applied":
-            self._send_fault(fault.kind, fault.retry_after)
+            self._send_fault(fault)
             return
         try:
             with state.lock:
@@ -235,11 +257,12 @@ class _Handler(BaseHTTPRequestHandler):
         except KeyError:
             status, payload = 404, {"message": "Not Found"}
         if fault is not None:  # the write happened, but the caller sees a bad gateway
-            self._send_fault("502")
+            self._send_fault(Fault("502"))
             return
         self._send(status, payload)
 
-    def _send_fault(self, kind: str, retry_after: str = "0") -> None:
+    def _send_fault(self, fault: Fault) -> None:
+        kind = fault.kind
         if kind == "502":
             self._send(502, {"message": "Server Error"})
         elif kind == "actions-not-permitted":
@@ -251,7 +274,34 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
         elif kind == "rate-limit":
-            self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": retry_after})
+            self._send(403, {"message": SECONDARY_RATE_LIMIT}, {"Retry-After": fault.retry_after})
+        elif kind in ("primary-rate-limit", "primary-rate-limit-429"):
+            self._send(
+                429 if kind.endswith("429") else 403,
+                {
+                    "message": PRIMARY_RATE_LIMIT,
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
+                },
+                {
+                    "x-ratelimit-limit": "5000",
+                    "x-ratelimit-remaining": "0",
+                    "x-ratelimit-used": "5000",
+                    "x-ratelimit-reset": str(fault.reset_at),
+                    "x-ratelimit-resource": "core",
+                },
+            )
+        elif kind == "reset":  # no answer: a TCP RST (SO_LINGER 0, then close)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif kind == "cut":  # headers and a piece of the body, then the connection is gone
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            self.wfile.write(b'{"number": ')
+            self.wfile.flush()
+            self.close_connection = True
         elif kind == "read-only":
             self._send(403, {"message": READ_ONLY})
         elif kind == "too-many":  # a 429 with no Retry-After header

@@ -23,6 +23,7 @@ from flux_semver.github.ownership import hand_back
 from flux_semver.github.report import Report
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
+from flux_semver.github.wording import in_input_terms
 
 OUTPUT_NAMES = ("release-type", "plan", "changed-files", "pull-requests", "summary-file")
 
@@ -34,16 +35,6 @@ _TITLES = {
     edge.INTERRUPTED: "flux-semver: interrupted",
     edge.UNEXPECTED: "flux-semver: unexpected error",
 }
-
-# The library speaks the CLI's options; the action's user sets inputs.
-_OPTION_TO_INPUT = (
-    ("--image", "the `image` input"),
-    ("--stage", "the `stages` input"),
-    ("--release-type", "the `release-type` input"),
-    ("--config", "the `config` input"),
-    ("flux-semver -C DIR", "the `path` input"),
-    ("-C DIR", "the `path` input"),
-)
 
 
 def main(
@@ -96,19 +87,13 @@ def _run(
         if isinstance(exc, GitHubError):
             code = edge.FINDINGS  # the workflow's token or the repository's settings refused
         elif code == edge.INPUT_ERROR:
-            message = _in_input_terms(message)
+            message = in_input_terms(message)
         title = _TITLES[code]
     for hidden in filter(None, secrets):
         message = message.replace(hidden, "***")
     runner.annotate("error", message, title=title)
     report.summary.append(f"> [!CAUTION]\n> **{title}:** {escape.inline(message)}\n")
     return code
-
-
-def _in_input_terms(message: str) -> str:
-    for option, name in _OPTION_TO_INPUT:
-        message = message.replace(option, name)
-    return message
 
 
 def run(inputs: ActionInputs, env: Mapping[str, str], runner: Runner) -> int:

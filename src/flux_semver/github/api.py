@@ -1,7 +1,8 @@
 """The GitHub REST and GraphQL calls the action makes, through PyGithub.
 
-Every write is serial and wrapped in one retry loop: 5xx answers, a secondary rate limit and
-connection failures are retried with exponential backoff (``FLUX_SEMVER_GITHUB_BACKOFF``
+Every write is serial and wrapped in one retry loop: 5xx answers, a secondary rate limit, a
+primary one that resets within a minute and connection failures (refused, reset, an answer cut
+off) are retried with exponential backoff (``FLUX_SEMVER_GITHUB_BACKOFF``
 seconds is the base, default 1; it is also the pause between writes GitHub asks for). Each
 retried unit is "find, then write", so a POST that GitHub applied before answering 502 is found
 on the next attempt instead of being made twice. The two 403s people can fix get their own
@@ -12,9 +13,11 @@ read-only token of a fork's pull request.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -120,15 +123,57 @@ def _retry_after(exc: GithubException) -> float | None:
         return None
 
 
-def _rate_reset(exc: GithubException) -> float | None:
-    """Seconds until a primary rate limit resets, when the answer is one."""
+def _rate_reset_at(exc: GithubException) -> float | None:
+    """When a primary rate limit resets (seconds since the epoch), when the answer is one."""
     headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
     if exc.status not in (403, 429) or headers.get("x-ratelimit-remaining") != "0":
         return None
     try:
-        return max(float(headers.get("x-ratelimit-reset", "")) - time.time(), 0.0)
+        return float(headers.get("x-ratelimit-reset", ""))
     except ValueError:
         return None
+
+
+def _rate_reset(exc: GithubException) -> float | None:
+    """Seconds until a primary rate limit resets, when the answer is one."""
+    at = _rate_reset_at(exc)
+    return None if at is None else max(at - time.time(), 0.0)
+
+
+def _no_answer(exc: BaseException) -> str:
+    """What went wrong with a request that got no usable answer, in words (never the repr
+    of urllib3's connection objects)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset"
+        if isinstance(current, socket.gaierror):
+            return "host name not found"
+        if isinstance(current, (requests.exceptions.Timeout, TimeoutError, socket.timeout)):
+            return "timed out"
+        if isinstance(current, (requests.exceptions.ChunkedEncodingError, IncompleteRead)):
+            return "the answer was cut off"
+        if isinstance(current, RemoteDisconnected):
+            return "the connection closed without an answer"
+        if isinstance(current, requests.exceptions.SSLError):
+            return "TLS failed"
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked += [a for a in current.args if isinstance(a, BaseException)]
+        pending += [e for e in linked if isinstance(e, BaseException)]
+    return "the connection failed"
+
+
+def _is_rate_limit(exc: GithubException) -> bool:
+    """A secondary rate limit (or a 429), whatever headers came with it."""
+    secondary = exc.status == 403 and "secondary rate limit" in _message(exc).lower()
+    return exc.status == 429 or secondary
 
 
 def _is_transient(exc: GithubException) -> bool:
@@ -143,18 +188,40 @@ def _is_transient(exc: GithubException) -> bool:
     return exc.status == 403 and limited
 
 
+def _when(at: float) -> str:
+    """The UTC time ``at`` (seconds since the epoch) and how long that is from now."""
+    wait = max(at - time.time(), 0.0)
+    if wait < 90:
+        span = f"{wait:.0f} s"
+    elif wait < 90 * 60:
+        span = f"{wait / 60:.0f} min"
+    else:
+        span = f"{wait / 3600:.1f} h"
+    return f"{time.strftime('%H:%M:%S UTC', time.gmtime(at))}, {span} from now"
+
+
+def _rate_limited(exc: GithubException, what: str, at: float) -> GitHubError:
+    """A primary rate limit: which limit, when it resets, what to do."""
+    return GitHubError(
+        f"could not {what}: GitHub's API rate limit for this token is used up ({exc.status} "
+        f"{_message(exc)}); it resets at {_when(at)}: re-run the workflow after that, or "
+        "pass a token with a limit of its own (a GitHub App token) as the `token` input"
+    )
+
+
 def _too_long(exc: GithubException, what: str) -> GitHubError | None:
     """A wait GitHub asks for that is longer than a workflow step should sleep."""
     wait = _retry_after(exc)
-    kind = "a secondary rate limit"
     if wait is None:
-        wait, kind = _rate_reset(exc), "the API rate limit"
-    if wait is None or wait <= _MAX_WAIT:
+        at = _rate_reset_at(exc)
+        if at is not None and at - time.time() > _MAX_WAIT:
+            return _rate_limited(exc, what, at)
         return None
-    until = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
+    if wait <= _MAX_WAIT:
+        return None
     return GitHubError(
-        f"could not {what}: GitHub asks to wait {wait:.0f} s ({kind}, until "
-        f"{until}); re-run the workflow after that, or use a token of its own "
+        f"could not {what}: GitHub asks to wait {wait:.0f} s (a secondary rate limit), until "
+        f"{_when(time.time() + wait)}; re-run the workflow after that, or use a token of its own "
         "(a GitHub App token) for a separate limit"
     )
 
@@ -175,10 +242,14 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
         return GitHubError(
             f"could not {what}: GitHub rejected the token (401 {text}); check the `token` input"
         )
-    if exc.status == 403 and _rate_reset(exc) is not None:
+    reset_at = _rate_reset_at(exc)
+    if reset_at is not None:
+        return _rate_limited(exc, what, reset_at)
+    if _is_rate_limit(exc):
         return GitHubError(
-            f"could not {what}: GitHub's API rate limit is used up (403 {text});"
-            " re-run after it resets, or use a GitHub App token"
+            f"could not {what}: GitHub's secondary rate limit still refused after {ATTEMPTS} "
+            f"attempts ({exc.status} {text}); re-run the workflow in a few minutes, or pass a "
+            "token with a limit of its own (a GitHub App token) as the `token` input"
         )
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
@@ -223,24 +294,22 @@ class GitHubClient:
                     raise too_long from None
                 if not _is_transient(exc) or last:
                     raise _translate(exc, what) from None
-                wait = max(_retry_after(exc) or _rate_reset(exc) or 0.0, self._base * 2**attempt)
-            except (
-                requests.exceptions.RetryError,
-                requests.exceptions.ConnectionError,
-                requests.exceptions.Timeout,
-            ) as exc:
+                # GitHub: honour Retry-After, else wait for the primary limit's reset, else
+                # (a rate limit that names no wait) wait a minute; otherwise back off.
+                asked = _retry_after(exc)
+                if asked is None:
+                    asked = _rate_reset(exc)
+                if asked is None and _is_rate_limit(exc):
+                    asked = _MAX_WAIT * self._base
+                wait = max(asked or 0.0, self._base * 2**attempt)
+            except requests.exceptions.RequestException as exc:
+                # Refused, reset, cut off half-way, timed out: no answer to act on. Each
+                # unit is "find, then write", so trying it again makes nothing twice.
                 if last:
-                    kind = (
-                        "timed out"
-                        if isinstance(exc, requests.exceptions.Timeout)
-                        else "no answer"
-                        if isinstance(exc, requests.exceptions.ConnectionError)
-                        else "kept failing"
-                    )
                     raise GitHubError(
-                        f"could not {what}: GitHub's API at {self._api_url} "
-                        f"{kind} after {ATTEMPTS} attempts; check "
-                        "GITHUB_API_URL and re-run the workflow"
+                        f"could not {what}: no answer from GitHub's API at {self._api_url} "
+                        f"({_no_answer(exc)}) in {ATTEMPTS} attempts; check that "
+                        "GITHUB_API_URL is right and GitHub is up, then re-run the workflow"
                     ) from None
                 wait = self._base * 2**attempt
             self._sleep(min(wait, _MAX_WAIT))

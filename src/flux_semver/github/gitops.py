@@ -11,9 +11,9 @@ refuse the push). Commits carry the identity of the ``commit-author`` input. The
 itself is never modified. Git runs through :func:`flux_semver.repo.git.run`, which masks the
 token in every message.
 
-A commit is built from a temporary index (``read-tree`` of the base, the changed blobs, then
-``write-tree`` and ``commit-tree``), so a 50,000-file repository costs one index, not one
-checkout per pull request.
+A commit is built from the trees on the changed files' paths alone (``ls-tree`` and ``mktree``
+of each directory from the top down to the file, then ``commit-tree``), so a 50,000-file
+repository costs what a small one does: no index, no checkout per pull request.
 """
 
 from __future__ import annotations
@@ -30,23 +30,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flux_semver.errors import GitError
-from flux_semver.github.api import GitHubError
+from flux_semver.github.api import GitHubError, backoff_base
 from flux_semver.repo import git as git_module
 
 _GITHUB_REMOTE = re.compile(r"(?:[:/])(?P<owner>[^/:]+)/(?P<repo>[^/]+?)(?:\.git)?/?$")
-_TRANSIENT_PUSH = (
-    "returned error: 5",
-    "502",
-    "503",
-    "504",
-    "early eof",
-    "remote end hung up unexpectedly",
-    "connection reset",
+# What git says when the server answers 5xx or hangs up: worth trying again. Whole numbers
+# only, so a port or a size that holds "502" is not taken for one.
+_TRANSIENT_PUSH = re.compile(
+    r"returned error: 5\d\d|\b50[234]\b|early eof|remote end hung up unexpectedly|"
+    r"connection reset",
+    re.IGNORECASE,
 )
 _PUSH_ATTEMPTS = 3
+# ... and when it does not answer at all.
+_UNREACHABLE = re.compile(
+    rf"{_TRANSIENT_PUSH.pattern}|failed to connect|couldn't connect|connection refused|"
+    r"(?:connection|operation) timed out",
+    re.IGNORECASE,
+)
 # What a scan may read: manifests, overlays and the patches they name (YAML or JSON).
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 _SPARSE_SPECIAL = re.compile(r"[*?\[\]\\!#]")
+_GLOB_SPECIAL = re.compile(r"[*?\[\]\\]")
+
+
+def _glob_escape(path: str) -> str:
+    """``path`` as a literal inside a ``:(glob)`` pathspec."""
+    return _GLOB_SPECIAL.sub(r"\\\g<0>", path)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,11 @@ class LeaseLostError(GitError):
 
 class PushRefusedError(GitHubError):
     """GitHub refused the push: a ruleset, a pre-receive hook or a missing permission."""
+
+
+class GitServerError(GitHubError):
+    """GitHub's git server refused a fetch (the token) or did not answer it (refused, reset,
+    5xx, even when tried again)."""
 
 
 def with_config(env: Mapping[str, str], pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -110,33 +125,32 @@ def _auth_config(token: str, server_url: str) -> list[tuple[str, str]]:
     return [(key, ""), (key, f"AUTHORIZATION: basic {basic}")]
 
 
-def _fetch_advice(stderr: str, what: str) -> str:
-    """What to do about a failed fetch, by what git said."""
+_PUSH_DENIED = re.compile(r"\b403\b|permission to|denied|not allowed to push")
+_TOKEN_REFUSED = re.compile(
+    r"authentication failed|could not read username|invalid username or password|"
+    r"returned error: 40[13]\b|\b40[13] (?:unauthorized|forbidden)"
+)
+_REFUSED_HELP = (
+    "GitHub refused the token: give the `token` input a token with contents: read "
+    "(contents: write to push) on this repository"
+)
+
+
+def _fetch_advice(stderr: str, what: str, ssh: bool = False) -> str:
+    """What to do about a failed fetch, by what git said (``ssh``: origin is an SSH URL)."""
     text = stderr.lower()
     if "couldn't find remote ref" in text:
         return (
             f"origin has no branch {what}: set the `base` input to the branch the pull "
             "requests target"
         )
-    if "permission denied (publickey)" in text or "host key verification failed" in text:
+    if ssh or "permission denied (publickey)" in text or "host key verification failed" in text:
         return (
             "origin is an SSH URL and the container has no SSH key: check the repository "
             "out with actions/checkout over HTTPS (its default)"
         )
-    if any(
-        s in text
-        for s in (
-            "authentication failed",
-            "could not read username",
-            " 401",
-            " 403",
-            "invalid username or password",
-        )
-    ):
-        return (
-            "GitHub refused the token: give the `token` input a token with contents: read "
-            "(contents: write to push) on this repository"
-        )
+    if _TOKEN_REFUSED.search(text):
+        return _REFUSED_HELP
     if "not found" in text or "does not appear to be a git repository" in text:
         return (
             "origin's repository was not found: check the `repository` of actions/checkout "
@@ -154,11 +168,11 @@ class Workspace:
         token: str = "",
         server_url: str = "",
         env: Mapping[str, str] | None = None,
-        sleep: float = 1.0,
+        sleep: float | None = None,
     ) -> None:
         self.path = path
         self._secret = token
-        self._sleep = sleep
+        self._sleep = backoff_base() if sleep is None else sleep  # the API's backoff
         base = with_config(
             trusted(os.environ if env is None else env), _auth_config(token, server_url)
         )
@@ -202,6 +216,14 @@ class Workspace:
         match = _GITHUB_REMOTE.search(url)
         return f"{match['owner']}/{match['repo']}" if match else None
 
+    def _ssh_origin(self) -> bool:
+        """Whether origin is an SSH URL (``ssh://``, or scp-like ``git@host:owner/name``)."""
+        try:
+            url = self.git("remote", "get-url", "origin").strip()
+        except GitError:
+            return False
+        return url.startswith("ssh://") or re.match(r"^[^/:]+@[^/:]+:", url) is not None
+
     def current_branch(self) -> str | None:
         try:
             return self.git("symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
@@ -211,38 +233,55 @@ class Workspace:
     def is_shallow(self) -> bool:
         return self.git("rev-parse", "--is-shallow-repository").strip() == "true"
 
+    def _fetch(self, what: str, advice: str, *args: str) -> None:
+        """``git fetch ARGS``; a server that does not answer (refused, reset, 5xx) is tried
+        again, then one GitHubError line; any other failure one GitError line with what to
+        do, by what git said (``advice`` names what was fetched)."""
+        for attempt in range(_PUSH_ATTEMPTS):
+            try:
+                self.git("fetch", "--quiet", "--no-tags", *args)
+                return
+            except GitError as exc:
+                said = exc.stderr.lower()
+                if not self._ssh_origin() and _UNREACHABLE.search(said):
+                    if attempt < _PUSH_ATTEMPTS - 1:
+                        time.sleep(self._sleep * 2**attempt)
+                        continue
+                    detail = str(exc).split(": ", 1)[-1]
+                    raise GitServerError(
+                        f"cannot fetch {what} from origin: GitHub's git server did not answer "
+                        f"in {_PUSH_ATTEMPTS} attempts ({detail}); check that GitHub is up, "
+                        "then re-run the workflow"
+                    ) from None
+                said_advice = _fetch_advice(exc.stderr, advice, self._ssh_origin())
+                # A token GitHub refuses is a permission to grant (exit 1, as the API's 401
+                # and a refused push); anything else is an input to fix.
+                kind = GitServerError if said_advice == _REFUSED_HELP else GitError
+                raise kind(f"cannot fetch {what} from origin: {said_advice} ({exc})") from None
+
     def fetch_base(self, base: str, history: bool = False) -> str:
         """Fetch ``base`` from origin (its whole history with ``history``); its commit."""
         ref = f"refs/flux-semver/base/{base}"
         deepen = ["--unshallow"] if history and self.is_shallow() else []
-        try:
-            self.git(
-                "fetch", "--quiet", "--no-tags", *deepen, "origin", f"+refs/heads/{base}:{ref}"
-            )
-        except GitError as exc:
-            raise GitError(
-                f"cannot fetch the base branch {base!r} from origin: "
-                f"{_fetch_advice(exc.stderr, repr(base))} ({exc})"
-            ) from None
+        self._fetch(
+            f"the base branch {base!r}",
+            repr(base),
+            *deepen,
+            "origin",
+            f"+refs/heads/{base}:{ref}",
+        )
         return self.git("rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
     def fetch_branches(self, prefix: str) -> dict[str, Tip]:
         """Every origin branch under ``prefix`` (``flux-semver/<app>/``) and its tip commit."""
         local = f"refs/flux-semver/remote/{prefix}"
-        try:
-            self.git(
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                "--prune",
-                "origin",
-                f"+refs/heads/{prefix}*:{local}*",
-            )
-        except GitError as exc:
-            raise GitError(
-                f"cannot fetch the branches {prefix}* from origin: "
-                f"{_fetch_advice(exc.stderr, prefix)} ({exc})"
-            ) from None
+        self._fetch(
+            f"the branches {prefix}*",
+            prefix,
+            "--prune",
+            "origin",
+            f"+refs/heads/{prefix}*:{local}*",
+        )
         return self._tips(local, prefix)
 
     def fetch_branch(self, branch: str) -> Tip | None:
@@ -300,6 +339,43 @@ class Workspace:
                 shutil.rmtree(holder, ignore_errors=True)
                 self.git("worktree", "prune")
             shutil.rmtree(holder, ignore_errors=True)
+
+    def holds(self, commit: str, under: str, suffixes: Sequence[str], extra: Sequence[str]) -> bool:
+        """Whether the checkout's files are ``commit``'s where a scan reads them: its HEAD has
+        ``commit``'s tree, and no file below ``under`` ending in one of ``suffixes`` (nor
+        any of ``extra``, paths from the top level) is changed, untracked or ignored there.
+        Then the checkout can be read in place instead of writing those files out again.
+        ``GIT_OPTIONAL_LOCKS=0``: the status never rewrites the checkout's index."""
+        try:
+            head = self.git("rev-parse", "--verify", "--quiet", "HEAD^{tree}").strip()
+            wanted = self.git("rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}").strip()
+        except GitError:
+            return False
+        if not head or head != wanted:
+            return False
+        prefix = under.strip("/") if under.strip("/.") else ""
+        below = f"{_glob_escape(prefix)}/" if prefix else ""
+        specs = [f":(top,glob){below}**/*{suffix}" for suffix in suffixes]
+        specs += [f":(top,literal){path}" for path in extra]
+        try:
+            out = self.git(
+                "status",
+                "--porcelain",
+                "-z",
+                "--untracked-files=all",
+                "--ignored=matching",
+                "--",
+                *specs,
+                extra_env={"GIT_OPTIONAL_LOCKS": "0"},
+            )
+            # Skip-worktree (a sparse checkout) or assume-unchanged files are not on disk as
+            # committed, and status does not say so: each entry must be a plain "H".
+            flags = self.git("ls-files", "-v", "-z", "--", *specs)
+        except GitError:
+            return False
+        return out == "" and all(
+            entry.startswith("H ") for entry in filter(None, flags.split("\0"))
+        )
 
     @contextmanager
     def files_tree(self, commit: str, paths: Sequence[str]) -> Iterator[Path]:
@@ -390,18 +466,11 @@ class Workspace:
         self, parent: str, files: Mapping[str, bytes], message: str, who: Identity
     ) -> tuple[str, str]:
         """A commit on ``parent`` whose tree differs in ``files`` (paths from the top level):
-        ``(commit, tree)``. Built in a temporary index; no file is checked out."""
-        modes = self._modes(parent, list(files))
-        entries = "".join(
-            f"{modes.get(path, '100644')} {self._hash(data)}\t{path}\0"
-            for path, data in files.items()
-        )
-        with tempfile.TemporaryDirectory(prefix="flux-semver-index-") as holder:
-            index = {"GIT_INDEX_FILE": str(Path(holder) / "index")}
-            self.git("read-tree", parent, extra_env=index)
-            if entries:
-                self.git("update-index", "-z", "--index-info", stdin=entries, extra_env=index)
-            tree = self.git("write-tree", extra_env=index).strip()
+        ``(commit, tree)``. Only the trees on the paths of ``files`` are read and written
+        (``ls-tree``, ``mktree``): the cost does not grow with the repository's file count,
+        and no file is checked out."""
+        blobs = {path: self._hash(data) for path, data in files.items()}
+        tree = self._tree_with(self.git("rev-parse", f"{parent}^{{tree}}").strip(), blobs)
         identity = {
             "GIT_AUTHOR_NAME": who.name,
             "GIT_AUTHOR_EMAIL": who.email,
@@ -422,15 +491,35 @@ class Workspace:
         ).strip()
         return commit, tree
 
-    def _modes(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
-        if not paths:
-            return {}
-        out = self.git("ls-tree", "-z", "--full-tree", commit, "--", *paths)
-        modes: dict[str, str] = {}
-        for entry in filter(None, out.split("\0")):
-            meta, _, path = entry.partition("\t")
-            modes[path] = meta.split()[0]
-        return modes
+    def _tree_with(self, tree: str | None, blobs: Mapping[str, str]) -> str:
+        """``tree`` (None: an empty one) with each ``path: blob`` of ``blobs`` set; a file
+        keeps its mode (an executable stays one), a new one is 100644."""
+        if tree is not None and not blobs:
+            return tree
+        entries: dict[str, tuple[str, str, str]] = {}  # name -> (mode, type, object)
+        if tree is not None:
+            listing = self.git("ls-tree", "-z", "--full-tree", tree)
+            for entry in filter(None, listing.split("\0")):
+                meta, _, name = entry.partition("\t")
+                mode, kind, sha = meta.split()
+                entries[name] = (mode, kind, sha)
+        below: dict[str, dict[str, str]] = {}
+        for path, blob in blobs.items():
+            name, slash, rest = path.partition("/")
+            if slash:
+                below.setdefault(name, {})[rest] = blob
+            else:
+                old = entries.get(name)
+                mode = old[0] if old is not None and old[1] == "blob" else "100644"
+                entries[name] = (mode, "blob", blob)
+        for name, inside in below.items():
+            old = entries.get(name)
+            child = old[2] if old is not None and old[1] == "tree" else None
+            entries[name] = ("040000", "tree", self._tree_with(child, inside))
+        made = "".join(f"{m} {k} {sha}\t{name}\0" for name, (m, k, sha) in entries.items())
+        # --missing: the entries come from trees that exist; a partial clone need not fetch
+        # their blobs to have them checked.
+        return self.git("mktree", "-z", "--missing", stdin=made).strip()
 
     def _hash(self, data: bytes) -> str:
         out = git_module.run(
@@ -481,7 +570,7 @@ class Workspace:
                 if lost and not others:
                     return lost
                 said = exc.stderr.lower()
-                if any(s in said for s in _TRANSIENT_PUSH) and attempt < _PUSH_ATTEMPTS - 1:
+                if _UNREACHABLE.search(said) and attempt < _PUSH_ATTEMPTS - 1:
                     time.sleep(self._sleep * 2**attempt)
                     continue
                 raise _push_error(what, exc) from None
@@ -516,12 +605,12 @@ def _push_error(branch: str, exc: GitError) -> Exception:
             f"GitHub refused the push of {branch}: {detail}; allow the token to push "
             "flux-semver/* branches (a ruleset bypass or a narrower rule), then re-run"
         )
-    if any(s in said for s in (" 403", "permission to", "denied", "not allowed to push")):
+    if _PUSH_DENIED.search(said):
         return PushRefusedError(
             f"could not push {branch}: the token may not push ({detail}); give it "
             "`contents: write` (permissions: contents: write in the workflow)"
         )
-    if any(s in said for s in _TRANSIENT_PUSH):
+    if _UNREACHABLE.search(said):
         return PushRefusedError(
             f"could not push {branch}: GitHub kept failing ({detail}); re-run the workflow"
         )

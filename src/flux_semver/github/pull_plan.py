@@ -49,6 +49,7 @@ class BranchState:
     version: str | None = None  # the release the tip carries (its trailer)
     open_pull: PullState | None = None
     closed_pull: PullState | None = None  # closed unmerged at this tip, by a person
+    stages: tuple[str, ...] = ()  # the stages the tip changes (its trailers)
 
 
 ABSENT = BranchState()
@@ -163,6 +164,9 @@ def _close(
     state = branches.get(branch, ABSENT)
     if state.open_pull is None:
         return None
+    # The output names the pull request for the stages it carries (a single one may carry
+    # only some of them), not for every stage of the plan.
+    stages = tuple(s for s in stages if s in state.stages) or stages
     if not state.ours:
         return Target(
             "leave",

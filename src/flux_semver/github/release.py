@@ -1,19 +1,21 @@
 """The action's ``promote`` and ``rollback``: plan against the base branch, decide what each
 pull request needs (:mod:`.pull_plan`, pure), then do it.
 
-The plan is made from one sparse worktree of the base branch's tip holding only its YAML,
-never from the checkout (which may be a tag). Each branch is the base plus one commit carrying
-the trailers ``history`` reads, built without a checkout and pushed with a lease on the commit
-this run saw there; an identical commit is not pushed again. A lost lease (another run, a
-person) is read again and decided again. What each pull request carries — title, body,
-``release:*`` and ``stage:*`` labels, auto-merge, the sticky evidence comment — is made to match
-the release it now carries.
+The plan is made from the base branch's tip: the checkout itself when it holds exactly that
+(the tree, and no YAML changed, untracked or ignored), else its YAML written out from the
+object store — never from a checkout that differs (a tag, work in progress). Each branch is
+the base plus one commit carrying the trailers ``history`` reads, built without a checkout and
+pushed with a lease on the commit this run saw there; an identical commit is not pushed
+again. A lost lease (another run, a person) is read again and decided again. What each pull
+request carries — title, body, ``release:*`` and ``stage:*`` labels, auto-merge, the sticky
+evidence comment — is made to match the release it now carries.
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import suppress
+import tempfile
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,12 +46,13 @@ from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.rollback import rollback_plan
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
+from flux_semver.github.wording import in_input_terms
 from flux_semver.github_limits import PR_BODY, STEP_SUMMARY
 from flux_semver.model import WRITES, Config, Plan
 from flux_semver.registry.review import Review
 from flux_semver.release import trailers
 from flux_semver.release.plan import in_separate_changes, make_plan
-from flux_semver.release.promote import apply_plan
+from flux_semver.release.promote import apply_plan, edits
 from flux_semver.repo import manifests
 from flux_semver.repo.config import FILE_NAME as CONFIG_NAME
 
@@ -76,10 +79,7 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
     command = _COMMANDS[inputs.command]
     command.check(inputs)
     job = _job(inputs, where, runner, command.history)
-    # A rollback reads the stages' history, so it needs a (sparse) worktree; a release only
-    # the files, read straight from the object store.
-    laid_out = job.workspace.sparse_tree if command.history else job.workspace.files_tree
-    with laid_out(job.base_commit, _wanted_files(job)) as tree:
+    with _base_tree(job, command.history) as tree:
         root = tree / job.relative_root
         repo = manifests.load(root, inputs.config_path(root))
         config = repo.config
@@ -104,7 +104,7 @@ def release(inputs: ActionInputs, where: RunnerEnv, runner: Runner, report: Repo
         for stage, reason in blocked.items():
             runner.annotate(
                 "error",
-                f"{stage}: {change.refusal()}: {reason}",
+                f"{stage}: {change.refusal()}: {in_input_terms(reason)}",
                 title=f"flux-semver: {stage} blocked",
             )
         report.exit_code = 1
@@ -186,13 +186,33 @@ def _job(inputs: ActionInputs, where: RunnerEnv, runner: Runner, history: bool) 
     return _Job(inputs, runner, ws, base, commit, relative, client, where.fork_pull_request)
 
 
+def _base_tree(job: _Job, history: bool) -> AbstractContextManager[Path]:
+    """A directory holding the base's files as a scan reads them (the git top level's).
+
+    A rollback reads the stages' history, so it needs a (sparse) worktree. A release reads the
+    checkout in place when it is the base, as committed where a scan looks (so a large
+    repository costs what the CLI's ``plan`` costs); otherwise the files are written out from
+    the object store, nothing else of the repository.
+    """
+    ws = job.workspace
+    if history:
+        return ws.sparse_tree(job.base_commit, _wanted_files(job))
+    under = job.relative_root.as_posix()
+    if ws.holds(job.base_commit, under, CONFIG_SUFFIXES, [_config_file(job)]):
+        return nullcontext(ws.top)
+    return ws.files_tree(job.base_commit, _wanted_files(job))
+
+
+def _config_file(job: _Job) -> str:
+    config = job.inputs.config or CONFIG_NAME
+    return (job.relative_root / config).as_posix().removeprefix("./")
+
+
 def _wanted_files(job: _Job) -> list[str]:
     """What the plan reads of the base: the config, and the YAML (and JSON: an overlay's
     patch) below the GitOps root; the rest of a large repository is never written out."""
     under = job.relative_root.as_posix()
-    config = job.inputs.config or CONFIG_NAME
-    top = (job.relative_root / config).as_posix().removeprefix("./")
-    return [top, *job.workspace.files_under(job.base_commit, under, CONFIG_SUFFIXES)]
+    return [_config_file(job), *job.workspace.files_under(job.base_commit, under, CONFIG_SUFFIXES)]
 
 
 def _evidence(inputs: ActionInputs, where: RunnerEnv, plan: Plan) -> Evidence:
@@ -328,6 +348,7 @@ class _Writer:
             said.version,
             None if pull is None else _pull_state(pull),
             None if closed is None else _pull_state(closed),
+            said.stages if ours else (),
         )
 
     def _states(self) -> dict[str, BranchState]:
@@ -340,26 +361,27 @@ class _Writer:
     # -- the run --------------------------------------------------------------------------
     def run(self, request: Request) -> None:
         self.held = set(request.held)
-        states = self._states()
-        targets = decide(self.change, request, states)
-        self.lost = self._push_all(targets)
-        for target in targets:
-            if target.action == "write" and target.state.open_pull is not None:
-                self.known.update({s: target.state.open_pull.url for s in target.stages})
-        try:
+        try:  # the output names every stage, even when a read or the push fails
+            states = self._states()
+            targets = decide(self.change, request, states)
+            self.lost = self._push_all(targets)
             for target in targets:
-                self._carry_out(target, request, states)
-            if self.writes:
-                self._relink()
-                self._sticky()
-        except ReadOnlyTokenError as exc:
-            if not self.job.fork_pull_request:
-                raise
-            self.job.runner.annotate(
-                "warning",
-                f"{exc}; the plan is in the job summary only",
-                title="flux-semver: read-only token",
-            )
+                if target.action == "write" and target.state.open_pull is not None:
+                    self.known.update({s: target.state.open_pull.url for s in target.stages})
+            try:
+                for target in targets:
+                    self._carry_out(target, request, states)
+                if self.writes:
+                    self._relink()
+                    self._sticky()
+            except ReadOnlyTokenError as exc:
+                if not self.job.fork_pull_request:
+                    raise
+                self.job.runner.annotate(
+                    "warning",
+                    f"{exc}; the plan is in the job summary only",
+                    title="flux-semver: read-only token",
+                )
         finally:
             self._complete(request)
 
@@ -434,23 +456,23 @@ class _Writer:
         )
 
     def _edits(self, stages: tuple[str, ...]) -> dict[str, bytes]:
-        """The changed files of ``stages`` (paths from the git top level); the sparse tree is
-        left as it was."""
+        """The changed files of ``stages`` (paths from the git top level), edited in copies:
+        the tree the plan was read from (maybe the checkout itself) is never written."""
         plan = self.change.plan
         part = replace(
             plan, changes=tuple(c for c in plan.changes if c.stage in stages and c.action in WRITES)
         )
-        root = self.repo.root
-        originals = {c.file: (root / c.file).read_bytes() for c in part.changes}
-        try:
-            changed = apply_plan(self.repo, part)
+        files = {p.shared if p.shared is not None else p.file for p, _ in edits(self.repo, part)}
+        with tempfile.TemporaryDirectory(prefix="flux-semver-edit-") as holder:
+            copy = Path(holder)
+            for file in files:
+                (copy / file).parent.mkdir(parents=True, exist_ok=True)
+                (copy / file).write_bytes((self.repo.root / file).read_bytes())
+            changed = apply_plan(replace(self.repo, root=copy), part)
             return {
-                str(self.job.relative_root / f).removeprefix("./"): (root / f).read_bytes()
+                str(self.job.relative_root / f).removeprefix("./"): (copy / f).read_bytes()
                 for f in changed
             }
-        finally:
-            for file, data in originals.items():
-                (root / file).write_bytes(data)
 
     def _build(self, target: Target) -> _Built:
         """The branch's commit, and whether origin already has exactly that."""

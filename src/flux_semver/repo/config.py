@@ -18,11 +18,11 @@ The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not b
 from __future__ import annotations
 
 import dataclasses
-import difflib
+import functools
 import importlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,7 +30,7 @@ import yaml
 
 from flux_semver.errors import ConfigError
 from flux_semver.model import RELEASE_TYPES, Config, Stage, StageRule, Verify
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import yaml_positions
 from flux_semver.repo.windows import WindowError, freeze_window, parse_duration
 
 FILE_NAME = ".flux-semver.yaml"
@@ -96,9 +96,9 @@ def load(root: Path, path: Path | None = None) -> Config:
 def parse(raw: bytes, shown: str) -> Config:
     """A config from a file's bytes; ``shown`` is how error messages name the file."""
     try:
-        _, text = yamlfast.decode(raw)
-        documents = [d for d in yamlfast.compose(text) if not _blank(d.node)]
-    except yamlfast.YamlError as exc:
+        _, text = yaml_positions.decode(raw)
+        documents = [d for d in yaml_positions.compose(text) if not _blank(d.node)]
+    except yaml_positions.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     if not documents:  # an empty file, or only comments: nothing is configured
         return dataclasses.replace(DEFAULT_CONFIG, source=shown)
@@ -110,8 +110,8 @@ def parse(raw: bytes, shown: str) -> Config:
     node = documents[0].node
     assert node is not None
     try:
-        yamlfast.guard(node)
-    except yamlfast.YamlError as exc:
+        yaml_positions.guard(node)
+    except yaml_positions.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     lines: dict[tuple[Any, ...], int] = {}
     try:
@@ -180,15 +180,27 @@ def _plain(node: yaml.Node, where: tuple[Any, ...], lines: dict[tuple[Any, ...],
 
 
 def _schema() -> dict[str, Any]:
-    from importlib import resources  # only when a config file exists
+    from flux_semver.repo.crds import data_text  # only when a config file exists
 
-    text = resources.files("flux_semver").joinpath("data/config.schema.json").read_text("utf-8")
+    text = data_text("config.schema.json")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
+@functools.cache
+def _quick() -> Callable[[Any], bool] | None:
+    """The schema compiled into one predicate (``crds.compile_root``): a valid config never
+    imports jsonschema, slow to import; None when the schema outgrows what is compiled."""
+    from flux_semver.repo import crds
+
+    return crds.compile_root(_schema())
+
+
 def _validate(data: Any, lines: Mapping[tuple[Any, ...], int], shown: str) -> None:
-    # Imported only when a config file exists: keeps the CLI's start-up light.
+    quick = _quick()
+    if quick is not None and quick(data):
+        return
+    # Imported only for a config that fails the quick check: jsonschema says what is wrong.
     jsonschema = importlib.import_module("jsonschema")
     validator = jsonschema.Draft202012Validator(_schema())
     errors = list(validator.iter_errors(data))
@@ -293,6 +305,8 @@ def _misspelt(name: str, names: Sequence[str]) -> str | None:
     words = {w for s in DEFAULT_CONFIG.stages for w in (s.name, *s.aliases)}
     if lowered in words or len(lowered) < 5:  # "prd", "stg": abbreviations, not typos
         return None
+    import difflib  # only for a name of its own: its import compiles a pattern
+
     for stage in DEFAULT_CONFIG.stages:
         if stage.name in names:
             continue

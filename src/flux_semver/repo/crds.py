@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -110,9 +111,20 @@ def to_json_schema(node: Any) -> Any:
     return out
 
 
+def data_text(*parts: str) -> str:
+    """A file of ``flux_semver/data``, read through the package's loader, as
+    ``importlib.resources`` would (from a zip too), without importing its readers (and
+    zipfile): a pre-commit hook reads the ImagePolicy CRD on every run."""
+    path = Path(__file__).parent.parent.joinpath("data", *parts)  # flux_semver/data
+    loader = getattr(sys.modules[__name__], "__loader__", None)  # this module's: the package's
+    get_data = getattr(loader, "get_data", None)
+    raw: bytes = get_data(str(path)) if get_data is not None else path.read_bytes()
+    return raw.decode("utf-8")
+
+
 @functools.cache
 def _crd(filename: str) -> Any:
-    text = resources.files("flux_semver").joinpath("data", "crds", filename).read_text("utf-8")
+    text = data_text("crds", filename)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, libyaml when present
 
@@ -197,7 +209,9 @@ class _UnsupportedError(Exception):
     """The schema uses a keyword the compiled validator does not implement."""
 
 
-_ANNOTATIONS = frozenset({"description", "default", "title", "format", "example", "$schema"})
+_ANNOTATIONS = frozenset(
+    {"description", "default", "title", "format", "example", "$schema", "$id", "$comment", "$defs"}
+)
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -210,6 +224,34 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     ),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
 }
+
+
+def compile_root(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """A whole schema (its local ``$ref``s to ``#/$defs/...`` resolved) compiled as
+    :func:`compile_schema` does; None when it uses a keyword that is not compiled."""
+    try:
+        return compile_schema(_inline(schema, schema.get("$defs", {}), ()))
+    except _UnsupportedError:
+        return None
+
+
+def _inline(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...]) -> Any:
+    """``node`` with each ``{"$ref": "#/$defs/NAME"}`` replaced by what it names (beside
+    its sibling keywords, as ``allOf``); a reference to anything else, or to itself, raises."""
+    if isinstance(node, list):
+        return [_inline(item, defs, seen) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {key: _inline(value, defs, seen) for key, value in node.items() if key != "$ref"}
+    ref = node.get("$ref")
+    if ref is None:
+        return out
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+    if name is None or name == ref or name in seen or name not in defs:
+        raise _UnsupportedError(f"$ref {ref!r}")
+    target = _inline(defs[name], defs, (*seen, name))
+    rest = {key: value for key, value in out.items() if key not in _ANNOTATIONS}
+    return {"allOf": [target, rest]} if rest else target
 
 
 def compile_schema(node: Mapping[str, Any]) -> Callable[[Any], bool]:
@@ -284,8 +326,16 @@ def _enum(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
 
 
 def _pattern(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
-    search = re.compile(value).search
-    return lambda v: not isinstance(v, str) or search(v) is not None
+    compiled: list[re.Pattern[str]] = []  # on first use: most patterns' fields are absent
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, str):
+            return True
+        if not compiled:
+            compiled.append(re.compile(value))
+        return compiled[0].search(v) is not None
+
+    return check
 
 
 def _bound(test: Callable[[Any, Any], bool], kind: Callable[[Any], bool]) -> Any:
@@ -293,6 +343,49 @@ def _bound(test: Callable[[Any, Any], bool], kind: Callable[[Any], bool]) -> Any
         return lambda v: not kind(v) or test(v, value)
 
     return compiler
+
+
+def _all_of(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    subs = [compile_schema(sub) for sub in value]
+    return lambda v: all(sub(v) for sub in subs)
+
+
+def _any_of(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    subs = [compile_schema(sub) for sub in value]
+    return lambda v: any(sub(v) for sub in subs)
+
+
+def _one_of(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    # exactly one: right because every compiled keyword is exact (True iff valid), not only
+    # right about "valid"
+    subs = [compile_schema(sub) for sub in value]
+    return lambda v: sum(1 for sub in subs if sub(v)) == 1
+
+
+def _unique(value: Any, _node: Mapping[str, Any]) -> Callable[[Any], bool]:
+    if value is not True:
+        return lambda _v: True
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, list):
+            return True
+        keys = [_json_key(item) for item in v]
+        return len(set(keys)) == len(keys)
+
+    return check
+
+
+def _json_key(value: Any) -> Any:
+    """A hashable key equal for equal JSON values: 1 and 1.0 are one number, true is no 1."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, list):
+        return ("array", tuple(_json_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _json_key(item)) for key, item in value.items()))
+    return ("string", value)
 
 
 _is_number = _TYPES["number"]
@@ -310,6 +403,10 @@ _KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any]], Callable[[Any], bool]]] 
     "maxLength": _bound(lambda v, b: len(v) <= b, lambda v: isinstance(v, str)),
     "minItems": _bound(lambda v, b: len(v) >= b, lambda v: isinstance(v, list)),
     "maxItems": _bound(lambda v, b: len(v) <= b, lambda v: isinstance(v, list)),
+    "allOf": _all_of,
+    "anyOf": _any_of,
+    "oneOf": _one_of,
+    "uniqueItems": _unique,
 }
 
 

@@ -26,8 +26,7 @@ import yaml
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
-from flux_semver.repo import kinds, leftovers, locate, overlay_patch
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import kinds, leftovers, locate, overlay_patch, yaml_positions
 
 
 class EditError(FluxSemverError):
@@ -46,7 +45,7 @@ _PLAIN_START = frozenset("!&*-?:,[]{}#|>@`\"'%")
 class _Edit:
     policy: Policy
     new: str
-    token: yamlfast.Token
+    token: yaml_positions.Token
     style: str  # how the new value is written: plain, single or double
 
 
@@ -83,9 +82,9 @@ def _edited(  # noqa: C901 - each early return is one refusal
             f"{file}: cannot read the file ({exc.strerror}) — scan the repository again"
         ) from None
     try:
-        bom, text = yamlfast.decode(raw)
-        documents = yamlfast.load(text)
-    except yamlfast.YamlError as exc:  # changed since the scan, or another document is bad
+        bom, text = yaml_positions.decode(raw)
+        documents = yaml_positions.load(text)
+    except yaml_positions.YamlError as exc:  # changed since the scan, or another document is bad
         raise EditError(f"{file}:{exc.line}:{exc.column}: {exc.message}") from None
     additions = [(p, r) for p, r in items if p.shared is not None]
     for policy, new_range in additions:
@@ -179,9 +178,9 @@ def _where(policy: Policy) -> str:
 
 def _locate(  # noqa: C901
     policy: Policy,
-    documents: list[yamlfast.Document],
+    documents: list[yaml_positions.Document],
     text: str,
-) -> tuple[yamlfast.Token, str]:
+) -> tuple[yaml_positions.Token, str]:
     """The policy's range token in the current text, checked against what the scan saw."""
     stale = StalePolicyError(
         f"{_where(policy)}: {policy.ref} changed since the repository "
@@ -212,7 +211,7 @@ def _locate(  # noqa: C901
         located = locate.walk(document.node, path)
         if located is None:
             raise stale
-        token = yamlfast.value_token(text, *located)
+        token = yaml_positions.value_token(text, *located)
         current = str(located[1].value)
     if token.kind == "alias":
         raise EditError(
@@ -239,8 +238,8 @@ def _locate(  # noqa: C901
 
 
 def _span(
-    policy: Policy, token: yamlfast.Token, value: str, stale: StalePolicyError
-) -> tuple[yamlfast.Token, str]:
+    policy: Policy, token: yaml_positions.Token, value: str, stale: StalePolicyError
+) -> tuple[yaml_positions.Token, str]:
     """The part of a value that holds the range (a substitution's default), as a token of
     its own: only where the value is written without escapes, so offsets carry over."""
     start, end = policy.value_span or (0, 0)
@@ -254,7 +253,7 @@ def _span(
     part = value[start:end]
     if not part:
         raise stale
-    return yamlfast.Token(
+    return yaml_positions.Token(
         offset + start,
         offset + end,
         "raw",
@@ -295,7 +294,7 @@ def _needs_quotes(value: str) -> bool:
     if value != value.strip() or value[0] in _PLAIN_START or ": " in value or " #" in value:
         return True
     try:
-        return not isinstance(yamlfast.load_one(value), str)
+        return not isinstance(yaml_positions.load_one(value), str)
     except yaml.YAMLError:
         return True
 
@@ -321,11 +320,11 @@ def _splice(text: str, edits: list[_Edit]) -> str:
     return "".join(parts)
 
 
-def _verify(new_text: str, old: list[yamlfast.Document], edits: list[_Edit]) -> list[_Edit]:  # noqa: C901
+def _verify(new_text: str, old: list[yaml_positions.Document], edits: list[_Edit]) -> list[_Edit]:  # noqa: C901
     """The edits whose value does not read back, or all of them if anything else changed."""
     try:
-        new = yamlfast.load(new_text)
-    except yamlfast.YamlError:
+        new = yaml_positions.load(new_text)
+    except yaml_positions.YamlError:
         return edits
     if len(new) != len(old):
         return edits
@@ -369,13 +368,13 @@ def _inline_data(text: Any) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        documents = yamlfast.load(text)
-    except yamlfast.YamlError:
+        documents = yaml_positions.load(text)
+    except yaml_positions.YamlError:
         return None
     return documents[0].data if len(documents) == 1 else None
 
 
-def _value(documents: list[yamlfast.Document], policy: Policy) -> Any:
+def _value(documents: list[yaml_positions.Document], policy: Policy) -> Any:
     """The range value a policy points at in a file's documents (inside its inline patch)."""
     if policy.document >= len(documents):
         return None

@@ -15,7 +15,7 @@ from typing import Any
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import yaml_positions
 
 KIND = "ImageRepository"
 _EXTENSIONS = (".yaml", ".yml")
@@ -62,14 +62,14 @@ def documents(root: Path, kind: str) -> Iterator[tuple[str, int, Any]]:
         if marker not in raw:
             continue
         try:
-            _, text = yamlfast.decode(raw)
-            parsed = yamlfast.compose(text)
-        except yamlfast.YamlError:
+            _, text = yaml_positions.decode(raw)
+            parsed = yaml_positions.compose(text)
+        except yaml_positions.YamlError:
             continue
         for document in parsed:
-            if yamlfast.scalar(document.node, "kind") != kind:
+            if yaml_positions.scalar(document.node, "kind") != kind:
                 continue
-            entry = yamlfast.entry(document.node, "kind")
+            entry = yaml_positions.entry(document.node, "kind")
             yield rel, entry[0].start_mark.line + 1 if entry else 1, document.data
 
 

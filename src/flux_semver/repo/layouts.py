@@ -40,8 +40,7 @@ from typing import Any
 import yaml
 
 from flux_semver.model import Policy, PolicyKind
-from flux_semver.repo import kinds, locate, overlay_patch, substitution
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import kinds, locate, overlay_patch, substitution, yaml_positions
 from flux_semver.repo.stages import StageResolver, app_of
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -92,7 +91,7 @@ class Source:
 
     file: str
     text: str
-    documents: list[yamlfast.Document]
+    documents: list[yaml_positions.Document]
 
 
 @dataclass
@@ -101,7 +100,7 @@ class _Overlay:
 
     directory: str
     source: Source
-    document: yamlfast.Document
+    document: yaml_positions.Document
 
     @functools.cached_property
     def data(self) -> dict[str, Any]:
@@ -114,18 +113,18 @@ class _Overlay:
         if keys & _PATCH_KEYS:
             try:
                 value = self.document.data
-            except yamlfast.YamlError:
+            except yaml_positions.YamlError:
                 return {}  # not data (a duplicate key): Kustomize cannot build it either
             return value if isinstance(value, dict) else {}
         data: dict[str, Any] = {}
         for key in _LIST_KEYS & keys:
-            found = yamlfast.entry(node, key)
+            found = yaml_positions.entry(node, key)
             if found is not None and isinstance(found[1], yaml.SequenceNode):
                 data[key] = [
                     item.value for item in found[1].value if isinstance(item, yaml.ScalarNode)
                 ]
         for key in _TEXT_KEYS & keys:
-            text = yamlfast.scalar(node, key)
+            text = yaml_positions.scalar(node, key)
             if text is not None:
                 data[key] = text
         return data
@@ -141,7 +140,7 @@ class FluxKustomization:
     """A Flux ``Kustomization``: which directory it applies, and its ``postBuild``."""
 
     source: Source
-    document: yamlfast.Document
+    document: yaml_positions.Document
     name: str
     namespace: str
     path: str  # relative to the repository root, "" for the root itself
@@ -150,7 +149,7 @@ class FluxKustomization:
     def data(self) -> dict[str, Any]:
         try:
             value = self.document.data
-        except yamlfast.YamlError:
+        except yaml_positions.YamlError:
             return {}
         return value if isinstance(value, dict) else {}
 
@@ -232,10 +231,10 @@ class Layout:
     def active(self) -> bool:
         return bool(self.overlays or self.flux)
 
-    def add(self, source: Source, document: yamlfast.Document) -> bool:
+    def add(self, source: Source, document: yaml_positions.Document) -> bool:
         """Keep a document if it is a kustomization or a Flux Kustomization."""
-        api = yamlfast.scalar(document.node, "apiVersion") or ""
-        kind = yamlfast.scalar(document.node, "kind")
+        api = yaml_positions.scalar(document.node, "apiVersion") or ""
+        kind = yaml_positions.scalar(document.node, "kind")
         file = source.file
         self._sources.setdefault(file, source)
         if kind == "Kustomization" and api.startswith(FLUX_GROUP):
@@ -309,9 +308,9 @@ class Layout:
         if file in self._sources:
             return self._sources[file]
         try:
-            _, text = yamlfast.decode((self._root / file).read_bytes())
-            documents = yamlfast.compose(text)
-        except (OSError, yamlfast.YamlError):
+            _, text = yaml_positions.decode((self._root / file).read_bytes())
+            documents = yaml_positions.compose(text)
+        except (OSError, yaml_positions.YamlError):
             self._sources[file] = None
             return None
         found = Source(file, text, documents)
@@ -555,13 +554,15 @@ class _Build:
 
     def _patch(self, overlay: _Overlay, objects: list[_Object]) -> None:  # noqa: C901
         data = overlay.data
-        items = yamlfast.entry(overlay.document.node, "patches")
+        items = yaml_positions.entry(overlay.document.node, "patches")
         nodes = items[1].value if items and isinstance(items[1], yaml.SequenceNode) else []
         for index, item in enumerate(_list(data.get("patches"))):
             if not isinstance(item, dict):
                 continue
             node = nodes[index] if index < len(nodes) else None
-            mark = yamlfast.path(node, "target", "kind") or yamlfast.entry(node, "patch")
+            mark = yaml_positions.path(node, "target", "kind") or yaml_positions.entry(
+                node, "patch"
+            )
             line = (mark[0] if mark else node).start_mark.line + 1 if node is not None else 0
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             for patch in self._contents(overlay, item, ("patches", index, "patch")):
@@ -588,16 +589,16 @@ class _Build:
             for document in source.documents:
                 try:
                     data = document.data
-                except yamlfast.YamlError:
+                except yaml_positions.YamlError:
                     continue
                 self.consumed.add((source.file, document.index))
                 line = (document.node.start_mark.line + 1) if document.node is not None else 1
                 yield _Patch(source, document.index, data, (), line)
         elif isinstance(item.get("patch"), str):
             try:
-                documents = yamlfast.compose(item["patch"])
+                documents = yaml_positions.compose(item["patch"])
                 data = documents[0].data if len(documents) == 1 else None
-            except yamlfast.YamlError:
+            except yaml_positions.YamlError:
                 return
             line = 1
             found = locate.walk(overlay.document.node, inline)
@@ -693,7 +694,7 @@ class _Build:
             located = locate.walk(node, path)
             if located is None or not isinstance(located[1], yaml.ScalarNode):
                 return None
-            token = yamlfast.value_token(source.text, *located)
+            token = yaml_positions.value_token(source.text, *located)
             value = str(located[1].value)
         return Where(
             source.file, patch.document, path, patch.inline, value, token.line, token.column

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from flux_semver.model import Policy
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import yaml_positions
 
 Step = str | int
 
@@ -30,22 +30,22 @@ def walk(node: yaml.Node | None, path: Sequence[Step]) -> tuple[yaml.Node, yaml.
                 return None
             node, found = node.value[step], None
         else:
-            found = yamlfast.entry(node, step)
+            found = yaml_positions.entry(node, step)
             if found is None:
                 return None
             node = found[1]
     return found
 
 
-def token(text: str, node: yaml.Node | None, path: Sequence[Step]) -> yamlfast.Token | None:
+def token(text: str, node: yaml.Node | None, path: Sequence[Step]) -> yaml_positions.Token | None:
     """The token of the value at ``path`` in ``text`` (None when the path is not there)."""
     found = walk(node, path)
-    return None if found is None else yamlfast.value_token(text, *found)
+    return None if found is None else yaml_positions.value_token(text, *found)
 
 
 def inline_token(
     text: str, node: yaml.Node | None, inline: Sequence[Step], path: Sequence[Step]
-) -> tuple[yamlfast.Token, str] | None:
+) -> tuple[yaml_positions.Token, str] | None:
     """The token, in the file's text, of the value at ``path`` inside the inline patch at
     ``inline`` (a literal ``|`` block), with its value; None when it cannot be pointed at
     exactly (another block style, a patch that is not YAML)."""
@@ -54,22 +54,24 @@ def inline_token(
         return None
     inner_text = str(outer[1].value)
     try:
-        documents = yamlfast.compose(inner_text)
-    except yamlfast.YamlError:
+        documents = yaml_positions.compose(inner_text)
+    except yaml_positions.YamlError:
         return None
     if len(documents) != 1:
         return None
     inner = walk(documents[0].node, path)
     if inner is None or not isinstance(inner[1], yaml.ScalarNode):
         return None
-    found = yamlfast.value_token(inner_text, *inner)
+    found = yaml_positions.value_token(inner_text, *inner)
     start = _outer_offset(text, outer[1], inner_text, found.start)
     end = _outer_offset(text, outer[1], inner_text, found.end)
     if start is None or end is None or text[start:end] != found.source:
         return None
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return yamlfast.Token(start, end, found.kind, found.source, line, column), str(inner[1].value)
+    return yaml_positions.Token(start, end, found.kind, found.source, line, column), str(
+        inner[1].value
+    )
 
 
 def _outer_offset(text: str, block: yaml.Node, inner: str, at: int) -> int | None:
@@ -107,9 +109,9 @@ def value_of(raw: bytes, policy: Policy) -> str | None:
     """The range a policy whose place is a path (``Policy.value_path``: an overlay's patch, a
     variable's value) has in a file's bytes — another commit's, say; None when not there."""
     try:
-        _, text = yamlfast.decode(raw)
-        documents = yamlfast.load(text)
-    except yamlfast.YamlError:
+        _, text = yaml_positions.decode(raw)
+        documents = yaml_positions.load(text)
+    except yaml_positions.YamlError:
         return None
     if policy.document >= len(documents):
         return None
@@ -119,8 +121,8 @@ def value_of(raw: bytes, policy: Policy) -> str | None:
         if not isinstance(data, str):
             return None
         try:
-            inner = yamlfast.load(data)
-        except yamlfast.YamlError:
+            inner = yaml_positions.load(data)
+        except yaml_positions.YamlError:
             return None
         data = inner[0].data if len(inner) == 1 else None
     value = _step(data, policy.value_path)

@@ -25,8 +25,7 @@ import yaml
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
 from flux_semver.repo import config as config_module
-from flux_semver.repo import kinds, layouts, leftovers
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import kinds, layouts, leftovers, yaml_positions
 from flux_semver.repo.layouts import Layout
 from flux_semver.repo.stages import StageResolver, app_of
 
@@ -194,6 +193,12 @@ def scan(
     return Repository(root, config, tuple(effective), tuple(errors), count)
 
 
+def mentions_a_kind(raw: bytes) -> bool:
+    """Whether a file's bytes mention what a scan reads a file for: a kind with a range, a
+    Kustomization or a ConfigMap (post-build variables)."""
+    return _MARKERS.search(raw) is not None or b"ConfigMap" in raw
+
+
 def _read_into(
     raw: bytes,
     rel: str,
@@ -204,7 +209,7 @@ def _read_into(
 ) -> None:
     try:
         policies.extend(read(raw, rel, resolver, layout))
-    except yamlfast.YamlError as exc:
+    except yaml_positions.YamlError as exc:
         if _MARKER in raw or _TOP_KIND.search(raw):  # else no policy can be lost
             errors.append(
                 FileError(rel, exc.line, exc.column, exc.message, True, template=exc.template)
@@ -259,15 +264,15 @@ def _rest(handle: int, size: int, head: bytes) -> tuple[int, bool]:
 def read(
     raw: bytes, file: str, resolver: StageResolver, layout: Layout | None = None
 ) -> list[Policy]:
-    """The policies in one file's bytes; raises ``yamlfast.YamlError`` if it is not YAML.
+    """The policies in one file's bytes; raises ``yaml_positions.YamlError`` if it is not YAML.
 
     With a ``layout``, the file's Kustomizations (Kustomize's and Flux's) are handed to it, so
     that ``scan`` can work out each stage's effective ranges (``layouts``)."""
-    _, text = yamlfast.decode(raw)
-    documents = yamlfast.compose(text)
+    _, text = yaml_positions.decode(raw)
+    documents = yaml_positions.compose(text)
     found: list[Policy] = []
     for document in documents:
-        kind = yamlfast.scalar(document.node, "kind")
+        kind = yaml_positions.scalar(document.node, "kind")
         if kind in kinds.KINDS:
             data = document.data
             if not isinstance(data, dict):
@@ -288,8 +293,8 @@ def read(
             if layout is not None:
                 layout.add(layouts.Source(file, text, documents), document)
             if (
-                yamlfast.entry(document.node, "patches") is not None
-                and "kustomize" in str(yamlfast.scalar(document.node, "apiVersion"))
+                yaml_positions.entry(document.node, "patches") is not None
+                and "kustomize" in str(yaml_positions.scalar(document.node, "apiVersion"))
                 and isinstance(document.data, dict)
                 and isinstance(document.data.get("patches"), list)
             ):
@@ -309,9 +314,11 @@ def _text(value: Any) -> str | None:
     return None if value is None or isinstance(value, dict | list) else str(value)
 
 
-def _policy(document: yamlfast.Document, text: str, file: str, resolver: StageResolver) -> Policy:
+def _policy(
+    document: yaml_positions.Document, text: str, file: str, resolver: StageResolver
+) -> Policy:
     data: dict[str, Any] = document.data
-    kind_entry = yamlfast.entry(document.node, "kind")
+    kind_entry = yaml_positions.entry(document.node, "kind")
     line = kind_entry[0].start_mark.line + 1 if kind_entry else 1
     metadata = _mapping(data.get("metadata"))
     labels = {str(k): str(v) for k, v in _mapping(metadata.get("labels")).items()}
@@ -322,16 +329,16 @@ def _policy(document: yamlfast.Document, text: str, file: str, resolver: StageRe
     range_line: int | None = None
     range_column: int | None = None
     if kind == "semver":
-        located = yamlfast.path(document.node, *RANGE_PATH)
+        located = yaml_positions.path(document.node, *RANGE_PATH)
         if located is not None and isinstance(located[1], yaml.ScalarNode):
-            token = yamlfast.value_token(text, *located)
+            token = yaml_positions.value_token(text, *located)
             range_text = str(located[1].value)
             range_line, range_column = token.line, token.column
     api_line: int | None = None
     api_column: int | None = None
-    api_entry = yamlfast.entry(document.node, "apiVersion")
+    api_entry = yaml_positions.entry(document.node, "apiVersion")
     if api_entry is not None:
-        api_token = yamlfast.value_token(text, *api_entry)
+        api_token = yaml_positions.value_token(text, *api_entry)
         api_line, api_column = api_token.line, api_token.column
     filter_tags = _mapping(spec.get("filterTags"))
     name = _text(metadata.get("name")) or ""
@@ -361,13 +368,17 @@ def _policy(document: yamlfast.Document, text: str, file: str, resolver: StageRe
 
 
 def _ranged(
-    kind: kinds.Kind, document: yamlfast.Document, text: str, file: str, resolver: StageResolver
+    kind: kinds.Kind,
+    document: yaml_positions.Document,
+    text: str,
+    file: str,
+    resolver: StageResolver,
 ) -> Policy | None:
     """A HelmRelease, HelmChart, OCIRepository or GitRepository as a policy; None when it
     selects no version by a range (a HelmRelease with a ``chartRef``, a source that follows a
     branch, a tag or a digest). A chart with no version takes Flux's default, ``*``."""
     data: dict[str, Any] = document.data
-    located = yamlfast.path(document.node, *kind.range_path)
+    located = yaml_positions.path(document.node, *kind.range_path)
     written = located is not None and isinstance(located[1], yaml.ScalarNode)
     if not written and (
         kind.name in ("OCIRepository", "GitRepository")
@@ -378,12 +389,12 @@ def _ranged(
     labels = {str(k): str(v) for k, v in _mapping(metadata.get("labels")).items()}
     range_text, range_line, range_column = "*", None, None
     if located is not None and written:
-        token = yamlfast.value_token(text, *located)
+        token = yaml_positions.value_token(text, *located)
         range_text = str(located[1].value)
         range_line, range_column = token.line, token.column
-    kind_entry = yamlfast.entry(document.node, "kind")
-    api_entry = yamlfast.entry(document.node, "apiVersion")
-    api_token = yamlfast.value_token(text, *api_entry) if api_entry is not None else None
+    kind_entry = yaml_positions.entry(document.node, "kind")
+    api_entry = yaml_positions.entry(document.node, "apiVersion")
+    api_token = yaml_positions.value_token(text, *api_entry) if api_entry is not None else None
     name = _text(metadata.get("name")) or ""
     match = resolver.resolve(name=name, file=file, labels=labels)
     return Policy(
@@ -410,9 +421,11 @@ def _ranged(
     )
 
 
-def _patches(document: yamlfast.Document, file: str, resolver: StageResolver) -> Iterator[Policy]:
+def _patches(
+    document: yaml_positions.Document, file: str, resolver: StageResolver
+) -> Iterator[Policy]:
     """Kustomize ``patches`` entries aimed at an ImagePolicy (by target or by content)."""
-    items = yamlfast.entry(document.node, "patches")
+    items = yaml_positions.entry(document.node, "patches")
     nodes = items[1].value if items and isinstance(items[1], yaml.SequenceNode) else []
     for item, node in zip(document.data["patches"], nodes, strict=False):
         item = _mapping(item)
@@ -421,7 +434,9 @@ def _patches(document: yamlfast.Document, file: str, resolver: StageResolver) ->
         if target.get("kind") != KIND and _mapping(content).get("kind") != KIND:
             continue
         values = _patched_values(content)
-        target_entry = yamlfast.path(node, "target", "kind") or yamlfast.entry(node, "patch")
+        target_entry = yaml_positions.path(node, "target", "kind") or yaml_positions.entry(
+            node, "patch"
+        )
         line = (target_entry[0] if target_entry else node).start_mark.line + 1
         name = values.get("/metadata/name") or _text(target.get("name")) or "*"
         metadata = _mapping(_mapping(content).get("metadata"))  # a strategic-merge patch
@@ -460,9 +475,9 @@ def _patch_content(patch: Any) -> Any:
     if not isinstance(patch, str):
         return None
     try:
-        documents = yamlfast.compose(patch)
+        documents = yaml_positions.compose(patch)
         return documents[0].data if len(documents) == 1 else None
-    except yamlfast.YamlError:
+    except yaml_positions.YamlError:
         return None
 
 

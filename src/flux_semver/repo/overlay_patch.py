@@ -18,8 +18,7 @@ from typing import Any
 import yaml
 
 from flux_semver.model import Policy
-from flux_semver.repo import kinds
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import kinds, yaml_positions
 
 
 def extendable(node: yaml.Node | None, documents: int) -> bool:
@@ -27,7 +26,7 @@ def extendable(node: yaml.Node | None, documents: int) -> bool:
     whose ``patches`` is absent or a non-empty block list."""
     if documents != 1 or not isinstance(node, yaml.MappingNode):
         return False
-    found = yamlfast.entry(node, "patches")
+    found = yaml_positions.entry(node, "patches")
     if found is None:
         return True
     value = found[1]
@@ -72,15 +71,15 @@ def add(text: str, additions: Sequence[tuple[Policy, str]]) -> str | None:
     """``text`` (a kustomization) with one ``patches`` entry per (policy, new range); None
     when it cannot be added exactly (see ``extendable``)."""
     try:
-        documents = yamlfast.load(text)
-    except yamlfast.YamlError:
+        documents = yaml_positions.load(text)
+    except yaml_positions.YamlError:
         return None
     if len(documents) != 1 or not extendable(documents[0].node, 1):
         return None
     node = documents[0].node
     newline = "\r\n" if "\r\n" in text else "\n"
     entries = [entry(policy, new_range) for policy, new_range in additions]
-    found = yamlfast.entry(node, "patches")
+    found = yaml_positions.entry(node, "patches")
     if found is None:
         body = [line for data in entries for line in _lines(data, "  ")]
         head = text if text.endswith(("\n", "\r")) or not text else text + newline
@@ -104,8 +103,8 @@ def add(text: str, additions: Sequence[tuple[Policy, str]]) -> str | None:
 
 def _verify(new: str, old: Any, entries: list[dict[str, Any]]) -> bool:
     try:
-        documents = yamlfast.load(new)
-    except yamlfast.YamlError:
+        documents = yaml_positions.load(new)
+    except yaml_positions.YamlError:
         return False
     if len(documents) != 1 or not isinstance(old, dict):
         return False

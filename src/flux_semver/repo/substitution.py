@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from flux_semver.model import Policy
-from flux_semver.repo import kinds, locate
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import kinds, locate, yaml_positions
 
 if TYPE_CHECKING:
     from flux_semver.repo.layouts import FluxKustomization, Layout
@@ -288,18 +287,18 @@ class _ConfigMaps:
 
     def __init__(self, layout: Layout) -> None:
         self._layout = layout
-        self._index: dict[str, list[tuple[Any, yamlfast.Document]]] | None = None
+        self._index: dict[str, list[tuple[Any, yaml_positions.Document]]] | None = None
 
-    def find(self, name: str, namespace: str) -> tuple[Any, yamlfast.Document] | None:
+    def find(self, name: str, namespace: str) -> tuple[Any, yaml_positions.Document] | None:
         if self._index is None:
             self._index = {}
             for file in self._layout.configmap_files:
                 source = self._layout.source(file)
                 for document in source.documents if source is not None else ():
-                    if yamlfast.scalar(document.node, "kind") != "ConfigMap":
+                    if yaml_positions.scalar(document.node, "kind") != "ConfigMap":
                         continue
-                    metadata = yamlfast.entry(document.node, "metadata")
-                    found = yamlfast.scalar(metadata[1], "name") if metadata else None
+                    metadata = yaml_positions.entry(document.node, "metadata")
+                    found = yaml_positions.scalar(metadata[1], "name") if metadata else None
                     if found is not None and isinstance(document.node, yaml.MappingNode):
                         self._index.setdefault(found, []).append((source, document))
         for source, document in self._index.get(name, ()):

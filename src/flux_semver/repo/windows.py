@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flux_semver.model import FreezeWindow
 
@@ -62,6 +61,8 @@ def zone(name: str) -> tzinfo:
     """An IANA time zone (``Europe/Berlin``) or ``UTC``."""
     if name.upper() == "UTC":
         return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only for a zone other than UTC
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -82,6 +83,8 @@ def _has_database() -> bool:
     try:
         importlib.import_module("tzdata")
     except ImportError:
+        from zoneinfo import available_timezones
+
         return bool(available_timezones())
     return True
 

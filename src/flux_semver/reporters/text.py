@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import click
+from typing import Any
 
 from flux_semver.check_result import CheckResult
 from flux_semver.printable import printable
@@ -16,8 +16,8 @@ def render(result: CheckResult, *, color: bool = False) -> str:
         where = f"{printable(f.file)}:{f.line}:{f.column}:"
         code = f"{f.code} {f.name}"
         if color:
-            where = click.style(where, bold=True)
-            code = click.style(code, fg=_COLORS[f.severity], bold=True)
+            where = _style(where, bold=True)
+            code = _style(code, fg=_COLORS[f.severity], bold=True)
         lines.append(f"{where} {code} {printable(f.message)}")
     lines.append(summary(result, color=color))
     return "\n".join(lines) + "\n"
@@ -34,13 +34,20 @@ def summary(result: CheckResult, *, color: bool = False) -> str:
         scope += f", {result.suppressed} suppressed"
     if not result.findings:
         line = f"no problems in {scope}"
-        return click.style(line, fg="green") if color else line
+        return _style(line, fg="green") if color else line
     parts = [_count(result.errors, "error"), _count(result.warnings, "warning")]
     line = f"{', '.join(parts)} in {scope}"
     if color:
-        return click.style(line, fg="red" if result.errors else "yellow", bold=True)
+        return _style(line, fg="red" if result.errors else "yellow", bold=True)
     return line
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _style(text: str, **how: Any) -> str:
+    """``click.style``, imported only for colour (a hook's plain output never needs it)."""
+    import click
+
+    return click.style(text, **how)

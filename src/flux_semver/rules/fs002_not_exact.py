@@ -38,8 +38,7 @@ from pathlib import Path
 
 from flux_semver.errors import GitError
 from flux_semver.model import Finding, Policy, Severity
-from flux_semver.repo import git
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import git, yaml_positions
 from flux_semver.semver.ranges import Range
 from flux_semver.semver.version import Version
 
@@ -93,8 +92,8 @@ class _Head:
         if raw is None:
             return None
         try:
-            documents = yamlfast.load(yamlfast.decode(raw)[1])
-        except yamlfast.YamlError:
+            documents = yaml_positions.load(yaml_positions.decode(raw)[1])
+        except yaml_positions.YamlError:
             return None
         if policy.document >= len(documents):
             return None

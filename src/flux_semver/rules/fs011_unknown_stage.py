@@ -30,7 +30,6 @@ the name you use to a stage's `aliases` in `.flux-semver.yaml`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from flux_semver.model import Finding, Severity
@@ -51,6 +50,8 @@ def check(repo: Scanned) -> Iterator[Finding]:
         label = policy.labels.get(STAGE_LABEL)
         if label is None or policy.stage is not None:
             continue
+        import difflib  # only for a label that names no stage
+
         close = difflib.get_close_matches(str(label).lower(), list(words), n=1, cutoff=0.6)
         hint = f'did you mean "{words[close[0]]}"? ' if close else ""
         yield finding(

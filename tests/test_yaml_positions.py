@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flux_semver.repo import yaml_positions as yamlfast
+from flux_semver.repo import yaml_positions
 
 DATA = Path(__file__).parent / "data"
 FILES = sorted([*DATA.glob("corpus/*.yaml"), *DATA.glob("repos/lossless/*.yaml")])
@@ -19,10 +19,10 @@ def test_data_is_what_the_pure_python_safe_loader_builds(path: Path) -> None:
     try:
         expected = list(yaml.load_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError:
-        with pytest.raises(yamlfast.YamlError):
-            yamlfast.load(text)
+        with pytest.raises(yaml_positions.YamlError):
+            yaml_positions.load(text)
         return
-    assert [d.data for d in yamlfast.load(text)] == expected
+    assert [d.data for d in yaml_positions.load(text)] == expected
 
 
 @pytest.mark.parametrize(
@@ -46,8 +46,8 @@ def test_data_is_what_the_pure_python_safe_loader_builds(path: Path) -> None:
     ],
 )
 def test_scalars_and_merges_resolve_as_in_the_safe_loader(text: str) -> None:
-    assert yamlfast.load_one(text) == yaml.load(text, Loader=yaml.SafeLoader)
-    documents = yamlfast.load(text)
+    assert yaml_positions.load_one(text) == yaml.load(text, Loader=yaml.SafeLoader)
+    documents = yaml_positions.load(text)
     assert (documents[0].data if documents else None) == yaml.load(text, Loader=yaml.SafeLoader)
 
 
@@ -74,8 +74,8 @@ def test_scalars_and_merges_resolve_as_in_the_safe_loader(text: str) -> None:
     ],
 )
 def test_errors_carry_the_position(text: str, line: int, column: int, words: str) -> None:
-    with pytest.raises(yamlfast.YamlError) as caught:
-        yamlfast.load(text)
+    with pytest.raises(yaml_positions.YamlError) as caught:
+        yaml_positions.load(text)
     assert (caught.value.line, caught.value.column) == (line, column)
     assert words in caught.value.message
     assert caught.value.template == ("Helm or Go template" in words)
@@ -90,16 +90,16 @@ def test_errors_carry_the_position(text: str, line: int, column: int, words: str
     ],
 )
 def test_template_syntax_at_the_error_makes_a_template(text: str) -> None:
-    with pytest.raises(yamlfast.YamlError) as caught:
-        yamlfast.load(text)
+    with pytest.raises(yaml_positions.YamlError) as caught:
+        yaml_positions.load(text)
     assert caught.value.template and "Helm or Go template" in caught.value.message
 
 
 def test_a_text_that_parses_with_placeholders_for_its_templates_is_a_template() -> None:
     # the error is reported on the line after the action; with a placeholder it is YAML
     text = "a: [1, {{ .x }}\n   ]\n"
-    assert yamlfast.template_at(text, 2)
-    assert not yamlfast.template_at("a: [1, '{{ .x }}'\n  b\n", 2)
+    assert yaml_positions.template_at(text, 2)
+    assert not yaml_positions.template_at("a: [1, '{{ .x }}'\n  b\n", 2)
 
 
 @pytest.mark.parametrize(
@@ -117,16 +117,16 @@ def test_a_text_that_parses_with_placeholders_for_its_templates_is_a_template() 
 def test_value_token_is_the_value_as_written(
     text: str, kind: str, source: str, line: int, column: int
 ) -> None:
-    (document,) = yamlfast.compose(text)
-    located = yamlfast.path(document.node, "x", "range")
+    (document,) = yaml_positions.compose(text)
+    located = yaml_positions.path(document.node, "x", "range")
     assert located is not None
-    token = yamlfast.value_token(text, *located)
+    token = yaml_positions.value_token(text, *located)
     assert (token.kind, token.source, token.line, token.column) == (kind, source, line, column)
     assert text[token.start : token.end] == source
 
 
 def test_decode_keeps_the_byte_order_mark_apart() -> None:
-    assert yamlfast.decode(b"\xef\xbb\xbfa: 1\n") == ("\ufeff", "a: 1\n")
-    with pytest.raises(yamlfast.YamlError, match="not UTF-8") as caught:
-        yamlfast.decode(b"a: 1\nb: \xff\n")
+    assert yaml_positions.decode(b"\xef\xbb\xbfa: 1\n") == ("\ufeff", "a: 1\n")
+    with pytest.raises(yaml_positions.YamlError, match="not UTF-8") as caught:
+        yaml_positions.decode(b"a: 1\nb: \xff\n")
     assert (caught.value.line, caught.value.column) == (2, 4)
