@@ -27,6 +27,7 @@ from flux_semver.model import Config, FileError, Policy, PolicyKind
 from flux_semver.repo import config as config_module
 from flux_semver.repo import kinds, layouts, leftovers, yaml_positions
 from flux_semver.repo.layouts import Layout
+from flux_semver.repo.quiet_files import QuietFiles
 from flux_semver.repo.stages import StageResolver, app_of
 
 API_GROUP = "image.toolkit.fluxcd.io/"
@@ -86,15 +87,17 @@ def load(
     *,
     exclude: Sequence[str] = (),
     parse_only: Callable[[str, bytes], bool] | None = None,
+    remember_quiet: bool = False,
 ) -> Repository:
     """The repository at ``root`` with its config (``config_path``, else its own
     ``.flux-semver.yaml``, else the defaults; ``exclude`` globs added to the config's),
-    scanned (``parse_only``: see :func:`scan`): what every command and face starts from."""
+    scanned (``parse_only``, ``remember_quiet``: see :func:`scan`): what every command and
+    face starts from."""
     need_root(root)
     config = config_module.load(root, config_path)
     if exclude:
         config = dataclasses.replace(config, exclude=(*config.exclude, *exclude))
-    return scan(root, config, parse_only=parse_only)
+    return scan(root, config, parse_only=parse_only, remember_quiet=remember_quiet)
 
 
 def need_root(root: Path) -> None:
@@ -111,6 +114,7 @@ def scan(
     *,
     follow_symlinks: bool = False,
     parse_only: Callable[[str, bytes], bool] | None = None,
+    remember_quiet: bool = False,
 ) -> Repository:
     """Every policy under ``root`` (see the module's documentation); a file that cannot be
     parsed becomes a FileError.
@@ -118,6 +122,9 @@ def scan(
     ``parse_only(relative path, bytes)``, when given, says which of the files that mention
     ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
     apps a commit touches); the others are counted as scanned and passed over.
+    ``remember_quiet`` passes over, unread, the files an earlier scan found to mention
+    nothing it looks for and that are unchanged since (:mod:`~flux_semver.repo.quiet_files`,
+    kept in the git directory): a hook run on every commit reads only what changed.
     """
     need_root(root)
     resolver = StageResolver(config)
@@ -130,40 +137,29 @@ def scan(
     unlisted: list[tuple[str, str]] = []
     deferred: list[tuple[str, bytes]] = []
     walk = _Walk(root, follow_symlinks, config.exclude)
+    quiet = QuietFiles.of(root, _MARKERS.pattern, wanted=remember_quiet)
     for path, rel in sorted(walk.files(), key=lambda pair: pair[1]):
         count += 1
-        try:
-            raw = _read(path)
-        except _TooLarge as exc:
-            if exc.mentions:
-                errors.append(FileError(rel, 1, 1, exc.message, True))
+        if quiet.unchanged(path, rel):
             continue
-        except OSError as exc:
-            errors.append(
-                FileError(
-                    rel,
-                    1,
-                    1,
-                    f"cannot read the file ({exc.strerror}) — make "
-                    "it readable, or remove it from the repository",
-                    True,
-                )
-            )
+        raw = _read_or_report(path, rel, errors)
+        if raw is None:
             continue
-        if b"ConfigMap" in raw:
+        configmap = b"ConfigMap" in raw
+        if configmap:
             layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
         if layouts.is_kustomization_file(rel):
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
-        if _MARKERS.search(raw) is None or (parse_only is not None and not parse_only(rel, raw)):
+        if _MARKERS.search(raw) is None:
+            if not configmap:
+                quiet.remember(rel)
+            continue
+        if parse_only is not None and not parse_only(rel, raw):
             continue
         _read_into(raw, rel, resolver, layout, policies, errors)
-    if deferred:
-        # Most kustomizations only list manifests: those that can change a policy are read
-        # (patches, components, or naming a policy file or a directory that leads to one).
-        for rel, raw in layouts.relevant(deferred, {p.file for p in policies}):
-            _read_into(raw, rel, resolver, layout, policies, errors)
-        policies.sort(key=lambda p: p.file)
+    quiet.save()
+    _read_kustomizations(deferred, resolver, layout, policies, errors)
     unlisted.extend(walk.unlisted)
     errors.extend(
         FileError(
@@ -191,6 +187,44 @@ def scan(
     effective = layout.resolve(root, policies, resolver) if layout.active else policies
     effective = kinds.distinct_apps(effective)
     return Repository(root, config, tuple(effective), tuple(errors), count)
+
+
+def _read_kustomizations(
+    deferred: list[tuple[str, bytes]],
+    resolver: StageResolver,
+    layout: Layout,
+    policies: list[Policy],
+    errors: list[FileError],
+) -> None:
+    """Most kustomizations only list manifests: those that can change a policy are read
+    (patches, components, or naming a policy file or a directory that leads to one)."""
+    if not deferred:
+        return
+    for rel, raw in layouts.relevant(deferred, {p.file for p in policies}):
+        _read_into(raw, rel, resolver, layout, policies, errors)
+    policies.sort(key=lambda p: p.file)
+
+
+def _read_or_report(path: str, rel: str, errors: list[FileError]) -> bytes | None:
+    """The file's bytes, or None with the reason in ``errors`` when a policy could be lost
+    (a file too large to be a manifest is passed over unless it mentions ImagePolicy)."""
+    try:
+        return _read(path)
+    except _TooLarge as exc:
+        if exc.mentions:
+            errors.append(FileError(rel, 1, 1, exc.message, True))
+    except OSError as exc:
+        errors.append(
+            FileError(
+                rel,
+                1,
+                1,
+                f"cannot read the file ({exc.strerror}) — make "
+                "it readable, or remove it from the repository",
+                True,
+            )
+        )
+    return None
 
 
 def mentions_a_kind(raw: bytes) -> bool:

@@ -1,0 +1,130 @@
+"""A hook's scan passes over, unread, the files an earlier scan found quiet and that have not
+changed since — and never misses a file that changed (repo/quiet_files.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from flux_semver import rules
+from flux_semver.repo import manifests, quiet_files
+from tests.support.gitops import Repo, gitops_repo, policy
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-{n}
+spec:
+  replicas: 1
+"""
+
+
+# a dev policy whose range Flux refuses (FS001)
+BAD = policy("web-dev", "web", "one.two")
+
+
+def _deployment(n: int) -> str:
+    """A Deployment of exactly BAD's size (a comment pads it)."""
+    text = DEPLOYMENT.format(n=n) + "# "
+    return text + "x" * (len(BAD) - len(text) - 1) + "\n"
+
+
+def _settled(repo: Repo, count: int = 20) -> list[str]:
+    """``count`` Deployment files, committed, and old enough to be remembered."""
+    names = [f"clusters/dev/web/deploy-{n:02d}.yaml" for n in range(count)]
+    repo.commit("deployments", {name: _deployment(n) for n, name in enumerate(names)})
+    time.sleep(quiet_files.SETTLED + 0.2)  # ctime cannot be set back: wait for it to settle
+    return names
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the scan opens, in order (the real reader still does the reading)."""
+    opened: list[str] = []
+    real = manifests._read
+
+    def counting(path: str) -> bytes:
+        opened.append(Path(path).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(manifests, "_read", counting)
+    return opened
+
+
+def _findings(root: Path, *, remember: bool) -> list[tuple[str, str, int]]:
+    result = rules.check(root, remember_quiet=remember)
+    return [(f.code, f.file, f.line) for f in result.findings]
+
+
+def test_a_second_scan_reads_only_what_is_not_known_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = gitops_repo(tmp_path)
+    deployments = _settled(repo)
+    first = _findings(repo.root, remember=True)
+    assert (repo.root / ".git" / quiet_files.NAME).is_file()
+    opened = _reads(monkeypatch)
+    assert _findings(repo.root, remember=True) == first
+    assert opened, "the policy files are read every time"
+    assert not [path for path in opened if path.endswith(tuple(deployments))]
+    # without the record, every file is read, and the findings are the same
+    opened.clear()
+    assert _findings(repo.root, remember=False) == first
+    assert all(any(path.endswith(name) for path in opened) for name in deployments)
+
+
+def test_a_quiet_file_that_becomes_a_policy_is_read_and_judged(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    deployments = _settled(repo)
+    before = _findings(repo.root, remember=True)
+    # the same file, now a policy with a range Flux refuses: FS001 must see it at once
+    target = repo.root / deployments[3]
+    target.write_text(BAD)
+    after = _findings(repo.root, remember=True)
+    assert after == _findings(repo.root, remember=False)
+    assert [f for f in after if f[:2] == ("FS001", deployments[3])]
+    assert after != before
+
+
+def test_an_edit_that_keeps_the_size_is_seen(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    deployments = _settled(repo)
+    _findings(repo.root, remember=True)
+    target = repo.root / deployments[0]
+    assert len(target.read_bytes()) == len(BAD.encode())
+    target.write_text(BAD)  # the same size, within the same second as nothing else
+    after = _findings(repo.root, remember=True)
+    assert [f for f in after if f[:2] == ("FS001", deployments[0])], (
+        "the edited file was passed over as if unchanged"
+    )
+
+
+def test_a_file_written_just_now_is_not_remembered(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    deployments = _settled(repo, count=3)
+    fresh = "clusters/dev/web/fresh.yaml"
+    repo.write({fresh: _deployment(99)})
+    manifests.load(repo.root, remember_quiet=True)
+    record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
+    assert all(name.encode() in record for name in deployments)
+    assert fresh.encode() not in record  # its times are too recent to vouch for it
+
+
+def test_a_damaged_record_is_read_past(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    _settled(repo, count=3)
+    expected = _findings(repo.root, remember=False)
+    (repo.root / ".git" / quiet_files.NAME).write_bytes(b"\x00not a record")
+    assert _findings(repo.root, remember=True) == expected
+    assert (repo.root / ".git" / quiet_files.NAME).read_bytes() != b"\x00not a record"
+
+
+def test_nothing_is_written_outside_a_git_directory(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    (root / "policy.yaml").write_text(policy("web-dev", "web", "1.x"))
+    before = sorted(p.name for p in root.rglob("*"))
+    manifests.load(root, remember_quiet=True)
+    assert sorted(p.name for p in root.rglob("*")) == before
