@@ -128,3 +128,68 @@ def test_nothing_is_written_outside_a_git_directory(tmp_path: Path) -> None:
     before = sorted(p.name for p in root.rglob("*"))
     manifests.load(root, remember_quiet=True)
     assert sorted(p.name for p in root.rglob("*")) == before
+
+
+VARIABLES_POLICY = """\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: myapp
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: myapp
+  policy:
+    semver:
+      range: "${MYAPP_RANGE:=1.2.x}"
+"""
+APPLY = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps/myapp
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  postBuild:
+    substituteFrom:
+      - kind: ConfigMap
+        name: cluster-vars
+"""
+VARIABLES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-vars
+  namespace: flux-system
+data:
+  MYAPP_RANGE: 1.1.x
+"""
+
+
+def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None:
+    repo = gitops_repo(
+        tmp_path,
+        {
+            "apps/myapp/imagepolicy.yaml": VARIABLES_POLICY,
+            "clusters/staging/apps.yaml": APPLY,
+            "clusters/staging/cluster-vars.yaml": VARIABLES,
+        },
+        fixture=None,
+    )
+    time.sleep(quiet_files.SETTLED + 0.2)
+
+    def ranges() -> list[tuple[str, str | None, str]]:
+        loaded = manifests.load(repo.root, remember_quiet=True)
+        return sorted((p.stage, p.range_text, p.file) for p in loaded.policies)
+
+    first = ranges()
+    assert ("pre-prod", "1.1.x", "clusters/staging/cluster-vars.yaml") in first
+    record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
+    assert b"clusters/staging/cluster-vars.yaml" in record  # passed over unread next time
+    assert ranges() == first

@@ -140,7 +140,7 @@ def scan(
     quiet = QuietFiles.of(root, _MARKERS.pattern, wanted=remember_quiet)
     for path, rel in sorted(walk.files(), key=lambda pair: pair[1]):
         count += 1
-        if quiet.unchanged(path, rel):
+        if quiet.unchanged(path, rel, layout.configmap_files):
             continue
         raw = _read_or_report(path, rel, errors)
         if raw is None:
@@ -152,8 +152,7 @@ def scan(
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
         if _MARKERS.search(raw) is None:
-            if not configmap:
-                quiet.remember(rel)
+            quiet.remember(rel, configmap=configmap)
             continue
         if parse_only is not None and not parse_only(rel, raw):
             continue

@@ -1,5 +1,5 @@
-"""The files a scan may pass over unread: read before, found to mention nothing a scan looks
-for, and unchanged since.
+"""The files a scan may pass over unread: read before, found to mention no kind a scan reads
+(perhaps a ConfigMap, which it reads only when a substitution asks), and unchanged since.
 
 A pre-commit hook scans the whole repository on every commit, and in a large GitOps
 repository almost every YAML file is a Deployment or a values file that mentions no policy
@@ -27,6 +27,7 @@ SETTLED = 2.0  # seconds a file's times must lie in the past before it is rememb
 NAME = "flux-semver-quiet-files"
 
 Key = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+Entry = tuple[int, int, int, int, bool]  # the key, and whether the file mentions ConfigMap
 
 
 def _key(stat: os.stat_result) -> Key:
@@ -36,11 +37,11 @@ def _key(stat: os.stat_result) -> Key:
 class QuietFiles:
     """What the last scan of one repository found quiet, by relative path."""
 
-    def __init__(self, path: Path | None, markers: bytes, known: dict[str, Key]) -> None:
+    def __init__(self, path: Path | None, markers: bytes, known: dict[str, Entry]) -> None:
         self._path = path
         self._markers = markers
         self._known = known
-        self._now: dict[str, Key] = {}
+        self._now: dict[str, Entry] = {}
         self._last: tuple[str, Key] | None = None
         self._before = time.time_ns() - int(SETTLED * 1e9)
 
@@ -53,40 +54,46 @@ class QuietFiles:
         if not wanted or not git_dir.is_dir():
             return cls(None, markers, {})
         path = git_dir / NAME
-        known: dict[str, Key] = {}
+        known: dict[str, Entry] = {}
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
             data = marshal.loads(path.read_bytes())  # noqa: S302 - the repository's own file
             if isinstance(data, tuple) and len(data) == 2 and data[0] == markers:
                 known = {
                     rel: key
                     for rel, key in data[1].items()
-                    if isinstance(rel, str) and isinstance(key, tuple) and len(key) == 4
+                    if isinstance(rel, str) and isinstance(key, tuple) and len(key) == 5
                 }
         return cls(path, markers, known)
 
-    def unchanged(self, path: str, rel: str) -> bool:
+    def unchanged(self, path: str, rel: str, configmaps: list[str]) -> bool:
         """Whether ``rel`` (at ``path``) was quiet when last read and has the same stat data
-        now. Its stat data are kept for :meth:`remember`, taken before the file is read."""
+        now; if it mentioned a ConfigMap, ``rel`` is added to ``configmaps``. Its stat data
+        are kept for :meth:`remember`, taken before the file is read."""
         if self._path is None:
             return False
         try:
-            key = _key(Path(path).stat())
+            # os.stat, not Path.stat: building a Path per file cost more than the stat
+            key = _key(os.stat(path))  # noqa: PTH116
         except OSError:
             self._last = None
             return False
         self._last = (rel, key)
-        if self._known.get(rel) != key:
+        entry = self._known.get(rel)
+        if entry is None or entry[:4] != key:
             return False
-        self._now[rel] = key
+        self._now[rel] = entry
+        if entry[4]:
+            configmaps.append(rel)
         return True
 
-    def remember(self, rel: str) -> None:
-        """``rel``, just asked about and read, was found quiet."""
+    def remember(self, rel: str, *, configmap: bool) -> None:
+        """``rel``, just asked about and read, mentions no kind a scan reads (``configmap``:
+        but a ConfigMap)."""
         if self._last is None or self._last[0] != rel:
             return
         key = self._last[1]
         if key[1] < self._before and key[2] < self._before:
-            self._now[rel] = key
+            self._now[rel] = (*key, configmap)
 
     def save(self) -> None:
         """Write the record when it changed; a failure leaves the old one (or none)."""
