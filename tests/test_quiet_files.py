@@ -184,7 +184,7 @@ def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None
     )
     time.sleep(quiet_files.SETTLED + 0.2)
 
-    def ranges() -> list[tuple[str, str | None, str]]:
+    def ranges() -> list[tuple[str | None, str | None, str]]:
         loaded = manifests.load(repo.root, remember_quiet=True)
         return sorted((p.stage, p.range_text, p.file) for p in loaded.policies)
 

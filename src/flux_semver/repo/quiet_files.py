@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -101,12 +100,15 @@ class QuietFiles:
             return
         data = marshal.dumps((self._markers, self._now))
         path = self._path
+        # a name of this process's own, created exclusively, then renamed over the record
+        # (tempfile is not imported for this: its imports cost a hook more than the write)
+        tmp = path.with_name(f".{NAME}.{os.getpid()}.tmp")
         with contextlib.suppress(OSError):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{NAME}.", suffix=".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
-                Path(tmp).replace(path)
+                tmp.replace(path)
             except OSError:
                 with contextlib.suppress(OSError):
-                    Path(tmp).unlink()
+                    tmp.unlink()
