@@ -7,6 +7,9 @@ policy file, and times whole processes on it:
 
 - bare Python start-up (``python -c pass``), the least any Python hook costs;
 - ``pre-commit run`` with one no-op hook (``entry: true``): pre-commit's own overhead;
+- ``pre-commit run`` with a no-op Python hook (``language: python``, ``python -c pass``):
+  what any Python hook costs under pre-commit, which on every run checks the hook's
+  environment by starting its Python twice (``health_check``), then starts the hook;
 - ``pre-commit run`` with ``flux-semver-check`` from this repository, as users configure
   it (``repo:`` this checkout, ``rev:`` its HEAD): pre-commit builds the hook's environment
   once (a plain install, as on a user's machine, not this checkout's editable one), then
@@ -46,7 +49,7 @@ HOOK = """\
       - id: {id}
         name: {id}
         entry: '{entry}'
-        language: system
+        language: {language}
         types_or: [yaml]
         require_serial: true
         always_run: true
@@ -116,7 +119,8 @@ def main() -> int:
         _git(root, "add", rel)
         (root / ".pre-commit-config.yaml").write_text(
             CONFIG
-            + HOOK.format(id="noop", entry="true")
+            + HOOK.format(id="noop", entry="true", language="system")
+            + HOOK.format(id="noop-python", entry="python -c pass", language="python")
             + f"  - repo: {here}\n    rev: {head}\n    hooks:\n      - id: flux-semver-check\n"
         )
         _git(root, "add", ".pre-commit-config.yaml")
@@ -132,6 +136,7 @@ def main() -> int:
             commands = {
                 "python -c pass (bare start-up)": [sys.executable, "-c", "pass"],
                 "pre-commit run, a no-op hook": [*pre_commit, "noop"],
+                "pre-commit run, a no-op Python hook": [*pre_commit, "noop-python"],
                 "pre-commit run, flux-semver-check": [*pre_commit, "flux-semver-check"],
                 "flux-semver-check alone (PRE_COMMIT=1)": ["env", "PRE_COMMIT=1", entry, rel],
                 # the first run in a clone: no record of quiet files yet, every file is read
@@ -146,7 +151,11 @@ def main() -> int:
             found = _rounds(commands, args.repeat)
         finally:
             os.chdir(cwd)
-        for label in ("pre-commit run, a no-op hook", "pre-commit run, flux-semver-check"):
+        for label in (
+            "pre-commit run, a no-op hook",
+            "pre-commit run, a no-op Python hook",
+            "pre-commit run, flux-semver-check",
+        ):
             out = found[label][0][2]
             if "Passed" not in out and "Failed" not in out:
                 sys.exit(f"{label}: the hook did not run: {out[-500:]}")
@@ -162,9 +171,11 @@ def main() -> int:
     hooked = found["pre-commit run, flux-semver-check"][0]
     alone = found["flux-semver-check alone (PRE_COMMIT=1)"][0]
     added = hooked[0] - noop[0]
+    python_noop = found["pre-commit run, a no-op Python hook"][0]
     print(
         f"the hook adds {added:.3f} s to pre-commit's {noop[0]:.3f} s "
-        f"({alone[0] / bare[0]:.1f}x bare Python start-up on its own)"
+        f"({alone[0] / bare[0]:.1f}x bare Python start-up on its own); "
+        f"{hooked[0] - python_noop[0]:.3f} s to a no-op Python hook's {python_noop[0]:.3f} s"
     )
     goal = added < GOAL
     print(f"goal (the hook adds under {GOAL} s, wall time): {'met' if goal else 'NOT met'}")
