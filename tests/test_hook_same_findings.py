@@ -22,52 +22,17 @@ import pytest
 from flux_semver.hooks import check  # type: ignore[import-not-found]
 
 from tests.support.gitops import Repo, gitops_repo
-from tests.test_overlays import BASE, OVERLAYS
+from tests.support.layouts import (
+    BASE,
+    OVERLAYS,
+    POST_BUILD_KUSTOMIZATION,
+    POST_BUILD_POLICY,
+    POST_BUILD_VARS,
+)
 
 DATA = Path(__file__).parent / "data"
 FINDING = re.compile(r"^\S+:\d+:\d+: FS\d{3} ", re.MULTILINE)
 
-POST_BUILD_POLICY = """\
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata:
-  name: myapp
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: myapp
-  policy:
-    semver:
-      range: "${{MYAPP_RANGE:={default}}}"
-"""
-# applies a whole directory of apps: it never names the app whose range it sets
-POST_BUILD_KUSTOMIZATION = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/{env}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  postBuild:
-    substituteFrom:
-      - kind: ConfigMap
-        name: {env}-vars
-"""
-POST_BUILD_VARS = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {env}-vars
-  namespace: flux-system
-data:
-  MYAPP_RANGE: {value}
-"""
 POST_BUILD = {
     "apps/staging/imagepolicy.yaml": POST_BUILD_POLICY.format(default="1.2.x"),
     "apps/production/imagepolicy.yaml": POST_BUILD_POLICY.format(default="1.1.x"),

@@ -11,6 +11,7 @@ import pytest
 from flux_semver import rules
 from flux_semver.repo import manifests, quiet_files
 from tests.support.gitops import Repo, gitops_repo, policy
+from tests.support.layouts import POST_BUILD_KUSTOMIZATION, POST_BUILD_POLICY, POST_BUILD_VARS
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -130,55 +131,13 @@ def test_nothing_is_written_outside_a_git_directory(tmp_path: Path) -> None:
     assert sorted(p.name for p in root.rglob("*")) == before
 
 
-VARIABLES_POLICY = """\
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata:
-  name: myapp
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: myapp
-  policy:
-    semver:
-      range: "${MYAPP_RANGE:=1.2.x}"
-"""
-APPLY = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/myapp
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  postBuild:
-    substituteFrom:
-      - kind: ConfigMap
-        name: cluster-vars
-"""
-VARIABLES = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: cluster-vars
-  namespace: flux-system
-data:
-  MYAPP_RANGE: 1.1.x
-"""
-
-
 def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None:
     repo = gitops_repo(
         tmp_path,
         {
-            "apps/myapp/imagepolicy.yaml": VARIABLES_POLICY,
-            "clusters/staging/apps.yaml": APPLY,
-            "clusters/staging/cluster-vars.yaml": VARIABLES,
+            "apps/staging/imagepolicy.yaml": POST_BUILD_POLICY.format(default="1.2.x"),
+            "clusters/staging/apps.yaml": POST_BUILD_KUSTOMIZATION.format(env="staging"),
+            "clusters/staging/vars.yaml": POST_BUILD_VARS.format(env="staging", value="1.1.x"),
         },
         fixture=None,
     )
@@ -189,7 +148,7 @@ def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None
         return sorted((p.stage, p.range_text, p.file) for p in loaded.policies)
 
     first = ranges()
-    assert ("pre-prod", "1.1.x", "clusters/staging/cluster-vars.yaml") in first
+    assert ("pre-prod", "1.1.x", "clusters/staging/vars.yaml") in first
     record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
-    assert b"clusters/staging/cluster-vars.yaml" in record  # passed over unread next time
+    assert b"clusters/staging/vars.yaml" in record  # passed over unread next time
     assert ranges() == first
