@@ -287,7 +287,7 @@ def _change_request(evidence: Evidence) -> list[Section]:
             ),
             rows=(
                 f"- [ ] Evidence from the lower environments attached and reviewed{have}",
-                f"- [ ] {_undo_heading(plan)} below reviewed",
+                f"- [ ] {_undo_words(plan)[0]} below reviewed",
                 "- [ ] Change window scheduled (date, time, time zone)",
                 "- [ ] Approved by (name of the approver)",
             ),
@@ -297,14 +297,29 @@ def _change_request(evidence: Evidence) -> list[Section]:
     ]
 
 
-def _undo_heading(plan: Plan) -> str:
-    """What the section that undoes this plan is called: a rollback's undo is no rollback."""
-    return "How to undo this rollback" if plan.release_type == "rollback" else "Rollback plan"
+# What the section that undoes a plan says (heading, when nothing is rewritten, the intro):
+# a rollback's undo is no rollback, so it has words of its own.
+_UNDO = (
+    "Rollback plan",
+    "Nothing to roll back: this release rewrites no range.",
+    "Restore each stage's previous range; Flux then deploys the previous version.",
+)
+_UNDO_ROLLBACK = (
+    "How to undo this rollback",
+    "Nothing to undo: this rollback rewrites no range.",
+    "Put back the range each stage had before this rollback; Flux then deploys what it "
+    "deployed before.",
+)
+
+
+def _undo_words(plan: Plan) -> tuple[str, str, str]:
+    return _UNDO_ROLLBACK if plan.release_type == "rollback" else _UNDO
 
 
 def _rollback(evidence: Evidence) -> list[Section]:
     steps = evidence.rollback
-    heading = "### " + _undo_heading(evidence.plan)
+    title, nothing, intro = _undo_words(evidence.plan)
+    heading = "### " + title
     auto = _unique(c.stage for c in evidence.plan.changes if c.action == "auto")
     auto_line = (
         f"{', '.join(escape.inline(s) for s in auto)} "
@@ -316,11 +331,6 @@ def _rollback(evidence: Evidence) -> list[Section]:
         else ""
     )
     if not steps:
-        nothing = (
-            "Nothing to undo: this rollback rewrites no range."
-            if evidence.plan.release_type == "rollback"
-            else "Nothing to roll back: this release rewrites no range."
-        )
         lines = [heading, "", nothing]
         if auto_line:
             lines[-1] += " " + auto_line
@@ -336,14 +346,7 @@ def _rollback(evidence: Evidence) -> list[Section]:
             head=(
                 heading,
                 "",
-                (
-                    "Put back the range each stage had before this rollback; Flux then deploys "
-                    "what it deployed before."
-                    if evidence.plan.release_type == "rollback"
-                    else "Restore each stage's previous range; Flux then deploys the previous "
-                    "version."
-                )
-                + (" " + auto_line if auto_line else ""),
+                intro + (" " + auto_line if auto_line else ""),
                 "",
                 "| Stage | Policy | File | Previous range |",
                 "| --- | --- | --- | --- |",
