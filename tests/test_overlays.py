@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from flux_semver import rules
 from flux_semver.repo.config import DEFAULT_CONFIG
 from flux_semver.repo.manifests import scan
-from tests.support.layouts import BASE, OVERLAYS
+from tests.support.layouts import BASE, OVERLAYS, POST_BUILD_POLICY
 
 
 def fs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -307,19 +307,7 @@ def test_an_overlay_whose_patches_cannot_be_extended_gets_the_exact_patch(tmp_pa
 
 
 def test_post_build_variables_from_a_default_a_configmap_and_a_secret(tmp_path: Path) -> None:
-    policy = """\
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata:
-  name: myapp
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: myapp
-  policy:
-    semver:
-      range: "${MYAPP_RANGE:=1.2.x}"
-"""
+    policy = POST_BUILD_POLICY.format(default="1.2.x")
     kustomization = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
