@@ -134,16 +134,7 @@ def test_newer_patch_release_updates_the_pull_requests_and_the_sticky_comment(
     assert range_of(runner.branch_file("flux-semver/myapp/prod", "prod")) == "2.0.1"
     prod = next(p for p in runner.server.open_pulls() if p["head"].endswith("/prod"))
     assert "2.0.1" in prod["title"]
-    log = git(
-        runner.tmp,
-        "--git-dir",
-        str(runner.origin),
-        "log",
-        "-1",
-        "--format=%B",
-        "refs/heads/flux-semver/myapp/prod",
-        env=runner.env,
-    )
+    log = runner.message("flux-semver/myapp/prod")
     assert "Evidence: https://ci.example/1" in log
     assert len(runner.server.state.pulls) == 3
     # The sticky evidence comment is edited in place, never posted twice.
@@ -422,16 +413,7 @@ def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runn
     [opened] = runner.server.open_pulls()
     assert opened["head"] == "flux-semver/myapp/rollback-dev"
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [("dev", "created")]
-    log = git(
-        runner.tmp,
-        "--git-dir",
-        str(runner.origin),
-        "log",
-        "-1",
-        "--format=%B",
-        "refs/heads/flux-semver/myapp/rollback-dev",
-        env=runner.env,
-    )
+    log = runner.message("flux-semver/myapp/rollback-dev")
     assert "Flux-Semver-Previous: dev 2.0.x" in log
     # The plan output is a plan like any other: `flux-semver evidence` takes it as it is.
     evidence = subprocess.run(

@@ -119,14 +119,7 @@ def gate_status(runner: Runner, number: int) -> dict[str, Any]:
     """The latest flux-semver/gate status on a pull request's head, read back over HTTP
     through the combined-status endpoint, as branch protection reads it."""
     sha = runner.server.pull(number)["head"]
-    head = git(
-        runner.tmp,
-        "--git-dir",
-        str(runner.origin),
-        "rev-parse",
-        f"refs/heads/{sha}",
-        env=runner.env,
-    ).strip()
+    head = runner.tip(sha)
     request = urllib.request.Request(
         f"{runner.server.url}/repos/{OWNER}/{REPO}/commits/{head}/status",
         headers={"Authorization": f"token {TOKEN}"},
@@ -382,15 +375,9 @@ def status_event(sha: str, context: str, state: str, description: str, when: str
 
 
 def status_sha(runner: Runner, number: int) -> str:
-    branch = runner.server.pull(number)["head"]
-    return git(
-        runner.tmp,
-        "--git-dir",
-        str(runner.origin),
-        "rev-parse",
-        f"refs/heads/{branch}",
-        env=runner.env,
-    ).strip()
+    tip = runner.tip(runner.server.pull(number)["head"])
+    assert tip is not None, "the pull request's branch is gone from origin"
+    return tip
 
 
 def test_one_pull_request_never_carries_a_stage_with_its_gate(runner: Runner) -> None:
