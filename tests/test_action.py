@@ -400,14 +400,7 @@ def test_gitops_tree_below_the_repository_root(tmp_path: Path) -> None:
 def test_rollback_opens_a_pull_request_restoring_the_previous_range(runner: Runner) -> None:
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    result = runner.run(
-        command="rollback",
-        image="myapp",
-        stages="dev",
-        event="workflow_dispatch",
-        payload={},
-        ref="refs/heads/main",
-    )
+    result = runner.rollback("dev")
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
     [opened] = runner.server.open_pulls()
@@ -439,14 +432,7 @@ def test_prod_alone_rolls_back_below_its_gate(runner: Runner) -> None:
     # an emergency rollback: prod goes back while pre-prod keeps 2.0.x
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    result = runner.run(
-        command="rollback",
-        image="myapp",
-        stages="prod",
-        event="workflow_dispatch",
-        payload={},
-        ref="refs/heads/main",
-    )
+    result = runner.rollback("prod")
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-prod", "prod")) == "1.2.3"
     assert [(p["stage"], p["operation"]) for p in result.pulls] == [("prod", "created")]
@@ -458,14 +444,7 @@ def test_rollback_above_the_gate_is_refused(runner: Runner) -> None:
     runner.write_ranges({"pre-prod": "1.2.x"}, "Roll pre-prod back")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
     # prod's previous pin 1.3.5 is above everything pre-prod (1.2.x) admits now
-    result = runner.run(
-        command="rollback",
-        image="myapp",
-        stages="prod",
-        event="workflow_dispatch",
-        payload={},
-        ref="refs/heads/main",
-    )
+    result = runner.rollback("prod")
     assert result.code == 1
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
@@ -480,14 +459,7 @@ def test_a_second_rollback_never_undoes_the_first(runner: Runner) -> None:
     runner.write_ranges({"dev": "2.0.x", "pre-prod": "2.0.x", "prod": "2.0.0"}, "Release 2.0.0")
     runner.write_ranges({"prod": "1.2.3"}, "Roll prod back")
     git(runner.workspace, "fetch", "--quiet", "--unshallow", "origin", env=runner.env)
-    result = runner.run(
-        command="rollback",
-        image="myapp",
-        stages="prod",
-        event="workflow_dispatch",
-        payload={},
-        ref="refs/heads/main",
-    )
+    result = runner.rollback("prod")
     assert result.code == 2  # not 2.0.0 again: the broken version stays out
     assert runner.server.writes == []
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]

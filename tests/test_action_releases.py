@@ -341,15 +341,7 @@ def test_two_releases_at_once_end_with_the_newer_one(runner: Runner, first: str)
 
 def test_re_running_a_rollback_after_its_merge_opens_nothing(runner: Runner) -> None:
     runner.write_ranges(AT_2, "Release 2.0.0")
-    args: dict[str, Any] = {
-        "command": "rollback",
-        "image": "myapp",
-        "stages": "dev",
-        "event": "workflow_dispatch",
-        "payload": {},
-        "ref": "refs/heads/main",
-    }
-    first = runner.run(**args)
+    first = runner.rollback("dev")
     assert first.code == 0, first.stdout + first.stderr
     [opened] = runner.server.open_pulls()
     assert opened["head"] == "flux-semver/myapp/rollback-dev"
@@ -359,7 +351,7 @@ def test_re_running_a_rollback_after_its_merge_opens_nothing(runner: Runner) -> 
     git(runner.workspace, "pull", "--quiet", "origin", "main", env=runner.env)
     writes, branches = len(runner.server.writes), runner.branches()
 
-    again = runner.run(**args)
+    again = runner.rollback("dev")
     assert again.code == 0, again.stdout + again.stderr
     assert runner.server.open_pulls() == []
     assert len(runner.server.state.pulls) == 1
@@ -377,14 +369,7 @@ def test_rollback_on_a_depth_one_checkout_fetches_the_history_it_needs(runner: R
     git(runner.workspace, "reset", "--quiet", "--hard", "FETCH_HEAD", env=runner.env)
     shallow = git(runner.workspace, "rev-parse", "--is-shallow-repository", env=runner.env)
     assert shallow.strip() == "true"
-    result = runner.run(
-        command="rollback",
-        image="myapp",
-        stages="dev",
-        event="workflow_dispatch",
-        payload={},
-        ref="refs/heads/main",
-    )
+    result = runner.rollback("dev")
     assert result.code == 0, result.stdout + result.stderr
     assert range_of(runner.branch_file("flux-semver/myapp/rollback-dev", "dev")) == "1.2.x"
 
@@ -392,14 +377,8 @@ def test_rollback_on_a_depth_one_checkout_fetches_the_history_it_needs(runner: R
 def test_a_rollback_with_nothing_to_go_back_to_says_what_to_do_in_the_action(
     runner: Runner,
 ) -> None:
-    result = runner.run(  # dev has only ever had 1.2.x, and the checkout is depth 1
-        command="rollback",
-        image="myapp",
-        stages="dev",
-        event="workflow_dispatch",
-        payload={},
-        ref="refs/heads/main",
-    )
+    # dev has only ever had 1.2.x, and the checkout is depth 1
+    result = runner.rollback("dev")
     assert result.code == 2, result.stdout + result.stderr
     assert _errors(result) == [
         "::error title=flux-semver%3A input error::clusters/dev/imagepolicy.yaml: "

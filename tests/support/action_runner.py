@@ -267,6 +267,11 @@ class Runner:
             self.start("release", release_event(version), f"refs/tags/v{version}", True, **inputs)
         )
 
+    def rollback(self, stages: str, **inputs: str) -> Result:
+        """A rollback of myapp's ``stages``, run by hand (workflow_dispatch) on main."""
+        rollback = {"command": "rollback", "image": "myapp", "stages": stages, **inputs}
+        return self.finish(self.start("workflow_dispatch", {}, "refs/heads/main", True, **rollback))
+
     def start(
         self,
         event: str = "release",
