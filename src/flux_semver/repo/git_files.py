@@ -20,9 +20,8 @@ and the scan walks the tree itself.
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,10 +30,10 @@ _COMMANDS = (
     ("diff-files", "--name-only", "-z"),
     ("ls-files", "-o", "-z"),
 )
-# "<tag> <mode> <blob id> <stage>\t<path>\0": the tag is H for a plain cached entry
-_ENTRY = re.compile(rb"(.) ([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0", re.DOTALL)
-_REGULAR = (b"100644", b"100755")
-_GITLINK = b"160000"
+# the head of a plain cached entry (tag H) of a regular file; stage 0 is no conflict
+_PLAIN = ("H 100644 ", "H 100755 ")
+_GITLINK = " 160000 "
+_ENCODING = sys.getfilesystemencoding()
 
 _started: dict[str, _Pending] = {}
 
@@ -91,25 +90,28 @@ def listing(root: Path) -> Listing | None:
 
 
 def _parse(tracked: bytes, changed: bytes, untracked: bytes) -> Listing:
-    dirty = set(changed.split(b"\0"))
+    dirty = set(_paths(changed))
     unchanged: dict[str, str] = {}
     on_disk: list[str] = []
     subtrees: list[str] = []
-    seen: set[bytes] = set()
-    decode = os.fsdecode
-    for tag, mode, blob, stage, path in _ENTRY.findall(tracked):
-        if path in seen:
-            continue  # a conflicted path has one entry per stage
-        seen.add(path)
-        if mode == _GITLINK:
-            subtrees.append(decode(path))
-        elif tag == b"H" and stage == b"0" and mode in _REGULAR and path not in dirty:
-            unchanged[decode(path)] = blob.decode()
+    # one "<tag> <mode> <blob id> <stage>\t<path>" record per entry; a conflicted path has
+    # one per stage
+    for record in _paths(tracked):
+        head, _, path = record.partition("\t")
+        if head[:9] in _PLAIN and head[-2:] == " 0" and path not in dirty:
+            unchanged[path] = head[9:-2]
+        elif head[1:9] == _GITLINK:
+            subtrees.append(path)
+        elif path not in unchanged:
+            on_disk.append(path)
+    for path in _paths(untracked):
+        if path.endswith("/"):
+            subtrees.append(path[:-1])  # a nested repository: git does not go in
         else:
-            on_disk.append(decode(path))
-    for path in untracked.split(b"\0"):
-        if path.endswith(b"/"):
-            subtrees.append(decode(path[:-1]))  # a nested repository: git does not go in
-        elif path:
-            on_disk.append(decode(path))
-    return Listing(unchanged, on_disk, subtrees)
+            on_disk.append(path)
+    return Listing(unchanged, list(dict.fromkeys(on_disk)), subtrees)
+
+
+def _paths(output: bytes) -> list[str]:
+    """The NUL-terminated records of a ``-z`` output, as ``os.fsdecode`` decodes names."""
+    return output.decode(_ENCODING, "surrogateescape").split("\0")[:-1]
