@@ -179,3 +179,17 @@ def _dead_pid() -> int:
         except PermissionError:
             pass
         pid -= 1
+
+
+@pytest.mark.parametrize("memory_files", [True, False], ids=["in-memory files", "pipes"])
+def test_a_listing_larger_than_a_pipe_comes_back_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_files: bool
+) -> None:
+    if not memory_files:  # as on a system without memfd_create (macOS)
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    names = [f"clusters/{'deep/' * 8}deployment-{n:04d}.yaml" for n in range(1200)]
+    repo = gitops_repo(tmp_path, dict.fromkeys(names, "kind: Deployment\n"))
+    assert len(repo.git("ls-files", "-s", "-z")) > 128 * 1024  # two pipes' worth
+    listing = git_files.listing(repo.root)
+    assert listing is not None
+    assert set(names) <= set(listing.unchanged)

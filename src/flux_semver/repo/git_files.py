@@ -20,6 +20,7 @@ and the scan walks the tree itself.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,27 +47,73 @@ class Listing(NamedTuple):
     subtrees: list[str]  # directories git lists as one entry (submodules, nested repos)
 
 
+class _Run:
+    """One git command under way. Where the system has anonymous in-memory files (Linux), its
+    output goes to them rather than to pipes: a pipe holds 64 KiB, and git would stop
+    half-way through listing a large index until someone read it."""
+
+    def __init__(self, root: Path, command: tuple[str, ...]) -> None:
+        self._files = _memory_files()
+        out, err = self._files or (subprocess.PIPE, subprocess.PIPE)
+        try:
+            self.process = subprocess.Popen(
+                ["git", *command], cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+            )
+        except OSError:
+            self._close()
+            raise
+
+    def output(self) -> bytes | None:
+        """What the command printed, or None when it failed or warned."""
+        out, err = self.process.communicate()
+        if self._files is not None:
+            out, err = (_read_back(fd) for fd in self._files)
+            self._close()
+        return out if self.process.returncode == 0 and not err.strip() else None
+
+    def _close(self) -> None:
+        for fd in self._files or ():
+            os.close(fd)
+        self._files = None
+
+
 class _Pending:
     def __init__(self, root: Path) -> None:
-        self.processes = [
-            subprocess.Popen(
-                ["git", *command],
-                cwd=root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for command in _COMMANDS
-        ]
+        self.runs: list[_Run] = []
+        try:
+            for command in _COMMANDS:
+                self.runs.append(_Run(root, command))
+        except OSError:
+            self.result()  # reap what started
+            raise
 
     def result(self) -> Listing | None:
-        outputs: list[bytes] = []
-        for process in self.processes:
-            out, err = process.communicate()
-            if process.returncode != 0 or err.strip():
-                return None  # git failed or warned: let the scan walk the tree itself
-            outputs.append(out)
-        return _parse(*outputs)
+        outputs = [run.output() for run in self.runs]
+        if len(outputs) != len(_COMMANDS) or None in outputs:
+            return None  # git failed or warned: let the scan walk the tree itself
+        tracked, changed, untracked = (out or b"" for out in outputs)
+        return _parse(tracked, changed, untracked)
+
+
+def _memory_files() -> tuple[int, int] | None:
+    """Two anonymous in-memory files, or None where the system has none."""
+    create = getattr(os, "memfd_create", None)
+    if create is None:
+        return None
+    made: list[int] = []
+    try:
+        for _ in range(2):
+            made.append(create("flux-semver-git", os.MFD_CLOEXEC))
+    except OSError:
+        for fd in made:
+            os.close(fd)
+        return None
+    return made[0], made[1]
+
+
+def _read_back(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, size, 0) if size else b""
 
 
 def prefetch(root: Path) -> None:
@@ -90,19 +137,29 @@ def listing(root: Path) -> Listing | None:
 
 
 def _parse(tracked: bytes, changed: bytes, untracked: bytes) -> Listing:
-    dirty = set(_paths(changed))
-    unchanged: dict[str, str] = {}
+    # one "<tag> <mode> <blob id> <stage>\t<path>" record per index entry (a conflicted path
+    # has one per stage); every head has the same length: a one-letter tag, six-digit modes
+    records = _paths(tracked)
+    tab = records[0].index("\t") if records else 0
+    plain = " 0\t"  # stage 0, no conflict
+    unchanged = {
+        record[tab + 1 :]: record[9 : tab - 2]
+        for record in records
+        if record[tab - 2 : tab + 1] == plain and record[:9] in _PLAIN
+    }
     on_disk: list[str] = []
     subtrees: list[str] = []
-    # one "<tag> <mode> <blob id> <stage>\t<path>" record per entry; a conflicted path has
-    # one per stage
-    for record in _paths(tracked):
-        head, _, path = record.partition("\t")
-        if head[:9] in _PLAIN and head[-2:] == " 0" and path not in dirty:
-            unchanged[path] = head[9:-2]
-        elif head[1:9] == _GITLINK:
-            subtrees.append(path)
-        elif path not in unchanged:
+    if len(unchanged) != len(records):  # links, submodules, flagged or conflicted entries
+        for record in records:
+            path = record[tab + 1 :]
+            if path in unchanged:
+                continue
+            if record[1:9] == _GITLINK:
+                subtrees.append(path)
+            else:
+                on_disk.append(path)
+    for path in _paths(changed):
+        if unchanged.pop(path, None) is not None:
             on_disk.append(path)
     for path in _paths(untracked):
         if path.endswith("/"):
