@@ -181,6 +181,9 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
             files = []
         elif whole is False and not any(name.endswith(YAML) for name in files):
             return 0  # pre-commit, and this commit touches no YAML file: nothing to judge
+        from flux_semver.repo import git_files
+
+        git_files.prefetch(root)  # git lists the tree while the rules are imported
         from flux_semver import rules
         from flux_semver.reporters import text
 

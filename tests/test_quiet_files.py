@@ -1,9 +1,9 @@
-"""A hook's scan passes over, unread, the files an earlier scan found quiet and that have not
-changed since — and never misses a file that changed (repo/quiet_files.py)."""
+"""A hook's scan passes over, unread, the files an earlier scan found quiet and that git says
+have not changed since — and never misses a file that changed (repo/quiet_files.py,
+repo/git_files.py)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -33,12 +33,15 @@ def _deployment(n: int) -> str:
     return text + "x" * (len(BAD) - len(text) - 1) + "\n"
 
 
-def _settled(repo: Repo, count: int = 20) -> list[str]:
-    """``count`` Deployment files, committed, and old enough to be remembered."""
+def _committed(repo: Repo, count: int = 20) -> list[str]:
+    """``count`` Deployment files, committed."""
     names = [f"clusters/dev/web/deploy-{n:02d}.yaml" for n in range(count)]
     repo.commit("deployments", {name: _deployment(n) for n, name in enumerate(names)})
-    time.sleep(quiet_files.SETTLED + 0.2)  # ctime cannot be set back: wait for it to settle
     return names
+
+
+def _blob(repo: Repo, rel: str) -> bytes:
+    return repo.git("rev-parse", f":{rel}").strip().encode()
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -63,7 +66,7 @@ def test_a_second_scan_reads_only_what_is_not_known_quiet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = gitops_repo(tmp_path)
-    deployments = _settled(repo)
+    deployments = _committed(repo)
     first = _findings(repo.root, remember=True)
     assert (repo.root / ".git" / quiet_files.NAME).is_file()
     opened = _reads(monkeypatch)
@@ -78,7 +81,7 @@ def test_a_second_scan_reads_only_what_is_not_known_quiet(
 
 def test_a_quiet_file_that_becomes_a_policy_is_read_and_judged(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path)
-    deployments = _settled(repo)
+    deployments = _committed(repo)
     before = _findings(repo.root, remember=True)
     # the same file, now a policy with a range Flux refuses: FS001 must see it at once
     target = repo.root / deployments[3]
@@ -91,31 +94,51 @@ def test_a_quiet_file_that_becomes_a_policy_is_read_and_judged(tmp_path: Path) -
 
 def test_an_edit_that_keeps_the_size_is_seen(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path)
-    deployments = _settled(repo)
+    deployments = _committed(repo)
     _findings(repo.root, remember=True)
     target = repo.root / deployments[0]
     assert len(target.read_bytes()) == len(BAD.encode())
-    target.write_text(BAD)  # the same size, within the same second as nothing else
+    target.write_text(BAD)  # the same size, within the same second as the scan before
     after = _findings(repo.root, remember=True)
     assert [f for f in after if f[:2] == ("FS001", deployments[0])], (
         "the edited file was passed over as if unchanged"
     )
 
 
-def test_a_file_written_just_now_is_not_remembered(tmp_path: Path) -> None:
+def test_the_record_names_contents_that_git_vouches_for(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path)
-    deployments = _settled(repo, count=3)
-    fresh = "clusters/dev/web/fresh.yaml"
-    repo.write({fresh: _deployment(99)})
+    deployments = _committed(repo, count=3)
+    untracked = "clusters/dev/web/fresh.yaml"
+    repo.write({untracked: _deployment(99)})
+    edited = deployments[0]
+    repo.write({edited: _deployment(0) + "# edited, not staged\n"})
     manifests.load(repo.root, remember_quiet=True)
     record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
-    assert all(name.encode() in record for name in deployments)
-    assert fresh.encode() not in record  # its times are too recent to vouch for it
+    assert _blob(repo, deployments[1]) in record
+    assert _blob(repo, deployments[2]) in record
+    assert b"deploy-" not in record  # contents, not file names
+    # git cannot vouch for an untracked file, nor for the edited one's new bytes: each is
+    # read on every scan, and only what git has a blob for is remembered
+    repo.git("add", untracked, edited)
+    assert _blob(repo, untracked) not in record
+    assert _blob(repo, edited) not in record
+
+
+def test_an_assume_unchanged_file_is_still_read(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    deployments = _committed(repo)
+    _findings(repo.root, remember=True)
+    # git stops looking at a file marked so: its index entry no longer vouches for its bytes
+    repo.git("update-index", "--assume-unchanged", deployments[5])
+    (repo.root / deployments[5]).write_text(BAD)
+    after = _findings(repo.root, remember=True)
+    assert [f for f in after if f[:2] == ("FS001", deployments[5])]
+    assert after == _findings(repo.root, remember=False)
 
 
 def test_a_damaged_record_is_read_past(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path)
-    _settled(repo, count=3)
+    _committed(repo, count=3)
     expected = _findings(repo.root, remember=False)
     (repo.root / ".git" / quiet_files.NAME).write_bytes(b"\x00not a record")
     assert _findings(repo.root, remember=True) == expected
@@ -141,7 +164,6 @@ def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None
         },
         fixture=None,
     )
-    time.sleep(quiet_files.SETTLED + 0.2)
 
     def ranges() -> list[tuple[str | None, str | None, str]]:
         loaded = manifests.load(repo.root, remember_quiet=True)
@@ -150,5 +172,5 @@ def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None
     first = ranges()
     assert ("pre-prod", "1.1.x", "clusters/staging/vars.yaml") in first
     record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
-    assert b"clusters/staging/vars.yaml" in record  # passed over unread next time
+    assert _blob(repo, "clusters/staging/vars.yaml") in record  # passed over unread next time
     assert ranges() == first

@@ -24,7 +24,7 @@ import yaml
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
 from flux_semver.repo import config as config_module
-from flux_semver.repo import kinds, layouts, leftovers, yaml_positions
+from flux_semver.repo import git_files, kinds, layouts, tree_files, yaml_positions
 from flux_semver.repo.layouts import Layout
 from flux_semver.repo.quiet_files import QuietFiles
 from flux_semver.repo.stages import StageResolver, app_of
@@ -32,7 +32,7 @@ from flux_semver.repo.stages import StageResolver, app_of
 API_GROUP = "image.toolkit.fluxcd.io/"
 KIND = "ImagePolicy"
 RANGE_PATH = ("spec", "policy", "semver", "range")
-EXTENSIONS = (".yaml", ".yml")
+EXTENSIONS = tree_files.EXTENSIONS
 _MARKER = KIND.encode()
 _TOP_KIND = re.compile(
     rb"(?m)^kind:[ \t]*[\"']?(?:" + b"|".join(name.encode() for name in kinds.RANGE_KINDS) + rb")\b"
@@ -134,13 +134,15 @@ def scan(
     # rather than leave a stage out unseen.
     unlisted: list[tuple[str, str]] = []
     deferred: list[tuple[str, bytes]] = []
-    walk = _Walk(root, follow_symlinks, config.exclude)
+    walk = tree_files.Tree(root, follow_symlinks, config.exclude)
     quiet = QuietFiles.of(root, _MARKERS.pattern, wanted=remember_quiet)
-    for path, rel in sorted(walk.files(), key=lambda pair: pair[1]):
+    listing = git_files.listing(root) if quiet.active else None
+    prefix = f"{root}{os.sep}"
+    for rel, blob in sorted(walk.files(listing)):
         count += 1
-        if quiet.unchanged(path, rel, layout.configmap_files):
+        if quiet.unchanged(rel, blob, layout.configmap_files):
             continue
-        raw = _read_or_report(path, rel, errors)
+        raw = _read_or_report(prefix + rel, rel, errors)
         if raw is None:
             continue
         configmap = b"ConfigMap" in raw
@@ -150,7 +152,7 @@ def scan(
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
         if _MARKERS.search(raw) is None:
-            quiet.remember(rel, configmap=configmap)
+            quiet.remember(blob, configmap=configmap)
             continue
         if parse_only is not None and not parse_only(rel, raw):
             continue
@@ -531,86 +533,3 @@ def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
             _flatten(f"{prefix}/{key}", item, into)
     elif value is not None:
         into[prefix] = str(value)
-
-
-class _Walk:
-    """Every YAML file under ``root``, never leaving it and never reading an excluded one.
-
-    What the walk cannot see is kept for the scan to report: directories that cannot be
-    listed (``unlisted``: relative path, reason) and symbolic links, to a YAML file or a
-    directory, that point out of the repository (``outside``: relative path, target).
-    """
-
-    def __init__(self, root: Path, follow_symlinks: bool, exclude: tuple[str, ...]) -> None:
-        self.root = root
-        self.follow_symlinks = follow_symlinks
-        self.unlisted: list[tuple[str, str]] = []
-        self.outside: list[tuple[str, str]] = []
-        self._excluded = _matcher(exclude)
-
-    def files(self) -> Iterator[tuple[str, str]]:
-        """(path, relative posix path) of every YAML file that is not excluded."""
-        top = os.path.realpath(self.root)
-        seen = {top}
-        stack: list[tuple[str, str]] = [(str(self.root), "")]
-        excluded = self._excluded
-        while stack:
-            directory, prefix = stack.pop()
-            try:
-                entries = list(os.scandir(directory))
-            except OSError as exc:
-                self.unlisted.append((prefix or ".", exc.strerror or "cannot list it"))
-                continue
-            for entry in entries:
-                name = entry.name
-                rel = prefix + name
-                if entry.is_symlink():
-                    yield from self._link(entry, rel, top, seen, stack)
-                elif entry.is_dir(follow_symlinks=False):
-                    if name != ".git" and not (excluded and excluded(rel + "/")):
-                        stack.append((entry.path, rel + "/"))
-                elif (
-                    name.endswith(EXTENSIONS)
-                    and entry.is_file(follow_symlinks=False)
-                    and not (excluded and excluded(rel))
-                ):
-                    yield entry.path, rel  # never a FIFO or a device: reading one would block
-                elif name.endswith(".tmp") and name.startswith("."):
-                    leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
-
-    def _link(
-        self,
-        entry: os.DirEntry[str],
-        rel: str,
-        top: str,
-        seen: set[str],
-        stack: list[tuple[str, str]],
-    ) -> Iterator[tuple[str, str]]:
-        real = os.path.realpath(entry.path)
-        is_dir = Path(real).is_dir()
-        if not is_dir and not entry.name.endswith(EXTENSIONS):
-            return
-        if self._excluded and self._excluded(rel + "/" if is_dir else rel):
-            return
-        if real != top and not real.startswith(top + os.sep):
-            # never followed out of the repository, but never dropped without a word
-            self.outside.append((rel, str(Path(entry.path).readlink())))
-            return
-        if not self.follow_symlinks:
-            return  # its target inside the repository is read under its own name
-        if is_dir:
-            if real not in seen and entry.name != ".git":
-                seen.add(real)
-                stack.append((entry.path, rel + "/"))
-        elif Path(real).is_file():
-            yield entry.path, rel
-
-
-def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
-    """A test of a relative path (a directory's ends with ``/``) against the exclude globs."""
-    if not patterns:
-        return None
-    from wcmatch import glob  # imported only for configs that exclude something
-
-    flags = glob.GLOBSTAR | glob.DOTGLOB
-    return lambda rel: bool(glob.globmatch(rel, patterns, flags=flags))

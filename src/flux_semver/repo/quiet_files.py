@@ -1,16 +1,14 @@
-"""The files a scan may pass over unread: read before, found to mention no kind a scan reads
-(perhaps a ConfigMap, which it reads only when a substitution asks), and unchanged since.
+"""The files a scan may pass over unread: their content was read before and mentions no kind
+a scan reads (perhaps a ConfigMap, which it reads only when a substitution asks).
 
 A pre-commit hook scans the whole repository on every commit, and in a large GitOps
 repository almost every YAML file is a Deployment or a values file that mentions no policy
-kind. Reading them all again is most of a hook's run. As git's index does for its own
-files, a file's size, modification and change times and inode say it is unchanged: a file
-whose stat data are the ones it had when a scan found it quiet is quiet still.
+kind. Reading them all again is most of a hook's run. The record names contents, not files:
+the git blob ids of the quiet files the last scan saw. A file counts as one of them only
+when git vouches that its bytes are that blob (:mod:`~flux_semver.repo.git_files`: tracked,
+unchanged in the work tree), so an edit, however small and however quick, is always read.
 
-Only files whose modification and change times were at least :data:`SETTLED` seconds old
-when they were read are remembered, so that an edit in the same clock tick as the read
-cannot hide behind an unchanged timestamp (git calls such entries "racily clean"). The
-record lives in the repository's git directory (nothing in the work tree); it is a cache:
+The record lives in the repository's git directory (nothing in the work tree); it is a cache:
 when it cannot be read or written, or was written for other markers, every file is read.
 """
 
@@ -19,30 +17,20 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import time
 from pathlib import Path
 
-SETTLED = 2.0  # seconds a file's times must lie in the past before it is remembered
 NAME = "flux-semver-quiet-files"
-
-Key = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-Entry = tuple[int, int, int, int, bool]  # the key, and whether the file mentions ConfigMap
-
-
-def _key(stat: os.stat_result) -> Key:
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+_VERSION = 2  # 1 named files by their stat data
 
 
 class QuietFiles:
-    """What the last scan of one repository found quiet, by relative path."""
+    """The blob ids of the contents the last scan of one repository found quiet."""
 
-    def __init__(self, path: Path | None, markers: bytes, known: dict[str, Entry]) -> None:
+    def __init__(self, path: Path | None, markers: bytes, known: dict[str, bool]) -> None:
         self._path = path
         self._markers = markers
-        self._known = known
-        self._now: dict[str, Entry] = {}
-        self._last: tuple[str, Key] | None = None
-        self._before = time.time_ns() - int(SETTLED * 1e9)
+        self._known = known  # blob id → whether it mentions a ConfigMap
+        self._now: dict[str, bool] = {}
 
     @classmethod
     def of(cls, root: Path, markers: bytes, *, wanted: bool = True) -> QuietFiles:
@@ -53,52 +41,47 @@ class QuietFiles:
         if not wanted or not git_dir.is_dir():
             return cls(None, markers, {})
         path = git_dir / NAME
-        known: dict[str, Entry] = {}
+        known: dict[str, bool] = {}
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
             data = marshal.loads(path.read_bytes())  # noqa: S302 - the repository's own file
-            if isinstance(data, tuple) and len(data) == 2 and data[0] == markers:
-                known = {
-                    rel: key
-                    for rel, key in data[1].items()
-                    if isinstance(rel, str) and isinstance(key, tuple) and len(key) == 5
-                }
+            if (
+                isinstance(data, tuple)
+                and len(data) == 3
+                and data[:2] == (_VERSION, markers)
+                and isinstance(data[2], dict)
+            ):
+                known = data[2]
         return cls(path, markers, known)
 
-    def unchanged(self, path: str, rel: str, configmaps: list[str]) -> bool:
-        """Whether ``rel`` (at ``path``) was quiet when last read and has the same stat data
-        now; if it mentioned a ConfigMap, ``rel`` is added to ``configmaps``. Its stat data
-        are kept for :meth:`remember`, taken before the file is read."""
-        if self._path is None:
+    @property
+    def active(self) -> bool:
+        """Whether this record is kept at all (a hook's scan in a git repository)."""
+        return self._path is not None
+
+    def unchanged(self, rel: str, blob: str | None, configmaps: list[str]) -> bool:
+        """Whether the file ``rel``, whose bytes git says are ``blob``, was found quiet; if
+        it mentions a ConfigMap, ``rel`` is added to ``configmaps``."""
+        if blob is None:
             return False
-        try:
-            # os.stat, not Path.stat: building a Path per file cost more than the stat
-            key = _key(os.stat(path))  # noqa: PTH116
-        except OSError:
-            self._last = None
+        configmap = self._known.get(blob)
+        if configmap is None:
             return False
-        self._last = (rel, key)
-        entry = self._known.get(rel)
-        if entry is None or entry[:4] != key:
-            return False
-        self._now[rel] = entry
-        if entry[4]:
+        self._now[blob] = configmap
+        if configmap is True:
             configmaps.append(rel)
         return True
 
-    def remember(self, rel: str, *, configmap: bool) -> None:
-        """``rel``, just asked about and read, mentions no kind a scan reads (``configmap``:
-        but a ConfigMap)."""
-        if self._last is None or self._last[0] != rel:
-            return
-        key = self._last[1]
-        if key[1] < self._before and key[2] < self._before:
-            self._now[rel] = (*key, configmap)
+    def remember(self, blob: str | None, *, configmap: bool) -> None:
+        """A file whose bytes are ``blob`` (None: not vouched for by git) mentions no kind a
+        scan reads (``configmap``: but a ConfigMap)."""
+        if blob is not None and self._path is not None:
+            self._now[blob] = configmap
 
     def save(self) -> None:
         """Write the record when it changed; a failure leaves the old one (or none)."""
         if self._path is None or self._now == self._known:
             return
-        data = marshal.dumps((self._markers, self._now))
+        data = marshal.dumps((_VERSION, self._markers, self._now))
         path = self._path
         # a name of this process's own, created exclusively, then renamed over the record
         # (tempfile is not imported for this: its imports cost a hook more than the write)

@@ -1,0 +1,181 @@
+"""A hook's scan lists the tree from git's index instead of walking it (repo/git_files.py,
+repo/tree_files.py): on every tree git can describe it finds the very files, links,
+problems and policies the walk finds, and passes over unread only files git vouches for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from flux_semver.repo import config, git_files, manifests, tree_files
+from tests.support.checkout import git
+from tests.support.gitops import Repo, gitops_repo, policy
+
+EXCLUDING = """\
+stages:
+  - name: dev
+  - name: prod
+    exact: true
+exclude: ["charts/**", "vendor/"]
+"""
+
+
+Seen = tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]
+
+
+def _seen(root: Path, exclude: tuple[str, ...], listing: git_files.Listing | None) -> Seen:
+    tree = tree_files.Tree(root, False, exclude)
+    files = sorted(rel for rel, _ in tree.files(listing))
+    return files, sorted(tree.outside), sorted(tree.unlisted)
+
+
+def _same_as_the_walk(repo: Repo) -> list[str]:
+    """The files the git listing gives, after checking that the walk gives the same, and that
+    a hook's scan and a plain one load the same repository."""
+    listing = git_files.listing(repo.root)
+    assert listing is not None
+    exclude = config.load(repo.root, None).exclude
+    listed = _seen(repo.root, exclude, listing)
+    assert listed == _seen(repo.root, exclude, None)
+    hooked = manifests.load(repo.root, remember_quiet=True)
+    plain = manifests.load(repo.root)
+    assert (hooked.policies, hooked.errors, hooked.files_scanned) == (
+        plain.policies,
+        plain.errors,
+        plain.files_scanned,
+    )
+    return listed[0]
+
+
+def test_untracked_deleted_ignored_and_oddly_named_files(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    tracked = sorted(repo.git("ls-files", "*.yaml").split())
+    (repo.root / tracked[0]).unlink()  # deleted, not staged
+    repo.write(
+        {
+            "apps/new/policy.yaml": policy("new-dev", "new", "1.x"),  # untracked
+            ".gitignore": "build/\n",
+            "build/generated.yaml": policy("gen-dev", "gen", "2.x"),  # ignored: still read
+            "apps/ünï cöde/policy.yml": policy("uni-dev", "uni", "3.x"),
+        }
+    )
+    files = _same_as_the_walk(repo)
+    assert tracked[0] not in files
+    assert {"apps/new/policy.yaml", "build/generated.yaml", "apps/ünï cöde/policy.yml"} <= set(
+        files
+    )
+
+
+def test_links_out_of_the_repository_are_reported_tracked_or_not(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "policy.yaml").write_text(policy("far-dev", "far", "1.x"))
+    (repo.root / "apps").mkdir(exist_ok=True)
+    (repo.root / "apps/far.yaml").symlink_to(outside / "policy.yaml")
+    (repo.root / "apps/far-dir").symlink_to(outside)
+    repo.commit("links out")
+    (repo.root / "apps/later.yaml").symlink_to(outside / "policy.yaml")  # untracked
+    (repo.root / "apps/inside.yaml").symlink_to(repo.root / ".flux-semver.yaml")
+    _same_as_the_walk(repo)
+    tree = tree_files.Tree(repo.root, False, ())
+    list(tree.files(git_files.listing(repo.root)))
+    assert sorted(rel for rel, _ in tree.outside) == [
+        "apps/far-dir",
+        "apps/far.yaml",
+        "apps/later.yaml",
+    ]
+
+
+def test_excluded_directories_are_left_out_tracked_or_not(tmp_path: Path) -> None:
+    repo = gitops_repo(
+        tmp_path,
+        {
+            ".flux-semver.yaml": EXCLUDING,
+            "charts/web/templates/policy.yaml": "{{ .Values.broken }}\n",
+            "vendor/lib/policy.yaml": policy("lib-dev", "lib", "1.x"),
+        },
+        fixture=None,
+    )
+    repo.write({"charts/new/x.yaml": "kind: ImagePolicy\n{{", "vendor/x.yaml": "a: [\n"})
+    files = _same_as_the_walk(repo)
+    assert not [name for name in files if name.startswith(("charts/", "vendor/"))]
+
+
+def test_nested_repositories_and_submodules_are_walked(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    nested = Repo(repo.root / "apps" / "nested", tmp_path / "home")
+    nested.root.mkdir(parents=True)
+    nested.git("init", "-q")
+    nested.commit("inner", {"policy.yaml": policy("inner-dev", "inner", "1.x")})
+    source = gitops_repo(tmp_path / "sub", {"sub.yaml": policy("sub-dev", "sub", "2.x")})
+    git(
+        repo.root,
+        repo.env,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(source.root),
+        "modules/sub",
+    )
+    repo.commit("a submodule")
+    files = _same_as_the_walk(repo)
+    assert "apps/nested/policy.yaml" in files
+    assert "modules/sub/sub.yaml" in files
+
+
+def test_a_conflicted_file_is_read_as_it_stands(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path, {"apps/web/policy.yaml": policy("web-dev", "web", "1.x")})
+    repo.git("checkout", "-q", "-b", "other")
+    repo.commit("other", {"apps/web/policy.yaml": policy("web-dev", "web", "2.x")})
+    repo.git("checkout", "-q", "-")
+    repo.commit("mine", {"apps/web/policy.yaml": policy("web-dev", "web", "3.x")})
+    with pytest.raises(subprocess.CalledProcessError):  # the merge stops on the conflict
+        repo.git("merge", "-q", "other")
+    assert "<<<<<<<" in (repo.root / "apps/web/policy.yaml").read_text()
+    _same_as_the_walk(repo)
+    loaded = manifests.load(repo.root, remember_quiet=True)
+    assert [e.file for e in loaded.errors] == ["apps/web/policy.yaml"]
+
+
+def test_a_killed_writes_leftover_is_swept(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    leftover = repo.root / "apps" / f".policy.yaml.{_dead_pid()}.x1y2.tmp"
+    leftover.parent.mkdir(exist_ok=True)
+    leftover.write_text("half a write")
+    manifests.load(repo.root, remember_quiet=True)
+    assert not leftover.exists()
+
+
+def test_without_git_there_is_no_listing_and_the_scan_walks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = gitops_repo(tmp_path)
+    expected = manifests.load(repo.root)
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert git_files.listing(repo.root) is None
+    loaded = manifests.load(repo.root, remember_quiet=True)
+    assert loaded.policies == expected.policies
+
+
+def test_a_plain_directory_has_no_listing(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(policy("web-dev", "web", "1.x"))
+    assert git_files.listing(tmp_path) is None
+    assert manifests.load(tmp_path, remember_quiet=True).policies[0].name == "web-dev"
+
+
+def _dead_pid() -> int:
+    pid = 999_999
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pass
+        pid -= 1
