@@ -24,8 +24,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /app
 # Every Python package the action runs, and the build back-end, at the versions of the lock:
 # pip refuses any file whose sha256 the lock does not list (python3 tasks.py lock refreshes it).
+# Wheels only: the slim image has no compiler (msgspec, PyYAML, google-re2 ship manylinux wheels).
 COPY requirements/action.lock ./requirements/
-RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/action.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps --only-binary=:all: \
+    -r requirements/action.lock
 
 # The package itself, built with the locked back-end and nothing fetched (--no-index).
 # VERSION is the release tag without its v (the build context holds no git history).

@@ -189,3 +189,27 @@ def test_under_pre_commit_only_the_committed_apps_policies_are_parsed(
     monkeypatch.delenv("PRE_COMMIT")
     assert no_skip.main([PRE_PROD]) == 1
     assert capsys.readouterr().out.endswith("in 1 of 7 files (6 policies)\n")
+
+
+def test_a_hook_run_never_imports_dataclasses(tmp_path: Path) -> None:
+    # Defining dataclasses execs generated code for each class: ~40 ms of every hook run when
+    # the value classes were dataclasses. They are msgspec Structs; nothing on the way may
+    # bring dataclasses back (bench/hook.py measures the time itself).
+    import subprocess
+    import sys
+
+    root = tmp_path / "fs002"
+    shutil.copytree(DATA / "fs002", root)
+    probe = (
+        "import sys; from flux_semver.hooks import check; "
+        "code = check.main([sys.argv[1]]); print(code, 'dataclasses' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, PROD],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.splitlines()[-1] == "1 False", done.stdout + done.stderr
+    assert " FS002 " in done.stdout

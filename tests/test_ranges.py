@@ -8,7 +8,7 @@ import pytest
 
 from flux_semver import InvalidRange, Range, Version
 from flux_semver.errors import FluxSemverError
-from flux_semver.semver.ranges import Ceiling, go_quote
+from flux_semver.semver.ranges import Ceiling, Comparator, go_quote
 from tests.support.upstream_check import check
 from tests.support.vectors import flux, masterminds, params, rows
 
@@ -151,6 +151,20 @@ def test_range_is_immutable() -> None:
     rng = Range("1.2.x")
     with pytest.raises(AttributeError):
         rng.text = "2.x"
+
+
+def test_a_comparator_is_equal_and_hashed_as_written_not_by_what_is_derived() -> None:
+    [[parsed]] = Range("^1.2").groups
+    bare = Comparator("^", "1.2")  # bound, dirty, minor_dirty, patch_dirty left at defaults
+    assert parsed.bound == Version(1, 2, 0)
+    assert parsed.patch_dirty
+    assert parsed == bare
+    assert not parsed != bare  # noqa: SIM202 - the != operator itself
+    assert len({parsed, bare}) == 1
+    assert parsed != Comparator("^", "1.2", hyphen=True)
+    assert parsed != Comparator("~", "1.2")
+    with pytest.raises(AttributeError):
+        parsed.version = "2.0"  # type: ignore[misc]
 
 
 # -- intervals and what the rest of the product asks -------------------------------------------

@@ -25,6 +25,17 @@ def test_data_is_what_the_pure_python_safe_loader_builds(path: Path) -> None:
     assert [d.data for d in yaml_positions.load(text)] == expected
 
 
+def test_a_documents_repr_leaves_out_the_stream_and_its_data_is_built_once() -> None:
+    text = "a: 1\n---\nb: [2, 3]\n" + "# a long comment\n" * 1000
+    first, second = yaml_positions.compose(text)
+    assert repr(second).startswith("Document(index=1, node=MappingNode(")
+    assert "long comment" not in repr(second)
+    assert second.data == {"b": [2, 3]}
+    assert second.data is second.data  # built on first use, then kept
+    with pytest.raises(AttributeError):
+        first.index = 3  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
     "text",
     [

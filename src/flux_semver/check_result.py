@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Finding
@@ -12,8 +14,7 @@ from flux_semver.model import Finding
 YAML_EXTENSIONS = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True):
     """Findings in report order, and how much of the repository was checked."""
 
     findings: tuple[Finding, ...]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
@@ -24,8 +25,7 @@ OK, FINDINGS, INPUT_ERROR, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130
 COMMAND = "the command you ran"
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(msgspec.Struct, frozen=True):
     """What an exception that escaped a face means to the person who ran it."""
 
     code: int  # the exit code

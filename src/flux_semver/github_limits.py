@@ -8,12 +8,12 @@ one; the action cuts what it sends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+import msgspec
 
-@dataclass(frozen=True)
-class Limit:
+
+class Limit(msgspec.Struct, frozen=True):
     """A size limit in characters (PR bodies, comments) or UTF-8 bytes (step summaries)."""
 
     size: int

@@ -7,9 +7,10 @@ These are plain, frozen values. Modules that compute them (``config``, ``manifes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any, Literal
+
+import msgspec
 
 #: What a new version is, compared with what the stages run (README: How a release flows).
 ReleaseType = Literal["patch", "minor", "major", "prerelease"]
@@ -44,8 +45,7 @@ def release_words(release_type: str, *, plural: bool = False) -> str:
     return f"{release_type} release" + ("s" if plural else "")
 
 
-@dataclass(frozen=True)
-class FreezeWindow:
+class FreezeWindow(msgspec.Struct, frozen=True):
     """One ``freeze:`` entry: a span of dates, or hours on some weekdays, in a time zone.
     When it is open is :func:`flux_semver.repo.windows.open_window`'s to say."""
 
@@ -66,25 +66,23 @@ class FreezeWindow:
         return f"{','.join(self.days)} {start}-{end} ({self.tz})"
 
 
-@dataclass(frozen=True)
-class Verify:
+class Verify(msgspec.Struct, frozen=True):
     """``verify:`` of a gate stage: the commit-status context Flux posts, and the soak time."""
 
     status: str | None = None  # a context prefix, e.g. "kustomization/apps"
     soak: timedelta | None = None
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(msgspec.Struct, frozen=True):
     """One environment in promotion order (README: Configuration)."""
 
     name: str
     aliases: tuple[str, ...] = ()
-    on: Mapping[str, StageRule] = field(default_factory=dict)
+    on: Mapping[str, StageRule] = msgspec.field(default_factory=dict)
     paths: tuple[str, ...] = ()
     exact: bool = False
     after: str | None = None
-    approval: Mapping[str, str | int] = field(default_factory=dict)
+    approval: Mapping[str, str | int] = msgspec.field(default_factory=dict)
     verify: Verify | None = None
     freeze: tuple[FreezeWindow, ...] = ()
 
@@ -100,8 +98,7 @@ class Stage:
         return self.on.get(release_type, "hold")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     """A loaded ``.flux-semver.yaml`` (or the defaults): stages in promotion order."""
 
     stages: tuple[Stage, ...]
@@ -119,8 +116,7 @@ class Config:
         return tuple(s.name for s in self.stages)
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(msgspec.Struct, frozen=True):
     """One semver range Flux evaluates (an ImagePolicy, or another kind of README: Kinds),
     as Flux applies it in its stage.
 
@@ -143,13 +139,13 @@ class Policy:
     app: str | None
     stage: str | None
     stage_source: str
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = msgspec.field(default_factory=dict)
     # a later stage source that names another stage, in words (FS012); None when they agree
     stage_conflict: str | None = None
     filter_pattern: str | None = None
     filter_extract: str | None = None
     patch: bool = False  # a Kustomize patch targeting an ImagePolicy: reported, never rewritten
-    body: Mapping[str, Any] = field(default_factory=dict)  # the document as plain data
+    body: Mapping[str, Any] = msgspec.field(default_factory=dict)  # the document as plain data
     # 1-based position of the apiVersion value (FS005 points there); None when not written
     api_version_line: int | None = None
     api_version_column: int | None = None
@@ -184,8 +180,7 @@ class Policy:
         return ref if self.resource == "ImagePolicy" else f"{self.resource}/{ref}"
 
 
-@dataclass(frozen=True)
-class FileError:
+class FileError(msgspec.Struct, frozen=True):
     """A file that could not be read or parsed; the scan goes on without it."""
 
     file: str
@@ -196,8 +191,7 @@ class FileError:
     template: bool = False  # a Helm or Go template: flux-semver could never edit it anyway
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One problem a rule found, pointing at the offending value."""
 
     code: str
@@ -227,8 +221,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
-class PlanChange:
+class PlanChange(msgspec.Struct, frozen=True):
     """What a release does to one policy (README: flux-semver plan, its JSON)."""
 
     stage: str
@@ -254,8 +247,7 @@ class PlanChange:
         }
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """The changes one release makes to one app's policies, in stage order."""
 
     app: str

@@ -8,16 +8,15 @@ turns exceptions into exit codes (0 ok, 1 findings/blocked/no match, 2 input err
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import msgspec
 
 from flux_semver import edge
 from flux_semver.model import Config
@@ -43,8 +42,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-@dataclass
-class Context:
+class Context(msgspec.Struct, dict=True):  # dict: for the cached ``root``
     """What the global options say: the repository root and an explicit config file.
 
     Without ``-C`` the root is the enclosing git repository's top level, found from the
@@ -78,7 +76,7 @@ class Context:
         config = config_module.load(self.root, self.config)
         if not self.exclude:
             return config
-        return dataclasses.replace(config, exclude=(*config.exclude, *self.exclude))
+        return msgspec.structs.replace(config, exclude=(*config.exclude, *self.exclude))
 
     def repository(self) -> Repository:
         """The repository at ``-C``, scanned with its config: what most commands start from."""

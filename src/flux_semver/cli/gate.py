@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Literal
 
 import click
+from msgspec.structs import replace
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.errors import FluxSemverError, PlanError

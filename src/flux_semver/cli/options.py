@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import click
+import msgspec
 
 from flux_semver.model import RELEASE_TYPE_CHOICES, Plan
 from flux_semver.registry.deploys import Deployment
@@ -21,8 +21,7 @@ PlanFormat = Literal["text", "json", "markdown"]
 PLAN_FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
 
 
-@dataclass(frozen=True)
-class PlanRequest:
+class PlanRequest(msgspec.Struct, frozen=True):
     """What ``plan`` and ``promote`` are asked for: the release and the output format."""
 
     version: str

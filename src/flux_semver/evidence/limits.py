@@ -11,7 +11,8 @@ left out. Sections with :data:`KEEP` priority are cut only if nothing else is le
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.github_limits import Limit
 
@@ -22,8 +23,7 @@ KEEP = 1_000  # priority of sections that are never dropped while anything else 
 _NOTE_ROOM = 1_000
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(msgspec.Struct, frozen=True):
     """One part of the rendering: a head, rows that may be cut from the end, a tail.
 
     ``what`` names the rows for the closing note ("failed tests", "lines of the notes").

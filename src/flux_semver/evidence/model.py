@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from flux_semver.model import WRITES, Plan
 from flux_semver.release.verify import GateResult
@@ -18,8 +19,7 @@ Outcome = Literal["passed", "failed", "errored", "skipped"]
 Better = Literal["lower", "higher"]
 
 
-@dataclass(frozen=True)
-class TestResult:
+class TestResult(msgspec.Struct, frozen=True):
     """One test case that did not pass (failed, errored or skipped), with why."""
 
     __test__ = False  # not a pytest test class, despite the name
@@ -39,8 +39,7 @@ class TestResult:
         return f"{self.classname}.{self.name}"
 
 
-@dataclass(frozen=True)
-class SuiteTotals:
+class SuiteTotals(msgspec.Struct, frozen=True):
     """Counts of one ``<testsuite>`` of one JUnit file, counted from its test cases."""
 
     file: str
@@ -59,8 +58,7 @@ class SuiteTotals:
         return self.failed > 0 or self.errored > 0
 
 
-@dataclass(frozen=True)
-class JUnitReport:
+class JUnitReport(msgspec.Struct, frozen=True):
     """One JUnit XML file: its suites' totals and every test case that did not pass."""
 
     file: str
@@ -88,8 +86,7 @@ class JUnitReport:
         return sum(s.passed for s in self.suites)
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(msgspec.Struct, frozen=True):
     """One measured value against its threshold (and, if given, its baseline)."""
 
     name: str
@@ -109,16 +106,14 @@ class Metric:
         return self.value >= self.threshold
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """A named link to more evidence (dashboards, logs, the change ticket)."""
 
     name: str
     url: str
 
 
-@dataclass(frozen=True)
-class RollbackStep:
+class RollbackStep(msgspec.Struct, frozen=True):
     """How to put one stage back where it was before this release."""
 
     stage: str
@@ -128,8 +123,7 @@ class RollbackStep:
     command: str
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True):
     """Everything one release's summary shows. ``pull_requests`` maps stage -> PR URL."""
 
     plan: Plan
@@ -137,7 +131,7 @@ class Evidence:
     metrics: tuple[Metric, ...] = ()
     links: tuple[Link, ...] = ()
     notes: str | None = None
-    pull_requests: Mapping[str, str] = field(default_factory=dict)
+    pull_requests: Mapping[str, str] = msgspec.field(default_factory=dict)
     verified: tuple[GateResult, ...] = ()  # the gate's verdicts (flux-semver gate --format json)
 
     @property

@@ -16,11 +16,11 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
+import msgspec
 import requests
 from github import Auth, Github, GithubException
 
@@ -56,8 +56,7 @@ _NOT_PERMITTED_HELP = (
 )
 
 
-@dataclass(frozen=True)
-class PullRequest:
+class PullRequest(msgspec.Struct, frozen=True):
     """What the action reports about one pull request."""
 
     number: int

@@ -5,8 +5,10 @@ that writes branches and pull requests never asks which of the two it carries.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Literal
+
+import msgspec
+from msgspec.structs import replace
 
 from flux_semver.evidence import escape
 from flux_semver.evidence.markdown import render
@@ -25,8 +27,7 @@ def _stages(stages: Sequence[str]) -> str:
     return ", ".join(f"`{escape.inline(s)}`" for s in stages)
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(msgspec.Struct, frozen=True):
     """A new version promoted through the stages (``command: promote``)."""
 
     plan: Plan
@@ -68,8 +69,7 @@ class Release:
         return render(replace(evidence, pull_requests=dict(links)), limit)
 
 
-@dataclass(frozen=True)
-class Rollback:
+class Rollback(msgspec.Struct, frozen=True):
     """Stages put back to the ranges they had before their last change (``command:
     rollback``)."""
 

@@ -8,7 +8,7 @@ Paths are given relative to the workspace, as annotations need them.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from flux_semver import rules
 from flux_semver.github.inputs import ActionInputs

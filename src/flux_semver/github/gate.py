@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from flux_semver.errors import FluxSemverError, GitError
 from flux_semver.evidence import escape, verified
@@ -67,8 +68,7 @@ def clock(env: Mapping[str, str]) -> Callable[[], datetime]:
     return lambda: moment
 
 
-@dataclass(frozen=True)
-class _Release:
+class _Release(msgspec.Struct, frozen=True):
     """What a flux-semver pull request carries, read from its head commit."""
 
     app: str

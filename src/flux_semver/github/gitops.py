@@ -26,8 +26,9 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from flux_semver.errors import GitError
 from flux_semver.github.api import GitHubError, backoff_base
@@ -59,14 +60,12 @@ def _glob_escape(path: str) -> str:
     return _GLOB_SPECIAL.sub(r"\\\g<0>", path)
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(msgspec.Struct, frozen=True):
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class Tip:
+class Tip(msgspec.Struct, frozen=True):
     """The commit at the tip of one remote branch."""
 
     commit: str

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, cast
+
+import msgspec
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import RELEASE_TYPE_CHOICES
@@ -66,8 +67,7 @@ class InputError(FluxSemverError):
     """An action input (or the event it derives from) cannot be used as given."""
 
 
-@dataclass(frozen=True)
-class ActionInputs:
+class ActionInputs(msgspec.Struct, frozen=True):
     """Everything the action was asked to do, normalised."""
 
     command: Command

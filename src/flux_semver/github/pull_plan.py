@@ -18,8 +18,9 @@ Rules (README: GitHub Action, "Across releases"):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from flux_semver.github.change import Change
 from flux_semver.semver.version import InvalidVersion, Version
@@ -28,8 +29,7 @@ Mode = Literal["per-stage", "single", "none"]
 Action = Literal["write", "close", "keep", "leave"]
 
 
-@dataclass(frozen=True)
-class PullState:
+class PullState(msgspec.Struct, frozen=True):
     """An open (or closed) pull request, as GitHub reports it."""
 
     number: int
@@ -40,8 +40,7 @@ class PullState:
     auto_merge: bool = False
 
 
-@dataclass(frozen=True)
-class BranchState:
+class BranchState(msgspec.Struct, frozen=True):
     """One of the app's branches on origin, before the run writes anything."""
 
     tip: str | None = None  # its commit; None: no such branch
@@ -55,8 +54,7 @@ class BranchState:
 ABSENT = BranchState()
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(msgspec.Struct, frozen=True):
     """What the plan asks of the pull requests, stage by stage, in promotion order."""
 
     mode: Mode
@@ -66,8 +64,7 @@ class Request:
     stages: tuple[str, ...] = ()  # every stage of the plan
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """One pull request's fate in this run. ``write``: build, push, open or update it;
     ``close``: close it; ``keep``: a newer release's, untouched; ``leave``: untouched, and the
     person running the workflow is told why."""

@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import tempfile
 from contextlib import AbstractContextManager, nullcontext, suppress
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from flux_semver.evidence.junit import load_junit
 from flux_semver.evidence.metrics import load_metrics
@@ -60,8 +62,7 @@ LABEL = "flux-semver"
 _LEASE_ATTEMPTS = 3
 
 
-@dataclass
-class _Job:
+class _Job(msgspec.Struct):
     """Where one promote or rollback run reads and writes."""
 
     inputs: ActionInputs
@@ -280,23 +281,21 @@ def _pull_state(pull: PullRequest) -> PullState:
     return PullState(pull.number, pull.url, pull.title, pull.body, pull.labels, pull.auto_merge)
 
 
-@dataclass(frozen=True)
-class _Built:
+class _Built(msgspec.Struct, frozen=True):
     commit: str
     tree: str
     message: str
     same: bool  # origin's branch already holds this tree on this base with this message
 
 
-@dataclass
-class _Written:
+class _Written(msgspec.Struct):
     """A pull request this run wrote, to link and comment on once all are known."""
 
     target: Target
     pull: PullRequest
     title: str
     body: str
-    record: list[PullRecord] = field(default_factory=list)
+    record: list[PullRecord] = msgspec.field(default_factory=list)
 
 
 class _Writer:

@@ -6,15 +6,15 @@ whatever happened, so every output of action.yml is always set and true to what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from flux_semver.github.api import Operation
 from flux_semver.model import Plan
 
 
-@dataclass
-class PullRecord:
+class PullRecord(msgspec.Struct):
     """One line of the ``pull-requests`` output."""
 
     stage: str
@@ -31,15 +31,14 @@ class PullRecord:
         }
 
 
-@dataclass
-class Report:
+class Report(msgspec.Struct):
     """What the run produced: the outputs, the summary, and the exit code."""
 
     release_type: str = ""
     plan: Plan | None = None
-    changed_files: list[str] = field(default_factory=list)
-    pulls: list[PullRecord] = field(default_factory=list)
-    summary: list[str] = field(default_factory=list)
+    changed_files: list[str] = msgspec.field(default_factory=list)
+    pulls: list[PullRecord] = msgspec.field(default_factory=list)
+    summary: list[str] = msgspec.field(default_factory=list)
     exit_code: int = 0
 
     def record(

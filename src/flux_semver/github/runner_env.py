@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 
-@dataclass(frozen=True)
-class RunnerEnv:
+
+class RunnerEnv(msgspec.Struct, frozen=True):
     """What the runner tells the action about where it runs."""
 
     workspace: Path

@@ -19,10 +19,10 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import msgspec
 import requests
 import yaml
 from requests.adapters import HTTPAdapter
@@ -42,8 +42,7 @@ _TIMEOUTS = (TimeoutError, Urllib3Timeout)
 _CHALLENGE = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """How patient to be: seconds per request, retries after the first try, backoff factor."""
 
     timeout: float = 30.0

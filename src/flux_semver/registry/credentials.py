@@ -20,9 +20,10 @@ import json
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from flux_semver.registry import RegistryError
 from flux_semver.registry.reference import DOCKER_HUB
@@ -33,8 +34,7 @@ PASSWORD_ENV = "FLUX_SEMVER_REGISTRY_PASSWORD"  # noqa: S105 - a variable name
 _HELPER_TIMEOUT = 20.0
 
 
-@dataclass(frozen=True, repr=False)
-class Credentials:
+class Credentials(msgspec.Struct, frozen=True):
     """A username and password, or a bearer token, and where they came from (for messages)."""
 
     source: str = "no credentials"

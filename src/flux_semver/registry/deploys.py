@@ -14,8 +14,9 @@ than the release gets a warning; an exact pin to a version that does not exist i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from flux_semver.model import Plan, PlanChange, Policy
 from flux_semver.registry import RegistryError
@@ -39,8 +40,7 @@ NEAREST = 2  # tags named on each side of a missing one
 _HELM = ("HelmRelease", "HelmChart")
 
 
-@dataclass(frozen=True)
-class Deployment:
+class Deployment(msgspec.Struct, frozen=True):
     """What Flux deploys for one policy now and after the change (tags, None for nothing)."""
 
     stage: str | None
@@ -65,8 +65,7 @@ class Deployment:
         }
 
 
-@dataclass(frozen=True)
-class MissingTag:
+class MissingTag(msgspec.Struct, frozen=True):
     """An exact pin whose tag the registry does not have."""
 
     change: PlanChange

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 from flux_semver.registry import RegistryAuthError, RegistryError, credentials, exclusion
 from flux_semver.registry.client import RegistryClient, Settings
@@ -43,8 +44,7 @@ class TagSource(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class OciImage:
+class OciImage(msgspec.Struct, frozen=True):
     """An image repository's tags, minus what its exclusion list drops (Flux's default too)."""
 
     image: ImageName
@@ -71,8 +71,7 @@ class OciImage:
         return exclusion.apply(tags, self.exclusion_list, f"{self.where}: spec.exclusionList")
 
 
-@dataclass(frozen=True)
-class ChartIndex:
+class ChartIndex(msgspec.Struct, frozen=True):
     """A chart's versions in a HelmRepository's ``index.yaml`` (HTTP or HTTPS)."""
 
     url: str

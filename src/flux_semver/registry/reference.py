@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.registry import RegistryError
 
@@ -22,8 +23,7 @@ _COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]+)?")
 
 
-@dataclass(frozen=True)
-class ImageName:
+class ImageName(msgspec.Struct, frozen=True):
     """``registry/repository``, with the implied parts made explicit."""
 
     registry: str

@@ -7,7 +7,8 @@ listing open across steps (the GitHub Action): :func:`review`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.model import Plan
 from flux_semver.registry.deploys import Deployment, Deploys, MissingTag
@@ -16,8 +17,7 @@ from flux_semver.repo import helm_repositories, image_repositories
 from flux_semver.repo.manifests import Repository
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(msgspec.Struct, frozen=True):
     deployments: tuple[Deployment, ...]
     missing: tuple[MissingTag, ...]  # exact pins to tags the registry does not have
 

@@ -9,11 +9,11 @@ REST reader on ``requests`` (5xx and connection failures retried, one clear line
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import requests
+from msgspec.structs import replace
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 

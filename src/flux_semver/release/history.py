@@ -8,8 +8,9 @@ to). A commit written with flux-semver's trailers adds the release, its type and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
+
+import msgspec
 
 from flux_semver.errors import GitError, PlanError
 from flux_semver.model import Policy
@@ -23,8 +24,7 @@ from flux_semver.repo.stages import StageResolver
 Source = Literal["trailers", "diff"]
 
 
-@dataclass(frozen=True)
-class RangeChange:
+class RangeChange(msgspec.Struct, frozen=True):
     """One commit that changed one policy's range."""
 
     commit: str

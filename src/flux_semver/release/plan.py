@@ -23,7 +23,8 @@ reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from flux_semver.errors import PlanError
 from flux_semver.model import (

@@ -16,7 +16,8 @@ lead it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.errors import PlanError
 from flux_semver.model import Policy
@@ -30,8 +31,7 @@ from flux_semver.repo.stages import StageResolver
 from flux_semver.semver.ranges import Range, clip, lookalike, range_or_none
 
 
-@dataclass(frozen=True)
-class Restore:
+class Restore(msgspec.Struct, frozen=True):
     """One policy a rollback rewrites: from its current range to the restored one."""
 
     policy: Policy
@@ -39,8 +39,7 @@ class Restore:
     origin: str  # in words: where the restored range comes from
 
 
-@dataclass(frozen=True)
-class Rollback:
+class Rollback(msgspec.Struct, frozen=True):
     """What ``rollback`` would write, and why it refuses, if it does."""
 
     app: str

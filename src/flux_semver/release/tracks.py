@@ -14,15 +14,15 @@ checks that the registry has a tag its filter keeps for the pin).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.model import Policy
 from flux_semver.semver.tags import InvalidPattern, TagFilter
 from flux_semver.semver.version import InvalidVersion, Version
 
 
-@dataclass(frozen=True)
-class OffTrack:
+class OffTrack(msgspec.Struct, frozen=True):
     """A policy the version does not belong to, and why."""
 
     policy: Policy

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from flux_semver.model import Plan
 
@@ -31,15 +32,14 @@ _TRAILER = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9-]*):[ \t]*(?P<value>.*?)\
 _RELEASE = re.compile(r"^(?P<version>\S+)(?:\s+\((?P<type>[a-z]+)\))?$")
 
 
-@dataclass(frozen=True)
-class Trailers:
+class Trailers(msgspec.Struct, frozen=True):
     """What a commit's flux-semver trailers say (empty values when it has none)."""
 
     app: str | None = None
     stages: tuple[str, ...] = ()
     version: str | None = None
     release_type: str | None = None
-    previous: dict[str, str] = field(default_factory=dict)  # stage -> range as it was
+    previous: dict[str, str] = msgspec.field(default_factory=dict)  # stage -> range as it was
     evidence: tuple[str, ...] = ()
 
     @property

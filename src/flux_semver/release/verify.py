@@ -23,9 +23,10 @@ commit status.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+
+import msgspec
 
 from flux_semver.github_limits import STATUS_DESCRIPTION
 from flux_semver.model import Stage
@@ -40,8 +41,7 @@ STATUS_CONTEXT = "flux-semver/gate"
 UNGATED = ("hotfix", "rollback")
 
 
-@dataclass(frozen=True)
-class BaseCommit:
+class BaseCommit(msgspec.Struct, frozen=True):
     """One commit of the base branch (first-parent history) and whether the gate admits V."""
 
     sha: str
@@ -49,8 +49,7 @@ class BaseCommit:
     admits: bool
 
 
-@dataclass(frozen=True)
-class CommitStatus:
+class CommitStatus(msgspec.Struct, frozen=True):
     """One commit status as GitHub lists it (``GET .../commits/{ref}/statuses``)."""
 
     sha: str
@@ -61,8 +60,7 @@ class CommitStatus:
     target_url: str | None = None
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(msgspec.Struct, frozen=True):
     """One pull request review as GitHub lists it (``GET .../pulls/{n}/reviews``)."""
 
     reviewer: str
@@ -71,8 +69,7 @@ class Review:
     bot: bool = False
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(msgspec.Struct, frozen=True):
     """One of the five conditions: met or not, and what it rests on."""
 
     check: Check
@@ -95,8 +92,7 @@ class Condition:
         }
 
 
-@dataclass(frozen=True)
-class GateResult:
+class GateResult(msgspec.Struct, frozen=True):
     """The gate's verdict for one stage, version and moment."""
 
     stage: str
@@ -156,8 +152,7 @@ class GateResult:
         }
 
 
-@dataclass(frozen=True)
-class GateFacts:
+class GateFacts(msgspec.Struct, frozen=True):
     """What the gate is evaluated from. ``statuses``/``reviews`` None: not read (no token)."""
 
     stage: Stage
@@ -168,7 +163,7 @@ class GateFacts:
     statuses: Sequence[CommitStatus] | None = None
     reviews: Sequence[Review] | None = None
     author: str | None = None  # the pull request's author: never counts as an approver
-    commit_url: Mapping[str, str] = field(default_factory=dict)  # sha -> page
+    commit_url: Mapping[str, str] = msgspec.field(default_factory=dict)  # sha -> page
     same_change: bool = False  # the change also moves the gate stage (one pull request)
 
 

@@ -9,8 +9,9 @@ staged change) or pre-commit's ``PRE_COMMIT_FROM_REF``; ``check --base REV`` nam
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from flux_semver.errors import GitError
 from flux_semver.model import Config, Policy
@@ -19,12 +20,11 @@ from flux_semver.repo.at_revision import PolicyReader, policies_at
 from flux_semver.repo.stages import StageResolver
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(msgspec.Struct, frozen=True):
     """Semver ranges at ``rev`` by (file, policy ref); a policy absent there has none."""
 
     rev: str
-    ranges: dict[tuple[str, str], str] = field(default_factory=dict)
+    ranges: dict[tuple[str, str], str] = msgspec.field(default_factory=dict)
 
     @classmethod
     def at(cls, root: Path, rev: str, config: Config, policies: Iterable[Policy]) -> Baseline:

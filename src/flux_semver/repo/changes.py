@@ -9,16 +9,16 @@ file's findings are.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from flux_semver.repo import git
 
 POLICY_MARKER = b"ImagePolicy"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One changed path, relative to the git top level; status ``A``, ``M``, ``D`` or ``T``."""
 
     status: str

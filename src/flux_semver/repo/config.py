@@ -17,7 +17,6 @@ The file is read as YAML 1.2: ``on``, ``yes`` and ``no`` are strings here, not b
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import json
@@ -26,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 import yaml
 
 from flux_semver.errors import ConfigError
@@ -101,7 +101,7 @@ def parse(raw: bytes, shown: str) -> Config:
     except yaml_positions.YamlError as exc:
         raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from None
     if not documents:  # an empty file, or only comments: nothing is configured
-        return dataclasses.replace(DEFAULT_CONFIG, source=shown)
+        return msgspec.structs.replace(DEFAULT_CONFIG, source=shown)
     if len(documents) != 1:
         raise ConfigError(
             f"{shown}:1: expected one YAML document with a `stages:` list, found "
@@ -124,7 +124,7 @@ def parse(raw: bytes, shown: str) -> Config:
     _validate(data, lines, shown)
     config = _build(cast(dict[str, Any], data), lines, shown)
     exclude = cast(dict[str, Any], data).get("exclude")
-    return dataclasses.replace(config, exclude=tuple(exclude)) if exclude else config
+    return msgspec.structs.replace(config, exclude=tuple(exclude)) if exclude else config
 
 
 def _blank(node: yaml.Node | None) -> bool:

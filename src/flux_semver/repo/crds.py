@@ -15,10 +15,10 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 GROUP = "image.toolkit.fluxcd.io"
@@ -65,8 +65,7 @@ _SCHEMA_VALUES = frozenset({"items", "additionalProperties", "not"})
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(msgspec.Struct, frozen=True):
     """One way a document breaks its schema: where (``spec.policy``) and what."""
 
     path: str

@@ -18,10 +18,10 @@ import os
 import stat
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from flux_semver.errors import FluxSemverError
@@ -41,8 +41,7 @@ class StalePolicyError(EditError):
 _PLAIN_START = frozenset("!&*-?:,[]{}#|>@`\"'%")
 
 
-@dataclass
-class _Edit:
+class _Edit(msgspec.Struct):
     policy: Policy
     new: str
     token: yaml_positions.Token

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from flux_semver.errors import GitError
 
@@ -18,8 +19,7 @@ _FIELD = "\x1f"
 _RECORD = "\x1e"
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(msgspec.Struct, frozen=True):
     """One commit as ``git log`` reports it."""
 
     sha: str

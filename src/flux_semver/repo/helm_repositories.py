@@ -8,9 +8,10 @@ each chart is a repository whose tags are its versions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from flux_semver.model import Policy
 from flux_semver.repo.image_repositories import documents
@@ -18,8 +19,7 @@ from flux_semver.repo.image_repositories import documents
 KIND = "HelmRepository"
 
 
-@dataclass(frozen=True)
-class HelmRepository:
+class HelmRepository(msgspec.Struct, frozen=True):
     file: str
     line: int
     name: str

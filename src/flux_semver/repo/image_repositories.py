@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.model import Policy
@@ -21,8 +22,7 @@ KIND = "ImageRepository"
 _EXTENSIONS = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class ImageRepository:
+class ImageRepository(msgspec.Struct, frozen=True):
     """One ImageRepository document: where it is and what it tells Flux to scan."""
 
     file: str

@@ -17,16 +17,17 @@ The ``flux-semver/app`` label overrides the app of every kind.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from flux_semver.model import Policy
 
 IMAGE_POLICY = "ImagePolicy"
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(msgspec.Struct, frozen=True):
     """One kind of Flux object with a semver range."""
 
     name: str

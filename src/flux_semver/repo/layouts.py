@@ -33,11 +33,12 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
+from msgspec.structs import replace
 
 from flux_semver.model import Policy, PolicyKind
 from flux_semver.repo import kinds, locate, overlay_patch, substitution, yaml_positions
@@ -85,8 +86,7 @@ def relevant(
                 names.add(directory.rpartition("/")[2].encode())
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """A YAML file as read for a layout: its path, text and documents."""
 
     file: str
@@ -94,8 +94,7 @@ class Source:
     documents: list[yaml_positions.Document]
 
 
-@dataclass
-class _Overlay:
+class _Overlay(msgspec.Struct, dict=True):  # dict: for the cached ``data``
     """One kustomization file: a directory Kustomize can build."""
 
     directory: str
@@ -135,8 +134,7 @@ _LIST_KEYS = frozenset({"resources", "bases", "components"})
 _TEXT_KEYS = frozenset({"namespace", "namePrefix", "nameSuffix", "apiVersion", "kind"})
 
 
-@dataclass(frozen=True)
-class FluxKustomization:
+class FluxKustomization(msgspec.Struct, frozen=True):
     """A Flux ``Kustomization``: which directory it applies, and its ``postBuild``."""
 
     source: Source
@@ -162,8 +160,7 @@ class FluxKustomization:
         return self.path in ("", directory) or directory.startswith(self.path + "/")
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(msgspec.Struct, frozen=True):
     """Where a range is written: a value in a document of a file (maybe inside an inline
     patch), its value and position as written."""
 
@@ -177,14 +174,14 @@ class Where:
     exact: bool = True  # False: in an inline patch not written as a literal block (not edited)
 
 
-@dataclass
-class _Object:
+class _Object(msgspec.Struct):
     """A policy as an overlay builds it."""
 
     policy: Policy
     data: dict[str, Any]
     where: Where | None
-    touched: list[str] = field(default_factory=list)  # the patches that changed it, in order
+    # the patches that changed it, in order
+    touched: list[str] = msgspec.field(default_factory=list)
     # (name, namespace) as the outermost overlay's own patches see it: before its namespace,
     # namePrefix and nameSuffix apply, as Kustomize orders them
     seen: tuple[str, str | None] = ("", None)
@@ -201,8 +198,7 @@ class _Object:
         return metadata
 
 
-@dataclass(frozen=True)
-class _Patch:
+class _Patch(msgspec.Struct, frozen=True):
     """One patch's content and where it is written."""
 
     source: Source

@@ -12,14 +12,13 @@ outside the repository are listed too, with ``patch=True``; they are reported, n
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from flux_semver.errors import FluxSemverError
@@ -48,8 +47,7 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _POLICY_KINDS: tuple[PolicyKind, ...] = ("semver", "alphabetical", "numerical")
 
 
-@dataclass(frozen=True)
-class Repository:
+class Repository(msgspec.Struct, frozen=True):
     """What a scan found: policies in file order and the files it could not read."""
 
     root: Path
@@ -96,7 +94,7 @@ def load(
     need_root(root)
     config = config_module.load(root, config_path)
     if exclude:
-        config = dataclasses.replace(config, exclude=(*config.exclude, *exclude))
+        config = msgspec.structs.replace(config, exclude=(*config.exclude, *exclude))
     return scan(root, config, parse_only=parse_only, remember_quiet=remember_quiet)
 
 

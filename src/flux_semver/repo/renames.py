@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from flux_semver.errors import GitError
 from flux_semver.repo import git
@@ -16,8 +17,7 @@ _FIELD = "\x1f"
 _RECORD = "\x1e"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     """One commit that touched the file: its path there, and in the commit's first parent
     (None where the file did not exist yet, or lay outside the repository root)."""
 

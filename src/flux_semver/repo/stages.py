@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.model import Config
 
@@ -28,8 +29,7 @@ STAGE_LABEL = "flux-semver/stage"
 APP_LABEL = "flux-semver/app"
 
 
-@dataclass(frozen=True)
-class StageMatch:
+class StageMatch(msgspec.Struct, frozen=True):
     """A resolved stage (None when nothing matched), where it came from, and a later source
     that names another stage (None when they agree)."""
 

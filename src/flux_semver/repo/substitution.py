@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import yaml
+from msgspec.structs import replace
 
 from flux_semver.model import Policy
 from flux_semver.repo import kinds, locate, yaml_positions
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}")
 
 
-@dataclass(frozen=True)
-class _Value:
+class _Value(msgspec.Struct, frozen=True):
     """A variable's value and where it is written; ``value`` None when unknowable."""
 
     value: str | None

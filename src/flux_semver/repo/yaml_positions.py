@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import msgspec
 import yaml
 import yaml.constructor
 
@@ -66,8 +66,7 @@ class YamlError(ValueError):
         self.template = template  # a Helm or Go template (see template_at), not broken YAML
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(msgspec.Struct, frozen=True, dict=True):  # dict: for the cached ``data``
     """One document of a YAML stream: its node tree (None when empty) and its data.
 
     ``data`` is built from the nodes when first asked for, so a scan builds only the
@@ -77,7 +76,10 @@ class Document:
 
     index: int
     node: yaml.Node | None
-    text: str = field(repr=False, default="")  # the whole stream, to explain errors
+    text: str = ""  # the whole stream, to explain errors
+
+    def __repr__(self) -> str:  # without ``text``: a whole stream is no help in a repr
+        return f"Document(index={self.index!r}, node={self.node!r})"
 
     @cached_property
     def data(self) -> Any:
@@ -419,8 +421,7 @@ def _skip_gap(text: str, at: int) -> int:
     return match.end() if match else at
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(msgspec.Struct, frozen=True):
     """A value as written: ``text[start:end]``, starting at 1-based ``line`` and ``column``;
     kind is plain, single, double, block, collection or alias."""
 

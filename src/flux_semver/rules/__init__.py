@@ -8,9 +8,10 @@ selected rules to a scanned repository and returns a :class:`~flux_semver.check_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from flux_semver.check_result import CheckResult, relative_paths
 from flux_semver.errors import FluxSemverError
@@ -74,8 +75,7 @@ _MODULES = (
 RULES: dict[str, Rule] = {rule.code: rule for rule in map(Rule.from_module, _MODULES)}
 
 
-@dataclass(frozen=True)
-class Against:
+class Against(msgspec.Struct, frozen=True):
     """A scanned repository and the base revision its change starts from (FS015)."""
 
     repo: manifests.Repository

@@ -8,10 +8,11 @@ module docstring that is its user documentation (Markdown), and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol, cast
+
+import msgspec
 
 from flux_semver.model import Config, FileError, Finding, Policy, Severity
 
@@ -38,8 +39,7 @@ class Scanned(Protocol):
 Check = Callable[[Scanned], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """One check of README: Rules."""
 
     code: str

@@ -10,7 +10,8 @@ union and difference are plain merges.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.semver.version import Version
 
@@ -25,8 +26,7 @@ def next_patch(t: Triple) -> Triple:
     return (t[0], t[1], t[2] + 1)
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(msgspec.Struct, frozen=True):
     """Release versions ``lower <= v < upper`` (``upper`` None: no upper bound)."""
 
     lower: Triple
@@ -55,8 +55,7 @@ def _sort_key(i: Interval) -> tuple[Triple, bool, Triple]:
     return (i.lower, i.upper is None, i.upper or (0, 0, 0))
 
 
-@dataclass(frozen=True)
-class IntervalSet:
+class IntervalSet(msgspec.Struct, frozen=True):
     """A union of disjoint, sorted, non-adjacent intervals."""
 
     intervals: tuple[Interval, ...]

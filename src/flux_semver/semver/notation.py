@@ -15,7 +15,8 @@ otherwise the plain stage window is used instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from flux_semver.semver.ranges import Range, range_or_none
 from flux_semver.semver.version import Version
@@ -36,8 +37,7 @@ _EXACT_FORM = re.compile(r"^(?P<op>=?)\s*(?P<v>[vV]?)\d+\.\d+\.\d+\S*$")
 _NO_WINDOW = ("||", " - ", "!=")
 
 
-@dataclass(frozen=True)
-class Rewrite:
+class Rewrite(msgspec.Struct, frozen=True):
     """A stage's new range text, and a note when its old notation could not be kept."""
 
     text: str

@@ -33,10 +33,10 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+import msgspec
 import re2
 
 from flux_semver.errors import FluxSemverError
@@ -221,8 +221,7 @@ def clip(text: str, limit: int = 80) -> str:
     return f"{shorten(text, limit + 1)} ({len(text):,} characters)"
 
 
-@dataclass(frozen=True)
-class Comparator:
+class Comparator(msgspec.Struct, frozen=True):
     """One comparator of a group, as written.
 
     ``op`` is the operator as written (``""`` for none, ``"=>"`` stays ``"=>"``); ``version``
@@ -235,10 +234,21 @@ class Comparator:
     op: str
     version: str
     hyphen: bool = False
-    bound: Version = field(default_factory=lambda: Version(0), compare=False)
-    dirty: bool = field(default=False, compare=False)
-    minor_dirty: bool = field(default=False, compare=False)
-    patch_dirty: bool = field(default=False, compare=False)
+    # Derived from ``version``: equality and hashing leave them out (see __eq__).
+    bound: Version = msgspec.field(default_factory=lambda: Version(0))
+    dirty: bool = False
+    minor_dirty: bool = False
+    patch_dirty: bool = False
+
+    # A Struct compares every field; two comparators are equal as written (op, version,
+    # hyphen), whatever was derived from them.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Comparator:
+            return NotImplemented
+        return (self.op, self.version, self.hyphen) == (other.op, other.version, other.hyphen)
+
+    def __hash__(self) -> int:
+        return hash((self.op, self.version, self.hyphen))
 
     @property
     def kind(self) -> str:
@@ -505,8 +515,7 @@ def _comparator(atom: str, hyphen: bool) -> Comparator:
     return Comparator(op, orig, hyphen, bound, dirty, minor_dirty, patch_dirty)
 
 
-@dataclass(frozen=True)
-class _Parsed:
+class _Parsed(msgspec.Struct, frozen=True):
     groups: tuple[tuple[Comparator, ...], ...]
     include_pre: tuple[bool, ...]
     canonical: str
