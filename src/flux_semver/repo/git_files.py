@@ -24,7 +24,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
+
+import msgspec
 
 _COMMANDS = (
     ("ls-files", "-v", "-s", "-z"),
@@ -39,7 +40,7 @@ _ENCODING = sys.getfilesystemencoding()
 _started: dict[str, _Pending] = {}
 
 
-class Listing(NamedTuple):
+class Listing(msgspec.Struct, frozen=True):
     """What git says of the work tree below its top level (paths relative, with ``/``)."""
 
     unchanged: dict[str, str]  # tracked regular files whose bytes are their blob: path → id
