@@ -9,7 +9,7 @@ finds a policy again there by its ``namespace/name`` (a file is the same file by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from flux_semver.model import Policy
@@ -41,11 +41,16 @@ class PolicyReader:
 
 
 def policies_at(
-    root: Path, places: Iterable[tuple[str, str]], reader: PolicyReader
+    root: Path,
+    places: Iterable[tuple[str, str]],
+    reader: PolicyReader,
+    *,
+    commits: Sequence[str] = (),
 ) -> dict[tuple[str, str], list[Policy]]:
     """The semver policies of each ``(revision, file)`` (``file`` relative to ``root``), all
-    read with one git process; a file a revision does not have holds none."""
-    blobs = git.show_files(root, places)
+    read with one git process; a file a revision does not have holds none. Each of
+    ``commits`` must name a commit (a GitError says which does not)."""
+    blobs = git.show_files(root, places, commits=commits)
     return {(rev, file): reader.policies(raw, file) for (rev, file), raw in blobs.items()}
 
 

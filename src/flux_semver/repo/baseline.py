@@ -15,7 +15,6 @@ import msgspec
 
 from flux_semver.errors import GitError
 from flux_semver.model import Config, Policy
-from flux_semver.repo import git
 from flux_semver.repo.at_revision import PolicyReader, policies_at
 from flux_semver.repo.stages import StageResolver
 
@@ -30,18 +29,18 @@ class Baseline(msgspec.Struct, frozen=True):
     def at(cls, root: Path, rev: str, config: Config, policies: Iterable[Policy]) -> Baseline:
         """The ranges of ``policies`` at ``rev``. Raises GitError when ``rev`` names no commit
         of the repository at ``root``."""
+        files = sorted({p.file for p in policies if not p.patch})
+        reader = PolicyReader(StageResolver(config))
+        ranges: dict[tuple[str, str], str] = {}
         try:
-            git.run(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+            found = policies_at(root, [(rev, f) for f in files], reader, commits=[rev])
         except GitError:
             raise GitError(
                 f"--base {rev}: no such commit in {root} — name a branch, tag or commit "
                 "(e.g. origin/main, HEAD~1)"
             ) from None
-        files = sorted({p.file for p in policies if not p.patch})
-        reader = PolicyReader(StageResolver(config))
-        ranges: dict[tuple[str, str], str] = {}
-        for (_, file), found in policies_at(root, [(rev, f) for f in files], reader).items():
-            for policy in found:
+        for (_, file), policies_then in found.items():
+            for policy in policies_then:
                 if not policy.patch and policy.range_text is not None:
                     ranges.setdefault((file, policy.ref), policy.range_text)
         return cls(rev, ranges)

@@ -124,31 +124,46 @@ def log(root: Path, paths: Sequence[str] = (), revision: str = "HEAD") -> list[C
     return commits
 
 
-def show_files(root: Path, specs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+def show_files(
+    root: Path, specs: Iterable[tuple[str, str]], *, commits: Sequence[str] = ()
+) -> dict[tuple[str, str], bytes | None]:
     """The bytes of each ``(revision, path)``, or None where the path does not exist there.
 
-    ``path`` is relative to ``root``. All blobs come from one ``git cat-file --batch`` process.
+    ``path`` is relative to ``root``. Each of ``commits`` must name a commit, or a GitError
+    says which does not (a revision that is no commit would otherwise read as a tree without
+    the files). All objects come from one ``git cat-file --batch`` process.
     """
     wanted = list(dict.fromkeys(specs))
-    if not wanted:
+    names = [f"{rev}^{{commit}}" for rev in commits]
+    # "REV:./PATH" is PATH relative to the directory git runs in: root
+    names += [f"{rev}:./{path}" for rev, path in wanted]
+    if not names:
         return {}
-    top = prefix(root)
-    request = "".join(f"{rev}:{top}{path}\n" for rev, path in wanted).encode("utf-8")
-    out = run(root, "cat-file", "--batch", stdin=request)
-    found: dict[tuple[str, str], bytes | None] = {}
+    found = _objects(root, names)
+    for rev, got in zip(commits, found, strict=False):
+        if got is None:
+            raise GitError(f"{rev} names no commit in {root}")
+    return {
+        spec: got[1] if got is not None and got[0] == "blob" else None
+        for spec, got in zip(wanted, found[len(commits) :], strict=True)
+    }
+
+
+def _objects(root: Path, names: list[str]) -> list[tuple[str, bytes] | None]:
+    """(type, contents) of each object ``names`` name, None where there is none."""
+    out = run(root, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in names).encode())
+    found: list[tuple[str, bytes] | None] = []
     pos = 0
-    for spec in wanted:
+    for _ in names:
         end = out.index(b"\n", pos)
         header = out[pos:end].decode("utf-8", "replace")
         pos = end + 1
         if header.endswith(" missing") or header.endswith(" ambiguous"):
-            found[spec] = None
+            found.append(None)
             continue
-        size = int(header.rsplit(" ", 1)[1])
-        kind = header.rsplit(" ", 2)[1]
-        blob = out[pos : pos + size]
-        pos += size + 1  # the newline after the contents
-        found[spec] = blob if kind == "blob" else None
+        _, kind, size = header.rsplit(" ", 2)
+        found.append((kind, out[pos : pos + int(size)]))
+        pos += int(size) + 1  # the newline after the contents
     return found
 
 
