@@ -474,6 +474,36 @@ def test_9_a_commit_that_moves_both_is_fs015_in_check_and_in_the_hook(
     assert hook.main([PROD]) == 0
 
 
+def test_9_a_base_that_names_no_commit_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repo(tmp_path)
+    commit(root, "policies")
+    code, out, err = fs(capsys, root, "check", "--base", "no-such-branch")
+    assert code == 2 and out == ""
+    assert err.strip().endswith(
+        "--base no-such-branch: no such commit in "
+        f"{root} — name a branch, tag or commit (e.g. origin/main, HEAD~1)"
+    )
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_9_the_base_is_read_below_the_git_top_level_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the GitOps repository may be a directory of a larger git repository: paths at the base
+    # are relative to it, as everywhere
+    outer = tmp_path / "outer"
+    root = repo(outer / "gitops", dev="1.x", pre="1.3.x", prod="1.3.2")
+    commit(outer, "1.3")
+    write(root, DEV, "2.x")
+    write(root, PRE, "2.0.x")
+    write(root, PROD, "2.0.0")
+    code, out, _ = fs(capsys, root, "check", "--base", "HEAD")
+    assert code == 1 and "FS015 same-change prod takes 2.0.0" in out.splitlines()[0]
+    assert 'pre-prod had "1.3.x" at HEAD' in out.splitlines()[0]
+
+
 # -- 10. smaller lies --------------------------------------------------------------------------
 
 
