@@ -2,13 +2,11 @@
 
 A pre-commit hook scans the whole repository on every commit. Walking 10,000 files and
 stat-ing each is a large part of a hook's run in Python, while git keeps every tracked file's
-stat data in its index and compares them in C. Three git commands, started together
-(:func:`prefetch`) while the hook imports the rest of flux-semver, say:
-
-- ``git ls-files -v -s``: every tracked path with its mode, blob id, stage and flags;
-- ``git diff-files --name-only``: the tracked paths whose work-tree copy differs from the
-  index (git re-reads a racily clean file rather than trust its timestamp);
-- ``git ls-files -o``: the untracked files, ignored ones included (a scan reads those too).
+stat data in its index and compares them in C. One git command, started (:func:`prefetch`)
+while the hook imports the rest of flux-semver, ``git ls-files -v -s -m -o``, lists every
+tracked path with its mode, blob id, stage and flags, again each whose work-tree copy differs
+from the index (git re-reads a racily clean file rather than trust its timestamp), and the
+untracked files, ignored ones included (a scan reads those too).
 
 A tracked regular file that git finds unchanged, and that is neither assume-unchanged nor
 skip-worktree nor in conflict, holds exactly its blob's bytes: its blob id names its content.
@@ -27,11 +25,9 @@ from pathlib import Path
 
 import msgspec
 
-_COMMANDS = (
-    ("ls-files", "-v", "-s", "-z"),
-    ("diff-files", "--name-only", "-z"),
-    ("ls-files", "-o", "-z"),
-)
+# one listing of the index (-s: mode, blob id, stage; -v: lower-case tags for assume-unchanged),
+# with the modified entries again under tag C (-m) and the untracked files under tag ? (-o)
+_COMMANDS = (("ls-files", "-v", "-s", "-m", "-o", "-z"),)
 # the head of a plain cached entry (tag H) of a regular file; stage 0 is no conflict
 _PLAIN = ("H 100644 ", "H 100755 ")
 _GITLINK = " 160000 "
@@ -92,8 +88,7 @@ class _Pending:
         outputs = [run.output() for run in self.runs]
         if len(outputs) != len(_COMMANDS) or None in outputs:
             return None  # git failed or warned: let the scan walk the tree itself
-        tracked, changed, untracked = (out or b"" for out in outputs)
-        return _parse(tracked, changed, untracked)
+        return _parse(outputs[0] or b"")
 
 
 def _memory_files() -> tuple[int, int] | None:
@@ -137,35 +132,38 @@ def listing(root: Path) -> Listing | None:
     return None if pending is None else pending.result()
 
 
-def _parse(tracked: bytes, changed: bytes, untracked: bytes) -> Listing:
-    # one "<tag> <mode> <blob id> <stage>\t<path>" record per index entry (a conflicted path
-    # has one per stage); every head has the same length: a one-letter tag, six-digit modes
-    records = _paths(tracked)
-    tab = records[0].index("\t") if records else 0
-    plain = " 0\t"  # stage 0, no conflict
+def _parse(output: bytes) -> Listing:
+    # "<tag> <mode> <blob id> <stage>\t<path>" per index entry (a conflicted path has one per
+    # stage; a changed one a second, tagged C) and "? <path>" per untracked file. Every
+    # entry's head has the same length (a one-letter tag, six-digit modes, one hash): the
+    # plain ones, tag H at stage 0 (no conflict), are picked out by slicing
+    records = _paths(output)
+    tab = next((r.index("\t") for r in records if not r.startswith("? ")), 0)
+    plain = " 0\t"
     unchanged = {
         record[tab + 1 :]: record[9 : tab - 2]
         for record in records
         if record[tab - 2 : tab + 1] == plain and record[:9] in _PLAIN
     }
+    others = (  # changed, untracked, flagged, links, submodules: none, most of the time
+        []
+        if len(unchanged) == len(records)
+        else [r for r in records if not (r[tab - 2 : tab + 1] == plain and r[:9] in _PLAIN)]
+    )
     on_disk: list[str] = []
     subtrees: list[str] = []
-    if len(unchanged) != len(records):  # links, submodules, flagged or conflicted entries
-        for record in records:
-            path = record[tab + 1 :]
-            if path in unchanged:
-                continue
-            if record[1:9] == _GITLINK:
-                subtrees.append(path)
+    for record in others:
+        if record.startswith("? "):
+            if record.endswith("/"):
+                subtrees.append(record[2:-1])  # a nested repository: git does not go in
             else:
-                on_disk.append(path)
-    for path in _paths(changed):
-        if unchanged.pop(path, None) is not None:
-            on_disk.append(path)
-    for path in _paths(untracked):
-        if path.endswith("/"):
-            subtrees.append(path[:-1])  # a nested repository: git does not go in
+                on_disk.append(record[2:])
+            continue
+        path = record[tab + 1 :]
+        if record[1:9] == _GITLINK:
+            subtrees.append(path)
         else:
+            unchanged.pop(path, None)  # C: changed in the work tree since it was added
             on_disk.append(path)
     return Listing(unchanged, list(dict.fromkeys(on_disk)), subtrees)
 
