@@ -15,7 +15,7 @@ policy file, and times whole processes on it:
   once (a plain install, as on a user's machine, not this checkout's editable one), then
   the runs are timed: what a commit waits for;
 - the hook's entry point alone, as pre-commit calls it (``PRE_COMMIT=1``, the staged file);
-- the same without the hooks' record of quiet files (``.git/flux-semver-quiet-files``), as
+- the same without the hooks' cache (``.git/flux-semver-hook-cache``), as
   on the first commit in a new clone, when every file is read.
 
 The hook adds the difference between the two ``pre-commit run`` times. The goal: under 0.3 s.
@@ -44,7 +44,7 @@ from scan import CONFIG as FLUX_SEMVER_CONFIG  # the scan benchmark's tree, conf
 from scan import generate, timed
 
 GOAL = 0.3
-QUIET = "flux-semver-quiet-files"  # the hooks' record of files that mention no kind
+CACHE = "flux-semver-hook-cache"  # what the hooks remember between runs
 HOOK = """\
       - id: {id}
         name: {id}
@@ -139,11 +139,11 @@ def main() -> int:
                 "pre-commit run, a no-op Python hook": [*pre_commit, "noop-python"],
                 "pre-commit run, flux-semver-check": [*pre_commit, "flux-semver-check"],
                 "flux-semver-check alone (PRE_COMMIT=1)": ["env", "PRE_COMMIT=1", entry, rel],
-                # the first run in a clone: no record of quiet files yet, every file is read
-                "the same, first run (no record)": [
+                # the first run in a clone: no cache yet, every file is read
+                "the same, first run (no cache)": [
                     "sh",
                     "-c",
-                    f'rm -f .git/{QUIET}; PRE_COMMIT=1 exec "$0" "$1"',
+                    f'rm -f .git/{CACHE}; PRE_COMMIT=1 exec "$0" "$1"',
                     entry,
                     rel,
                 ],

@@ -195,7 +195,7 @@ def run(argv: Sequence[str] | None, codes: Sequence[str], description: str) -> i
             selected=codes,
             parse_only=focus,
             base=base_revision(root),
-            remember_quiet=True,  # a hook runs on every commit: read only what changed
+            hook_cache=True,  # a hook runs on every commit: read only what changed
         )
         if result.findings:
             sys.stdout.write(text.render(result))

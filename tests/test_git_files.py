@@ -40,7 +40,7 @@ def _same_as_the_walk(repo: Repo) -> list[str]:
     exclude = config.load(repo.root, None).exclude
     listed = _seen(repo.root, exclude, listing)
     assert listed == _seen(repo.root, exclude, None)
-    hooked = manifests.load(repo.root, remember_quiet=True)
+    hooked = manifests.load(repo.root, hook_cache=True)
     plain = manifests.load(repo.root)
     assert (hooked.policies, hooked.errors, hooked.files_scanned) == (
         plain.policies,
@@ -139,7 +139,7 @@ def test_a_conflicted_file_is_read_as_it_stands(tmp_path: Path) -> None:
         repo.git("merge", "-q", "other")
     assert "<<<<<<<" in (repo.root / "apps/web/policy.yaml").read_text()
     _same_as_the_walk(repo)
-    loaded = manifests.load(repo.root, remember_quiet=True)
+    loaded = manifests.load(repo.root, hook_cache=True)
     assert [e.file for e in loaded.errors] == ["apps/web/policy.yaml"]
 
 
@@ -148,7 +148,7 @@ def test_a_killed_writes_leftover_is_swept(tmp_path: Path) -> None:
     leftover = repo.root / "apps" / f".policy.yaml.{_dead_pid()}.x1y2.tmp"
     leftover.parent.mkdir(exist_ok=True)
     leftover.write_text("half a write")
-    manifests.load(repo.root, remember_quiet=True)
+    manifests.load(repo.root, hook_cache=True)
     assert not leftover.exists()
 
 
@@ -159,14 +159,14 @@ def test_without_git_there_is_no_listing_and_the_scan_walks(
     expected = manifests.load(repo.root)
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert git_files.listing(repo.root) is None
-    loaded = manifests.load(repo.root, remember_quiet=True)
+    loaded = manifests.load(repo.root, hook_cache=True)
     assert loaded.policies == expected.policies
 
 
 def test_a_plain_directory_has_no_listing(tmp_path: Path) -> None:
     (tmp_path / "policy.yaml").write_text(policy("web-dev", "web", "1.x"))
     assert git_files.listing(tmp_path) is None
-    assert manifests.load(tmp_path, remember_quiet=True).policies[0].name == "web-dev"
+    assert manifests.load(tmp_path, hook_cache=True).policies[0].name == "web-dev"
 
 
 def _dead_pid() -> int:

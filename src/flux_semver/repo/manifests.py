@@ -25,8 +25,8 @@ from flux_semver.errors import FluxSemverError
 from flux_semver.model import Config, FileError, Policy, PolicyKind
 from flux_semver.repo import config as config_module
 from flux_semver.repo import git_files, kinds, layouts, tree_files, yaml_positions
+from flux_semver.repo.hook_cache import HookCache
 from flux_semver.repo.layouts import Layout
-from flux_semver.repo.quiet_files import QuietFiles
 from flux_semver.repo.stages import StageResolver, app_of
 
 API_GROUP = "image.toolkit.fluxcd.io/"
@@ -85,17 +85,17 @@ def load(
     *,
     exclude: Sequence[str] = (),
     parse_only: Callable[[str, bytes], bool] | None = None,
-    remember_quiet: bool = False,
+    hook_cache: bool = False,
 ) -> Repository:
     """The repository at ``root`` with its config (``config_path``, else its own
     ``.flux-semver.yaml``, else the defaults; ``exclude`` globs added to the config's),
-    scanned (``parse_only``, ``remember_quiet``: see :func:`scan`): what every command and
+    scanned (``parse_only``, ``hook_cache``: see :func:`scan`): what every command and
     face starts from."""
     need_root(root)
     config = config_module.load(root, config_path)
     if exclude:
         config = msgspec.structs.replace(config, exclude=(*config.exclude, *exclude))
-    return scan(root, config, parse_only=parse_only, remember_quiet=remember_quiet)
+    return scan(root, config, parse_only=parse_only, hook_cache=hook_cache)
 
 
 def need_root(root: Path) -> None:
@@ -112,7 +112,7 @@ def scan(
     *,
     follow_symlinks: bool = False,
     parse_only: Callable[[str, bytes], bool] | None = None,
-    remember_quiet: bool = False,
+    hook_cache: bool = False,
 ) -> Repository:
     """Every policy under ``root`` (see the module's documentation); a file that cannot be
     parsed becomes a FileError.
@@ -120,9 +120,11 @@ def scan(
     ``parse_only(relative path, bytes)``, when given, says which of the files that mention
     ImagePolicy to parse (a pre-commit hook parses only those that could hold a policy of the
     apps a commit touches); the others are counted as scanned and passed over.
-    ``remember_quiet`` passes over, unread, the files an earlier scan found to mention
-    nothing it looks for and that are unchanged since (:mod:`~flux_semver.repo.quiet_files`,
-    kept in the git directory): a hook run on every commit reads only what changed.
+    ``hook_cache`` keeps what a scan learnt in the git directory
+    (:mod:`~flux_semver.repo.hook_cache`) and lists the tree from git's index
+    (:mod:`~flux_semver.repo.git_files`): files git vouches are unchanged since an earlier
+    scan found them to mention nothing it looks for are passed over unread, and the small
+    ones that do are taken from the cache. A hook run on every commit reads only what changed.
     """
     need_root(root)
     resolver = StageResolver(config)
@@ -135,29 +137,30 @@ def scan(
     unlisted: list[tuple[str, str]] = []
     deferred: list[tuple[str, bytes]] = []
     walk = tree_files.Tree(root, follow_symlinks, config.exclude)
-    quiet = QuietFiles.of(root, _MARKERS.pattern, wanted=remember_quiet)
-    listing = git_files.listing(root) if quiet.active else None
+    cache = HookCache.of(root, _MARKERS.pattern, wanted=hook_cache)
+    listing = git_files.listing(root) if cache.active else None
     prefix = f"{root}{os.sep}"
     for rel, blob in sorted(walk.files(listing)):
         count += 1
-        if quiet.unchanged(rel, blob, layout.configmap_files):
+        if cache.quiet(rel, blob, layout.configmap_files):
             continue
-        raw = _read_or_report(prefix + rel, rel, errors)
+        raw = cache.content(blob) or _read_or_report(prefix + rel, rel, errors)
         if raw is None:
             continue
         configmap = b"ConfigMap" in raw
         if configmap:
             layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
+        if _MARKERS.search(raw) is None and not layouts.is_kustomization_file(rel):
+            cache.remember_quiet(blob, configmap=configmap)
+            continue
+        cache.keep(blob, raw)
         if layouts.is_kustomization_file(rel):
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
-            continue
-        if _MARKERS.search(raw) is None:
-            quiet.remember(blob, configmap=configmap)
             continue
         if parse_only is not None and not parse_only(rel, raw):
             continue
         _read_into(raw, rel, resolver, layout, policies, errors)
-    quiet.save()
+    cache.save()
     _read_kustomizations(deferred, resolver, layout, policies, errors)
     unlisted.extend(walk.unlisted)
     errors.extend(

@@ -162,7 +162,7 @@ def check(
     exclude: Sequence[str] = (),
     parse_only: Callable[[str, bytes], bool] | None = None,
     base: str | None = None,
-    remember_quiet: bool = False,
+    hook_cache: bool = False,
 ) -> CheckResult:
     """Load the whole repository at ``root``, run the chosen rules, and keep only the findings
     in ``files`` when any are named (paths as the user gave them; see ``relative_paths``).
@@ -170,14 +170,14 @@ def check(
     Raises ``FluxSemverError`` for an unknown rule, a missing root or an invalid config, and,
     with ``strict_files``, for a FILE that is no file inside the root. ``base`` names the git
     revision the change under check starts from (FS015 compares with it); None skips FS015.
-    ``remember_quiet``: see :func:`flux_semver.repo.manifests.scan`.
+    ``hook_cache``: see :func:`flux_semver.repo.manifests.scan`.
     """
     chosen = select(selected, ignored)  # bad codes fail before any scanning
     manifests.need_root(root)
     wanted = relative_paths(root, files, strict=strict_files)  # a bad FILE fails before the scan
     # --exclude globs given on the command line count beside the config's
     loaded = manifests.load(
-        root, config_path, exclude=exclude, parse_only=parse_only, remember_quiet=remember_quiet
+        root, config_path, exclude=exclude, parse_only=parse_only, hook_cache=hook_cache
     )
     repo: Scanned = loaded
     if base is not None:

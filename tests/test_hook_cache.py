@@ -1,6 +1,6 @@
 """A hook's scan passes over, unread, the files an earlier scan found quiet and that git says
-have not changed since — and never misses a file that changed (repo/quiet_files.py,
-repo/git_files.py)."""
+have not changed since, takes the small ones it must parse from its cache — and never misses
+a file that changed (repo/hook_cache.py, repo/git_files.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver import rules
-from flux_semver.repo import manifests, quiet_files
+from flux_semver.repo import hook_cache, manifests
 from tests.support.gitops import Repo, gitops_repo, policy
 from tests.support.layouts import POST_BUILD_KUSTOMIZATION, POST_BUILD_POLICY, POST_BUILD_VARS
 
@@ -58,25 +58,69 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _findings(root: Path, *, remember: bool) -> list[tuple[str, str, int]]:
-    result = rules.check(root, remember_quiet=remember)
+    result = rules.check(root, hook_cache=remember)
     return [(f.code, f.file, f.line) for f in result.findings]
 
 
-def test_a_second_scan_reads_only_what_is_not_known_quiet(
+def test_a_second_scan_reads_only_what_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = gitops_repo(tmp_path)
     deployments = _committed(repo)
     first = _findings(repo.root, remember=True)
-    assert (repo.root / ".git" / quiet_files.NAME).is_file()
+    assert (repo.root / ".git" / hook_cache.NAME).is_file()
     opened = _reads(monkeypatch)
     assert _findings(repo.root, remember=True) == first
-    assert opened, "the policy files are read every time"
-    assert not [path for path in opened if path.endswith(tuple(deployments))]
-    # without the record, every file is read, and the findings are the same
+    assert opened == []  # quiet files passed over, policy files taken from the cache
+    # an edited policy file is read from disk, and only it
+    policies = sorted(repo.git("ls-files", "clusters/*/podinfo.yaml").split())
+    assert policies
+    target = repo.root / policies[0]
+    target.write_text(target.read_text().replace("range:", "range:  "))
+    assert _findings(repo.root, remember=True) == first
+    assert opened == [target.as_posix()]
+    # without the cache, every file is read, and the findings are the same
     opened.clear()
     assert _findings(repo.root, remember=False) == first
     assert all(any(path.endswith(name) for path in opened) for name in deployments)
+
+
+def test_a_cached_policy_file_edited_is_judged_on_its_new_bytes(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path, {"clusters/dev/web.yaml": policy("web-dev", "web", "1.x")})
+    assert not [f for f in _findings(repo.root, remember=True) if f[0] == "FS001"]
+    (repo.root / "clusters/dev/web.yaml").write_text(BAD)  # not staged
+    assert [
+        f
+        for f in _findings(repo.root, remember=True)
+        if f[:2] == ("FS001", "clusters/dev/web.yaml")
+    ]
+    repo.git("add", "-A")  # staged: a new blob, never cached before
+    assert [
+        f
+        for f in _findings(repo.root, remember=True)
+        if f[:2] == ("FS001", "clusters/dev/web.yaml")
+    ]
+
+
+def test_a_large_file_is_read_from_disk_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    padding = "# " + "x" * 100 + "\n"
+    large = policy("web-dev", "web", "1.x") + padding * (hook_cache.MAX_FILE // len(padding))
+    repo = gitops_repo(tmp_path, {"clusters/dev/web.yaml": large}, fixture=None)
+    _findings(repo.root, remember=True)
+    opened = _reads(monkeypatch)
+    _findings(repo.root, remember=True)
+    assert [Path(p).name for p in opened] == ["web.yaml"]
+
+
+def test_the_former_record_is_removed(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    former = repo.root / ".git" / "flux-semver-quiet-files"
+    former.write_bytes(b"a record of an earlier version")
+    manifests.load(repo.root, hook_cache=True)
+    assert not former.exists()
+    assert (repo.root / ".git" / hook_cache.NAME).is_file()
 
 
 def test_a_quiet_file_that_becomes_a_policy_is_read_and_judged(tmp_path: Path) -> None:
@@ -112,8 +156,8 @@ def test_the_record_names_contents_that_git_vouches_for(tmp_path: Path) -> None:
     repo.write({untracked: _deployment(99)})
     edited = deployments[0]
     repo.write({edited: _deployment(0) + "# edited, not staged\n"})
-    manifests.load(repo.root, remember_quiet=True)
-    record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
+    manifests.load(repo.root, hook_cache=True)
+    record = (repo.root / ".git" / hook_cache.NAME).read_bytes()
     assert _blob(repo, deployments[1]) in record
     assert _blob(repo, deployments[2]) in record
     assert b"deploy-" not in record  # contents, not file names
@@ -140,9 +184,9 @@ def test_a_damaged_record_is_read_past(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path)
     _committed(repo, count=3)
     expected = _findings(repo.root, remember=False)
-    (repo.root / ".git" / quiet_files.NAME).write_bytes(b"\x00not a record")
+    (repo.root / ".git" / hook_cache.NAME).write_bytes(b"\x00not a record")
     assert _findings(repo.root, remember=True) == expected
-    assert (repo.root / ".git" / quiet_files.NAME).read_bytes() != b"\x00not a record"
+    assert (repo.root / ".git" / hook_cache.NAME).read_bytes() != b"\x00not a record"
 
 
 def test_nothing_is_written_outside_a_git_directory(tmp_path: Path) -> None:
@@ -150,7 +194,7 @@ def test_nothing_is_written_outside_a_git_directory(tmp_path: Path) -> None:
     root.mkdir()
     (root / "policy.yaml").write_text(policy("web-dev", "web", "1.x"))
     before = sorted(p.name for p in root.rglob("*"))
-    manifests.load(root, remember_quiet=True)
+    manifests.load(root, hook_cache=True)
     assert sorted(p.name for p in root.rglob("*")) == before
 
 
@@ -166,11 +210,11 @@ def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None
     )
 
     def ranges() -> list[tuple[str | None, str | None, str]]:
-        loaded = manifests.load(repo.root, remember_quiet=True)
+        loaded = manifests.load(repo.root, hook_cache=True)
         return sorted((p.stage, p.range_text, p.file) for p in loaded.policies)
 
     first = ranges()
     assert ("pre-prod", "1.1.x", "clusters/staging/vars.yaml") in first
-    record = (repo.root / ".git" / quiet_files.NAME).read_bytes()
+    record = (repo.root / ".git" / hook_cache.NAME).read_bytes()
     assert _blob(repo, "clusters/staging/vars.yaml") in record  # passed over unread next time
     assert ranges() == first
