@@ -192,4 +192,4 @@ def test_a_listing_larger_than_a_pipe_comes_back_whole(
     assert len(repo.git("ls-files", "-s", "-z")) > 128 * 1024  # two pipes' worth
     listing = git_files.listing(repo.root)
     assert listing is not None
-    assert set(names) <= set(listing.unchanged)
+    assert set(names) <= {listing.path(record) for record in listing.vouched}

@@ -149,7 +149,7 @@ def test_an_edit_that_keeps_the_size_is_seen(tmp_path: Path) -> None:
     )
 
 
-def test_the_record_names_contents_that_git_vouches_for(tmp_path: Path) -> None:
+def test_the_cache_names_files_git_vouches_for_by_path_and_content(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path)
     deployments = _committed(repo, count=3)
     untracked = "clusters/dev/web/fresh.yaml"
@@ -157,15 +157,25 @@ def test_the_record_names_contents_that_git_vouches_for(tmp_path: Path) -> None:
     edited = deployments[0]
     repo.write({edited: _deployment(0) + "# edited, not staged\n"})
     manifests.load(repo.root, hook_cache=True)
-    record = (repo.root / ".git" / hook_cache.NAME).read_bytes()
-    assert _blob(repo, deployments[1]) in record
-    assert _blob(repo, deployments[2]) in record
-    assert b"deploy-" not in record  # contents, not file names
+    cache = (repo.root / ".git" / hook_cache.NAME).read_bytes()
+    assert _entry(repo, deployments[1]) in cache
+    assert _entry(repo, deployments[2]) in cache
     # git cannot vouch for an untracked file, nor for the edited one's new bytes: each is
-    # read on every scan, and only what git has a blob for is remembered
+    # read on every scan, and neither is remembered, under its old blob or its new one
+    assert _entry(repo, edited) not in cache
     repo.git("add", untracked, edited)
-    assert _blob(repo, untracked) not in record
-    assert _blob(repo, edited) not in record
+    assert _blob(repo, untracked) not in cache
+    assert _blob(repo, edited) not in cache
+    # the same bytes under another name are another file: read, then remembered
+    moved = "clusters/dev/web/moved.yaml"
+    repo.git("mv", deployments[1], moved)
+    manifests.load(repo.root, hook_cache=True)
+    assert _entry(repo, moved) in (repo.root / ".git" / hook_cache.NAME).read_bytes()
+
+
+def _entry(repo: Repo, rel: str) -> bytes:
+    """git's index record of a tracked file, as ``git ls-files -v -s`` prints it."""
+    return b"H " + repo.git("ls-files", "-s", rel).strip().encode()
 
 
 def test_an_assume_unchanged_file_is_still_read(tmp_path: Path) -> None:
@@ -218,3 +228,20 @@ def test_a_remembered_configmap_still_sets_its_variables(tmp_path: Path) -> None
     record = (repo.root / ".git" / hook_cache.NAME).read_bytes()
     assert _blob(repo, "clusters/staging/vars.yaml") in record  # passed over unread next time
     assert ranges() == first
+
+
+def test_a_new_exclude_glob_is_not_hidden_by_the_cache(tmp_path: Path) -> None:
+    # the files the cache passes over count as scanned: a cache kept under other exclude
+    # globs would count files the config now leaves out
+    repo = gitops_repo(tmp_path)
+    _committed(repo)
+    before = manifests.load(repo.root, hook_cache=True).files_scanned
+    repo.write(
+        {
+            ".flux-semver.yaml": "stages:\n  - name: dev\n  - name: pre-prod\n"
+            "  - name: prod\n    exact: true\n    after: pre-prod\n"
+            'exclude: ["clusters/dev/web/**"]\n'
+        }
+    )
+    hooked = manifests.load(repo.root, hook_cache=True)
+    assert hooked.files_scanned == manifests.load(repo.root).files_scanned == before - 20 + 1

@@ -39,9 +39,16 @@ _started: dict[str, _Pending] = {}
 class Listing(msgspec.Struct, frozen=True):
     """What git says of the work tree below its top level (paths relative, with ``/``)."""
 
-    unchanged: dict[str, str]  # tracked regular files whose bytes are their blob: path → id
+    # the index records of the tracked regular files git vouches for (their bytes are their
+    # blob): "H <mode> <blob id> 0\t<path>", one string that names both path and content
+    vouched: list[str]
     on_disk: list[str]  # paths to look at on disk: changed, untracked, links, flagged
     subtrees: list[str]  # directories git lists as one entry (submodules, nested repos)
+    head: int = 0  # the length of a record's head: its path starts after the tab that ends it
+
+    def path(self, record: str) -> str:
+        """The path of one of :attr:`vouched`."""
+        return record[self.head + 1 :]
 
 
 class _Run:
@@ -140,14 +147,10 @@ def _parse(output: bytes) -> Listing:
     records = _paths(output)
     tab = next((r.index("\t") for r in records if not r.startswith("? ")), 0)
     plain = " 0\t"
-    unchanged = {
-        record[tab + 1 :]: record[9 : tab - 2]
-        for record in records
-        if record[tab - 2 : tab + 1] == plain and record[:9] in _PLAIN
-    }
+    vouched = [r for r in records if r[tab - 2 : tab + 1] == plain and r[:9] in _PLAIN]
     others = (  # changed, untracked, flagged, links, submodules: none, most of the time
         []
-        if len(unchanged) == len(records)
+        if len(vouched) == len(records)
         else [r for r in records if not (r[tab - 2 : tab + 1] == plain and r[:9] in _PLAIN)]
     )
     on_disk: list[str] = []
@@ -163,9 +166,11 @@ def _parse(output: bytes) -> Listing:
         if record[1:9] == _GITLINK:
             subtrees.append(path)
         else:
-            unchanged.pop(path, None)  # C: changed in the work tree since it was added
-            on_disk.append(path)
-    return Listing(unchanged, list(dict.fromkeys(on_disk)), subtrees)
+            on_disk.append(path)  # C: changed in the work tree since it was added, or flagged
+    if on_disk:
+        changed = set(on_disk)
+        vouched = [r for r in vouched if r[tab + 1 :] not in changed]
+    return Listing(vouched, list(dict.fromkeys(on_disk)), subtrees, tab)
 
 
 def _paths(output: bytes) -> list[str]:

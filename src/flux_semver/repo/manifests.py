@@ -137,29 +137,35 @@ def scan(
     unlisted: list[tuple[str, str]] = []
     deferred: list[tuple[str, bytes]] = []
     walk = tree_files.Tree(root, follow_symlinks, config.exclude)
-    cache = HookCache.of(root, _MARKERS.pattern, wanted=hook_cache)
+    cache = HookCache.of(root, _MARKERS.pattern, config.exclude, wanted=hook_cache)
     listing = git_files.listing(root) if cache.active else None
+    vouched: list[str] | None = None
+    quiet_configmaps: list[str] = []
+    if listing is not None:
+        vouched, quiet, configmaps = cache.sift(listing.vouched)
+        count += len(quiet) + len(configmaps)
+        quiet_configmaps = [listing.path(record) for record in configmaps]
     prefix = f"{root}{os.sep}"
-    for rel, blob in sorted(walk.files(listing)):
+    for rel, record in sorted(walk.files(listing, vouched)):
         count += 1
-        if cache.quiet(rel, blob, layout.configmap_files):
-            continue
-        raw = cache.content(blob) or _read_or_report(prefix + rel, rel, errors)
+        raw = cache.content(record) or _read_or_report(prefix + rel, rel, errors)
         if raw is None:
             continue
         configmap = b"ConfigMap" in raw
         if configmap:
             layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
         if _MARKERS.search(raw) is None and not layouts.is_kustomization_file(rel):
-            cache.remember_quiet(blob, configmap=configmap)
+            cache.remember_quiet(record, configmap=configmap)
             continue
-        cache.keep(blob, raw)
+        cache.keep(record, raw)
         if layouts.is_kustomization_file(rel):
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
         if parse_only is not None and not parse_only(rel, raw):
             continue
         _read_into(raw, rel, resolver, layout, policies, errors)
+    if quiet_configmaps:
+        layout.configmap_files = sorted([*layout.configmap_files, *quiet_configmaps])
     cache.save()
     _read_kustomizations(deferred, resolver, layout, policies, errors)
     unlisted.extend(walk.unlisted)

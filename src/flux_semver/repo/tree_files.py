@@ -7,9 +7,9 @@ be listed (``unlisted``: relative path, reason) and symbolic links, to a YAML fi
 directory, that point out of the repository (``outside``: relative path, target). Leftover
 temporaries of killed writes are swept on the way (:mod:`~flux_semver.repo.leftovers`).
 
-:meth:`Tree.files` yields ``(relative posix path, blob id or None)``: the blob id when git
-vouches that the file's bytes are that blob (:mod:`~flux_semver.repo.git_files`), which lets
-a hook pass over, unread, a file it already knows.
+:meth:`Tree.files` yields ``(relative posix path, index record or None)``: git's index record of
+the file when git vouches that the file's bytes are its blob
+(:mod:`~flux_semver.repo.git_files`), which lets a hook pass over, unread, a file it knows.
 """
 
 from __future__ import annotations
@@ -38,13 +38,16 @@ class Tree:
         self._seen = {self._top}
         self._dirs: dict[str, bool] = {}
 
-    def files(self, listing: Listing | None = None) -> Iterator[tuple[str, str | None]]:
+    def files(
+        self, listing: Listing | None = None, vouched: list[str] | None = None
+    ) -> Iterator[tuple[str, str | None]]:
         """Every YAML file that is not excluded: walked, or as git's ``listing`` has it
-        (which only a walk that follows no link may use)."""
+        (which only a walk that follows no link may use), of its vouched-for files only
+        those of ``vouched`` when given (a hook passes over those it knows)."""
         if listing is None or self.follow_symlinks:
             yield from self._walk(str(self.root), "")
             return
-        yield from self._listed(listing)
+        yield from self._listed(listing, listing.vouched if vouched is None else vouched)
 
     def _walk(self, start: str, start_prefix: str) -> Iterator[tuple[str, str | None]]:
         stack: list[tuple[str, str]] = [(start, start_prefix)]
@@ -73,11 +76,12 @@ class Tree:
                 elif name.endswith(".tmp") and name.startswith("."):
                     leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
 
-    def _listed(self, listing: Listing) -> Iterator[tuple[str, str | None]]:
+    def _listed(self, listing: Listing, vouched: list[str]) -> Iterator[tuple[str, str | None]]:
         excluded = self._excluded
-        for rel, blob in listing.unchanged.items():
+        for record in vouched:
+            rel = listing.path(record)
             if rel.endswith(EXTENSIONS) and not (excluded and self._excluded_path(rel)):
-                yield rel, blob
+                yield rel, record
         for rel in listing.on_disk:
             if not (excluded and self._excluded_path(rel, file=False)):
                 yield from self._on_disk(rel)
