@@ -431,7 +431,7 @@ BENCHMARKS = (
         ("--files", "2000", "--yaml", "200", "--repeat", "1"),
         _action,
     ),
-    Benchmark("hook.py", ("--repeat", "5"), ("--files", "1000", "--repeat", "1"), _hook),
+    Benchmark("hook.py", ("--repeat", "11"), ("--files", "1000", "--repeat", "1"), _hook),
     Benchmark("install.py", (), (), _install),
 )
 
