@@ -93,8 +93,11 @@ def load(root: Path, path: Path | None = None) -> Config:
     return parse(raw, shown)
 
 
+@functools.lru_cache(maxsize=8)
 def parse(raw: bytes, shown: str) -> Config:
-    """A config from a file's bytes; ``shown`` is how error messages name the file."""
+    """A config from a file's bytes; ``shown`` is how error messages name the file. The same
+    bytes are parsed once per process (a hook loads the config to choose what to parse, then
+    to scan): a Config is immutable."""
     try:
         _, text = yaml_positions.decode(raw)
         documents = [d for d in yaml_positions.compose(text) if not _blank(d.node)]

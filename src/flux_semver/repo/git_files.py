@@ -27,13 +27,13 @@ import msgspec
 
 # one listing of the index (-s: mode, blob id, stage; -v: lower-case tags for assume-unchanged),
 # with the modified entries again under tag C (-m) and the untracked files under tag ? (-o)
-_COMMANDS = (("ls-files", "-v", "-s", "-m", "-o", "-z"),)
+_COMMAND = ("git", "ls-files", "-v", "-s", "-m", "-o", "-z")
 # the head of a plain cached entry (tag H) of a regular file; stage 0 is no conflict
 _PLAIN = ("H 100644 ", "H 100755 ")
 _GITLINK = " 160000 "
 _ENCODING = sys.getfilesystemencoding()
 
-_started: dict[str, _Pending] = {}
+_started: dict[str, _Run] = {}
 
 
 class Listing(msgspec.Struct, frozen=True):
@@ -52,16 +52,16 @@ class Listing(msgspec.Struct, frozen=True):
 
 
 class _Run:
-    """One git command under way. Where the system has anonymous in-memory files (Linux), its
+    """The git command under way. Where the system has anonymous in-memory files (Linux), its
     output goes to them rather than to pipes: a pipe holds 64 KiB, and git would stop
     half-way through listing a large index until someone read it."""
 
-    def __init__(self, root: Path, command: tuple[str, ...]) -> None:
+    def __init__(self, root: Path) -> None:
         self._files = _memory_files()
         out, err = self._files or (subprocess.PIPE, subprocess.PIPE)
         try:
             self.process = subprocess.Popen(
-                ["git", *command], cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+                _COMMAND, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=err
             )
         except OSError:
             self._close()
@@ -79,23 +79,6 @@ class _Run:
         for fd in self._files or ():
             os.close(fd)
         self._files = None
-
-
-class _Pending:
-    def __init__(self, root: Path) -> None:
-        self.runs: list[_Run] = []
-        try:
-            for command in _COMMANDS:
-                self.runs.append(_Run(root, command))
-        except OSError:
-            self.result()  # reap what started
-            raise
-
-    def result(self) -> Listing | None:
-        outputs = [run.output() for run in self.runs]
-        if len(outputs) != len(_COMMANDS) or None in outputs:
-            return None  # git failed or warned: let the scan walk the tree itself
-        return _parse(outputs[0] or b"")
 
 
 def _memory_files() -> tuple[int, int] | None:
@@ -126,7 +109,7 @@ def prefetch(root: Path) -> None:
     ``.git`` directory): anywhere else its paths would not be git's."""
     if (root / ".git").is_dir() and str(root) not in _started:
         try:
-            _started[str(root)] = _Pending(root)
+            _started[str(root)] = _Run(root)
         except OSError:  # no git on PATH: the scan walks
             return
 
@@ -135,8 +118,9 @@ def listing(root: Path) -> Listing | None:
     """What git says of ``root``'s files (started by :func:`prefetch`, or now); None when
     ``root`` is not a git top level with a ``.git`` directory, or git fails or warns."""
     prefetch(root)
-    pending = _started.pop(str(root), None)
-    return None if pending is None else pending.result()
+    run = _started.pop(str(root), None)
+    output = None if run is None else run.output()
+    return None if output is None else _parse(output)  # None: git failed or warned
 
 
 def _parse(output: bytes) -> Listing:
@@ -148,11 +132,10 @@ def _parse(output: bytes) -> Listing:
     tab = next((r.index("\t") for r in records if not r.startswith("? ")), 0)
     plain = " 0\t"
     vouched = [r for r in records if r[tab - 2 : tab + 1] == plain and r[:9] in _PLAIN]
-    others = (  # changed, untracked, flagged, links, submodules: none, most of the time
-        []
-        if len(vouched) == len(records)
-        else [r for r in records if not (r[tab - 2 : tab + 1] == plain and r[:9] in _PLAIN)]
-    )
+    others: list[str] = []  # changed, untracked, flagged, links, submodules: none, mostly
+    if len(vouched) != len(records):
+        known = set(vouched)
+        others = [r for r in records if r not in known]
     on_disk: list[str] = []
     subtrees: list[str] = []
     for record in others:

@@ -138,15 +138,16 @@ def scan(
     deferred: list[tuple[str, bytes]] = []
     walk = tree_files.Tree(root, follow_symlinks, config.exclude)
     cache = HookCache.of(root, _MARKERS.pattern, config.exclude, wanted=hook_cache)
-    listing = git_files.listing(root) if cache.active else None
-    vouched: list[str] | None = None
+    # git lists links as they are: a scan that follows them walks
+    listing = git_files.listing(root) if cache.active and not follow_symlinks else None
     quiet_configmaps: list[str] = []
     if listing is not None:
         vouched, quiet, configmaps = cache.sift(listing.vouched)
         count += len(quiet) + len(configmaps)
         quiet_configmaps = [listing.path(record) for record in configmaps]
+        listing = msgspec.structs.replace(listing, vouched=vouched)
     prefix = f"{root}{os.sep}"
-    for rel, record in sorted(walk.files(listing, vouched)):
+    for rel, record in sorted(walk.files(listing)):
         count += 1
         raw = cache.content(record) or _read_or_report(prefix + rel, rel, errors)
         if raw is None:
@@ -154,11 +155,12 @@ def scan(
         configmap = b"ConfigMap" in raw
         if configmap:
             layout.configmap_files.append(rel)  # read only if a substituteFrom needs it
-        if _MARKERS.search(raw) is None and not layouts.is_kustomization_file(rel):
+        kustomization = layouts.is_kustomization_file(rel)
+        if not kustomization and _MARKERS.search(raw) is None:
             cache.remember_quiet(record, configmap=configmap)
             continue
         cache.keep(record, raw)
-        if layouts.is_kustomization_file(rel):
+        if kustomization:
             deferred.append((rel, raw))  # read only if it can touch a policy (see below)
             continue
         if parse_only is not None and not parse_only(rel, raw):

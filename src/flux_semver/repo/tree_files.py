@@ -38,16 +38,13 @@ class Tree:
         self._seen = {self._top}
         self._dirs: dict[str, bool] = {}
 
-    def files(
-        self, listing: Listing | None = None, vouched: list[str] | None = None
-    ) -> Iterator[tuple[str, str | None]]:
-        """Every YAML file that is not excluded: walked, or as git's ``listing`` has it
-        (which only a walk that follows no link may use), of its vouched-for files only
-        those of ``vouched`` when given (a hook passes over those it knows)."""
-        if listing is None or self.follow_symlinks:
+    def files(self, listing: Listing | None = None) -> Iterator[tuple[str, str | None]]:
+        """Every YAML file that is not excluded: walked, or as git's ``listing`` has it (for
+        a walk that follows no link: git lists links as they are)."""
+        if listing is None:
             yield from self._walk(str(self.root), "")
-            return
-        yield from self._listed(listing, listing.vouched if vouched is None else vouched)
+        else:
+            yield from self._listed(listing)
 
     def _walk(self, start: str, start_prefix: str) -> Iterator[tuple[str, str | None]]:
         stack: list[tuple[str, str]] = [(start, start_prefix)]
@@ -76,9 +73,9 @@ class Tree:
                 elif name.endswith(".tmp") and name.startswith("."):
                     leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
 
-    def _listed(self, listing: Listing, vouched: list[str]) -> Iterator[tuple[str, str | None]]:
+    def _listed(self, listing: Listing) -> Iterator[tuple[str, str | None]]:
         excluded = self._excluded
-        for record in vouched:
+        for record in listing.vouched:
             rel = listing.path(record)
             if rel.endswith(EXTENSIONS) and not (excluded and self._excluded_path(rel)):
                 yield rel, record
