@@ -193,3 +193,18 @@ def test_a_listing_larger_than_a_pipe_comes_back_whole(
     listing = git_files.listing(repo.root)
     assert listing is not None
     assert set(names) <= {listing.path(record) for record in listing.vouched}
+
+
+def test_a_scan_that_follows_links_walks_even_with_the_hook_cache(tmp_path: Path) -> None:
+    # git lists a link as a link: following one needs the walk, and the cached files must
+    # not be counted on top of what the walk finds
+    repo = gitops_repo(tmp_path)
+    (repo.root / "apps").mkdir(exist_ok=True)
+    (repo.root / "apps/linked").symlink_to(repo.root / "clusters/dev")  # a directory
+    repo.commit("a link inside")
+    cfg = config.load(repo.root, None)
+    plain = manifests.scan(repo.root, cfg, follow_symlinks=True)
+    assert "apps/linked/podinfo.yaml" in {p.file for p in plain.policies}
+    for _ in range(2):  # the second run has a cache to use
+        cached = manifests.scan(repo.root, cfg, follow_symlinks=True, hook_cache=True)
+        assert (cached.policies, cached.files_scanned) == (plain.policies, plain.files_scanned)
