@@ -53,6 +53,13 @@ class Row:
     theirs: str
     ratio: str
 
+    def line(self) -> str:
+        """The row as a line of the ledger's Markdown table."""
+        return (
+            f"| {self.benchmark} | {self.measure} | {self.peer} | {self.ours} | {self.theirs} "
+            f"| {self.ratio} |"
+        )
+
 
 @dataclass(frozen=True)
 class Benchmark:
@@ -127,7 +134,7 @@ def _check(out: str) -> Iterator[Row]:
         mine, base = rows["flux-semver check"][0], rows["flux-semver policies"][0]
         yield Row(
             "check",
-            "all nine rules on the tree, wall s",
+            "FS001-FS014 on the tree (FS015 needs --base), wall s",
             "flux-semver policies",
             f"{mine:.3f}",
             f"{base:.3f}",
@@ -496,10 +503,7 @@ def render(results: list[Result], quick: bool) -> str:
         "| --- | --- | --- | ---: | ---: | --- |",
     ]
     for result in results:
-        lines += [
-            f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
-            for r in result.rows
-        ]
+        lines += [row.line() for row in result.rows]
     lines += ["", "Goals, as each benchmark judges itself:", ""]
     lines += [f"- {goal}" for result in results for goal in result.goals]
     lines += ["", "Commands:", ""]
@@ -514,10 +518,7 @@ def merge(ledger: str, result: Result, script: str) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out: list[str] = []
     lines = ledger.rstrip("\n").split("\n")
-    rows = [
-        f"| {r.benchmark} | {r.measure} | {r.peer} | {r.ours} | {r.theirs} | {r.ratio} |"
-        for r in result.rows
-    ]
+    rows = [row.line() for row in result.rows]
 
     def replaced(line: str) -> bool:  # this benchmark's old rows, goal, command and date
         return (
@@ -537,8 +538,6 @@ def merge(ledger: str, result: Result, script: str) -> str:
             out.extend(rows)
         elif line.startswith("- sizes:"):
             out.append(f"- {script} re-run alone: {now}")
-        elif line == "Goals, as each benchmark judges itself:":
-            pass
     goals_at = out.index("Commands:") - 1
     out[goals_at:goals_at] = [f"- {goal}" for goal in result.goals]
     out.append(f"- `{result.command}`")
