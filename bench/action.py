@@ -34,6 +34,7 @@ from scan import _tool, generate, timed
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.checkout import git  # noqa: E402
 from tests.support.github_server import github_server  # noqa: E402 - the tests' local GitHub
 
 GOAL = 5.0
@@ -45,18 +46,6 @@ GIT = {
     "GIT_COMMITTER_EMAIL": "bench@example.com",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-
-
-def _git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 def _build(tmp: Path, files: int, yaml_files: int, env: dict[str, str]) -> tuple[Path, Path]:
@@ -80,7 +69,7 @@ def _build(tmp: Path, files: int, yaml_files: int, env: dict[str, str]) -> tuple
         name = b"src/module%03d/file%05d.py" % (index // 500, index)
         stream += [b"M 100644 inline " + name + b"\n", b"data %d\n" % len(data), data, b"\n"]
     origin = tmp / "origin.git"
-    _git(tmp, env, "init", "--quiet", "--bare", str(origin))
+    git(tmp, env, "init", "--quiet", "--bare", str(origin))
     subprocess.run(
         ["git", "--git-dir", str(origin), "fast-import", "--quiet"],
         input=b"".join(stream),
@@ -89,8 +78,8 @@ def _build(tmp: Path, files: int, yaml_files: int, env: dict[str, str]) -> tuple
         capture_output=True,
     )
     workspace = tmp / "workspace"
-    _git(tmp, env, "clone", "--quiet", "--depth", "1", origin.as_uri(), str(workspace))
-    _git(workspace, env, "remote", "set-url", "origin", str(origin))
+    git(tmp, env, "clone", "--quiet", "--depth", "1", origin.as_uri(), str(workspace))
+    git(workspace, env, "remote", "set-url", "origin", str(origin))
     return origin, workspace
 
 
@@ -148,10 +137,10 @@ def _time_action(
     ]
     for _ in range(repeat):
         plans.append(timed(plan, 1)[0])
-        for ref in _git(
+        for ref in git(
             origin, env, "for-each-ref", "--format=%(refname)", "refs/heads/flux-semver/"
         ).split():
-            _git(origin, env, "update-ref", "-d", ref)
+            git(origin, env, "update-ref", "-d", ref)
         with github_server("acme", "gitops", TOKEN, bare_repo=origin) as server:
             run_env = _action_env(env, workspace, server.url, server.graphql_url, tmp)
             for times in (firsts, agains):
@@ -191,11 +180,9 @@ def main() -> int:
         worktree = None
         if args.old:
             start = time.perf_counter()
-            _git(
-                workspace, env, "worktree", "add", "--quiet", "--detach", str(tmp / "full"), "HEAD"
-            )
+            git(workspace, env, "worktree", "add", "--quiet", "--detach", str(tmp / "full"), "HEAD")
             worktree = time.perf_counter() - start
-            _git(workspace, env, "worktree", "remove", "--force", str(tmp / "full"))
+            git(workspace, env, "worktree", "remove", "--force", str(tmp / "full"))
         plan, first, again, opened = _time_action(origin, workspace, env, tmp, args.repeat)
     print(
         f"repository: {args.files} files, {args.yaml} of them YAML; the action opened "
