@@ -66,10 +66,10 @@ def copy_checkout(dest: Path, env: dict[str, str]) -> Path:
     return dest
 
 
-def registry_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """``env`` (default: ours) for pip as on a user's machine: the package index alone, none
-    of this machine's pip configuration (local wheel folders, constraints)."""
-    env = dict(os.environ if env is None else env)
+def registry_env() -> dict[str, str]:
+    """Our environment for pip as on a user's machine: the package index alone, none of this
+    machine's pip configuration (local wheel folders, constraints)."""
+    env = dict(os.environ)
     env.pop("PIP_FIND_LINKS", None)
     env.pop("PIP_CONSTRAINT", None)
     env["PIP_CONFIG_FILE"] = os.devnull
@@ -112,10 +112,10 @@ def new_venv(path: Path) -> Path:
     return path / "bin"
 
 
-def install_wheel(source: Path, base: Path, extra: str = "") -> tuple[Path, Path]:
+def install_wheel(source: Path, base: Path) -> tuple[Path, Path]:
     """Build the wheel of the project at ``source`` into ``base/dist`` and install it, with
-    the dependencies of ``extra`` (e.g. ``"[action]"``, or none: the light install), into a
-    new empty virtual environment ``base/venv``; return the wheel and the venv's bin folder."""
+    its own dependencies only (the light install), into a new empty virtual environment
+    ``base/venv``; return the wheel and the venv's bin folder."""
     wheel = build_wheel(source, base / "dist")
     bin_dir = new_venv(base / "venv")
     subprocess.run(
@@ -125,7 +125,7 @@ def install_wheel(source: Path, base: Path, extra: str = "") -> tuple[Path, Path
             "pip",
             "-q",
             "install",
-            f"flux-semver{extra} @ {wheel.as_uri()}",
+            f"flux-semver @ {wheel.as_uri()}",
         ],
         env=registry_env(),
         check=True,
