@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.checkout import git
+from tests.support.gitops import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "rules"
 PROD = "clusters/prod/podinfo.yaml"
 PRE_PROD = "clusters/pre-prod/podinfo.yaml"
 
