@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from tests.support.github_server import GitHubServer
+from tests.support.github_server import GitHubServer, tip
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
@@ -171,22 +171,7 @@ class Runner:
 
     def tip(self, branch: str) -> str | None:
         """The commit ``branch`` points at on origin, or None."""
-        done = subprocess.run(
-            [
-                "git",
-                "--git-dir",
-                str(self.origin),
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                f"refs/heads/{branch}",
-            ],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return done.stdout.strip() if done.returncode == 0 else None
+        return tip(self.origin, branch)
 
     def message(self, branch: str) -> str:
         return git(
@@ -287,17 +272,7 @@ class Runner:
         output, summary, event_path = files / "output", files / "summary", files / "event.json"
         output.touch()
         summary.touch()
-        event_path.write_text(
-            json.dumps(
-                payload
-                if payload is not None
-                else {
-                    "action": "published",
-                    "release": {"tag_name": "v2.0.0"},
-                    "repository": {"full_name": f"{OWNER}/{REPO}", "default_branch": "main"},
-                }
-            )
-        )
+        event_path.write_text(json.dumps(release_event("2.0.0") if payload is None else payload))
         values = action_defaults()
         values["token"] = TOKEN  # what ${{ github.token }} becomes
         values.update({k.replace("_", "-"): v for k, v in inputs.items()})

@@ -407,7 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
         """An open pull request follows its branch; a closed one keeps the tip it closed at."""
         if pull["state"] != "open" or self.state.bare_repo is None:
             return pull.get("head_sha") or None
-        return _tip(self.state.bare_repo, pull["head"]) or pull.get("head_sha") or None
+        return tip(self.state.bare_repo, pull["head"]) or pull.get("head_sha") or None
 
     def _get_repo(self, **_: Any) -> tuple[int, Any]:
         return 200, self._repo_json()
@@ -650,7 +650,8 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
 
-def _tip(bare: Path, branch: str) -> str | None:
+def tip(bare: Path, branch: str) -> str | None:
+    """The commit ``branch`` points at in the bare repository ``bare``, or None."""
     done = subprocess.run(
         ["git", "--git-dir", str(bare), "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
         capture_output=True,
@@ -661,7 +662,7 @@ def _tip(bare: Path, branch: str) -> str | None:
 
 
 def _has_branch(bare: Path, branch: str) -> bool:
-    return _tip(bare, branch) is not None
+    return tip(bare, branch) is not None
 
 
 @contextmanager
