@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.snapshot import snapshot
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo"
 PRE = "clusters/pre-prod/imagepolicy.yaml"
 PROD = "clusters/prod/imagepolicy.yaml"
@@ -62,10 +64,6 @@ def committed(gitops: Path) -> None:
     git(gitops, "commit", "-q", "-m", "Initial layout")
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p): p.read_bytes() for p in sorted(root.rglob("*.yaml"))}
-
-
 def test_plan_formats(gitops: Path) -> None:
     text = fs(gitops, "plan", "1.3.0")
     assert text.returncode == 0, text.stderr
@@ -104,19 +102,19 @@ def test_plan_blocked_exits_1(gitops: Path) -> None:
 
 
 def test_promote_dry_run_writes_nothing(gitops: Path) -> None:
-    before = _snapshot(gitops)
+    before = snapshot(gitops)
     done = fs(gitops, "promote", "1.3.0", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert f"would change: {PRE}" in done.stdout
-    assert _snapshot(gitops) == before
+    assert snapshot(gitops) == before
 
 
 def test_promote_blocked_writes_nothing_and_exits_1(gitops: Path) -> None:
-    before = _snapshot(gitops)
+    before = snapshot(gitops)
     done = fs(gitops, "promote", "1.3.0", "--stage", "prod")
     assert done.returncode == 1
     assert "nothing was written" in done.stderr
-    assert _snapshot(gitops) == before
+    assert snapshot(gitops) == before
 
 
 def test_promote_writes_and_the_result_passes_check(gitops: Path) -> None:

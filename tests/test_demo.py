@@ -6,20 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.snapshot import snapshot
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def _snapshot() -> dict[str, bytes]:
-    return {
-        str(p.relative_to(EXAMPLES)): p.read_bytes()
-        for p in sorted(EXAMPLES.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
-
-
 def test_demo_runs_the_release_story() -> None:
-    before = _snapshot()
+    before = snapshot(EXAMPLES, "*", skip=("__pycache__",))
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "demo.py")],
         capture_output=True,
@@ -79,4 +73,4 @@ def test_demo_runs_the_release_story() -> None:
     assert deploys[-2:] == [["pre-prod", "2.0.x", "->", "2.0.0"], ["prod", "1.3.0", "->", "1.3.0"]]
     rollback = out[out.index("emergency rollback") :]
     assert "FS003" not in rollback and "warning" not in rollback
-    assert _snapshot() == before
+    assert snapshot(EXAMPLES, "*", skip=("__pycache__",)) == before

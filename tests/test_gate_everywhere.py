@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
+from tests.support.snapshot import snapshot
 
 POLICY = """\
 apiVersion: image.toolkit.fluxcd.io/v1
@@ -85,14 +86,6 @@ def fs(capsys: pytest.CaptureFixture[str], root: Path, *argv: str) -> tuple[int,
     code = main(["-C", str(root), *argv])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*.yaml"))
-        if ".git" not in p.parts
-    }
 
 
 def git(root: Path, *args: str) -> str:

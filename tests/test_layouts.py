@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.snapshot import snapshot
+
 LAYOUT = Path(__file__).resolve().parent / "data" / "repos" / "kustomize-helm"
 STAGING = "apps/staging/podinfo-values.yaml"
 PRODUCTION = "apps/production/podinfo-values.yaml"
@@ -34,13 +36,9 @@ def fleet(tmp_path: Path) -> Path:
     return root
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.yaml"))}
-
-
 def _changed(before: dict[str, bytes], root: Path) -> dict[str, tuple[list[str], list[str]]]:
     """file -> (old lines, new lines) of the lines that differ, for each changed file."""
-    after = _snapshot(root)
+    after = snapshot(root)
     assert after.keys() == before.keys()
     out = {}
     for name, old in before.items():
@@ -118,7 +116,7 @@ def test_the_layout_passes_check(fleet: Path) -> None:
 
 
 def test_minor_chart_release_moves_staging_then_production_with_stage(fleet: Path) -> None:
-    before = _snapshot(fleet)
+    before = snapshot(fleet)
     plan = fs(fleet, "plan", "6.6.0", "--image", "podinfo", "--format", "json")
     assert plan.returncode == 0, plan.stderr
     changes = {c["stage"]: c for c in json.loads(plan.stdout)["changes"]}
@@ -135,7 +133,7 @@ def test_minor_chart_release_moves_staging_then_production_with_stage(fleet: Pat
         )
     }
 
-    staged = _snapshot(fleet)
+    staged = snapshot(fleet)
     prod = fs(fleet, "promote", "6.6.0", "--image", "podinfo", "--stage", "prod")
     assert prod.returncode == 0, prod.stderr
     assert _changed(staged, fleet) == {
@@ -148,7 +146,7 @@ def test_minor_chart_release_moves_staging_then_production_with_stage(fleet: Pat
 
 
 def test_a_substituted_range_is_edited_where_its_value_is_written(fleet: Path) -> None:
-    before = _snapshot(fleet)
+    before = snapshot(fleet)
     result = fs(fleet, "promote", "1.17.0", "--image", "cert-manager", "--stage", "prod")
     assert result.returncode == 0, result.stderr
     assert _changed(before, fleet) == {
@@ -158,7 +156,7 @@ def test_a_substituted_range_is_edited_where_its_value_is_written(fleet: Path) -
         )
     }
     # a major release moves staging's default, inside the variable reference
-    staged = _snapshot(fleet)
+    staged = snapshot(fleet)
     result = fs(fleet, "promote", "2.0.0", "--image", "cert-manager", "--stage", "pre-prod")
     assert result.returncode == 0, result.stderr
     assert _changed(staged, fleet) == {
