@@ -8,7 +8,6 @@ byte the same where nothing may be written.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flux_semver.cli import main
+from tests.support.gitops import Repo
 from tests.support.snapshot import snapshot
 
 POLICY = """\
@@ -37,21 +37,18 @@ DEV, PRE, PROD = (
     "clusters/pre-prod/shop.yaml",
     "clusters/prod/shop.yaml",
 )
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "Ops",
-    "GIT_AUTHOR_EMAIL": "ops@example.com",
-    "GIT_COMMITTER_NAME": "Ops",
-    "GIT_COMMITTER_EMAIL": "ops@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
 
 
 @pytest.fixture(autouse=True)
 def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GITHUB_ACTIONS", "NO_COLOR", "GITHUB_WORKSPACE", "PRE_COMMIT_FROM_REF"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """git's home, outside every repository the tests commit to."""
+    return tmp_path_factory.mktemp("home")
 
 
 def write(
@@ -88,22 +85,11 @@ def fs(capsys: pytest.CaptureFixture[str], root: Path, *argv: str) -> tuple[int,
     return code, out, err
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=root,
-        env=GIT_ENV,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
-def commit(root: Path, message: str) -> None:
-    if not (root / ".git").exists():
-        git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
+def git_repo(root: Path, home: Path) -> Repo:
+    """``root`` made a git repository, nothing committed yet."""
+    made = Repo(root, home)
+    made.git("init", "-q")
+    return made
 
 
 def row(out: str, stage: str) -> tuple[str, str]:
@@ -230,26 +216,28 @@ def test_3_a_misspelt_stage_label_is_fs011_and_plans_count_what_they_left_out(
 # -- 4. rollback hazards -------------------------------------------------------------------
 
 
-def _prod_history(root: Path, *pins: str) -> None:
+def _prod_history(root: Path, home: Path, *pins: str) -> Repo:
     repo(root, pre="1.2.x", prod=pins[0])
-    commit(root, f"prod {pins[0]}")
+    history = git_repo(root, home)
+    history.commit(f"prod {pins[0]}")
     for pin in pins[1:]:
         write(root, PROD, pin)
-        commit(root, f"prod {pin}")
+        history.commit(f"prod {pin}")
+    return history
 
 
 def test_4_a_second_rollback_steps_further_back(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _prod_history(tmp_path, "1.2.3", "1.2.4", "1.2.5")
+    history = _prod_history(tmp_path, home, "1.2.3", "1.2.4", "1.2.5")
     code, out, _ = fs(capsys, tmp_path, "rollback", "--stage", "prod")
     assert code == 0 and out.splitlines()[0].startswith("prod: apps/shop 1.2.5 -> 1.2.4  (")
-    commit(tmp_path, "roll back prod")
+    history.commit("roll back prod")
     code, out, _ = fs(capsys, tmp_path, "rollback", "--stage", "prod")
     assert code == 0, out  # not back to the broken 1.2.5
     assert out.splitlines()[0].startswith("prod: apps/shop 1.2.4 -> 1.2.3  (")
     assert '"1.2.3"' in (tmp_path / PROD).read_text()
-    commit(tmp_path, "roll back prod again")
+    history.commit("roll back prod again")
     before = snapshot(tmp_path)
     code, out, err = fs(capsys, tmp_path, "rollback", "--stage", "prod")
     assert (code, out) == (2, "")
@@ -262,9 +250,9 @@ def test_4_a_second_rollback_steps_further_back(
 
 @pytest.mark.parametrize("to", [">=1.0.0 <2.0.0", "1.2"])
 def test_4_a_range_never_goes_into_exact_prod(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], to: str
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str], to: str
 ) -> None:
-    _prod_history(tmp_path, "1.2.3", "1.2.4")
+    _prod_history(tmp_path, home, "1.2.3", "1.2.4")
     before = snapshot(tmp_path)
     code, out, err = fs(capsys, tmp_path, "rollback", "--stage", "prod", "--to", to)
     assert (code, out) == (2, "")
@@ -276,12 +264,12 @@ def test_4_a_range_never_goes_into_exact_prod(
 
 
 def test_4_an_old_range_in_history_never_rolls_prod_forward(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # prod once had the range 1.2.x: restoring it would let Flux pick the newest 1.2 tag
-    _prod_history(tmp_path, "1.2.x", "1.3.0")
+    history = _prod_history(tmp_path, home, "1.2.x", "1.3.0")
     write(tmp_path, PRE, "1.3.x")
-    commit(tmp_path, "pre-prod 1.3.x")
+    history.commit("pre-prod 1.3.x")
     before = snapshot(tmp_path)
     code, out, err = fs(capsys, tmp_path, "rollback", "--stage", "prod")
     assert (code, out) == (2, "")
@@ -437,14 +425,18 @@ def test_9_promote_writes_the_gate_and_the_gated_stage_waits(
 
 
 def test_9_a_commit_that_moves_both_is_fs015_in_check_and_in_the_hook(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = repo(tmp_path, dev="1.x", pre="1.3.x", prod="1.3.2")
-    commit(root, "1.3")
+    history = git_repo(root, home)
+    history.commit("1.3")
     write(root, DEV, "2.x")
     write(root, PRE, "2.0.x")
     write(root, PROD, "2.0.0")  # by hand, in the same change as pre-prod
-    git(root, "add", "-A")
+    history.git("add", "-A")
     wanted = (
         f"{PROD}:11:14: FS015 same-change prod takes 2.0.0 in the same change in which pre-prod "
         f'first admits it (pre-prod had "1.3.x" at HEAD, now "2.0.x" in {PRE}:11): merge '
@@ -460,18 +452,18 @@ def test_9_a_commit_that_moves_both_is_fs015_in_check_and_in_the_hook(
     assert hook.main([PROD]) == 1  # the staged change, as pre-commit runs the hook
     assert capsys.readouterr().out.splitlines()[0] == wanted
     # split into two commits, it passes
-    git(root, "reset", "-q")
+    history.git("reset", "-q")
     write(root, PROD, "1.3.2")
-    commit(root, "pre-prod 2.0")
+    history.commit("pre-prod 2.0")
     write(root, PROD, "2.0.0")
     assert hook.main([PROD]) == 0
 
 
 def test_9_a_base_that_names_no_commit_is_one_line_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = repo(tmp_path)
-    commit(root, "policies")
+    git_repo(root, home).commit("policies")
     code, out, err = fs(capsys, root, "check", "--base", "no-such-branch")
     assert code == 2 and out == ""
     assert err.strip().endswith(
@@ -482,13 +474,13 @@ def test_9_a_base_that_names_no_commit_is_one_line_and_exit_2(
 
 
 def test_9_the_base_is_read_below_the_git_top_level_too(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # the GitOps repository may be a directory of a larger git repository: paths at the base
     # are relative to it, as everywhere
     outer = tmp_path / "outer"
     root = repo(outer / "gitops", dev="1.x", pre="1.3.x", prod="1.3.2")
-    commit(outer, "1.3")
+    git_repo(outer, home).commit("1.3")
     write(root, DEV, "2.x")
     write(root, PRE, "2.0.x")
     write(root, PROD, "2.0.0")
