@@ -9,15 +9,13 @@ releases the docs name (``rev: v1.0.0``, ``@v1``) are the newest one in CHANGELO
 from __future__ import annotations
 
 import re
-import subprocess
 import tomllib
-from pathlib import Path
 
 from flux_semver.check_result import CheckResult
 from flux_semver.project import HOME, REPOSITORY
 from flux_semver.reporters import sarif
+from tests.support.checkout import ROOT, working_tree
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # owner/name after github.com/, ghcr.io/, a git+https URL or a workflow's uses:
 NAMED = re.compile(r"(?:github\.com/|ghcr\.io/|uses:\s*)([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)")
@@ -25,18 +23,8 @@ NAMED = re.compile(r"(?:github\.com/|ghcr\.io/|uses:\s*)([A-Za-z0-9_.-]+/[A-Za-z
 
 def _shipped_text() -> dict[str, str]:
     """Every tracked text file users see: docs, metadata, the package, the workflows."""
-    listed = (
-        subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
     texts = {}
-    for name in filter(None, listed):
+    for name in working_tree():
         path = ROOT / name
         if name.startswith(("tests/", "bench/")) or not path.is_file():
             continue

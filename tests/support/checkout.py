@@ -45,15 +45,21 @@ def git(cwd: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def copy_checkout(dest: Path, env: dict[str, str]) -> Path:
-    """Copy the working tree (tracked and untracked, not ignored) into ``dest`` and commit it."""
+def working_tree() -> list[str]:
+    """The checkout's files as the project has them, tracked and untracked but not ignored
+    (POSIX paths relative to ``ROOT``); a tracked file deleted in the working tree is listed."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
         check=True,
     ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
+    return [name for name in listed.split("\0") if name]
+
+
+def copy_checkout(dest: Path, env: dict[str, str]) -> Path:
+    """Copy the working tree (tracked and untracked, not ignored) into ``dest`` and commit it."""
+    for name in working_tree():
         source = ROOT / name
         if not source.is_file():
             continue  # deleted in the working tree
