@@ -30,6 +30,8 @@ StageRule = Literal["auto", "follow", "hold"]
 Action = Literal["auto", "update", "hotfix", "waits", "hold", "unchanged", "blocked"]
 #: The actions that write a range.
 WRITES: tuple[Action, ...] = ("update", "hotfix")
+#: The actions whose change shows the range the stage would get (``from -> to``).
+SHOWS_TARGET: tuple[Action, ...] = (*WRITES, "waits", "blocked")
 Severity = Literal["error", "warning"]
 Window = Literal["exact", "patch", "minor", "open"]
 PolicyKind = Literal["semver", "alphabetical", "numerical", "none"]
