@@ -575,9 +575,9 @@ def test_a_hotfix_writes_its_stages_like_an_update_everywhere_on_the_page() -> N
 
 
 def test_a_mixed_plan_names_each_written_stage_and_marks_each_by_what_it_does() -> None:
-    mixed = plan(
+    mixed = plan(  # a patch whose gated stages behind their gate take it as a hotfix
         version="1.3.1",
-        release_type="hotfix",
+        release_type="patch",
         changes=(
             PlanChange("dev", "d.yaml", 1, 1, "p", "1.3.0", "1.3.1", "update", "patch: follow"),
             PlanChange("staging", "s.yaml", 1, 1, "p", "1.2.9", "1.3.1", "hotfix", "hotfix"),
