@@ -541,3 +541,68 @@ def test_metrics_without_thresholds_are_neither_passing_nor_failing() -> None:
     text = "".join(page(render(Evidence(plan=plan(), metrics=(Metric("pods", 3),)))).text)
     assert "Failing evidence" not in text and "Evidence passes" not in text
     assert "no threshold" in text
+
+
+def _diagram(markdown: str) -> tuple[list[list[str]], list[str]]:
+    """The Mermaid nodes' label lines and the class each node is given, in stage order."""
+    block = re.search(r"```mermaid\n(.*?)```", markdown, re.S)
+    assert block is not None
+    nodes = re.findall(r'^  s\d+\["([^"]*)"\]$', block.group(1), re.M)
+    classes = re.findall(r"^  class s\d+ (\w+)$", block.group(1), re.M)
+    labels = [re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), n) for n in nodes]
+    return [label.split("<br/>") for label in labels], classes
+
+
+def test_a_hotfix_writes_its_stages_like_an_update_everywhere_on_the_page() -> None:
+    hotfix = plan(
+        version="1.2.4",
+        release_type="hotfix",
+        changes=(
+            PlanChange("dev", "d.yaml", 1, 1, "p", "1.3.x", None, "auto", "hotfix: auto"),
+            PlanChange("prod", "p.yaml", 1, 1, "p", "1.2.3", "1.2.4", "hotfix", "below floor"),
+        ),
+    )
+    markdown = render(Evidence(plan=hotfix))
+    text = "".join(page(markdown).text)
+    assert "Ranges rewritten in: prod" in text
+    assert "| **hotfix** |" in markdown
+    stage = table_with(page(markdown), "Policy")
+    assert [row[4] for row in stage[1:]] == ["—", "1.2.4"]
+    labels, classes = _diagram(markdown)
+    assert labels[1][1:] == ["1.2.3 → 1.2.4 (hotfix)"]
+    assert classes == ["same", "update"]
+    assert "flux-semver rollback --image podinfo --stage prod --to '1.2.3'" in text
+
+
+def test_a_mixed_plan_names_each_written_stage_and_marks_each_by_what_it_does() -> None:
+    mixed = plan(  # a patch whose gated stages behind their gate take it as a hotfix
+        version="1.3.1",
+        release_type="patch",
+        changes=(
+            PlanChange("dev", "d.yaml", 1, 1, "p", "1.3.0", "1.3.1", "update", "patch: follow"),
+            PlanChange("staging", "s.yaml", 1, 1, "p", "1.2.9", "1.3.1", "hotfix", "hotfix"),
+            PlanChange("pre-prod", "q.yaml", 1, 1, "p", "1.2.9", "1.3.1", "waits", "gate"),
+            PlanChange("prod", "p.yaml", 1, 1, "p", "1.2.3", "1.3.1", "blocked", "frozen"),
+            PlanChange("dr", "r.yaml", 1, 1, "p", "1.2.3", None, "hold", "hold"),
+        ),
+    )
+    markdown = render(Evidence(plan=mixed))
+    text = "".join(page(markdown).text)
+    assert "Ranges rewritten in: dev, staging" in text
+    actions = [
+        line.split(" | ")[5]
+        for line in markdown.splitlines()
+        if line.startswith("| ") and line.endswith(" |") and ".yaml:1" in line
+    ]
+    assert actions == ["**update**", "**hotfix**", "**waits**", "**blocked**", "hold"]
+    labels, classes = _diagram(markdown)
+    assert [label[1] for label in labels] == [
+        "1.3.0 → 1.3.1 (update)",
+        "1.2.9 → 1.3.1 (hotfix)",
+        "1.2.9 → 1.3.1 (waits)",
+        "1.2.3 → 1.3.1 (blocked)",
+        "1.2.3 (hold)",
+    ]
+    assert classes == ["update", "update", "same", "blocked", "same"]
+    rollback = table_with(page(markdown), "Previous range")
+    assert [row[0] for row in rollback[1:]] == ["staging", "dev"]

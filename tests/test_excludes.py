@@ -60,6 +60,16 @@ def test_chart_sources_are_excluded_by_the_config_or_the_command_line(
     assert "charts/" not in out
 
 
+def test_the_config_command_shows_the_command_lines_excludes_after_the_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = gitops_repo(tmp_path)
+    repo.commit("exclude the chart", {".flux-semver.yaml": CONFIG})
+    code, out, _ = run(capsys, repo, "--exclude", "vendor/**", "config")
+    assert code == 0
+    assert 'exclude: ["charts/**", "vendor/**"]' in out.splitlines()
+
+
 def test_an_inline_comment_suppresses_a_finding_and_the_summary_counts_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

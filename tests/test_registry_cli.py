@@ -248,6 +248,31 @@ def test_plan_warns_of_a_release_not_pushed_yet(
     )
 
 
+def test_a_hotfix_says_what_flux_deploys_after_its_pin_and_warns_of_a_missing_tag(
+    tmp_path: Path, registry: registry_server.Registry
+) -> None:
+    root = gitops(tmp_path, f"{registry.host}/{REPOSITORY}")
+    pre = root / PRE  # pre-prod runs the newer line: 1.2.x for prod is a hotfix
+    pre.write_text(pre.read_text().replace('"1.2.x"', '"1.3.x"'))
+    result = fs(root, "plan", "1.2.4", "--registry-check", env=basic_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("myapp 1.2.4: hotfix")
+    lines = result.stdout.splitlines()
+    prod = next(line for line in lines if line.strip().startswith("prod") and "Flux" in line)
+    assert "Flux deploys 1.2.3 now → 1.2.4 after this change" in prod
+    assert not any("warning" in line for line in lines[lines.index(prod) :])
+    result = fs(root, "plan", "1.2.5", "--registry-check", "--format", "json", env=basic_env())
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["action"] for c in data["changes"] if c["stage"] == "prod"] == ["hotfix"]
+    by_stage = {row["stage"]: row for row in data["registry"]}
+    assert (by_stage["prod"]["now"], by_stage["prod"]["after"]) == ("1.2.3", None)
+    assert by_stage["prod"]["warning"] == (
+        "Flux would deploy nothing, not 1.2.5: no tag 1.2.5 in the registry yet; the "
+        "ImagePolicy fails and the stage stays on 1.2.3"
+    )
+
+
 def test_plan_without_the_option_stays_offline(tmp_path: Path) -> None:
     root = gitops(tmp_path, "127.0.0.1:9/example-org/myapp")  # nothing listens there
     result = fs(root, "plan", "1.3.0")

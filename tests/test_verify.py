@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flux_semver.model import FreezeWindow, Stage, Verify
+from flux_semver.model import FreezeWindow, Stage, Verify, iso_moment
+from flux_semver.release.github_reads import statuses_from
 from flux_semver.release.verify import (
     BaseCommit,
     CommitStatus,
@@ -402,3 +403,20 @@ def test_the_gate_and_its_stage_in_one_change_fail_with_the_way_out() -> None:
         "pre-prod and prod take 2.0.0 in one pull request; pre-prod cannot run it first — use "
         "pull-requests: per-stage (+2 more)"
     )
+
+
+def test_every_time_read_is_iso_8601_and_one_without_an_offset_is_utc() -> None:
+    assert iso_moment("2026-03-02T09:00:00") == T0
+    assert iso_moment("2026-03-02T09:00:00Z") == T0
+    assert iso_moment("2026-03-02T11:00:00+02:00") == T0
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        iso_moment("Monday 9am")
+    items: list[dict[str, str | None]] = [
+        {"context": "a", "state": "success", "created_at": "2026-03-02T09:00:00"},
+        {"context": "b", "state": "success", "created_at": "2026-03-02T11:00:00+02:00"},
+        {"context": "c", "state": "success", "created_at": "yesterday"},
+        {"context": "d", "state": "success", "created_at": None},
+    ]
+    statuses = statuses_from("b" * 40, items)
+    assert [(s.context, s.created_at) for s in statuses] == [("a", T0), ("b", T0)]
+    assert all(s.created_at.utcoffset() == timedelta(0) for s in statuses)

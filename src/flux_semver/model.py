@@ -7,7 +7,7 @@ These are plain, frozen values. Modules that compute them (``config``, ``manifes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import msgspec
@@ -30,6 +30,8 @@ StageRule = Literal["auto", "follow", "hold"]
 Action = Literal["auto", "update", "hotfix", "waits", "hold", "unchanged", "blocked"]
 #: The actions that write a range.
 WRITES: tuple[Action, ...] = ("update", "hotfix")
+#: The actions whose change shows the range the stage would get (``from -> to``).
+SHOWS_TARGET: tuple[Action, ...] = (*WRITES, "waits", "blocked")
 Severity = Literal["error", "warning"]
 Window = Literal["exact", "patch", "minor", "open"]
 PolicyKind = Literal["semver", "alphabetical", "numerical", "none"]
@@ -43,6 +45,14 @@ def release_words(release_type: str, *, plural: bool = False) -> str:
     if release_type in ("prerelease", "rollback"):
         return release_type + ("s" if plural else "")
     return f"{release_type} release" + ("s" if plural else "")
+
+
+def iso_moment(text: str) -> datetime:
+    """An ISO 8601 time (``2026-12-01T15:00:00Z``), as every time flux-semver reads is read:
+    one without an offset is UTC; one with an offset keeps it. Raises ``ValueError`` when
+    ``text`` is no such time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class FreezeWindow(msgspec.Struct, frozen=True):

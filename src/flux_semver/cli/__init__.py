@@ -73,10 +73,7 @@ class Context(msgspec.Struct, dict=True):  # dict: for the cached ``root``
         """The config at the root (or ``--config``), with the ``--exclude`` globs added."""
         from flux_semver.repo import config as config_module
 
-        config = config_module.load(self.root, self.config)
-        if not self.exclude:
-            return config
-        return msgspec.structs.replace(config, exclude=(*config.exclude, *self.exclude))
+        return config_module.load(self.root, self.config, exclude=self.exclude)
 
     def repository(self) -> Repository:
         """The repository at ``-C``, scanned with its config: what most commands start from."""

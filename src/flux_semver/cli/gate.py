@@ -11,7 +11,7 @@ from msgspec.structs import replace
 
 from flux_semver.cli import Context, exit_with
 from flux_semver.errors import FluxSemverError, PlanError
-from flux_semver.model import RELEASE_TYPE_CHOICES
+from flux_semver.model import RELEASE_TYPE_CHOICES, iso_moment
 from flux_semver.printable import printable
 from flux_semver.release.admission import base_history, gate_policies
 from flux_semver.release.plan import choose_app, make_plan, parse_version
@@ -23,12 +23,11 @@ GateFormat = Literal["text", "json"]
 def parse_moment(text: str, what: str) -> datetime:
     """An ISO 8601 time; one without an offset is UTC."""
     try:
-        moment = datetime.fromisoformat(text)
+        return iso_moment(text)
     except ValueError:
         raise FluxSemverError(
             f"{what} {text!r} is not a time; write ISO 8601 such as 2026-12-01T15:00:00Z"
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def render_text(result: GateResult) -> str:

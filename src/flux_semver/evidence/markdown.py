@@ -24,7 +24,7 @@ from flux_semver.evidence.model import (
 )
 from flux_semver.evidence.sticky import sticky_marker
 from flux_semver.github_limits import PR_BODY, Limit
-from flux_semver.model import Plan, PlanChange, release_words
+from flux_semver.model import SHOWS_TARGET, WRITES, Plan, PlanChange, release_words
 
 _NAME = 200  # longest test name, policy or file shown in full
 _MESSAGE = 300  # longest failure message shown in full
@@ -74,9 +74,7 @@ def render(evidence: Evidence, limit: Limit = PR_BODY, *, max_failures: int = 25
 
 def _title(evidence: Evidence) -> Section:
     plan = evidence.plan
-    updated = ", ".join(
-        escape.inline(s) for s in _unique(c.stage for c in plan.changes if c.action == "update")
-    )
+    updated = ", ".join(escape.inline(s) for s in _unique(c.stage for c in plan.updates))
     if plan.release_type == "rollback":
         # A rollback has no version of its own: it puts back the ranges stages had before.
         heading = f"## Roll back {escape.inline(plan.app, _NAME)}"
@@ -216,7 +214,7 @@ def _stage_row(change: PlanChange, pull_request: str | None) -> str:
         escape.code(f"{change.file}:{change.line}", in_table=True),
         escape.code(change.from_range, in_table=True) or "—",
         escape.code(change.to_range, in_table=True) if change.to_range else "—",
-        f"**{change.action}**" if change.action in ("update", "blocked") else change.action,
+        f"**{change.action}**" if change.action in SHOWS_TARGET else change.action,
         _pr_link(pull_request) if pull_request else "—",
         escape.inline(change.reason, _MESSAGE) or "—",
     ]
@@ -238,7 +236,7 @@ def _mermaid(evidence: Evidence) -> list[str]:
     for index, (stage, changes) in enumerate(by_stage.items()):
         parts = [escape.mermaid_label(stage)]
         for change in changes[:_LABEL_CHANGES]:
-            if change.to_range and change.action in ("update", "blocked"):
+            if change.to_range and change.action in SHOWS_TARGET:
                 moved = f"{change.from_range} → {change.to_range}"
             else:
                 moved = change.from_range
@@ -247,7 +245,8 @@ def _mermaid(evidence: Evidence) -> list[str]:
             parts.append(escape.mermaid_label(f"and {len(changes) - _LABEL_CHANGES} more"))
         lines.append(f'  s{index}["{"<br/>".join(parts)}"]')
         actions = {c.action for c in changes}
-        kind = "blocked" if "blocked" in actions else "update" if "update" in actions else "same"
+        writes = not actions.isdisjoint(WRITES)
+        kind = "blocked" if "blocked" in actions else "update" if writes else "same"
         classes.append(f"  class s{index} {kind}")
     lines += [f"  s{i} --> s{i + 1}" for i in range(len(by_stage) - 1)]
     lines += classes

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from flux_semver.model import Plan, PlanChange, Policy
+from flux_semver.model import WRITES, Plan, PlanChange, Policy
 from flux_semver.registry import RegistryError
 from flux_semver.registry.listing import (
     ChartIndex,
@@ -174,11 +174,12 @@ class Deploys:
                 continue
             tags, _ = self.tags_for(policy)
             now = self.deployed(policy, change.from_range, tags)
-            new_range = change.to_range if change.action == "update" else change.from_range
+            writes = change.action in WRITES
+            new_range = change.to_range if writes and change.to_range else change.from_range
             after = self.deployed(policy, new_range, tags)
             warning = None
             if (
-                change.action in ("update", "auto")
+                (writes or change.action == "auto")
                 and wanted is not None
                 and _version(after) != wanted
             ):

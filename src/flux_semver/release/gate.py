@@ -12,15 +12,11 @@ apart. Pure code over parsed ranges; it reads no file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from flux_semver.semver.intervals import EMPTY, IntervalSet
+from flux_semver.semver.intervals import IntervalSet
 from flux_semver.semver.ranges import Range
 from flux_semver.semver.version import Version
-
-
-def _union(gates: Iterable[Range]) -> IntervalSet:
-    return IntervalSet.union_all([g.release_set for g in gates]) if gates else EMPTY
 
 
 def leads(stage: Range, gates: Sequence[Range]) -> bool:
@@ -32,7 +28,7 @@ def leads(stage: Range, gates: Sequence[Range]) -> bool:
     """
     if not gates:
         return False
-    mine, theirs = stage.release_set, _union(gates)
+    mine, theirs = stage.release_set, IntervalSet.union_all(g.release_set for g in gates)
     if not mine:
         return False
     if not theirs:
@@ -46,16 +42,6 @@ def leads(stage: Range, gates: Sequence[Range]) -> bool:
 def admitted(version: Version, gates: Sequence[Range]) -> bool:
     """Whether one of the gate's ranges admits ``version`` (else it can only be a hotfix)."""
     return any(g.admits(version) for g in gates)
-
-
-def highest(gates: Sequence[Range]) -> Version | None:
-    """The highest release version the gate admits, when there is one (an inclusive bound:
-    ``1.2.3``, ``<=1.2.3``); None for an open gate or a bound such as ``<1.3.0``."""
-    ceilings = [g.ceiling for g in gates]
-    if not ceilings or any(c is None for c in ceilings):
-        return None
-    top = max((c for c in ceilings if c is not None), key=lambda c: (c.version, c.inclusive))
-    return top.version if top.inclusive else None
 
 
 def is_open(rng: Range) -> bool:

@@ -18,6 +18,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from flux_semver.errors import FluxSemverError
+from flux_semver.model import iso_moment
 from flux_semver.release.verify import CommitStatus, GateFacts, Review, admission
 
 STATUS_COMMITS = 30  # the newest admitting commits whose statuses are read
@@ -104,10 +105,9 @@ def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return iso_moment(value).astimezone(UTC)
     except ValueError:
         return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def statuses_from(sha: str, items: Iterable[Mapping[str, Any]]) -> list[CommitStatus]:

@@ -6,7 +6,7 @@ stage's rule for the release type gives the action:
 - ``auto``: the range admits the version and Flux deploys it with no Git change (``auto``),
   or it does not and the stage waits (``hold``);
 - ``follow``: the range is rewritten to admit the version, in its own notation (``update``),
-  unless it already admits what it should (``unchanged``);
+  unless it already admits it (``auto``; an exact stage's open range is pinned all the same);
 - ``hold``: the stage waits (``hold``); naming the stage with ``--stage`` overrides this, as a
   person asking for that stage is "promote after pre-prod testing". A range that
   already admits the version cannot hold it: Flux deploys it, so that is ``auto`` too.
@@ -191,8 +191,6 @@ def _decide(  # noqa: C901 - one branch per release kind; split with the release
     release_type = step  # a bigger step for this stage: its rule for that step applies
     if admits and (rule == "auto" or (rule == "hold" and not explicit)):
         # Flux deploys what the range admits, whatever the rule says: a hold cannot hold it
-        if rng.exact == version:
-            return _change(policy, "unchanged", f"{old} already pins {version}")
         reason = f"{old} admits {version}: Flux deploys it, no Git change"
         if rule == "hold":
             reason += (
@@ -216,11 +214,8 @@ def _decide(  # noqa: C901 - one branch per release kind; split with the release
             f"{release_words(release_type, plural=True)} "
             f"only as its range admits them; to move it run: {promote}",
         )
-    already = admits and (not stage.exact or rng.window == "exact")
-    if already and rng.exact != version:
+    if admits and (not stage.exact or rng.window == "exact"):
         return _change(policy, "auto", f"{old} admits {version}: Flux deploys it, no Git change")
-    if already:
-        return _change(policy, "unchanged", f"{old} already admits {version}")
     if rng.floor is not None and version < rng.floor:
         return _change(
             policy,

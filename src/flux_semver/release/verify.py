@@ -29,7 +29,7 @@ from typing import Any, Literal
 import msgspec
 
 from flux_semver.github_limits import STATUS_DESCRIPTION
-from flux_semver.model import Stage
+from flux_semver.model import Stage, iso_moment
 from flux_semver.repo.windows import format_duration, open_window
 from flux_semver.shorten import shorten
 
@@ -517,7 +517,4 @@ def result_from_json(data: Any) -> GateResult:
 
 
 def _parsed(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return None if value is None else iso_moment(str(value))

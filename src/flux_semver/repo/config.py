@@ -63,13 +63,21 @@ DEFAULT_CONFIG = Config(
 )
 
 
-def load(root: Path, path: Path | None = None) -> Config:
-    """The config of the repository at ``root``.
+def load(root: Path, path: Path | None = None, *, exclude: Sequence[str] = ()) -> Config:
+    """The config of the repository at ``root``, with the ``exclude`` globs (``--exclude``)
+    added to its own.
 
     ``path`` None means ``root/.flux-semver.yaml`` when it exists, else ``DEFAULT_CONFIG``.
     A file that is empty or holds only comments means the defaults too.
     Raises ``ConfigError`` ("<file>:<line>: <what> — <how to fix>") on any invalid input.
     """
+    config = _read(root, path)
+    if not exclude:
+        return config
+    return msgspec.structs.replace(config, exclude=(*config.exclude, *exclude))
+
+
+def _read(root: Path, path: Path | None) -> Config:
     found = path is None
     if path is None:
         path = root / FILE_NAME

@@ -92,9 +92,7 @@ def load(
     scanned (``parse_only``, ``hook_cache``: see :func:`scan`): what every command and
     face starts from."""
     need_root(root)
-    config = config_module.load(root, config_path)
-    if exclude:
-        config = msgspec.structs.replace(config, exclude=(*config.exclude, *exclude))
+    config = config_module.load(root, config_path, exclude=exclude)
     return scan(root, config, parse_only=parse_only, hook_cache=hook_cache)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flux_semver.evidence.escape import inline as escape
+from flux_semver.model import WRITES
 from flux_semver.printable import printable
 from flux_semver.registry.deploys import Deployment
 
@@ -23,7 +24,7 @@ def lines(deployments: Sequence[Deployment]) -> list[str]:
     out = ["registry:"]
     for d in deployments:
         stage = printable(d.stage or "-").ljust(width)
-        change = "after this change" if d.action == "update" else "(no Git change)"
+        change = "after this change" if d.action in WRITES else "(no Git change)"
         out.append(
             f"  {stage}  Flux deploys {printable(_tag(d.now))} now {ARROW} "
             f"{printable(_tag(d.after))} {change}  [{printable(d.policy)}]"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flux_semver.evidence.escape import inline as escape
-from flux_semver.model import Plan, PlanChange, release_words
-from flux_semver.reporters.plan_text import SHOWS_TARGET, unmapped_note
+from flux_semver.model import SHOWS_TARGET, Plan, PlanChange, release_words
+from flux_semver.reporters.plan_text import unmapped_note
 
 
 def _code(text: str | None) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flux_semver.model import Plan, PlanChange, release_words
+from flux_semver.model import SHOWS_TARGET, Plan, PlanChange, release_words
 from flux_semver.printable import printable
 
 _HEADERS = ("STAGE", "ACTION", "RANGE", "POLICY", "FILE")
-#: The actions whose row shows the range the stage would get.
-SHOWS_TARGET = ("update", "hotfix", "waits", "blocked")
 
 
 def unmapped_note(plan: Plan) -> str:
