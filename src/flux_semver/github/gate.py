@@ -50,6 +50,7 @@ NOW_ENV = "FLUX_SEMVER_NOW"
 _BRANCH = re.compile(r"flux-semver/(?P<app>[^/]+)/(?P<name>[^/]+)")
 _TITLE = re.compile(r"\bto (?P<version>\S+) in .*\((?P<type>[a-z]+)\)$")
 _RANK = {"success": 0, "pending": 1, "failure": 2}
+_EVENT_BRANCHES_MAX = 10  # a `status` event's `branches` lists at most this many
 
 
 def clock(env: Mapping[str, str]) -> Callable[[], datetime]:
@@ -110,7 +111,10 @@ def gate(
     client = GitHubClient(where.api_url, inputs.token, slug, where.graphql_url)
     base = inputs.base or where.event_default_branch or client.default_branch()
     branches = [b.get("name") for b in event.get("branches") or [] if isinstance(b, dict)]
-    if where.event_name == "status" and branches and base not in branches:
+    # GitHub lists at most _EVENT_BRANCHES_MAX branches holding the commit: a full list
+    # may leave the base out though the commit is on it.
+    listed_all = 0 < len(branches) < _EVENT_BRANCHES_MAX
+    if where.event_name == "status" and listed_all and base not in branches:
         runner.info(
             f"the status is on a commit that is not on {base} (CI on a branch): only "
             f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate"
