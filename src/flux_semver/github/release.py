@@ -522,7 +522,7 @@ class _Writer:
                 title,
                 body,
                 None if pull is None else pull.number,
-                absent=state.open_pull is None and branch not in self.lost,
+                absent=state.open_pull is None,
             )
             if pull is not None:  # labels and auto-merge as they were before the edit
                 opened = replace(opened, labels=pull.labels, auto_merge=pull.auto_merge)
