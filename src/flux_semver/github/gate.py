@@ -120,9 +120,7 @@ def gate(
             f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate"
         )
         return
-    if workspace.git("rev-parse", "--is-shallow-repository").strip() == "true":
-        workspace.git("fetch", "--quiet", "--unshallow", "--no-tags", "origin")
-    base_commit = workspace.fetch_base(base)
+    base_commit = workspace.fetch_base(base, history=True)  # the gate reads base's history
     root = inputs.root(where.workspace).resolve()
     relative = root.relative_to(workspace.top.resolve())
     pulls = [p for p in client.open_pulls() if _ours(p, base, slug)]
