@@ -34,6 +34,7 @@ BODY_LIMIT = PR_BODY.size  # characters GitHub accepts in a pull request body or
 BACKOFF_ENV = "FLUX_SEMVER_GITHUB_BACKOFF"
 ATTEMPTS = 6
 _MAX_WAIT = 60.0
+_PER_PAGE = 100  # the most GitHub lists in one page
 
 
 class GitHubError(FluxSemverError):
@@ -253,6 +254,20 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
+def _paged(get: Callable[[dict[str, int]], Any], pages: int) -> list[dict[str, Any]]:
+    """The objects of a REST listing, ``get`` called with each page's ``per_page`` and
+    ``page`` until a short page or ``pages`` pages."""
+    found: list[dict[str, Any]] = []
+    for page in range(1, pages + 1):
+        batch = get({"per_page": _PER_PAGE, "page": page})
+        if not isinstance(batch, list):
+            break
+        found += [item for item in batch if isinstance(item, dict)]
+        if len(batch) < _PER_PAGE:
+            break
+    return found
+
+
 class GitHubClient:
     """One repository's pull requests, labels, comments and auto-merge, written serially."""
 
@@ -432,17 +447,10 @@ class GitHubClient:
         return self._call(f"open or update the pull request for {branch}", unit)
 
     def _comments(self, number: int) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for page in range(1, 51):
-            batch = self._raw(
-                "GET", f"/issues/{number}/comments", parameters={"per_page": 100, "page": page}
-            )
-            if not isinstance(batch, list):
-                break
-            found += [c for c in batch if isinstance(c, dict)]
-            if len(batch) < 100:
-                break
-        return found
+        """Every comment of an issue or pull request (5,000 at most), outside the retry loop:
+        its callers retry the whole find-then-write."""
+        suffix = f"/issues/{number}/comments"
+        return _paged(lambda page: self._raw("GET", suffix, parameters=page), 50)
 
     def close_pull(self, number: int, comment: str | None = None) -> None:
         """Say why in a comment (posted once, even when GitHub answers 5xx after posting),
@@ -570,17 +578,11 @@ class GitHubClient:
         return self._call(what, unit)
 
     def _pages(self, suffix: str, what: str, **parameters: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for page in range(1, 11):  # 1,000 items at most: far more than a gate reads
-            chunk = self._rest(
-                "GET", suffix, what, parameters={**parameters, "per_page": 100, "page": page}
-            )
-            if not isinstance(chunk, list):
-                break
-            items += [item for item in chunk if isinstance(item, dict)]
-            if len(chunk) < 100:
-                break
-        return items
+        """Every item of a listing, each page in the retry loop; 1,000 at most: far more
+        than a gate reads."""
+        return _paged(
+            lambda page: self._rest("GET", suffix, what, parameters={**parameters, **page}), 10
+        )
 
     def open_pulls(self) -> list[dict[str, Any]]:
         """Every open pull request, as GitHub's JSON (``GET /pulls?state=open``)."""
