@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -254,6 +254,22 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
+def pull_request_from_json(data: Mapping[str, Any]) -> PullRequest:
+    """A pull request from GitHub's JSON for it (``GET /pulls``, ``POST /pulls``, ...)."""
+    return PullRequest(
+        number=int(data["number"]),
+        url=str(data.get("html_url") or ""),
+        node_id=str(data.get("node_id") or ""),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        labels=tuple(
+            str(label.get("name")) for label in data.get("labels") or [] if isinstance(label, dict)
+        ),
+        auto_merge=bool(data.get("auto_merge")),
+        head_sha=str((data.get("head") or {}).get("sha") or ""),
+    )
+
+
 def _paged(get: Callable[[dict[str, int]], Any], pages: int) -> list[dict[str, Any]]:
     """The objects of a REST listing, ``get`` called with each page's ``per_page`` and
     ``page`` until a short page or ``pages`` pages."""
@@ -345,14 +361,14 @@ class GitHubClient:
 
     def _find(self, branch: str) -> PullRequest | None:
         found = self._pulls(branch, "open")
-        return self._from_json(found[0]) if found else None
+        return pull_request_from_json(found[0]) if found else None
 
     def find_closed_pull(self, branch: str, head_sha: str) -> PullRequest | None:
         """The newest pull request of ``branch`` closed without merging at ``head_sha``."""
 
         def unit() -> PullRequest | None:
             for data in self._pulls(branch, "closed"):
-                value = self._from_json(data)
+                value = pull_request_from_json(data)
                 merged = data.get("merged") or data.get("merged_at")
                 if not merged and value.head_sha == head_sha:
                     return value
@@ -377,23 +393,6 @@ class GitHubClient:
             method, f"{self._repo.url}{suffix}", parameters=parameters, input=body
         )
         return data
-
-    @staticmethod
-    def _from_json(data: dict[str, Any]) -> PullRequest:
-        return PullRequest(
-            number=int(data["number"]),
-            url=str(data.get("html_url") or ""),
-            node_id=str(data.get("node_id") or ""),
-            title=str(data.get("title") or ""),
-            body=str(data.get("body") or ""),
-            labels=tuple(
-                str(label.get("name"))
-                for label in data.get("labels") or []
-                if isinstance(label, dict)
-            ),
-            auto_merge=bool(data.get("auto_merge")),
-            head_sha=str((data.get("head") or {}).get("sha") or ""),
-        )
 
     def upsert_pull(
         self,
@@ -427,7 +426,7 @@ class GitHubClient:
                             "maintainer_can_modify": True,
                         },
                     )
-                    return self._from_json(created), "created"
+                    return pull_request_from_json(created), "created"
                 except GithubException as exc:
                     # Opened by a run at the same time, or by our own POST that GitHub
                     # applied before answering 5xx: find it and update it instead.
@@ -442,7 +441,7 @@ class GitHubClient:
             edited = self._raw(
                 "PATCH", f"/pulls/{known}", {"title": title, "body": body, "base": base}
             )
-            return self._from_json(edited), "updated"
+            return pull_request_from_json(edited), "updated"
 
         return self._call(f"open or update the pull request for {branch}", unit)
 

@@ -24,7 +24,7 @@ import msgspec
 
 from flux_semver.errors import FluxSemverError, GitError
 from flux_semver.evidence import escape, verified
-from flux_semver.github.api import GitHubClient, PullRequest
+from flux_semver.github.api import GitHubClient, pull_request_from_json
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
 from flux_semver.github.report import PullRecord, Report
@@ -304,14 +304,6 @@ def _post(
         and config.stage(result.stage).approvals_for(result.release_type) == 0
     )
     if inputs.auto_merge and allowed and result.state != "failure" and not pull.get("auto_merge"):
-        warning = client.enable_auto_merge(
-            PullRequest(
-                number=number,
-                url=str(pull.get("html_url", "")),
-                node_id=str(pull.get("node_id")),
-                title=str(pull.get("title", "")),
-                body=str(pull.get("body") or ""),
-            )
-        )
+        warning = client.enable_auto_merge(pull_request_from_json(pull))
         if warning:
             runner.annotate("warning", warning, title="flux-semver: auto-merge")
