@@ -5,12 +5,13 @@ problems and policies the walk finds, and passes over unread only files git vouc
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from flux_semver.repo import config, git_files, manifests, tree_files
+from flux_semver.repo import config, git_files, hook_cache, manifests, tree_files
 from tests.support.checkout import git
 from tests.support.gitops import Repo, gitops_repo, policy
 
@@ -129,6 +130,51 @@ def test_nested_repositories_and_submodules_are_walked(tmp_path: Path) -> None:
     assert "modules/sub/sub.yaml" in files
 
 
+def _submodule(repo: Repo, tmp_path: Path, name: str) -> Repo:
+    source = gitops_repo(tmp_path / name, {f"{name}.yaml": policy(f"{name}-dev", name, "2.x")})
+    git(
+        repo.root,
+        repo.env,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(source.root),
+        f"modules/{name}",
+    )
+    return Repo(repo.root / "modules" / name, tmp_path / "home")
+
+
+def test_a_submodule_moved_on_or_gone_is_seen_as_it_stands(tmp_path: Path) -> None:
+    repo = gitops_repo(tmp_path)
+    moved = _submodule(repo, tmp_path, "moved")
+    _submodule(repo, tmp_path, "gone")
+    repo.commit("two submodules")
+    # checked out at another commit than the one recorded: git lists it twice (H and C)
+    moved.commit("on", {"more.yaml": policy("more-dev", "more", "3.x")})
+    shutil.rmtree(repo.root / "modules" / "gone")  # deleted from the work tree
+    files = _same_as_the_walk(repo)
+    assert files.count("modules/moved/more.yaml") == 1
+    assert not [name for name in files if name.startswith("modules/gone")]
+    assert manifests.load(repo.root, hook_cache=True).errors == ()
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["link inside", "link outside"])
+def test_a_tracked_directory_replaced_by_a_link_is_not_read_through_it(
+    tmp_path: Path, inside: bool
+) -> None:
+    # git reads the tracked files below the link through it, and vouches for them; the walk
+    # never goes through a link, and reports one that leaves the repository
+    repo = gitops_repo(tmp_path, {"apps/web/policy.yaml": policy("web-dev", "web", "1.x")})
+    target = repo.root / "apps" / "copy" if inside else tmp_path / "elsewhere"
+    shutil.copytree(repo.root / "apps" / "web", target)
+    shutil.rmtree(repo.root / "apps" / "web")
+    (repo.root / "apps" / "web").symlink_to(target)
+    files = _same_as_the_walk(repo)
+    assert "apps/web/policy.yaml" not in files
+
+
 def test_a_conflicted_file_is_read_as_it_stands(tmp_path: Path) -> None:
     repo = gitops_repo(tmp_path, {"apps/web/policy.yaml": policy("web-dev", "web", "1.x")})
     repo.git("checkout", "-q", "-b", "other")
@@ -161,6 +207,18 @@ def test_without_git_there_is_no_listing_and_the_scan_walks(
     assert git_files.listing(repo.root) is None
     loaded = manifests.load(repo.root, hook_cache=True)
     assert loaded.policies == expected.policies
+
+
+def test_a_run_git_cannot_list_leaves_the_cache_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = gitops_repo(tmp_path)
+    manifests.load(repo.root, hook_cache=True)
+    cache = repo.root / ".git" / hook_cache.NAME
+    kept = cache.read_bytes()
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    manifests.load(repo.root, hook_cache=True)
+    assert cache.read_bytes() == kept  # not emptied: the next run can use it again
 
 
 def test_a_plain_directory_has_no_listing(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ hook on a repository without ImagePolicies, ``--help``) does not pay for importi
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,28 +18,6 @@ if TYPE_CHECKING:
     from flux_semver.semver.tags import latest_tag
     from flux_semver.semver.version import InvalidVersion, Version
 
-
-def _import_msgspec() -> None:
-    """Import msgspec, whose Structs are every value class here, without typing_extensions.
-
-    msgspec imports typing_extensions when it is installed (jsonschema brings it), only for
-    the type introspection its encoders and decoders use, and typing_extensions imports
-    inspect: together a sixth of a pre-commit hook's imports. flux-semver uses Structs alone,
-    so msgspec is imported while typing_extensions reads as absent; it falls back to
-    ``typing``. Should a msgspec ever need it to import at all, it is imported plainly."""
-    if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
-        return
-    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # "not installed"
-    try:
-        importlib.import_module("msgspec")
-    except ImportError:
-        pass
-    finally:
-        del sys.modules["typing_extensions"]
-    importlib.import_module("msgspec")  # done already, unless the above failed
-
-
-_import_msgspec()
 
 __all__ = ["InvalidRange", "InvalidVersion", "Range", "Version", "latest_tag"]
 

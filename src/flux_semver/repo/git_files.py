@@ -153,7 +153,8 @@ def _parse(output: bytes) -> Listing:
     if on_disk:
         changed = set(on_disk)
         vouched = [r for r in vouched if r[tab + 1 :] not in changed]
-    return Listing(vouched, list(dict.fromkeys(on_disk)), subtrees, tab)
+    # a submodule checked out at another commit than recorded is listed twice (H and C)
+    return Listing(vouched, list(dict.fromkeys(on_disk)), list(dict.fromkeys(subtrees)), tab)
 
 
 def _paths(output: bytes) -> list[str]:

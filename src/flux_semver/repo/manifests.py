@@ -137,9 +137,10 @@ def scan(
     unlisted: list[tuple[str, str]] = []
     deferred: list[tuple[str, bytes]] = []
     walk = tree_files.Tree(root, follow_symlinks, config.exclude)
-    cache = HookCache.of(root, _MARKERS.pattern, config.exclude, wanted=hook_cache)
-    # git lists links as they are: a scan that follows them walks
-    listing = git_files.listing(root) if cache.active and not follow_symlinks else None
+    # git lists links as they are: a scan that follows them walks; and where git cannot list
+    # the tree, the cache is neither read nor written (it would only be emptied)
+    listing = git_files.listing(root) if hook_cache and not follow_symlinks else None
+    cache = HookCache.of(root, _MARKERS.pattern, config.exclude, wanted=listing is not None)
     quiet_configmaps: list[str] = []
     if listing is not None:
         vouched, quiet, configmaps = cache.sift(listing.vouched)

@@ -74,25 +74,43 @@ class Tree:
                     leftovers.remove_if_stale(entry.path, name)  # a killed write's leftover
 
     def _listed(self, listing: Listing) -> Iterator[tuple[str, str | None]]:
-        excluded = self._excluded
+        root, excluded = self.root, self._excluded
+        # what git lists beside the index, looked at on disk first: a link there (to a
+        # directory that replaced a tracked one, say) hides the paths git lists below it,
+        # which git reads through the link and a walk never does
+        modes = {rel: _mode(f"{root}/{rel}") for rel in (*listing.on_disk, *listing.subtrees)}
+        links = {rel for rel, mode in modes.items() if mode is not None and stat.S_ISLNK(mode)}
+        hidden = _Below(links) if links else None
         for record in listing.vouched:
             rel = listing.path(record)
-            if rel.endswith(EXTENSIONS) and not (excluded and self._excluded_path(rel)):
+            if (
+                rel.endswith(EXTENSIONS)
+                and not (excluded and self._excluded_path(rel))
+                and not (hidden and hidden(rel))
+            ):
                 yield rel, record
         for rel in listing.on_disk:
-            if not (excluded and self._excluded_path(rel, file=False)):
-                yield from self._on_disk(rel)
-        for rel in listing.subtrees:
-            if not (excluded and self._excluded_path(rel + "/")):
-                yield from self._walk(f"{self.root}/{rel}", rel + "/")
+            if (excluded and self._excluded_path(rel, file=False)) or (hidden and hidden(rel)):
+                continue
+            yield from self._on_disk(rel, modes[rel])
+        for rel in listing.subtrees:  # a submodule or nested repository, as it stands
+            mode = modes[rel]  # None: gone from the work tree, or left out by a sparse checkout
+            if (
+                mode is None
+                or (excluded and self._excluded_path(rel + "/"))
+                or (hidden and hidden(rel))
+            ):
+                continue
+            if stat.S_ISLNK(mode):
+                yield from self._link(f"{root}/{rel}", rel.rpartition("/")[2], rel, [])
+            elif stat.S_ISDIR(mode):
+                yield from self._walk(f"{root}/{rel}", rel + "/")
 
-    def _on_disk(self, rel: str) -> Iterator[tuple[str, str | None]]:
+    def _on_disk(self, rel: str, mode: int | None) -> Iterator[tuple[str, str | None]]:
         """A path git lists but does not vouch for, as the walk would see it."""
-        path = f"{self.root}/{rel}"
-        try:
-            mode = os.lstat(path).st_mode
-        except OSError:
+        if mode is None:
             return  # deleted from the work tree, or left out by a sparse checkout
+        path = f"{self.root}/{rel}"
         name = rel.rpartition("/")[2]
         if stat.S_ISLNK(mode):
             yield from self._link(path, name, rel, [])
@@ -144,6 +162,34 @@ class Tree:
                 stack.append((path, rel + "/"))
         elif Path(real).is_file():
             yield rel, None
+
+
+def _mode(path: str) -> int | None:
+    """The file type and mode of ``path`` itself (a link, not what it leads to); None when
+    there is nothing there."""
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return None
+
+
+class _Below:
+    """Whether a relative path lies below one of some directories (links, here), answered
+    per directory once."""
+
+    def __init__(self, directories: set[str]) -> None:
+        self._directories = directories
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, rel: str) -> bool:
+        directory = rel.rpartition("/")[0]
+        if not directory:
+            return False
+        known = self._known.get(directory)
+        if known is None:
+            known = directory in self._directories or self(directory)
+            self._known[directory] = known
+        return known
 
 
 def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:

@@ -10,16 +10,11 @@ from flux_semver.semver.ranges import Range, range_or_none
 from flux_semver.semver.version import Version
 
 
-def parse(text: str) -> Range | None:
-    """The range, or None when Flux would not parse it (FS001 reports that)."""
-    return range_or_none(text)
-
-
 def range_of(policy: Policy) -> Range | None:
     """A semver policy's parsed range; None for other kinds and for ranges that do not parse."""
     if policy.kind != "semver" or policy.range_text is None:
         return None
-    return parse(policy.range_text)
+    return range_or_none(policy.range_text)
 
 
 def semver(policies: Iterable[Policy], *, patches: bool = False) -> list[Policy]:

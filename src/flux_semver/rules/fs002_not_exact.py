@@ -39,10 +39,10 @@ from pathlib import Path
 from flux_semver.errors import GitError
 from flux_semver.model import Finding, Policy, Severity
 from flux_semver.repo import git, yaml_positions
-from flux_semver.semver.ranges import Range
+from flux_semver.semver.ranges import Range, range_or_none
 from flux_semver.semver.version import Version
 
-from ._support import by_app_and_stage, is_release, parse, range_of, semver, stage_of
+from ._support import by_app_and_stage, is_release, range_of, semver, stage_of
 from .base import Scanned, finding
 
 CODE = "FS002"
@@ -101,7 +101,7 @@ class _Head:
         if _at(then, "kind") != "ImagePolicy" or _at(then, "metadata", "name") != policy.name:
             return None  # the document moved or was renamed since: no pin to go back to
         text = _at(then, "spec", "policy", "semver", "range")
-        old = parse(text) if isinstance(text, str) else None
+        old = range_or_none(text) if isinstance(text, str) else None
         return old.exact if old is not None else None
 
 

@@ -27,7 +27,7 @@ with the command to run once the gate's change is in.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from flux_semver.model import Finding, Severity
 from flux_semver.semver.intervals import IntervalSet
@@ -36,6 +36,9 @@ from flux_semver.semver.version import Version
 
 from ._support import by_app_and_stage, range_of, semver, stage_of, where
 from .base import Scanned, finding
+
+if TYPE_CHECKING:
+    from flux_semver.repo.baseline import Baseline
 
 CODE = "FS015"
 NAME = "same-change"
@@ -46,19 +49,13 @@ SUMMARY = (
 )
 
 
-class _Base(Protocol):
-    rev: str
-
-    def range_of(self, policy: object) -> str | None: ...
-
-
 def _union(texts: list[str | None]) -> IntervalSet:
     sets = [r.release_set for t in texts if (r := range_or_none(t)) is not None]
     return IntervalSet.union_all(sets)
 
 
 def check(repo: Scanned) -> Iterator[Finding]:
-    base: _Base | None = getattr(repo, "base", None)
+    base: Baseline | None = getattr(repo, "base", None)
     if base is None:
         return  # no base to compare with: check without --base
     grouped = by_app_and_stage(semver(repo.policies))
