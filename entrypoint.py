@@ -40,7 +40,9 @@ def main() -> int:
         # git gets the token as a basic-auth header: hide that form too, should a user's
         # GIT_TRACE_CURL or GIT_CURL_VERBOSE print it.
         runner.mask(base64.b64encode(f"x-access-token:{token}".encode()).decode())
-    return run_action(lambda: read_inputs(_input, os.environ), os.environ, runner, token)
+    return run_action(
+        lambda event: read_inputs(_input, os.environ, event), os.environ, runner, token
+    )
 
 
 if __name__ == "__main__":

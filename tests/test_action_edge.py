@@ -5,8 +5,9 @@ line with the token hidden, and every output is written whatever happened."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,8 @@ from flux_semver.github.runner import Runner
 from tests.support.action_runner import TOKEN, read_outputs
 
 
-def _raising(exc: BaseException) -> Callable[[], ActionInputs]:
-    def read() -> ActionInputs:
+def _raising(exc: BaseException) -> Callable[[Mapping[str, Any]], ActionInputs]:
+    def read(_event: Mapping[str, Any]) -> ActionInputs:
         raise exc
 
     return read

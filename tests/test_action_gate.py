@@ -338,6 +338,25 @@ def test_a_patch_for_prod_auto_merges_once_the_gate_lets_it(runner: Runner) -> N
     assert "enablePullRequestAutoMerge" in graphql[0].body["query"]
 
 
+def test_a_status_listing_ten_branches_may_be_on_the_base_too(runner: Runner) -> None:
+    """GitHub's ``status`` event lists at most 10 of the branches holding the commit: with
+    10 others listed, the base branch may be one left out, so the gate still evaluates."""
+    opened = runner.run(version="1.2.4")
+    assert opened.code == 0, opened.stdout + opened.stderr
+    prod = next(p["number"] for p in opened.pulls if p["stage"] == "prod")
+    main = git(runner.author, "rev-parse", "HEAD", env=runner.env).strip()
+    runner.server.set_clock(at(1))
+    flux_posts(runner, main, "ReconciliationSucceeded", "info")
+    event = status_event(main, "kustomization/apps/0c9c2e41", "success", "ok", at(1))
+    event["branches"] = [
+        {"name": f"feature/{n}", "protected": False, "commit": event["branches"][0]["commit"]}
+        for n in range(10)
+    ]
+    result = gate(runner, at(26), event="status", payload=event)
+    assert "nothing to re-evaluate" not in result.stdout
+    assert gate_status(runner, prod)["state"] == "success"
+
+
 def status_event(sha: str, context: str, state: str, description: str, when: str) -> dict[str, Any]:
     """A ``status`` webhook payload as GitHub documents it (the fields a workflow sees)."""
     return {

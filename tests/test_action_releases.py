@@ -336,6 +336,45 @@ def test_two_releases_at_once_end_with_the_newer_one(runner: Runner, first: str)
         assert len(runner.server.comments_on(number)) == 1  # one sticky comment each
 
 
+# Run by git in the action's workspace whenever a ref changes there: each time the run reads
+# prod's branch from origin, someone else pushes it again (a copy of its tip, a second later),
+# MOVES times in all. The run's read is stale at once, every time but the last.
+MOVING_BRANCH_HOOK = """\
+#!/bin/sh
+[ "$1" = committed ] || exit 0
+grep -q ' refs/flux-semver/remote/{branch}$' || exit 0
+count={count}
+moved=$(cat "$count" 2>/dev/null || echo 0)
+[ "$moved" -lt {moves} ] || exit 0
+echo $((moved + 1)) > "$count"
+unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE
+origin="--git-dir={origin}"
+tip=$(git $origin rev-parse refs/heads/{branch})
+export GIT_COMMITTER_DATE="@$((1700000000 + moved)) +0000" GIT_AUTHOR_DATE="@1700000000 +0000"
+copy=$(git $origin log -1 --format=%B "$tip" | git $origin commit-tree "$tip^{{tree}}" -p "$tip^")
+git $origin update-ref refs/heads/{branch} "$copy" "$tip"
+"""
+
+
+def test_a_lost_lease_is_read_again_before_the_next_push(runner: Runner) -> None:
+    """After a lost lease the run reads the branch again before pushing: each of its three
+    attempts pushes over what origin held when it read, none over a tip it knows is gone."""
+    first = runner.release("2.0.0")
+    assert first.code == 0, first.stdout + first.stderr
+    hook = runner.workspace / ".git" / "hooks" / "reference-transaction"
+    hook.write_text(
+        MOVING_BRANCH_HOOK.format(
+            branch=PROD, count=runner.tmp / "moved", moves=3, origin=runner.origin
+        )
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    second = runner.release("2.0.1")
+    assert second.code == 0, second.stdout + second.stderr
+    assert (runner.tmp / "moved").read_text().strip() == "3"
+    assert range_of(runner.branch_file(PROD, "prod")) == "2.0.1"
+    assert "2.0.1" in runner.message(PROD)
+
+
 # -- 5. a rollback knows its own rollback --------------------------------------------------------
 
 

@@ -77,8 +77,14 @@ def test_mask_is_printed_before_anything_else() -> None:
 
 def test_user_text_cannot_start_a_workflow_command() -> None:
     out = io.StringIO()
-    Runner({}, out).info("ok\n::set-output name=x::y\n  ::error::fake\n##[warning]old style")
+    Runner({}, out).info(
+        "ok\n::set-output name=x::y\n  ::error::fake\n##[warning]old style\nx ##[stop-commands]tok"
+    )
     lines = out.getvalue().splitlines()
     assert lines[0] == "ok"
     assert not any(line.lstrip().startswith(("::", "##[")) for line in lines)
     assert "set-output name=x::y" in lines[1]
+    # the runner's older parser finds ``##[`` anywhere in a line, not only at its start
+    assert len(lines) == 5
+    assert not any("##[" in line for line in lines)
+    assert lines[4].startswith("x ##") and "stop-commands]tok" in lines[4]

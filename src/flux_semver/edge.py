@@ -5,15 +5,15 @@ a person can fix (``FluxSemverError``) is exit 2; an interrupt is 130; anything 
 exit 3 (pre-commit and CI read 1 as "findings", so a crash must never look like one).
 ``classify`` decides, ``report`` prints the CLI's and the hooks' line on stderr, ``guard`` runs
 a ``main`` under both; the action annotates what ``classify`` says (``github.action``). It
-imports nothing but the error classes and the standard library.
+imports nothing but the error classes, ``printable`` (itself standard library only) and the
+standard library, so nothing a face has not already loaded can fail under it.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-
-import msgspec
+from typing import NamedTuple
 
 from flux_semver.errors import FluxSemverError
 from flux_semver.printable import printable
@@ -25,7 +25,7 @@ OK, FINDINGS, INPUT_ERROR, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130
 COMMAND = "the command you ran"
 
 
-class Failure(msgspec.Struct, frozen=True):
+class Failure(NamedTuple):
     """What an exception that escaped a face means to the person who ran it."""
 
     code: int  # the exit code
@@ -54,11 +54,14 @@ def report(prog: str, exc: BaseException, evidence: str = COMMAND) -> int:
     return failure.code
 
 
-def guard(main: Callable[[], int], prog: str = "flux-semver", evidence: str = COMMAND) -> int:
-    """``main()``'s exit code, or the one line and exit code of what it raised."""
+def guard(main: Callable[[], int], evidence: str = COMMAND) -> int:
+    """``main()``'s exit code, or the one line and exit code of what it raised. A plain
+    ``sys.exit()`` is success, as Python has it."""
     try:
         return main()
     except SystemExit as exc:
+        if exc.code is None:
+            return OK
         return exc.code if isinstance(exc.code, int) else INPUT_ERROR
     except (Exception, KeyboardInterrupt) as exc:
-        return report(prog, exc, evidence)
+        return report("flux-semver", exc, evidence)

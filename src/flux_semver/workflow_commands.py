@@ -56,11 +56,15 @@ def annotation(
 
 
 def neutralise(text: str) -> str:
-    """Make every line of ``text`` safe to print: none may start a workflow command."""
+    """Make every line of ``text`` safe to print: none may start a workflow command.
+
+    A line starting with ``::`` or ``##[`` gets a zero-width space in front; every ``##[``
+    inside a line is broken too, since the runner's older parser finds it anywhere.
+    """
     lines = []
     for line in text.splitlines():
         head = line.lstrip()
         if head.startswith(("::", "##[")):
             line = _ZERO_WIDTH + line
-        lines.append(line)
+        lines.append(line.replace("##[", f"##{_ZERO_WIDTH}["))
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from flux_semver import edge
 from flux_semver.evidence import escape
@@ -38,9 +39,13 @@ _TITLES = {
 
 
 def main(
-    read: Callable[[], ActionInputs], env: Mapping[str, str], runner: Runner, secret: str = ""
+    read: Callable[[Mapping[str, Any]], ActionInputs],
+    env: Mapping[str, str],
+    runner: Runner,
+    secret: str = "",
 ) -> int:
-    """Read the inputs, run their command, write every output; return the exit code."""
+    """Read the event and the inputs (``read`` gets the event, read once), run their
+    command, write every output; return the exit code."""
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
     report = Report()
     try:
@@ -52,7 +57,7 @@ def main(
 
 
 def _run(
-    read: Callable[[], ActionInputs],
+    read: Callable[[Mapping[str, Any]], ActionInputs],
     env: Mapping[str, str],
     runner: Runner,
     report: Report,
@@ -60,11 +65,11 @@ def _run(
 ) -> int:
     secrets = [secret]
     try:
-        inputs = read()
+        event = load_event(env)
+        inputs = read(event)
         if inputs.registry_password:
             runner.mask(inputs.registry_password)
             secrets.append(inputs.registry_password)
-        event = load_event(env)
         where = RunnerEnv.read(env, event)
         # Each command imports what it needs: `check` loads every rule and its schemas,
         # `promote` and `rollback` the GitHub client; neither pays for the other's.
@@ -94,11 +99,6 @@ def _run(
     runner.annotate("error", message, title=title)
     report.summary.append(f"> [!CAUTION]\n> **{title}:** {escape.inline(message)}\n")
     return code
-
-
-def run(inputs: ActionInputs, env: Mapping[str, str], runner: Runner) -> int:
-    """Run the command of already-read ``inputs`` (see :func:`main`)."""
-    return main(lambda: inputs, env, runner)
 
 
 def changed_files_output(files: list[str]) -> str:

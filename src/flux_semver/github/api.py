@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -34,6 +34,7 @@ BODY_LIMIT = PR_BODY.size  # characters GitHub accepts in a pull request body or
 BACKOFF_ENV = "FLUX_SEMVER_GITHUB_BACKOFF"
 ATTEMPTS = 6
 _MAX_WAIT = 60.0
+_PER_PAGE = 100  # the most GitHub lists in one page
 
 
 class GitHubError(FluxSemverError):
@@ -253,6 +254,36 @@ def _translate(exc: GithubException, what: str) -> GitHubError:
     return GitHubError(f"could not {what}: GitHub answered {exc.status} {text}".rstrip())
 
 
+def pull_request_from_json(data: Mapping[str, Any]) -> PullRequest:
+    """A pull request from GitHub's JSON for it (``GET /pulls``, ``POST /pulls``, ...)."""
+    return PullRequest(
+        number=int(data["number"]),
+        url=str(data.get("html_url") or ""),
+        node_id=str(data.get("node_id") or ""),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        labels=tuple(
+            str(label.get("name")) for label in data.get("labels") or [] if isinstance(label, dict)
+        ),
+        auto_merge=bool(data.get("auto_merge")),
+        head_sha=str((data.get("head") or {}).get("sha") or ""),
+    )
+
+
+def _paged(get: Callable[[dict[str, int]], Any], pages: int) -> list[dict[str, Any]]:
+    """The objects of a REST listing, ``get`` called with each page's ``per_page`` and
+    ``page`` until a short page or ``pages`` pages."""
+    found: list[dict[str, Any]] = []
+    for page in range(1, pages + 1):
+        batch = get({"per_page": _PER_PAGE, "page": page})
+        if not isinstance(batch, list):
+            break
+        found += [item for item in batch if isinstance(item, dict)]
+        if len(batch) < _PER_PAGE:
+            break
+    return found
+
+
 class GitHubClient:
     """One repository's pull requests, labels, comments and auto-merge, written serially."""
 
@@ -330,14 +361,14 @@ class GitHubClient:
 
     def _find(self, branch: str) -> PullRequest | None:
         found = self._pulls(branch, "open")
-        return self._from_json(found[0]) if found else None
+        return pull_request_from_json(found[0]) if found else None
 
     def find_closed_pull(self, branch: str, head_sha: str) -> PullRequest | None:
         """The newest pull request of ``branch`` closed without merging at ``head_sha``."""
 
         def unit() -> PullRequest | None:
             for data in self._pulls(branch, "closed"):
-                value = self._from_json(data)
+                value = pull_request_from_json(data)
                 merged = data.get("merged") or data.get("merged_at")
                 if not merged and value.head_sha == head_sha:
                     return value
@@ -362,23 +393,6 @@ class GitHubClient:
             method, f"{self._repo.url}{suffix}", parameters=parameters, input=body
         )
         return data
-
-    @staticmethod
-    def _from_json(data: dict[str, Any]) -> PullRequest:
-        return PullRequest(
-            number=int(data["number"]),
-            url=str(data.get("html_url") or ""),
-            node_id=str(data.get("node_id") or ""),
-            title=str(data.get("title") or ""),
-            body=str(data.get("body") or ""),
-            labels=tuple(
-                str(label.get("name"))
-                for label in data.get("labels") or []
-                if isinstance(label, dict)
-            ),
-            auto_merge=bool(data.get("auto_merge")),
-            head_sha=str((data.get("head") or {}).get("sha") or ""),
-        )
 
     def upsert_pull(
         self,
@@ -412,7 +426,7 @@ class GitHubClient:
                             "maintainer_can_modify": True,
                         },
                     )
-                    return self._from_json(created), "created"
+                    return pull_request_from_json(created), "created"
                 except GithubException as exc:
                     # Opened by a run at the same time, or by our own POST that GitHub
                     # applied before answering 5xx: find it and update it instead.
@@ -427,22 +441,15 @@ class GitHubClient:
             edited = self._raw(
                 "PATCH", f"/pulls/{known}", {"title": title, "body": body, "base": base}
             )
-            return self._from_json(edited), "updated"
+            return pull_request_from_json(edited), "updated"
 
         return self._call(f"open or update the pull request for {branch}", unit)
 
     def _comments(self, number: int) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for page in range(1, 51):
-            batch = self._raw(
-                "GET", f"/issues/{number}/comments", parameters={"per_page": 100, "page": page}
-            )
-            if not isinstance(batch, list):
-                break
-            found += [c for c in batch if isinstance(c, dict)]
-            if len(batch) < 100:
-                break
-        return found
+        """Every comment of an issue or pull request (5,000 at most), outside the retry loop:
+        its callers retry the whole find-then-write."""
+        suffix = f"/issues/{number}/comments"
+        return _paged(lambda page: self._raw("GET", suffix, parameters=page), 50)
 
     def close_pull(self, number: int, comment: str | None = None) -> None:
         """Say why in a comment (posted once, even when GitHub answers 5xx after posting),
@@ -570,17 +577,11 @@ class GitHubClient:
         return self._call(what, unit)
 
     def _pages(self, suffix: str, what: str, **parameters: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for page in range(1, 11):  # 1,000 items at most: far more than a gate reads
-            chunk = self._rest(
-                "GET", suffix, what, parameters={**parameters, "per_page": 100, "page": page}
-            )
-            if not isinstance(chunk, list):
-                break
-            items += [item for item in chunk if isinstance(item, dict)]
-            if len(chunk) < 100:
-                break
-        return items
+        """Every item of a listing, each page in the retry loop; 1,000 at most: far more
+        than a gate reads."""
+        return _paged(
+            lambda page: self._rest("GET", suffix, what, parameters={**parameters, **page}), 10
+        )
 
     def open_pulls(self) -> list[dict[str, Any]]:
         """Every open pull request, as GitHub's JSON (``GET /pulls?state=open``)."""

@@ -24,7 +24,7 @@ import msgspec
 
 from flux_semver.errors import FluxSemverError, GitError
 from flux_semver.evidence import escape, verified
-from flux_semver.github.api import GitHubClient, PullRequest
+from flux_semver.github.api import GitHubClient, pull_request_from_json
 from flux_semver.github.gitops import Workspace
 from flux_semver.github.inputs import ActionInputs, InputError
 from flux_semver.github.report import PullRecord, Report
@@ -50,6 +50,7 @@ NOW_ENV = "FLUX_SEMVER_NOW"
 _BRANCH = re.compile(r"flux-semver/(?P<app>[^/]+)/(?P<name>[^/]+)")
 _TITLE = re.compile(r"\bto (?P<version>\S+) in .*\((?P<type>[a-z]+)\)$")
 _RANK = {"success": 0, "pending": 1, "failure": 2}
+_EVENT_BRANCHES_MAX = 10  # a `status` event's `branches` lists at most this many
 
 
 def clock(env: Mapping[str, str]) -> Callable[[], datetime]:
@@ -110,15 +111,16 @@ def gate(
     client = GitHubClient(where.api_url, inputs.token, slug, where.graphql_url)
     base = inputs.base or where.event_default_branch or client.default_branch()
     branches = [b.get("name") for b in event.get("branches") or [] if isinstance(b, dict)]
-    if where.event_name == "status" and branches and base not in branches:
+    # GitHub lists at most _EVENT_BRANCHES_MAX branches holding the commit: a full list
+    # may leave the base out though the commit is on it.
+    listed_all = 0 < len(branches) < _EVENT_BRANCHES_MAX
+    if where.event_name == "status" and listed_all and base not in branches:
         runner.info(
             f"the status is on a commit that is not on {base} (CI on a branch): only "
             f"Flux's statuses on {base} can change a verdict; nothing to re-evaluate"
         )
         return
-    if workspace.git("rev-parse", "--is-shallow-repository").strip() == "true":
-        workspace.git("fetch", "--quiet", "--unshallow", "--no-tags", "origin")
-    base_commit = workspace.fetch_base(base)
+    base_commit = workspace.fetch_base(base, history=True)  # the gate reads base's history
     root = inputs.root(where.workspace).resolve()
     relative = root.relative_to(workspace.top.resolve())
     pulls = [p for p in client.open_pulls() if _ours(p, base, slug)]
@@ -302,14 +304,6 @@ def _post(
         and config.stage(result.stage).approvals_for(result.release_type) == 0
     )
     if inputs.auto_merge and allowed and result.state != "failure" and not pull.get("auto_merge"):
-        warning = client.enable_auto_merge(
-            PullRequest(
-                number=number,
-                url=str(pull.get("html_url", "")),
-                node_id=str(pull.get("node_id")),
-                title=str(pull.get("title", "")),
-                body=str(pull.get("body") or ""),
-            )
-        )
+        warning = client.enable_auto_merge(pull_request_from_json(pull))
         if warning:
             runner.annotate("warning", warning, title="flux-semver: auto-merge")

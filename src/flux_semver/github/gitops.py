@@ -241,8 +241,8 @@ class Workspace:
                 self.git("fetch", "--quiet", "--no-tags", *args)
                 return
             except GitError as exc:
-                said = exc.stderr.lower()
-                if not self._ssh_origin() and _UNREACHABLE.search(said):
+                said, ssh = exc.stderr.lower(), self._ssh_origin()
+                if not ssh and _UNREACHABLE.search(said):
                     if attempt < _PUSH_ATTEMPTS - 1:
                         time.sleep(self._sleep * 2**attempt)
                         continue
@@ -252,7 +252,7 @@ class Workspace:
                         f"in {_PUSH_ATTEMPTS} attempts ({detail}); check that GitHub is up, "
                         "then re-run the workflow"
                     ) from None
-                said_advice = _fetch_advice(exc.stderr, advice, self._ssh_origin())
+                said_advice = _fetch_advice(exc.stderr, advice, ssh)
                 # A token GitHub refuses is a permission to grant (exit 1, as the API's 401
                 # and a refused push); anything else is an input to fix.
                 kind = GitServerError if said_advice == _REFUSED_HELP else GitError

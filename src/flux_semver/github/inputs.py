@@ -254,10 +254,15 @@ def event_version(env: Mapping[str, str], event: Mapping[str, Any]) -> tuple[str
     return None
 
 
-def read_inputs(get_input: Callable[[str], str], env: Mapping[str, str]) -> ActionInputs:
-    """Read and check every input; the version, image and evidence URL may come from the event."""
+def read_inputs(
+    get_input: Callable[[str], str],
+    env: Mapping[str, str],
+    event: Mapping[str, Any] | None = None,
+) -> ActionInputs:
+    """Read and check every input; the version, image and evidence URL may come from the
+    event (``event``, or read from ``GITHUB_EVENT_PATH`` when not given)."""
     raw = {name: get_input(name) for name in INPUT_NAMES}
-    event = load_event(env)
+    event = load_event(env) if event is None else event
     payload = _payload(event, env.get("GITHUB_EVENT_NAME", ""))
 
     command = _choice(

@@ -412,47 +412,60 @@ class _Writer:
                 self.tips[branch] = Tip(commit, (self.job.base_commit,), built.tree, built.message)
         return lost
 
+    def _decide_again(
+        self, target: Target, request: Request, states: dict[str, BranchState]
+    ) -> Target | None:
+        """Someone pushed since we read: read the branch again and decide again."""
+        fresh = self.job.workspace.fetch_branch(target.branch)
+        states[target.branch] = self._state(target.branch, fresh)
+        again = [
+            t
+            for t in decide(self.change, request, states)
+            if t.stages == target.stages and t.action != "close"
+        ]
+        return again[0] if again else None
+
     def _carry_out(self, target: Target, request: Request, states: dict[str, BranchState]) -> None:
-        runner = self.job.runner
+        current: Target | None = target
+        if target.action == "write" and target.branch in self.lost:
+            # The batched push lost its lease: what was read is stale, so read it first
+            # rather than spend an attempt on a push bound to lose again.
+            current = self._decide_again(target, request, states)
         for _ in range(_LEASE_ATTEMPTS):
-            if target.action == "write":
-                try:
-                    self._write(target)
-                    return
-                except LeaseLostError:
-                    if not self.writes:
-                        raise
-                    # Someone pushed since we read: read the branch again and decide again.
-                    fresh = self.job.workspace.fetch_branch(target.branch)
-                    states[target.branch] = self._state(target.branch, fresh)
-                    again = [
-                        t
-                        for t in decide(self.change, request, states)
-                        if t.stages == target.stages and t.action != "close"
-                    ]
-                    if not again:
-                        return
-                    target = again[0]
-                    continue
-            pull = target.state.open_pull
-            if target.action == "close" and pull is not None:
-                self._close(target, pull)
-            elif target.action in ("keep", "leave"):
-                if target.action == "leave":
-                    runner.annotate("warning", target.reason, title="flux-semver: left alone")
-                else:
-                    runner.info(target.reason)
-                self.report.record(
-                    target.stages,
-                    None if pull is None else pull.number,
-                    None if pull is None else pull.url,
-                    "none",
-                )
-            return
-        raise PushRefusedError(
-            f"{target.branch} kept moving on origin while this run wrote "
-            f"it ({_LEASE_ATTEMPTS} attempts): re-run the workflow"
-        )
+            if current is None:
+                return
+            if current.action != "write":
+                self._settle(current)
+                return
+            try:
+                self._write(current)
+                return
+            except LeaseLostError:
+                if not self.writes:
+                    raise
+                current = self._decide_again(current, request, states)
+        if current is not None:
+            raise PushRefusedError(
+                f"{current.branch} kept moving on origin while this run wrote "
+                f"it ({_LEASE_ATTEMPTS} attempts): re-run the workflow"
+            )
+
+    def _settle(self, target: Target) -> None:
+        """A target that writes nothing: close its pull request, or say why it is kept."""
+        pull = target.state.open_pull
+        if target.action == "close" and pull is not None:
+            self._close(target, pull)
+        elif target.action in ("keep", "leave"):
+            if target.action == "leave":
+                self.job.runner.annotate("warning", target.reason, title="flux-semver: left alone")
+            else:
+                self.job.runner.info(target.reason)
+            self.report.record(
+                target.stages,
+                None if pull is None else pull.number,
+                None if pull is None else pull.url,
+                "none",
+            )
 
     def _edits(self, stages: tuple[str, ...]) -> dict[str, bytes]:
         """The changed files of ``stages`` (paths from the git top level), edited in copies:
@@ -522,7 +535,7 @@ class _Writer:
                 title,
                 body,
                 None if pull is None else pull.number,
-                absent=state.open_pull is None and branch not in self.lost,
+                absent=state.open_pull is None,
             )
             if pull is not None:  # labels and auto-merge as they were before the edit
                 opened = replace(opened, labels=pull.labels, auto_merge=pull.auto_merge)

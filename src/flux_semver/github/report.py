@@ -1,6 +1,6 @@
 """What one run of the action produced: the outputs, the job summary and the exit code.
 
-:class:`Report` is filled while a command runs; ``action.run`` writes it at the end,
+:class:`Report` is filled while a command runs; ``action.main`` writes it at the end,
 whatever happened, so every output of action.yml is always set and true to what was done.
 """
 
