@@ -30,7 +30,7 @@ from flux_semver.github.inputs import ActionInputs, InputError
 from flux_semver.github.report import PullRecord, Report
 from flux_semver.github.runner import Runner
 from flux_semver.github.runner_env import RunnerEnv
-from flux_semver.model import Config
+from flux_semver.model import Config, iso_moment
 from flux_semver.release import trailers
 from flux_semver.release.admission import base_history, gate_policies
 from flux_semver.release.github_reads import with_github
@@ -59,13 +59,12 @@ def clock(env: Mapping[str, str]) -> Callable[[], datetime]:
     if not raw:
         return lambda: datetime.now(UTC)
     try:
-        moment = datetime.fromisoformat(raw)
+        moment = iso_moment(raw)
     except ValueError:
         raise InputError(
             f"{NOW_ENV}={raw!r} is not a time; write ISO 8601 such as "
             "2026-12-01T15:00:00Z, or unset it"
         ) from None
-    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return lambda: moment
 
 
