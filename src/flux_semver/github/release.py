@@ -14,7 +14,6 @@ evidence comment — is made to match the release it now carries.
 from __future__ import annotations
 
 import json
-import tempfile
 from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 
@@ -54,9 +53,10 @@ from flux_semver.model import WRITES, Config, Plan
 from flux_semver.registry.review import Review
 from flux_semver.release import trailers
 from flux_semver.release.plan import in_separate_changes, make_plan
-from flux_semver.release.promote import apply_plan, edits
+from flux_semver.release.promote import edits
 from flux_semver.repo import manifests
 from flux_semver.repo.config import FILE_NAME as CONFIG_NAME
+from flux_semver.repo.editing import edited_files
 
 LABEL = "flux-semver"
 _LEASE_ATTEMPTS = 3
@@ -468,23 +468,16 @@ class _Writer:
             )
 
     def _edits(self, stages: tuple[str, ...]) -> dict[str, bytes]:
-        """The changed files of ``stages`` (paths from the git top level), edited in copies:
+        """The changed files of ``stages`` (paths from the git top level), edited in memory:
         the tree the plan was read from (maybe the checkout itself) is never written."""
         plan = self.change.plan
         part = replace(
             plan, changes=tuple(c for c in plan.changes if c.stage in stages and c.action in WRITES)
         )
-        files = {p.shared if p.shared is not None else p.file for p, _ in edits(self.repo, part)}
-        with tempfile.TemporaryDirectory(prefix="flux-semver-edit-") as holder:
-            copy = Path(holder)
-            for file in files:
-                (copy / file).parent.mkdir(parents=True, exist_ok=True)
-                (copy / file).write_bytes((self.repo.root / file).read_bytes())
-            changed = apply_plan(replace(self.repo, root=copy), part)
-            return {
-                str(self.job.relative_root / f).removeprefix("./"): (copy / f).read_bytes()
-                for f in changed
-            }
+        changed = edited_files(self.repo.root, edits(self.repo, part))
+        return {
+            str(self.job.relative_root / f).removeprefix("./"): raw for f, raw in changed.items()
+        }
 
     def _build(self, target: Target) -> _Built:
         """The branch's commit, and whether origin already has exactly that."""

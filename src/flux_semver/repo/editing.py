@@ -54,6 +54,22 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
     Every file is prepared and verified before any is written, so an error in one edit
     leaves all files as they were.
     """
+    pending = _prepared(root, edits)
+    _replace_all(pending)
+    return [file for file, _, _, _ in pending]
+
+
+def edited_files(root: Path, edits: Sequence[tuple[Policy, str]]) -> dict[str, bytes]:
+    """What :func:`set_ranges` would write, file by file, writing nothing: the new bytes of
+    each file that changes (a caller that commits them, such as the action, needs no copy
+    of the tree to edit)."""
+    return {file: new for file, _, _, new in _prepared(root, edits)}
+
+
+def _prepared(
+    root: Path, edits: Sequence[tuple[Policy, str]]
+) -> list[tuple[str, Path, bytes, bytes]]:
+    """(file, path, old bytes, new bytes) of each file the edits change, each verified."""
     by_file: dict[str, list[tuple[Policy, str]]] = {}
     for policy, new_range in edits:  # a range in a shared base is set by its overlay's patch
         file = policy.shared if policy.shared is not None else policy.file
@@ -64,8 +80,7 @@ def set_ranges(root: Path, edits: Sequence[tuple[Policy, str]]) -> list[str]:
         edited = _edited(path, file, items)
         if edited is not None:
             pending.append((file, path, *edited))
-    _replace_all(pending)
-    return [file for file, _, _, _ in pending]
+    return pending
 
 
 def _edited(  # noqa: C901 - each early return is one refusal
